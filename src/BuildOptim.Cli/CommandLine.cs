@@ -1,0 +1,146 @@
+using System.Globalization;
+using BuildOptim.Compression;
+using BuildOptim.Onnx;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Cli;
+
+/// <summary>
+/// <c>buildoptim</c>: the engine as a process. Diagnostics are printed in MSBuild's canonical form
+/// (<c>FILE: error BOPTnnnn: message</c>) so the task can relay them with their codes.
+/// </summary>
+internal static class CommandLine
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    private const string Usage = """
+        Usage:
+          buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
+                              [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
+                              [--sparsity S] [--share-weights K] [--max-accuracy-drop P]
+                              [--min-agreement A] [--fallback None] [--gate Error|Warning|Off]
+                              [--class-name NAME] [--namespace NS] [--resource-name NAME]
+                              [--item ITEMSPEC] --out DIR
+          buildoptim run-plan PLAN --input FILE --out FILE.npy
+          buildoptim --version
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? UsageError : Success;
+        }
+
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine(Compressor.ToolVersion);
+            return Success;
+        }
+
+        try
+        {
+            return args[0] switch
+            {
+                "compress" => Compress(Arguments.Parse(args.AsSpan(1)), stdout, stderr),
+                "run-plan" => RunPlan(Arguments.Parse(args.AsSpan(1)), stdout),
+                _ => UsageFailure(stderr, $"Unknown command '{args[0]}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            return UsageFailure(stderr, e.Message);
+        }
+        catch (OnnxModelException e)
+        {
+            return Report(stderr, e.FilePath, e.Code, e.Message);
+        }
+        catch (DataFormatException e)
+        {
+            return Report(stderr, e.FilePath, e.Code, e.Message);
+        }
+        catch (CompressionException e)
+        {
+            return Report(stderr, e.FilePath, e.Code, e.Message);
+        }
+        catch (Exception e)
+        {
+            return Report(stderr, args.Length > 1 ? args[1] : "buildoptim", Diagnostics.InternalError, $"BuildOptim failed unexpectedly ({e.GetType().Name}: {e.Message.Split('\n')[0]}). Please report this with the model attached.");
+        }
+    }
+
+    private static int Compress(Arguments a, TextWriter stdout, TextWriter stderr)
+    {
+        string model = a.Positional("MODEL");
+        string item = a.Get("item") ?? model;
+        var options = new CompressionOptions
+        {
+            ModelPath = model,
+            OutputDirectory = a.Required("out"),
+            CalibrationPath = a.Get("calibration"),
+            EvaluationPath = a.Get("evaluation"),
+            Labels = a.Get("labels"),
+            Quantize = a.Enum("quantize", QuantizeMode.Int8, item),
+            Calibrator = a.Get("calibrator") ?? "MinMax",
+            Prune = a.Enum("prune", PruneMode.None, item),
+            Sparsity = a.Number("sparsity", 0, item),
+            ShareWeights = (int)a.Number("share-weights", 0, item),
+            MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
+            MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),
+            Fallback = a.Get("fallback") ?? "None",
+            Gate = a.Enum("gate", GateMode.Error, item),
+            ClassName = a.Get("class-name"),
+            Namespace = a.Get("namespace"),
+            ResourceName = a.Get("resource-name"),
+            ItemSpec = item,
+        };
+        a.RejectUnknown();
+
+        var result = Compressor.Run(options);
+        stdout.WriteLine(result.SummaryLine);
+        var gate = result.Report.Gate;
+        if (!gate.Passed)
+        {
+            string severity = options.Gate == GateMode.Error ? "error" : "warning";
+            stderr.WriteLine($"{model}: {severity} {gate.Code}: {gate.Message}");
+            return options.Gate == GateMode.Error ? Failure : Success;
+        }
+
+        return Success;
+    }
+
+    private static int RunPlan(Arguments a, TextWriter stdout)
+    {
+        string planPath = a.Positional("PLAN");
+        string inputPath = a.Required("input");
+        string outPath = a.Required("out");
+        a.RejectUnknown();
+        var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(planPath));
+        var inputs = DataFile.Read(inputPath).First(x => x.Name != "labels");
+        var outputs = new float[(long)inputs.SampleCount * runner.OutputLength];
+        for (int s = 0; s < inputs.SampleCount; s++)
+        {
+            runner.Run(inputs.Sample(s), outputs.AsSpan(s * runner.OutputLength, runner.OutputLength));
+        }
+
+        BuildOptim.Compression.Reporting.NpyWriter.WriteFloat32(outPath, outputs, [inputs.SampleCount, runner.OutputLength]);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {inputs.SampleCount} samples through {planPath} -> {outPath}"));
+        return Success;
+    }
+
+    private static int Report(TextWriter stderr, string file, string code, string message)
+    {
+        stderr.WriteLine($"{file}: error {code}: {message}");
+        return Failure;
+    }
+
+    private static int UsageFailure(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"buildoptim: error BOPT1201: {message}");
+        stderr.WriteLine(Usage);
+        return UsageError;
+    }
+}

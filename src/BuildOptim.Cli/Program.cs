@@ -1,0 +1,3 @@
+using BuildOptim.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,101 @@
+namespace BuildOptim.Compression;
+
+public enum QuantizeMode
+{
+    Int8,
+    None,
+}
+
+public enum PruneMode
+{
+    None,
+    Magnitude,
+    Neurons,
+}
+
+public enum GateMode
+{
+    Error,
+    Warning,
+    Off,
+}
+
+/// <summary>Everything one compression needs: the CLI's flags, the task's item metadata.</summary>
+public sealed record CompressionOptions
+{
+    public required string ModelPath { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    public string? CalibrationPath { get; init; }
+
+    public string? EvaluationPath { get; init; }
+
+    /// <summary>A .npy/.csv file of class ids, or the name of an array in the evaluation .npz.</summary>
+    public string? Labels { get; init; }
+
+    public QuantizeMode Quantize { get; init; } = QuantizeMode.Int8;
+
+    public string Calibrator { get; init; } = "MinMax";
+
+    public PruneMode Prune { get; init; } = PruneMode.None;
+
+    public double Sparsity { get; init; }
+
+    public int ShareWeights { get; init; }
+
+    /// <summary>Allowed top-1 accuracy drop in percentage points (needs labels).</summary>
+    public double MaxAccuracyDrop { get; init; } = 1.0;
+
+    /// <summary>Minimum fraction of samples whose top-1 matches the original; default 0.99 when there are no labels.</summary>
+    public double? MinAgreement { get; init; }
+
+    public string Fallback { get; init; } = "None";
+
+    public GateMode Gate { get; init; } = GateMode.Error;
+
+    public string? ClassName { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? ResourceName { get; init; }
+
+    /// <summary>The MSBuild item spec, used to name the item in messages.</summary>
+    public string? ItemSpec { get; init; }
+
+    /// <summary>Class name from the metadata, or the model file name in PascalCase + "Model".</summary>
+    public string EffectiveClassName => string.IsNullOrWhiteSpace(ClassName) ? Naming.DefaultClassName(ModelPath) : ClassName!;
+
+    public string EffectiveResourceName => string.IsNullOrWhiteSpace(ResourceName) ? $"BuildOptim.{EffectiveClassName}.bopt" : ResourceName!;
+}
+
+/// <summary>Identifier helpers.</summary>
+public static class Naming
+{
+    /// <summary><c>fashion_mlp.onnx</c> → <c>FashionMlpModel</c>.</summary>
+    public static string DefaultClassName(string modelPath)
+    {
+        string stem = Path.GetFileNameWithoutExtension(modelPath);
+        var builder = new System.Text.StringBuilder();
+        bool upper = true;
+        foreach (char c in stem)
+        {
+            if (!char.IsLetterOrDigit(c))
+            {
+                upper = true;
+                continue;
+            }
+
+            builder.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+
+        if (builder.Length == 0 || char.IsDigit(builder[0]))
+        {
+            builder.Insert(0, 'M');
+        }
+
+        string name = builder.ToString();
+        return name.EndsWith("Model", StringComparison.Ordinal) ? name : name + "Model";
+    }
+}

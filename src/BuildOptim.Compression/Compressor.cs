@@ -1,0 +1,339 @@
+using System.Globalization;
+using System.Text;
+using BuildOptim.Compression.Calibration;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Compression.Planning;
+using BuildOptim.Compression.Pruning;
+using BuildOptim.Compression.Reporting;
+using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Compression;
+
+/// <summary>The result of one compression: the report, and whether the artifacts were written.</summary>
+public sealed record CompressionResult(CompressionReport Report, bool ArtifactsWritten, string SummaryLine);
+
+/// <summary>
+/// Load → lower → prune → calibrate → quantize → evaluate (ONNX Runtime vs the Runtime kernels on the
+/// very plan that will ship) → gate → write artifacts atomically.
+/// </summary>
+public static class Compressor
+{
+    public const string PlanFileName = "model.bopt";
+    public const string DescriptorFileName = "model.boptgen";
+    public const string ReportFileName = "report.json";
+    public const string EvaluationOutputsFileName = "evaluation-outputs.npy";
+
+    /// <summary>Sensitivity analysis evaluates at most this many samples per layer.</summary>
+    public const int SensitivitySamples = 500;
+
+    public static string ToolVersion => typeof(Compressor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static CompressionResult Run(CompressionOptions options)
+    {
+        ValidateOptions(options);
+        var graph = OnnxModelLoader.Load(options.ModelPath);
+        var model = ModelLowering.Lower(graph);
+        if (options.Prune == PruneMode.Magnitude)
+        {
+            model = MagnitudePruning.Apply(model, options.Sparsity);
+        }
+
+        NdArray? calibration = options.CalibrationPath is null ? null : DataSets.LoadInputs(options.CalibrationPath, model);
+        string? evaluationPath = options.EvaluationPath ?? options.CalibrationPath;
+        NdArray? evaluation = evaluationPath is null ? null
+            : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, model);
+        int[]? labels = evaluation is null ? null : DataSets.LoadLabels(evaluationPath!, options.Labels, evaluation.SampleCount);
+
+        TensorRange[]? ranges = null;
+        if (options.Quantize == QuantizeMode.Int8)
+        {
+            ranges = MinMaxCalibrator.Calibrate(model, calibration!);
+        }
+
+        var plan = PlanCompiler.Compile(model, options.Quantize, ranges);
+
+        Metrics? metrics = null;
+        float[]? compressedOutputs = null;
+        var sensitivities = new Dictionary<int, double>();
+        if (evaluation is not null)
+        {
+            var reference = OrtReference.Run(options.ModelPath, model, evaluation);
+            compressedOutputs = RunPlan(plan.Bytes, evaluation, evaluation.SampleCount);
+            metrics = Metrics.Compute(reference, compressedOutputs, model.OutputLength, labels);
+            if (options.Quantize == QuantizeMode.Int8)
+            {
+                sensitivities = MeasureSensitivity(model, ranges!, evaluation, reference, labels, metrics);
+            }
+        }
+
+        var gate = EvaluateGate(options, metrics);
+        var layerReports = plan.Layers.Select(l => new LayerReport(l, SensitivityFor(model, l, sensitivities))).ToList();
+        long originalBytes = new FileInfo(options.ModelPath).Length;
+        var report = new CompressionReport(
+            Path.GetFileName(options.ModelPath),
+            options.EffectiveClassName,
+            options.Quantize == QuantizeMode.Int8 ? "Int8" : "Float32",
+            originalBytes,
+            plan.Bytes.Length,
+            plan.Layers.Sum(l => l.CompressedBytes),
+            metrics,
+            gate,
+            layerReports,
+            options,
+            ToolVersion);
+
+        string summary = Summarize(report);
+        bool write = gate.Passed || options.Gate != GateMode.Error;
+        if (write)
+        {
+            WriteArtifacts(options, model, plan.Bytes, report, compressedOutputs);
+        }
+        else
+        {
+            DeleteArtifacts(options.OutputDirectory);
+        }
+
+        return new CompressionResult(report, write, summary);
+    }
+
+    /// <summary>Runs a serialized plan through the Runtime, exactly as the generated class does.</summary>
+    public static float[] RunPlan(byte[] planBytes, NdArray inputs, int sampleCount)
+    {
+        var runner = new PlanRunner(ModelPlan.FromBytes(planBytes));
+        var outputs = new float[(long)sampleCount * runner.OutputLength];
+        for (int s = 0; s < sampleCount; s++)
+        {
+            runner.Run(inputs.Sample(s), outputs.AsSpan(s * runner.OutputLength, runner.OutputLength));
+        }
+
+        return outputs;
+    }
+
+    private static Dictionary<int, double> MeasureSensitivity(LayerModel model, TensorRange[] ranges, NdArray evaluation, float[] reference, int[]? labels, Metrics baseline)
+    {
+        var result = new Dictionary<int, double>();
+        int count = Math.Min(evaluation.SampleCount, SensitivitySamples);
+        var referenceSlice = reference.AsSpan(0, count * model.OutputLength).ToArray();
+        var labelSlice = labels?.Take(count).ToArray();
+        var baseOutputs = RunPlan(PlanCompiler.Compile(model, QuantizeMode.Int8, ranges).Bytes, evaluation, count);
+        var baseMetrics = Metrics.Compute(referenceSlice, baseOutputs, model.OutputLength, labelSlice);
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            if (model.Layers[i] is not DenseLayer)
+            {
+                continue;
+            }
+
+            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, ranges, new HashSet<int> { i });
+            var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, evaluation, count), model.OutputLength, labelSlice);
+            result[i] = labels is null ? m.Agreement - baseMetrics.Agreement : m.CompressedAccuracy!.Value - baseMetrics.CompressedAccuracy!.Value;
+        }
+
+        return result;
+    }
+
+    private static double? SensitivityFor(LayerModel model, LayerSummary summary, Dictionary<int, double> sensitivities)
+    {
+        int index = model.Layers.FindIndex(l => l.Name == summary.Name);
+        return index >= 0 && sensitivities.TryGetValue(index, out double s) ? s : null;
+    }
+
+    private static GateResult EvaluateGate(CompressionOptions options, Metrics? metrics)
+    {
+        if (metrics is null)
+        {
+            return new GateResult(false, true, "none", 0, null, null, "No evaluation data: the accuracy gate was not evaluated.");
+        }
+
+        if (options.Gate == GateMode.Off)
+        {
+            return new GateResult(false, true, "off", 0, null, null, "The accuracy gate is off (BuildOptimGate=Off).");
+        }
+
+        string item = options.ItemSpec ?? options.ModelPath;
+        if (metrics.AccuracyDropPoints is { } drop)
+        {
+            bool passed = drop <= options.MaxAccuracyDrop + 1e-9;
+            string message = string.Create(CultureInfo.InvariantCulture,
+                $"Accuracy gate {(passed ? "passed" : "failed")} for '{item}': top-1 accuracy {metrics.OriginalAccuracy:P2} (fp32) -> {metrics.CompressedAccuracy:P2} ({options.Quantize.ToString().ToLowerInvariant()}), a drop of {drop:0.###} points against MaxAccuracyDrop={options.MaxAccuracyDrop:0.###} on {metrics.SampleCount} samples.");
+            if (passed && options.MinAgreement is { } min && metrics.Agreement < min)
+            {
+                return AgreementGate(options, metrics, min);
+            }
+
+            return new GateResult(true, passed, "accuracyDrop", options.MaxAccuracyDrop, drop, passed ? null : Diagnostics.AccuracyGateFailed,
+                passed ? message : message + " Relax MaxAccuracyDrop, reduce Sparsity, or add representative Calibration data.");
+        }
+
+        return AgreementGate(options, metrics, options.MinAgreement ?? 0.99);
+    }
+
+    private static GateResult AgreementGate(CompressionOptions options, Metrics metrics, double min)
+    {
+        bool passed = metrics.Agreement >= min - 1e-12;
+        string item = options.ItemSpec ?? options.ModelPath;
+        string message = string.Create(CultureInfo.InvariantCulture,
+            $"Agreement gate {(passed ? "passed" : "failed")} for '{item}': the compressed model's top-1 matches the fp32 model on {metrics.Agreement:P2} of {metrics.SampleCount} samples; MinAgreement={min:0.####}.");
+        return new GateResult(true, passed, "agreement", min, metrics.Agreement, passed ? null : Diagnostics.AgreementGateFailed,
+            passed ? message : message + " Provide labels to gate on accuracy, lower MinAgreement, or reduce Sparsity.");
+    }
+
+    private static string Summarize(CompressionReport r)
+    {
+        var s = new StringBuilder();
+        s.Append(CultureInfo.InvariantCulture, $"BuildOptim: {r.Model} -> {r.ClassName} ({r.Precision.ToLowerInvariant()}): {FormatBytes(r.OriginalBytes)} -> {FormatBytes(r.CompressedBytes)}");
+        if (r.Metrics is { } m)
+        {
+            if (m.OriginalAccuracy is { } o && m.CompressedAccuracy is { } c)
+            {
+                s.Append(CultureInfo.InvariantCulture, $", accuracy {o * 100:0.00}% -> {c * 100:0.00}%");
+            }
+
+            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}% ({m.SampleCount} samples)");
+        }
+
+        s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed" : ", gate FAILED") : ", gate not evaluated");
+        return s.ToString();
+    }
+
+    private static string FormatBytes(long bytes) => bytes >= 1024 * 1024
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):0.00} MB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KB");
+
+    private static void ValidateOptions(CompressionOptions o)
+    {
+        string item = o.ItemSpec ?? o.ModelPath;
+        if (o.Quantize == QuantizeMode.Int8 && string.IsNullOrWhiteSpace(o.CalibrationPath))
+        {
+            throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"'{item}' is quantized to Int8 but has no Calibration data; set Calibration to a .npy, .npz or .csv file of representative inputs (or Quantize=\"None\").");
+        }
+
+        if (o.Sparsity is < 0 or > 0.95 || double.IsNaN(o.Sparsity))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity={o.Sparsity.ToString(CultureInfo.InvariantCulture)} on '{item}' is outside [0, 0.95].");
+        }
+
+        if (o.MaxAccuracyDrop < 0 || double.IsNaN(o.MaxAccuracyDrop))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MaxAccuracyDrop on '{item}' must be a non-negative number of percentage points.");
+        }
+
+        if (o.MinAgreement is { } a && (a < 0 || a > 1 || double.IsNaN(a)))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MinAgreement on '{item}' must be a fraction in [0, 1].");
+        }
+
+        if (!string.Equals(o.Calibrator, "MinMax", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' is not implemented yet; use MinMax.");
+        }
+
+        if (o.Prune == PruneMode.Neurons)
+        {
+            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Prune=Neurons on '{item}' is not implemented yet; use Magnitude or None.");
+        }
+
+        if (o.ShareWeights != 0)
+        {
+            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"ShareWeights={o.ShareWeights} on '{item}' is not implemented yet; use 0.");
+        }
+
+        if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Fallback={o.Fallback} on '{item}' is not implemented yet; use None.");
+        }
+
+        if (o.Prune == PruneMode.Magnitude && o.Sparsity == 0)
+        {
+            // Allowed: a no-op, reported as 0 sparsity.
+        }
+    }
+
+    private static void WriteArtifacts(CompressionOptions options, LayerModel model, byte[] plan, CompressionReport report, float[]? evaluationOutputs)
+    {
+        string target = Path.GetFullPath(options.OutputDirectory);
+        string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+
+            Directory.CreateDirectory(staging);
+            File.WriteAllBytes(Path.Combine(staging, PlanFileName), plan);
+            File.WriteAllText(Path.Combine(staging, DescriptorFileName), Descriptor(options, model, report), new UTF8Encoding(false));
+            File.WriteAllText(Path.Combine(staging, ReportFileName), report.ToJson() + "\n", new UTF8Encoding(false));
+            if (evaluationOutputs is not null)
+            {
+                NpyWriter.WriteFloat32(Path.Combine(staging, EvaluationOutputsFileName), evaluationOutputs, [evaluationOutputs.Length / model.OutputLength, .. model.OutputShape]);
+            }
+
+            DeleteArtifacts(target);
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            Directory.Move(staging, target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(staging);
+            throw new CompressionException(Diagnostics.OutputNotWritable, target, $"Could not write the artifacts of '{options.ItemSpec ?? options.ModelPath}' to '{target}': {e.Message}");
+        }
+    }
+
+    private static void DeleteArtifacts(string directory)
+    {
+        foreach (string name in new[] { PlanFileName, DescriptorFileName, ReportFileName, EvaluationOutputsFileName })
+        {
+            string path = Path.Combine(directory, name);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>
+    public static string Descriptor(CompressionOptions options, LayerModel model, CompressionReport report)
+    {
+        string Join(int[] dims) => string.Join(",", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+        var s = new StringBuilder();
+        s.Append("# Generated by BuildOptim ").Append(ToolVersion).Append(". Input of the BuildOptim source generator.\n");
+        s.Append("format=1\n");
+        s.Append("className=").Append(options.EffectiveClassName).Append('\n');
+        s.Append("namespace=").Append(options.Namespace ?? string.Empty).Append('\n');
+        s.Append("resourceName=").Append(options.EffectiveResourceName).Append('\n');
+        s.Append("sourceModel=").Append(Path.GetFileName(options.ModelPath)).Append('\n');
+        s.Append("inputName=").Append(model.InputName).Append('\n');
+        s.Append("inputShape=").Append(Join(model.InputShape)).Append('\n');
+        s.Append("inputLength=").Append(model.InputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        s.Append("outputName=").Append(model.OutputName).Append('\n');
+        s.Append("outputShape=").Append(Join(model.OutputShape)).Append('\n');
+        s.Append("outputLength=").Append(model.OutputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        s.Append("dynamicBatch=").Append(model.DynamicBatch ? "true" : "false").Append('\n');
+        s.Append("classifier=").Append(model.OutputShape.Length == 1 && model.OutputLength > 1 ? "true" : "false").Append('\n');
+        s.Append("precision=").Append(report.Precision).Append('\n');
+        return s.ToString();
+    }
+}

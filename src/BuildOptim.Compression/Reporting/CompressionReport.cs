@@ -1,0 +1,100 @@
+using System.Text.Json;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Compression.Planning;
+
+namespace BuildOptim.Compression.Reporting;
+
+/// <summary>Per-layer row of the report.</summary>
+public sealed record LayerReport(LayerSummary Summary, double? Sensitivity);
+
+/// <summary>The outcome of the accuracy gate.</summary>
+public sealed record GateResult(bool Evaluated, bool Passed, string Metric, double Threshold, double? Value, string? Code, string Message);
+
+/// <summary>Everything report.json holds. Contains no timestamps or paths that vary between runs of the same inputs.</summary>
+public sealed record CompressionReport(
+    string Model,
+    string ClassName,
+    string Precision,
+    long OriginalBytes,
+    long CompressedBytes,
+    long WeightBytes,
+    Metrics? Metrics,
+    GateResult Gate,
+    IReadOnlyList<LayerReport> Layers,
+    CompressionOptions Options,
+    string ToolVersion)
+{
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("tool", "BuildOptim " + ToolVersion);
+            w.WriteString("model", Model);
+            w.WriteString("className", ClassName);
+            w.WriteString("precision", Precision);
+            w.WriteNumber("originalBytes", OriginalBytes);
+            w.WriteNumber("compressedBytes", CompressedBytes);
+            w.WriteNumber("compressionRatio", Math.Round(OriginalBytes / (double)Math.Max(1, CompressedBytes), 3));
+            w.WriteNumber("evaluationSamples", Metrics?.SampleCount ?? 0);
+            w.WriteStartObject("original");
+            WriteNullable(w, "accuracy", Metrics?.OriginalAccuracy);
+            w.WriteEndObject();
+            w.WriteStartObject("compressed");
+            WriteNullable(w, "accuracy", Metrics?.CompressedAccuracy);
+            w.WriteEndObject();
+            WriteNullable(w, "accuracyDropPoints", Metrics?.AccuracyDropPoints);
+            WriteNullable(w, "agreement", Metrics?.Agreement);
+            WriteNullable(w, "maxAbsError", Metrics?.MaxAbsError);
+            w.WriteStartObject("gate");
+            w.WriteBoolean("evaluated", Gate.Evaluated);
+            w.WriteBoolean("passed", Gate.Passed);
+            w.WriteString("metric", Gate.Metric);
+            w.WriteNumber("threshold", Gate.Threshold);
+            WriteNullable(w, "value", Gate.Value);
+            w.WriteString("message", Gate.Message);
+            w.WriteEndObject();
+            w.WriteStartObject("options");
+            w.WriteString("quantize", Options.Quantize.ToString());
+            w.WriteString("calibrator", Options.Calibrator);
+            w.WriteString("prune", Options.Prune.ToString());
+            w.WriteNumber("sparsity", Options.Sparsity);
+            w.WriteNumber("shareWeights", Options.ShareWeights);
+            w.WriteNumber("maxAccuracyDrop", Options.MaxAccuracyDrop);
+            WriteNullable(w, "minAgreement", Options.MinAgreement);
+            w.WriteString("fallback", Options.Fallback);
+            w.WriteEndObject();
+            w.WriteStartArray("layers");
+            foreach (var layer in Layers)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", layer.Summary.Name);
+                w.WriteString("kind", layer.Summary.Kind);
+                w.WriteString("precision", layer.Summary.Precision);
+                w.WriteNumber("sparsity", Math.Round(layer.Summary.Sparsity, 6));
+                w.WriteNumber("parameterBytes", layer.Summary.ParameterBytes);
+                w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
+                WriteNullable(w, "sensitivity", layer.Sensitivity);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, Math.Round(v, 6));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using Microsoft.CodeAnalysis;
+
+namespace BuildOptim.Generator;
+
+/// <summary>The diagnostics the generator reports. Codes are public surface (see docs/generator.md).</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "BuildOptim.Generator";
+
+    /// <summary>{0} descriptor path, {1} line, {2} model, {3} what is wrong.</summary>
+    public static readonly DiagnosticDescriptor MalformedDescriptor = new(
+        id: "BOPT4001",
+        title: "Malformed BuildOptim model descriptor",
+        messageFormat: "Malformed BuildOptim descriptor '{0}' for model '{2}', line {1}: {3}. Rebuild so BuildOptim rewrites the descriptor.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>{0} descriptor path, {1} model, {2} "class name" or "namespace", {3} the value, {4} why.</summary>
+    public static readonly DiagnosticDescriptor InvalidIdentifier = new(
+        id: "BOPT4002",
+        title: "Generated model type name is not a valid C# identifier",
+        messageFormat: "The {2} '{3}' of model '{1}' (descriptor '{0}') is not a valid C# identifier: {4}. Set the ClassName or Namespace metadata of the ModelToCompress item.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>{0} descriptor path, {1} model, {2} the version found, {3} the supported version.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedFormat = new(
+        id: "BOPT4003",
+        title: "Unsupported BuildOptim descriptor format version",
+        messageFormat: "Descriptor '{0}' for model '{1}' has format version '{2}'; this generator reads version {3}. Use the BuildOptim task and generator from the same package version.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static DiagnosticDescriptor FromId(string id) => id switch
+    {
+        "BOPT4001" => MalformedDescriptor,
+        "BOPT4002" => InvalidIdentifier,
+        "BOPT4003" => UnsupportedFormat,
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
+    };
+}

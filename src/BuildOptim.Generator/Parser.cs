@@ -1,0 +1,366 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace BuildOptim.Generator;
+
+/// <summary>
+/// Reads a <c>.boptgen</c> descriptor (UTF-8, one <c>key=value</c> per line, <c>#</c> comments,
+/// invariant culture; see docs/architecture.md) into a <see cref="ModelSpec"/>, or into the
+/// diagnostics that explain why it cannot.
+/// </summary>
+internal static class Parser
+{
+    public const string DescriptorExtension = ".boptgen";
+    public const int SupportedFormat = 1;
+
+    internal static class Keys
+    {
+        public const string Format = "format";
+        public const string ClassName = "className";
+        public const string Namespace = "namespace";
+        public const string ResourceName = "resourceName";
+        public const string SourceModel = "sourceModel";
+        public const string InputName = "inputName";
+        public const string InputShape = "inputShape";
+        public const string InputLength = "inputLength";
+        public const string OutputName = "outputName";
+        public const string OutputShape = "outputShape";
+        public const string OutputLength = "outputLength";
+        public const string DynamicBatch = "dynamicBatch";
+        public const string Classifier = "classifier";
+        public const string Precision = "precision";
+    }
+
+    internal static class Precisions
+    {
+        public const string Int8 = "Int8";
+        public const string Float32 = "Float32";
+    }
+
+    /// <summary>Names the generated class declares itself; a class cannot share a name with its members (CS0542).</summary>
+    private static readonly HashSet<string> s_memberNames = new(StringComparer.Ordinal)
+    {
+        Emitter.InputLengthName, Emitter.OutputLengthName, Emitter.ResourceNameName, Emitter.InputShapeName,
+        Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName,
+    };
+
+    public static bool IsDescriptorPath(string path) => path.EndsWith(DescriptorExtension, StringComparison.OrdinalIgnoreCase);
+
+    /// <param name="file">The descriptor.</param>
+    /// <param name="rootNamespace">The project's <c>RootNamespace</c>, used when the descriptor's namespace is empty.</param>
+    /// <param name="cancellationToken">Cancels the parse.</param>
+    public static ParseResult Parse(DescriptorFile file, string rootNamespace, CancellationToken cancellationToken)
+    {
+        var reader = new DescriptorReader(file);
+        reader.ReadLines(cancellationToken);
+
+        if (reader.TryGetRaw(Keys.Format, out var formatText, out _)
+            && formatText != SupportedFormat.ToString(CultureInfo.InvariantCulture))
+        {
+            return reader.Fail(new DiagnosticInfo(
+                DiagnosticDescriptors.UnsupportedFormat.Id,
+                Args(file.Path, reader.ModelName, formatText, SupportedFormat.ToString(CultureInfo.InvariantCulture))));
+        }
+
+        reader.RequireString(Keys.Format);
+        string className = reader.RequireString(Keys.ClassName);
+        string descriptorNamespace = reader.OptionalString(Keys.Namespace, string.Empty);
+        string resourceName = reader.OptionalString(Keys.ResourceName, "BuildOptim." + className + ".bopt");
+        string sourceModel = reader.OptionalString(Keys.SourceModel, string.Empty);
+        string inputName = reader.OptionalString(Keys.InputName, "input");
+        string outputName = reader.OptionalString(Keys.OutputName, "output");
+        int inputLength = reader.RequirePositiveInt(Keys.InputLength);
+        int outputLength = reader.RequirePositiveInt(Keys.OutputLength);
+        var inputShape = reader.OptionalShape(Keys.InputShape, inputLength, Keys.InputLength);
+        var outputShape = reader.OptionalShape(Keys.OutputShape, outputLength, Keys.OutputLength);
+        bool dynamicBatch = reader.OptionalBool(Keys.DynamicBatch);
+        bool classifier = reader.OptionalBool(Keys.Classifier);
+        string precision = reader.OptionalPrecision();
+
+        string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
+        if (className.Length > 0 && ValidateClassName(className) is { } classProblem)
+        {
+            reader.AddInvalidIdentifier("class name", className, classProblem);
+        }
+
+        if (ns.Length > 0 && ValidateNamespace(ns) is { } namespaceProblem)
+        {
+            string what = descriptorNamespace.Length > 0 ? "namespace" : "namespace (from RootNamespace)";
+            reader.AddInvalidIdentifier(what, ns, namespaceProblem);
+        }
+
+        if (reader.HasErrors)
+        {
+            return reader.Fail(null);
+        }
+
+        var spec = new ModelSpec(
+            file.Path, ns, className, resourceName, sourceModel,
+            inputName, inputShape, inputLength,
+            outputName, outputShape, outputLength,
+            dynamicBatch, classifier, precision);
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot name the generated class, or null when it can.</summary>
+    internal static string? ValidateClassName(string name)
+    {
+        if (!SyntaxFacts.IsValidIdentifier(name))
+        {
+            return "it must start with a letter or '_' and contain only letters, digits and '_'";
+        }
+
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None)
+        {
+            return "it is a C# keyword";
+        }
+
+        if (s_memberNames.Contains(name))
+        {
+            return "it is the name of a member of the generated class";
+        }
+
+        return null;
+    }
+
+    /// <summary>Why <paramref name="name"/> (dotted) cannot be the namespace of the generated class, or null when it can.</summary>
+    internal static string? ValidateNamespace(string name)
+    {
+        foreach (var part in name.Split('.'))
+        {
+            if (!SyntaxFacts.IsValidIdentifier(part))
+            {
+                return part.Length == 0
+                    ? "it has an empty segment"
+                    : "segment '" + part + "' must start with a letter or '_' and contain only letters, digits and '_'";
+            }
+
+            if (SyntaxFacts.GetKeywordKind(part) != SyntaxKind.None || part == "global")
+            {
+                return "segment '" + part + "' is a C# keyword";
+            }
+        }
+
+        return null;
+    }
+
+    private static EquatableArray<string> Args(params string[] args) => new(args);
+
+    /// <summary>Splits lines into keys and values and turns the values into typed fields, collecting every problem.</summary>
+    private sealed class DescriptorReader
+    {
+        private readonly DescriptorFile _file;
+        private readonly Dictionary<string, (string Value, int Line)> _values = new(StringComparer.Ordinal);
+        private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly List<(int Line, string Problem)> _malformed = new();
+        private int _lineCount;
+
+        public DescriptorReader(DescriptorFile file)
+        {
+            _file = file;
+        }
+
+        public bool HasErrors => _malformed.Count > 0 || _diagnostics.Count > 0;
+
+        /// <summary>The model named in messages: the source model, else the descriptor's file name.</summary>
+        public string ModelName => TryGetRaw(Keys.SourceModel, out var model, out _) && model.Length > 0
+            ? model
+            : System.IO.Path.GetFileNameWithoutExtension(_file.Path);
+
+        public void ReadLines(CancellationToken cancellationToken)
+        {
+            var lines = _file.Content.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+            _lineCount = lines.Length > 1 && lines[lines.Length - 1].Length == 0 ? lines.Length - 1 : lines.Length;
+            for (int i = 0; i < lines.Length; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int lineNumber = i + 1;
+                string line = StripComment(lines[i]).Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                int equals = line.IndexOf('=');
+                if (equals <= 0)
+                {
+                    _malformed.Add((lineNumber, "expected 'key=value', found '" + line + "'"));
+                    continue;
+                }
+
+                string key = line.Substring(0, equals).Trim();
+                string value = line.Substring(equals + 1).Trim();
+                if (_values.TryGetValue(key, out var first))
+                {
+                    _malformed.Add((lineNumber, "key '" + key + "' is repeated (first on line " + Format(first.Line) + ")"));
+                    continue;
+                }
+
+                _values.Add(key, (value, lineNumber));
+            }
+        }
+
+        public bool TryGetRaw(string key, out string value, out int line)
+        {
+            if (_values.TryGetValue(key, out var entry))
+            {
+                (value, line) = entry;
+                return true;
+            }
+
+            (value, line) = (string.Empty, 0);
+            return false;
+        }
+
+        public string RequireString(string key)
+        {
+            if (!TryGetRaw(key, out var value, out int line))
+            {
+                Malformed(_lineCount, "the required key '" + key + "' is missing");
+            }
+            else if (value.Length == 0)
+            {
+                Malformed(line, "'" + key + "' must not be empty");
+            }
+
+            return value;
+        }
+
+        public string OptionalString(string key, string fallback)
+            => TryGetRaw(key, out var value, out _) && value.Length > 0 ? value : fallback;
+
+        public int RequirePositiveInt(string key)
+        {
+            string text = RequireString(key);
+            if (text.Length == 0)
+            {
+                return 0;
+            }
+
+            if (!TryParsePositiveInt(text, out int value))
+            {
+                TryGetRaw(key, out _, out int line);
+                Malformed(line, "'" + key + "' must be a positive integer, found '" + text + "'");
+            }
+
+            return value;
+        }
+
+        /// <summary>A comma-separated list of positive dimensions whose product is the length; the length alone when absent.</summary>
+        public EquatableArray<int> OptionalShape(string key, int length, string lengthKey)
+        {
+            if (!TryGetRaw(key, out var text, out int line) || text.Length == 0)
+            {
+                return new EquatableArray<int>(new[] { length });
+            }
+
+            var parts = text.Split(',');
+            var dims = new int[parts.Length];
+            long product = 1;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (!TryParsePositiveInt(parts[i].Trim(), out dims[i]))
+                {
+                    Malformed(line, "'" + key + "' must be comma-separated positive integers, found '" + text + "'");
+                    return EquatableArray<int>.Empty;
+                }
+
+                product = Math.Min(product * dims[i], (long)int.MaxValue + 1); // past int range it is a mismatch anyway; stay far from overflow
+            }
+
+            if (length > 0 && product != length)
+            {
+                Malformed(line, "'" + key + "' (" + text + ") holds " + Format(product) + " elements but '" + lengthKey + "' is " + Format(length));
+            }
+
+            return new EquatableArray<int>(dims);
+        }
+
+        public bool OptionalBool(string key)
+        {
+            if (!TryGetRaw(key, out var text, out int line) || text.Length == 0)
+            {
+                return false;
+            }
+
+            if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (!string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
+            {
+                Malformed(line, "'" + key + "' must be 'true' or 'false', found '" + text + "'");
+            }
+
+            return false;
+        }
+
+        public string OptionalPrecision()
+        {
+            if (!TryGetRaw(Keys.Precision, out var text, out int line) || text.Length == 0)
+            {
+                return Precisions.Int8;
+            }
+
+            foreach (var known in new[] { Precisions.Int8, Precisions.Float32 })
+            {
+                if (string.Equals(text, known, StringComparison.OrdinalIgnoreCase))
+                {
+                    return known;
+                }
+            }
+
+            Malformed(line, "'" + Keys.Precision + "' must be '" + Precisions.Int8 + "' or '" + Precisions.Float32 + "', found '" + text + "'");
+            return Precisions.Int8;
+        }
+
+        public void AddInvalidIdentifier(string what, string value, string problem)
+            => _diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.InvalidIdentifier.Id, Args(_file.Path, ModelName, what, value, problem)));
+
+        public ParseResult Fail(DiagnosticInfo? only)
+        {
+            var all = new List<DiagnosticInfo>();
+            if (only is not null)
+            {
+                all.Add(only);
+            }
+            else
+            {
+                _malformed.Sort((a, b) => a.Line.CompareTo(b.Line));
+                foreach (var (line, problem) in _malformed)
+                {
+                    all.Add(new DiagnosticInfo(DiagnosticDescriptors.MalformedDescriptor.Id, Args(_file.Path, Format(line), ModelName, problem)));
+                }
+
+                all.AddRange(_diagnostics);
+            }
+
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(all.ToArray()));
+        }
+
+        private void Malformed(int line, string problem) => _malformed.Add((Math.Max(line, 1), problem));
+
+        /// <summary>A <c>#</c> starts a comment at the start of a line or after whitespace, so values like <c>a#b.onnx</c> survive.</summary>
+        private static string StripComment(string line)
+        {
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '#' && (i == 0 || char.IsWhiteSpace(line[i - 1])))
+                {
+                    return line.Substring(0, i);
+                }
+            }
+
+            return line;
+        }
+
+        private static bool TryParsePositiveInt(string text, out int value)
+            => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0;
+
+        private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BuildOptim.Runtime;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// <c>q[i] = clamp(round_half_even(x[i] / scale) + zeroPoint, 0, 255)</c> (ONNX QuantizeLinear, uint8);
+    /// NaN quantizes like 0, to <paramref name="zeroPoint"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Computed as <c>clamp(r, -zeroPoint, 255 - zeroPoint) + zeroPoint</c> with <c>r = round_half_even(x / scale)</c>
+    /// (NaN → 0). The vector paths are bit-identical to <see cref="QuantizeF32ToU8Scalar"/>: IEEE division is correctly
+    /// rounded in every lane as in scalar code, <c>Vector.Round</c> and <see cref="MathF.Round(float)"/> both round half
+    /// to even, and once NaN is gone the clamp bounds and every clamped value are small integers, converted exactly.
+    /// </para>
+    /// <para>Dispatches Vector256 → Vector128 → scalar.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="zeroPoint"/> is not a uint8 value.</exception>
+    public static void QuantizeF32ToU8(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
+        => QuantizeF32ToU8(x, scale, zeroPoint, q, SimdLevel.Vector512);
+
+    /// <summary><see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void QuantizeF32ToU8(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q, SimdLevel maxLevel)
+    {
+        if (x.Length != q.Length)
+        {
+            ThrowLengthMismatch();
+        }
+
+        if ((uint)zeroPoint > byte.MaxValue)
+        {
+            ThrowZeroPointOutOfRange(zeroPoint);
+        }
+
+        int length = x.Length;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref byte qr = ref MemoryMarshal.GetReference(q);
+        int i = 0;
+
+        if (maxLevel >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated && length >= 8)
+        {
+            var scaleV = Vector256.Create(scale);
+            var low = Vector256.Create((float)-zeroPoint);
+            var high = Vector256.Create((float)(byte.MaxValue - zeroPoint));
+            var zeroPointV = Vector256.Create(zeroPoint);
+            for (; i <= length - 8; i += 8)
+            {
+                var r = Vector256.Round(Vector256.LoadUnsafe(ref xr, (nuint)i) / scaleV);
+                r = Vector256.ConditionalSelect(Vector256.Equals(r, r), r, Vector256<float>.Zero);
+                var v = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(r, low), high)) + zeroPointV;
+                var words = Vector128.Narrow(v.GetLower(), v.GetUpper());
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref qr, i), Vector128.Narrow(words, words).AsUInt64().ToScalar());
+            }
+        }
+
+        if (maxLevel >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated && length - i >= 4)
+        {
+            var scaleV = Vector128.Create(scale);
+            var low = Vector128.Create((float)-zeroPoint);
+            var high = Vector128.Create((float)(byte.MaxValue - zeroPoint));
+            var zeroPointV = Vector128.Create(zeroPoint);
+            for (; i <= length - 4; i += 4)
+            {
+                var r = Vector128.Round(Vector128.LoadUnsafe(ref xr, (nuint)i) / scaleV);
+                r = Vector128.ConditionalSelect(Vector128.Equals(r, r), r, Vector128<float>.Zero);
+                var v = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(r, low), high)) + zeroPointV;
+                var words = Vector128.Narrow(v, v);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref qr, i), Vector128.Narrow(words, words).AsUInt32().ToScalar());
+            }
+        }
+
+        QuantizeF32ToU8Tail(x[i..], scale, zeroPoint, q[i..]);
+    }
+
+    /// <summary>Scalar twin of <see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte})"/>.</summary>
+    internal static void QuantizeF32ToU8Scalar(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
+        => QuantizeF32ToU8(x, scale, zeroPoint, q, SimdLevel.Scalar);
+
+    private static void QuantizeF32ToU8Tail(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
+    {
+        float low = -zeroPoint;
+        float high = byte.MaxValue - zeroPoint;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float r = MathF.Round(x[i] / scale);
+            if (float.IsNaN(r))
+            {
+                r = 0;
+            }
+
+            q[i] = (byte)((int)Math.Clamp(r, low, high) + zeroPoint);
+        }
+    }
+
+    /// <summary><c>x[i] = scale · (q[i] - zeroPoint)</c> (ONNX DequantizeLinear, uint8).</summary>
+    public static void DequantizeU8ToF32(ReadOnlySpan<byte> q, float scale, int zeroPoint, Span<float> x)
+    {
+        if (x.Length != q.Length)
+        {
+            ThrowLengthMismatch();
+        }
+
+        for (int i = 0; i < q.Length; i++)
+        {
+            x[i] = scale * (q[i] - zeroPoint);
+        }
+    }
+
+    /// <summary><c>y[i] = table[x[i]]</c>: any u8 → u8 function precomputed at build time.</summary>
+    public static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y)
+    {
+        if (x.Length != y.Length || table.Length != 256)
+        {
+            ThrowLengthMismatch();
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = table[x[i]];
+        }
+    }
+
+    private static void ThrowZeroPointOutOfRange(int zeroPoint)
+        => throw new ArgumentOutOfRangeException(nameof(zeroPoint), zeroPoint, "A uint8 zero point must lie in [0, 255].");
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.IO;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace BuildOptim.Tasks
+{
+    /// <summary>
+    /// Compresses one <c>ModelToCompress</c> item by running <c>dotnet buildoptim.dll compress</c> out
+    /// of process, after validating the item's metadata, and relays the CLI's coded diagnostics.
+    /// </summary>
+    public sealed class CompressModel : Task, ICancelableTask
+    {
+        private readonly object _gate = new object();
+        private ToolProcess? _running;
+        private bool _cancelled;
+
+        /// <summary>The <c>ModelToCompress</c> item, with all its metadata.</summary>
+        [Required]
+        public ITaskItem Model { get; set; } = null!;
+
+        /// <summary>Full path of <c>buildoptim.dll</c>.</summary>
+        [Required]
+        public string ToolPath { get; set; } = "";
+
+        /// <summary>The <c>dotnet</c> host running the build ($(DOTNET_HOST_PATH)); "dotnet" on PATH when empty.</summary>
+        public string? DotNetHostPath { get; set; }
+
+        /// <summary>Where the CLI writes model.bopt, model.boptgen and report.json.</summary>
+        [Required]
+        public string OutputDirectory { get; set; } = "";
+
+        /// <summary>The manifest resource name the plan is embedded under.</summary>
+        [Required]
+        public string ResourceName { get; set; } = "";
+
+        /// <summary>Namespace of the generated class when the item has no Namespace metadata.</summary>
+        public string? Namespace { get; set; }
+
+        /// <summary>$(BuildOptimGate): Error, Warning or Off.</summary>
+        public string? Gate { get; set; }
+
+        /// <summary>Base of relative paths in metadata; the current directory (the project's) when empty.</summary>
+        public string? ProjectDirectory { get; set; }
+
+        public override bool Execute()
+        {
+            string errorFile = ErrorFile();
+            string projectDirectory = string.IsNullOrEmpty(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
+            var diagnostics = new List<TaskDiagnostic>();
+            CompressRequest? request = ModelMetadata.Validate(
+                Model,
+                projectDirectory,
+                errorFile,
+                Namespace,
+                Gate,
+                ResourceName,
+                Path.GetFullPath(Path.Combine(projectDirectory, OutputDirectory)),
+                diagnostics);
+            diagnostics.ForEach(Report);
+
+            if (request != null)
+            {
+                Run(request, errorFile, projectDirectory);
+            }
+            return !Log.HasLoggedErrors;
+        }
+
+        public void Cancel()
+        {
+            lock (_gate)
+            {
+                _cancelled = true;
+                _running?.Kill();
+            }
+        }
+
+        private void Run(CompressRequest request, string errorFile, string workingDirectory)
+        {
+            string toolPath = Path.GetFullPath(Path.Combine(workingDirectory, ToolPath));
+            if (!File.Exists(toolPath))
+            {
+                Report(TaskDiagnostic.Error(DiagnosticCodes.ToolNotStarted, errorFile,
+                    $"ModelToCompress '{request.ItemSpec}': the buildoptim tool was not found at '{toolPath}'; check $(BuildOptimToolPath)."));
+                return;
+            }
+
+            string host = string.IsNullOrEmpty(DotNetHostPath) ? "dotnet" : DotNetHostPath!;
+            string arguments = CompressArguments.JoinCommandLine(CompressArguments.Build(toolPath, request));
+            Log.LogMessage(MessageImportance.Low, "{0} {1}", host, arguments);
+
+            var relay = new ToolOutputRelay(Log);
+            int exitCode;
+            using (var process = new ToolProcess(host, arguments, workingDirectory))
+            {
+                lock (_gate)
+                {
+                    if (_cancelled)
+                    {
+                        return;
+                    }
+                    try
+                    {
+                        process.Start();
+                    }
+                    catch (Exception e) when (e is Win32Exception || e is InvalidOperationException || e is IOException)
+                    {
+                        Report(TaskDiagnostic.Error(DiagnosticCodes.ToolNotStarted, errorFile,
+                            $"ModelToCompress '{request.ItemSpec}': could not start '{host}' to run buildoptim: {e.Message}"));
+                        return;
+                    }
+                    _running = process;
+                }
+                exitCode = process.WaitForExit(relay.Relay);
+                lock (_gate)
+                {
+                    _running = null;
+                }
+            }
+
+            if (exitCode != 0 && !relay.RelayedError && !_cancelled)
+            {
+                string detail = relay.LastOtherLine == null ? "" : $" Last output: {relay.LastOtherLine}";
+                Report(TaskDiagnostic.Error(DiagnosticCodes.ToolFailedSilently, errorFile,
+                    $"ModelToCompress '{request.ItemSpec}': buildoptim exited with code {exitCode} without reporting an error.{detail}"));
+            }
+        }
+
+        private string ErrorFile()
+        {
+            string definingProject = Model.GetMetadata("DefiningProjectFullPath");
+            if (!string.IsNullOrEmpty(definingProject))
+            {
+                return definingProject;
+            }
+            return BuildEngine?.ProjectFileOfTaskNode ?? "";
+        }
+
+        private void Report(TaskDiagnostic diagnostic) => ToolOutputRelay.Log(Log, diagnostic);
+    }
+}

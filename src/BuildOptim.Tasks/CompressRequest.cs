@@ -1,0 +1,29 @@
+namespace BuildOptim.Tasks
+{
+    /// <summary>
+    /// A validated <c>ModelToCompress</c> item: absolute paths, canonical spellings of enum values and
+    /// invariant-culture numbers. A null or empty value means "not set: the CLI decides".
+    /// </summary>
+    internal sealed class CompressRequest
+    {
+        public string ItemSpec { get; set; } = "";
+        public string ModelPath { get; set; } = "";
+        public string? CalibrationPath { get; set; }
+        public string? EvaluationPath { get; set; }
+        /// <summary>A file path (.npy/.csv) or the name of an array inside the evaluation npz.</summary>
+        public string? Labels { get; set; }
+        public string? Quantize { get; set; }
+        public string? Calibrator { get; set; }
+        public string? Prune { get; set; }
+        public string? Sparsity { get; set; }
+        public string? ShareWeights { get; set; }
+        public string? MaxAccuracyDrop { get; set; }
+        public string? MinAgreement { get; set; }
+        public string? Fallback { get; set; }
+        public string? Gate { get; set; }
+        public string? ClassName { get; set; }
+        public string? Namespace { get; set; }
+        public string ResourceName { get; set; } = "";
+        public string OutputDirectory { get; set; } = "";
+    }
+}

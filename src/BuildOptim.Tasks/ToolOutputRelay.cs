@@ -1,0 +1,56 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace BuildOptim.Tasks
+{
+    /// <summary>Logs the CLI's output lines: coded diagnostics as such, the summary loudly, the rest quietly.</summary>
+    internal sealed class ToolOutputRelay
+    {
+        private readonly TaskLoggingHelper _log;
+
+        public ToolOutputRelay(TaskLoggingHelper log)
+        {
+            _log = log;
+        }
+
+        /// <summary>True once an error line has been relayed: the build already says why it failed.</summary>
+        public bool RelayedError { get; private set; }
+
+        /// <summary>The last line that was neither a diagnostic nor the summary (e.g. a runtime failure).</summary>
+        public string? LastOtherLine { get; private set; }
+
+        public void Relay(string line)
+        {
+            ToolOutputLine parsed = ToolOutputLine.Parse(line);
+            switch (parsed.Kind)
+            {
+                case ToolOutputKind.Diagnostic:
+                    Log(_log, parsed.Diagnostic!);
+                    RelayedError |= parsed.Diagnostic!.IsError;
+                    break;
+                case ToolOutputKind.Summary:
+                    _log.LogMessage(MessageImportance.High, "{0}", parsed.Text);
+                    break;
+                default:
+                    if (line.Trim().Length > 0)
+                    {
+                        LastOtherLine = line.Trim();
+                    }
+                    _log.LogMessage(MessageImportance.Low, "{0}", line);
+                    break;
+            }
+        }
+
+        public static void Log(TaskLoggingHelper log, TaskDiagnostic diagnostic)
+        {
+            if (diagnostic.IsError)
+            {
+                log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+            }
+            else
+            {
+                log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, "{0}", diagnostic.Message);
+            }
+        }
+    }
+}
