@@ -57,7 +57,7 @@ namespace BuildOptim.Tasks
                 Namespace,
                 Gate,
                 ResourceName,
-                Path.GetFullPath(Path.Combine(projectDirectory, OutputDirectory)),
+                WithoutTrailingSeparator(Path.GetFullPath(Path.Combine(projectDirectory, OutputDirectory))),
                 diagnostics);
             diagnostics.ForEach(Report);
 
@@ -128,14 +128,27 @@ namespace BuildOptim.Tasks
             }
         }
 
+        /// <summary>
+        /// The project that declares the item: the targets pass it as _DefiningProjectFullPath because
+        /// their private copy of the item is "defined" by BuildOptim.targets.
+        /// </summary>
         private string ErrorFile()
         {
-            string definingProject = Model.GetMetadata("DefiningProjectFullPath");
-            if (!string.IsNullOrEmpty(definingProject))
+            foreach (string name in new[] { "_DefiningProjectFullPath", "DefiningProjectFullPath" })
             {
-                return definingProject;
+                string definingProject = Model.GetMetadata(name);
+                if (!string.IsNullOrEmpty(definingProject))
+                {
+                    return definingProject;
+                }
             }
             return BuildEngine?.ProjectFileOfTaskNode ?? "";
+        }
+
+        private static string WithoutTrailingSeparator(string directory)
+        {
+            string trimmed = directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            return trimmed.Length == 0 || trimmed.EndsWith(":", StringComparison.Ordinal) ? directory : trimmed;
         }
 
         private void Report(TaskDiagnostic diagnostic) => ToolOutputRelay.Log(Log, diagnostic);

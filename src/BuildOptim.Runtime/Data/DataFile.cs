@@ -13,7 +13,7 @@ public static class DataFile
     /// <exception cref="DataFormatException">BOPT1101 when missing; BOPT1102 for a folder or any other extension; see the readers.</exception>
     public static IReadOnlyList<NdArray> Read(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         string extension = Path.GetExtension(path);
         if (extension.Equals(".npy", StringComparison.OrdinalIgnoreCase))
         {
@@ -36,7 +36,7 @@ public static class DataFile
     /// <summary>Opens <paramref name="path"/> for reading, mapping a missing or unopenable file to BOPT1101.</summary>
     internal static FileStream OpenRead(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         ThrowIfNotAFile(path);
         try
         {
@@ -58,6 +58,8 @@ public static class DataFile
         {
             throw DataSource.File(path).Error(DataErrorCodes.Malformed, "it is a folder, not a data file; name an .npy, .npz or .csv file.");
         }
-        throw DataSource.File(path).Error(DataErrorCodes.FileNotFound, $"file not found (looked for '{Path.GetFullPath(path)}'); check the path.");
+        string fullPath = Path.IsPathFullyQualified(path) ? path : Path.Join(Environment.CurrentDirectory, path);
+        string lookedFor = fullPath == path ? "" : $" (looked for '{fullPath}')";
+        throw DataSource.File(path).Error(DataErrorCodes.FileNotFound, $"file not found{lookedFor}; check the path.");
     }
 }

@@ -128,7 +128,7 @@ public static partial class Kernels
     {
         t += Avx2.ShiftLeftLogicalVariable(Vector256<long>.One, s - Vector256<ulong>.One);
         var negative = Avx2.CompareGreaterThan(Vector256<long>.Zero, t);
-        return Avx2.ShiftRightLogicalVariable(t, s);
+        return Avx2.ShiftRightLogicalVariable(t ^ negative, s) ^ negative;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -240,7 +240,7 @@ public class GeneratedApiTests
             new InMemoryAdditionalText("/b/DigitsModel.BOPTGEN", Descriptor(("className", "DigitsModel"), ("resourceName", null))),
         ]);
 
-        driver.RunGeneratorsAndUpdateCompilation(CreateCompilation(), out var output, out var diagnostics);
+        driver = driver.RunGeneratorsAndUpdateCompilation(CreateCompilation(), out var output, out var diagnostics);
 
         Assert.Empty(diagnostics);
         Assert.Empty(output.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));

@@ -48,4 +48,40 @@ public class KernelAllocationTests
 
         Assert.NotEqual(int.MinValue, sink);
     }
+
+    [Fact]
+    public void Float_call_path_allocates_nothing()
+    {
+        const int K = 300, N = 10;
+        var random = new Random(1);
+        var x = Enumerable.Range(0, K).Select(_ => (float)random.NextDouble()).ToArray();
+        var w = Enumerable.Range(0, N * K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var bias = new float[N];
+        var y = new float[N];
+        var acc = new int[N];
+        var scale = Enumerable.Repeat(0.01f, N).ToArray();
+        var q = new byte[K];
+
+        for (int round = 0; round < 2; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int call = 0; call < 1000; call++)
+            {
+                Kernels.GemvF32(x, w, bias, Activation.Relu, y);
+                Kernels.DequantizeS32ToF32(acc, scale, y);
+                Kernels.ActivationF32(y, Activation.Sigmoid, y);
+                Kernels.SoftmaxF32(y, N, log: false, y);
+                Kernels.DequantizeU8ToF32(q, 0.1f, 3, x);
+                Kernels.LookupU8(q, q.AsSpan(0, 256), q);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (round == 1)
+            {
+                Assert.Equal(0, allocated);
+            }
+        }
+
+        Assert.True(Kernels.ArgMax(y) >= 0);
+    }
 }

@@ -1,0 +1,194 @@
+using BuildOptim.Compression;
+using BuildOptim.Compression.Calibration;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Compression.Planning;
+using BuildOptim.Compression.Pruning;
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Tests.Engine;
+
+public sealed class CompressionTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "bopt-engine-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Float32_plan_matches_the_torch_reference_outputs()
+    {
+        var reference = NpzReader.Read(Models.ReferenceOutputs).ToDictionary(a => a.Name);
+        var inputs = reference["inputs"];
+        foreach (var (name, path) in new[] { ("fashion_mlp", Models.FashionMlp), ("mlp_tanh", Models.MlpTanh), ("mlp_matmul", Models.MlpMatMul) })
+        {
+            var plan = PlanCompiler.Compile(Models.Lower(path), QuantizeMode.None, null);
+            var outputs = Compressor.RunPlan(plan.Bytes, inputs, inputs.SampleCount);
+            var expected = reference[name].Data;
+            Assert.Equal(expected.Length, outputs.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - outputs[i]) <= 1e-4 + 1e-4 * Math.Abs(expected[i]), $"{name}[{i}]: {outputs[i]} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Int8_plan_stays_within_quantization_error_of_onnx_runtime_fp32()
+    {
+        var model = Models.Lower(Models.FashionMlp);
+        var calibration = DataSets.LoadInputs(Models.FashionCalibration, model);
+        var evaluation = DataSets.LoadInputs(Models.FashionEvaluation, model);
+        var ranges = MinMaxCalibrator.Calibrate(model, calibration);
+        var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, ranges);
+
+        var reference = OrtReference.Run(Models.FashionMlp, model, evaluation);
+        var outputs = Compressor.RunPlan(plan.Bytes, evaluation, evaluation.SampleCount);
+        var metrics = Metrics.Compute(reference, outputs, 10, DataSets.LoadLabels(Models.FashionEvaluation, null, evaluation.SampleCount));
+
+        double logitRange = reference.Max() - reference.Min();
+        Assert.True(metrics.MaxAbsError < 0.05 * logitRange, $"max abs error {metrics.MaxAbsError} vs logit range {logitRange}");
+        Assert.True(metrics.Agreement >= 0.98, $"agreement {metrics.Agreement}");
+        Assert.True(metrics.AccuracyDropPoints <= 1.0, $"drop {metrics.AccuracyDropPoints}");
+        Assert.True(plan.Bytes.Length * 3.5 < new FileInfo(Models.FashionMlp).Length, "int8 plan should be about 4x smaller than the fp32 model");
+    }
+
+    [Fact]
+    public void Compression_is_deterministic_byte_for_byte()
+    {
+        string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b");
+        Compressor.Run(Options(a));
+        Compressor.Run(Options(b));
+        foreach (string file in new[] { Compressor.PlanFileName, Compressor.DescriptorFileName, Compressor.ReportFileName, Compressor.EvaluationOutputsFileName })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, file)), File.ReadAllBytes(Path.Combine(b, file)));
+        }
+    }
+
+    [Fact]
+    public void Failed_gate_is_BOPT2001_with_both_accuracies_and_leaves_no_artifacts()
+    {
+        string dir = Path.Combine(_root, "gate");
+        Compressor.Run(Options(dir)); // a previous good build's artifacts must not survive a failing one
+        var result = Compressor.Run(Options(dir) with { Prune = PruneMode.Magnitude, Sparsity = 0.95, MaxAccuracyDrop = 0.05 });
+        Assert.False(result.Report.Gate.Passed);
+        Assert.Equal("BOPT2001", result.Report.Gate.Code);
+        Assert.Contains("88.20", result.Report.Gate.Message);
+        Assert.Contains("MaxAccuracyDrop=0.05", result.Report.Gate.Message);
+        Assert.Contains("1000 samples", result.Report.Gate.Message);
+        Assert.False(result.ArtifactsWritten);
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)));
+    }
+
+    [Fact]
+    public void Without_labels_the_agreement_gate_applies()
+    {
+        var result = Compressor.Run(new CompressionOptions
+        {
+            ModelPath = Models.MlpTanh,
+            CalibrationPath = Models.SmallCalibration,
+            OutputDirectory = Path.Combine(_root, "agree"),
+        });
+        Assert.Equal("agreement", result.Report.Gate.Metric);
+        Assert.Equal(0.99, result.Report.Gate.Threshold);
+        Assert.Null(result.Report.Metrics!.OriginalAccuracy);
+    }
+
+    [Fact]
+    public void Csv_evaluation_with_csv_labels_is_accepted()
+    {
+        var result = Compressor.Run(new CompressionOptions
+        {
+            ModelPath = Models.MlpMatMul,
+            CalibrationPath = Models.SmallCalibration,
+            EvaluationPath = Models.SmallEvaluationCsv,
+            Labels = Models.SmallEvaluationLabelsCsv,
+            OutputDirectory = Path.Combine(_root, "csv"),
+        });
+        Assert.Equal(50, result.Report.Metrics!.SampleCount);
+        Assert.NotNull(result.Report.Metrics.CompressedAccuracy);
+    }
+
+    [Fact]
+    public void Data_of_the_wrong_sample_length_is_BOPT1105()
+    {
+        var model = Models.Lower(Models.FashionMlp);
+        string path = Path.Combine(_root, "wrong.csv");
+        Directory.CreateDirectory(_root);
+        File.WriteAllText(path, "1,2,3\n4,5,6\n");
+        var e = Assert.Throws<CompressionException>(() => DataSets.LoadInputs(path, model));
+        Assert.Equal("BOPT1105", e.Code);
+        Assert.Contains("784", e.Message);
+    }
+
+    [Fact]
+    public void Magnitude_pruning_zeroes_the_smallest_weights_of_every_dense_layer()
+    {
+        var model = Models.Lower(Models.FashionMlp);
+        var pruned = MagnitudePruning.Apply(model, 0.5);
+        foreach (var (before, after) in model.Layers.OfType<DenseLayer>().Zip(pruned.Layers.OfType<DenseLayer>()))
+        {
+            int zeros = after.Weights.Count(w => w == 0);
+            Assert.Equal(before.Weights.Length / 2, zeros);
+            float largestRemoved = before.Weights.Where((w, i) => after.Weights[i] == 0).Max(Math.Abs);
+            float smallestKept = after.Weights.Where(w => w != 0).Min(Math.Abs);
+            Assert.True(largestRemoved <= smallestKept);
+        }
+    }
+
+    [Fact]
+    public void Plan_runner_allocates_nothing_per_run_and_batch_equals_single_runs()
+    {
+        var model = Models.Lower(Models.FashionMlp);
+        var evaluation = DataSets.LoadInputs(Models.FashionEvaluation, model);
+        var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, MinMaxCalibrator.Calibrate(model, DataSets.LoadInputs(Models.FashionCalibration, model)));
+        var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
+        var output = new float[10];
+        runner.Run(evaluation.Sample(0), output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            runner.Run(evaluation.Sample(i), output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var batch = new float[8 * 10];
+        runner.Run(evaluation.Data.AsSpan(0, 8 * 784), batch, 8);
+        for (int s = 0; s < 8; s++)
+        {
+            runner.Run(evaluation.Sample(s), output);
+            Assert.Equal(output, batch.AsSpan(s * 10, 10).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Sigmoid_and_tanh_on_codes_become_lookup_tables_and_stay_accurate()
+    {
+        var result = Compressor.Run(new CompressionOptions
+        {
+            ModelPath = Models.MlpTanh,
+            CalibrationPath = Models.SmallCalibration,
+            EvaluationPath = Models.SmallEvaluation,
+            OutputDirectory = Path.Combine(_root, "tanh"),
+        });
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Tanh" && l.Summary.Precision == "Int8");
+        Assert.True(result.Report.Metrics!.Agreement >= 0.97);
+    }
+
+    private CompressionOptions Options(string dir) => new()
+    {
+        ModelPath = Models.FashionMlp,
+        CalibrationPath = Models.FashionCalibration,
+        EvaluationPath = Models.FashionEvaluation,
+        OutputDirectory = dir,
+        Namespace = "Tests",
+    };
+}

@@ -1,0 +1,30 @@
+using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
+
+namespace BuildOptim.Tests.Engine;
+
+/// <summary>Paths to the real exported models and data the engine tests use.</summary>
+internal static class Models
+{
+    public static string FashionMlp => Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist", "Models", "fashion_mlp.onnx");
+
+    public static string FashionCalibration => Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist", "Data", "calib.npy");
+
+    public static string FashionEvaluation => Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist", "Data", "eval.npz");
+
+    public static string MlpTanh => Path.Combine(TestPaths.TestData, "models", "mlp_tanh.onnx");
+
+    public static string MlpMatMul => Path.Combine(TestPaths.TestData, "models", "mlp_matmul.onnx");
+
+    public static string SmallCalibration => Path.Combine(TestPaths.TestData, "models", "mlp_tanh_calib.npy");
+
+    public static string SmallEvaluation => Path.Combine(TestPaths.TestData, "models", "mlp_eval.npz");
+
+    public static string SmallEvaluationCsv => Path.Combine(TestPaths.TestData, "models", "mlp_eval.csv");
+
+    public static string SmallEvaluationLabelsCsv => Path.Combine(TestPaths.TestData, "models", "mlp_eval_labels.csv");
+
+    public static string ReferenceOutputs => Path.Combine(TestPaths.TestData, "models", "reference_outputs.npz");
+
+    public static LayerModel Lower(string path) => ModelLowering.Lower(OnnxModelLoader.Load(path));
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using BuildOptim.Tasks;
+
+namespace BuildOptim.Tests.Tasks;
+
+public sealed class CompressArgumentsTests
+{
+    private static CompressRequest FullRequest() => new()
+    {
+        ItemSpec = "Models/mlp.onnx",
+        ModelPath = "/p/Models/mlp.onnx",
+        CalibrationPath = "/p/Data/calib.npy",
+        EvaluationPath = "/p/Data/eval.npz",
+        Labels = "labels",
+        Quantize = "Int8",
+        Calibrator = "Entropy",
+        Prune = "Magnitude",
+        Sparsity = "0.5",
+        ShareWeights = "16",
+        MaxAccuracyDrop = "1",
+        MinAgreement = "0.99",
+        Fallback = "Auto",
+        Gate = "Warning",
+        ClassName = "MlpModel",
+        Namespace = "App",
+        ResourceName = "BuildOptim.mlp.bopt",
+        OutputDirectory = "/p/obj/buildoptim/mlp/",
+    };
+
+    [Fact]
+    public void Every_set_option_is_passed_after_the_tool_and_the_verb()
+    {
+        IReadOnlyList<string> args = CompressArguments.Build("/tools/buildoptim.dll", FullRequest());
+
+        Assert.Equal(new[]
+        {
+            "/tools/buildoptim.dll", "compress", "/p/Models/mlp.onnx",
+            "--calibration", "/p/Data/calib.npy", "--evaluation", "/p/Data/eval.npz", "--labels", "labels",
+            "--quantize", "Int8", "--calibrator", "Entropy", "--prune", "Magnitude", "--sparsity", "0.5",
+            "--share-weights", "16", "--max-accuracy-drop", "1", "--min-agreement", "0.99", "--fallback", "Auto",
+            "--gate", "Warning", "--class-name", "MlpModel", "--namespace", "App",
+            "--resource-name", "BuildOptim.mlp.bopt", "--item", "Models/mlp.onnx", "--out", "/p/obj/buildoptim/mlp/",
+        }, args);
+    }
+
+    [Fact]
+    public void Unset_options_are_left_out_so_the_CLI_defaults_apply()
+    {
+        var request = new CompressRequest
+        {
+            ItemSpec = "m.onnx", ModelPath = "/p/m.onnx", CalibrationPath = "/p/c.npy",
+            ResourceName = "BuildOptim.m.bopt", OutputDirectory = "/o/",
+        };
+
+        IReadOnlyList<string> args = CompressArguments.Build("t.dll", request);
+
+        Assert.Equal(new[]
+        {
+            "t.dll", "compress", "/p/m.onnx", "--calibration", "/p/c.npy",
+            "--resource-name", "BuildOptim.m.bopt", "--item", "m.onnx", "--out", "/o/",
+        }, args);
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("two words", "\"two words\"")]
+    [InlineData("", "\"\"")]
+    [InlineData("say \"hi\"", "\"say \\\"hi\\\"\"")]
+    [InlineData(@"C:\my dir\", "\"C:\\my dir\\\\\"")]
+    [InlineData(@"C:\no\spaces\", @"C:\no\spaces\")]
+    public void Arguments_are_quoted_only_when_needed(string argument, string expected)
+    {
+        Assert.Equal(expected, CompressArguments.JoinCommandLine(new[] { argument }));
+    }
+
+    [UnixFact]
+    public void Joined_command_line_reaches_a_child_process_unchanged()
+    {
+        string[] arguments = { "/a path/with spaces/m.onnx", "quote\"inside", @"back\slash\", @"trailing slash\ and space", "", "x" };
+
+        var start = new ProcessStartInfo("/usr/bin/printf", CompressArguments.JoinCommandLine(new[] { "[%s]\n" }.Concat(arguments)))
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.Equal(arguments.Select(a => $"[{a}]"), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
