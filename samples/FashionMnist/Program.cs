@@ -3,7 +3,6 @@ using System.Diagnostics;
 using BuildOptim.Runtime.Data;
 using FashionMnist;
 
-const int ClassCount = 10;
 const int TimedRuns = 10_000;
 
 string evalPath = Path.Combine(AppContext.BaseDirectory, "Data", "eval.npz");
@@ -23,7 +22,7 @@ for (int i = 0; i < images.SampleCount; i++)
 }
 Console.WriteLine($"Accuracy: {100.0 * correct / images.SampleCount:F2}% ({correct}/{images.SampleCount})");
 
-Span<float> logits = stackalloc float[ClassCount];
+Span<float> logits = stackalloc float[FashionMlpModel.OutputLength];
 model.Run(images.Sample(0), logits); // warm-up: JIT and one-time plan binding are not per-call costs
 
 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -38,9 +37,5 @@ Console.WriteLine($"Allocated per Run: {allocatedPerRun} bytes");
 Console.WriteLine($"Time per Run: {stopwatch.Elapsed.TotalMicroseconds / TimedRuns:F1} µs");
 
 // The compressed plan travels inside this assembly as a manifest resource; there is no model file to deploy.
-var assembly = typeof(FashionMlpModel).Assembly;
-foreach (string resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".bopt", StringComparison.Ordinal)))
-{
-    using Stream plan = assembly.GetManifestResourceStream(resource)!;
-    Console.WriteLine($"Embedded plan {resource}: {plan.Length:N0} bytes");
-}
+using Stream plan = typeof(FashionMlpModel).Assembly.GetManifestResourceStream(FashionMlpModel.ResourceName)!;
+Console.WriteLine($"Embedded plan {FashionMlpModel.ResourceName}: {plan.Length:N0} bytes");
