@@ -12,7 +12,8 @@ public static class FixedPoint
     /// <summary>
     /// Splits a real multiplier into a Q31 mantissa and a right shift:
     /// <c>real = f · 2^e</c> with f in [0.5, 1); <c>Multiplier = round_half_away(f · 2^31)</c>; <c>Shift = 31 - e</c>.
-    /// Multipliers too small for <see cref="MaxShift"/> become (0, 1): the product is zero.
+    /// Multipliers too small for <see cref="MaxShift"/> (below 2^-32) become (0, 1), which loses nothing: for every int32
+    /// accumulator |acc · real| &lt; ½, which rounds to zero anyway.
     /// </summary>
     public static (int Multiplier, int Shift) QuantizeMultiplier(double real)
     {
