@@ -23,6 +23,7 @@ internal static class CommandLine
                               [--min-agreement A] [--fallback None] [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
                               [--item ITEMSPEC] --out DIR
+          buildoptim conformance DIR [--int8]
           buildoptim run-plan PLAN --input FILE --out FILE.npy
           buildoptim --version
         """;
@@ -47,6 +48,7 @@ internal static class CommandLine
             {
                 "compress" => Compress(Arguments.Parse(args.AsSpan(1)), stdout, stderr),
                 "run-plan" => RunPlan(Arguments.Parse(args.AsSpan(1)), stdout),
+                "conformance" => Conformance(args.AsSpan(1), stdout),
                 _ => UsageFailure(stderr, $"Unknown command '{args[0]}'."),
             };
         }
@@ -110,6 +112,57 @@ internal static class CommandLine
         }
 
         return Success;
+    }
+
+    /// <summary>Runs every backend-test case under DIR; exit code 1 when any supported case fails.</summary>
+    private static int Conformance(ReadOnlySpan<string> args, TextWriter stdout)
+    {
+        bool int8 = false;
+        string? root = null;
+        foreach (string arg in args)
+        {
+            if (arg == "--int8")
+            {
+                int8 = true;
+            }
+            else if (root is null && !arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                root = arg;
+            }
+            else
+            {
+                throw new ArgumentException($"Unexpected argument '{arg}'.");
+            }
+        }
+
+        if (root is null || !Directory.Exists(root))
+        {
+            throw new ArgumentException(root is null ? "Missing DIR." : $"Folder '{root}' does not exist.");
+        }
+
+        int passed = 0, failed = 0, skipped = 0;
+        foreach (string directory in BuildOptim.Compression.Conformance.ConformanceRunner.FindCases(root))
+        {
+            var result = BuildOptim.Compression.Conformance.ConformanceRunner.Run(directory, int8);
+            switch (result.Outcome)
+            {
+                case BuildOptim.Compression.Conformance.CaseOutcome.Pass:
+                    passed++;
+                    stdout.WriteLine($"PASS {result.Name}");
+                    break;
+                case BuildOptim.Compression.Conformance.CaseOutcome.Fail:
+                    failed++;
+                    stdout.WriteLine($"FAIL {result.Name}: {result.Detail}");
+                    break;
+                default:
+                    skipped++;
+                    stdout.WriteLine($"UNSUPPORTED {result.Name}: {result.Detail}");
+                    break;
+            }
+        }
+
+        stdout.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
+        return failed == 0 ? Success : Failure;
     }
 
     private static int RunPlan(Arguments a, TextWriter stdout)

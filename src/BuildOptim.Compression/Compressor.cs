@@ -35,7 +35,7 @@ public static class Compressor
     {
         ValidateOptions(options);
         var graph = OnnxModelLoader.Load(options.ModelPath);
-        var model = ModelLowering.Lower(graph);
+        var model = GraphLowering.LowerModel(graph);
         if (options.Prune == PruneMode.Magnitude)
         {
             model = MagnitudePruning.Apply(model, options.Sparsity);
@@ -47,7 +47,7 @@ public static class Compressor
             : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, model);
         int[]? labels = evaluation is null ? null : DataSets.LoadLabels(evaluationPath!, options.Labels, evaluation.SampleCount);
 
-        TensorRange[]? ranges = null;
+        Dictionary<int, TensorRange>? ranges = null;
         if (options.Quantize == QuantizeMode.Int8)
         {
             ranges = MinMaxCalibrator.Calibrate(model, calibration!);
@@ -57,7 +57,7 @@ public static class Compressor
 
         Metrics? metrics = null;
         float[]? compressedOutputs = null;
-        var sensitivities = new Dictionary<int, double>();
+        var sensitivities = new Dictionary<string, double>();
         if (evaluation is not null)
         {
             var reference = OrtReference.Run(options.ModelPath, model, evaluation);
@@ -112,34 +112,26 @@ public static class Compressor
         return outputs;
     }
 
-    private static Dictionary<int, double> MeasureSensitivity(LayerModel model, TensorRange[] ranges, NdArray evaluation, float[] reference, int[]? labels, Metrics baseline)
+    private static Dictionary<string, double> MeasureSensitivity(Network model, Dictionary<int, TensorRange> ranges, NdArray evaluation, float[] reference, int[]? labels, Metrics baseline)
     {
-        var result = new Dictionary<int, double>();
+        var result = new Dictionary<string, double>();
         int count = Math.Min(evaluation.SampleCount, SensitivitySamples);
         var referenceSlice = reference.AsSpan(0, count * model.OutputLength).ToArray();
         var labelSlice = labels?.Take(count).ToArray();
         var baseOutputs = RunPlan(PlanCompiler.Compile(model, QuantizeMode.Int8, ranges).Bytes, evaluation, count);
         var baseMetrics = Metrics.Compute(referenceSlice, baseOutputs, model.OutputLength, labelSlice);
-        for (int i = 0; i < model.Layers.Count; i++)
+        foreach (var layer in model.Layers.Where(l => l is DenseLayer or ConvLayer))
         {
-            if (model.Layers[i] is not DenseLayer)
-            {
-                continue;
-            }
-
-            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, ranges, new HashSet<int> { i });
+            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, ranges, new HashSet<string> { layer.Name });
             var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, evaluation, count), model.OutputLength, labelSlice);
-            result[i] = labels is null ? m.Agreement - baseMetrics.Agreement : m.CompressedAccuracy!.Value - baseMetrics.CompressedAccuracy!.Value;
+            result[layer.Name] = labels is null ? m.Agreement - baseMetrics.Agreement : m.CompressedAccuracy!.Value - baseMetrics.CompressedAccuracy!.Value;
         }
 
         return result;
     }
 
-    private static double? SensitivityFor(LayerModel model, LayerSummary summary, Dictionary<int, double> sensitivities)
-    {
-        int index = model.Layers.FindIndex(l => l.Name == summary.Name);
-        return index >= 0 && sensitivities.TryGetValue(index, out double s) ? s : null;
-    }
+    private static double? SensitivityFor(Network model, LayerSummary summary, Dictionary<string, double> sensitivities)
+        => sensitivities.TryGetValue(summary.Name, out double s) ? s : null;
 
     private static GateResult EvaluateGate(CompressionOptions options, Metrics? metrics)
     {
@@ -252,7 +244,7 @@ public static class Compressor
         }
     }
 
-    private static void WriteArtifacts(CompressionOptions options, LayerModel model, byte[] plan, CompressionReport report, float[]? evaluationOutputs)
+    private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs)
     {
         string target = Path.GetFullPath(options.OutputDirectory);
         string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -315,7 +307,7 @@ public static class Compressor
     }
 
     /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>
-    public static string Descriptor(CompressionOptions options, LayerModel model, CompressionReport report)
+    public static string Descriptor(CompressionOptions options, Network model, CompressionReport report)
     {
         string Join(int[] dims) => string.Join(",", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         var s = new StringBuilder();

@@ -7,7 +7,7 @@ namespace BuildOptim.Onnx;
 /// <summary>Reads an ONNX file into a <see cref="Graph"/>.</summary>
 public static class OnnxModelLoader
 {
-    public const int MinOpset = 9;
+    public const int MinOpset = 7;
     public const int MaxOpset = 21;
 
     public static Graph Load(string path)
@@ -133,7 +133,7 @@ public static class OnnxModelLoader
         throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, path, $"Constant node '{node.DisplayName}' in '{path}' has no supported value attribute.");
     }
 
-    internal static Tensor ToTensor(TensorProto t, string path)
+    public static Tensor ToTensor(TensorProto t, string path)
     {
         if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
         {

@@ -18,8 +18,10 @@ public sealed unsafe class ModelPlan
     private readonly byte* _base;
     private readonly long _length;
     private readonly object? _owner; // keeps a pinned array or stream alive
-    private readonly OpRecord[] _ops;
+    private readonly PlanOp[] _ops;
     private readonly (BufferKind Kind, int Length)[] _buffers;
+    private readonly (int Buffer, int Length)[] _inputs;
+    private readonly (int Buffer, int Length)[] _outputs;
 
     /// <summary>Wraps plan bytes that stay valid and immovable for the lifetime of the process (or of <paramref name="owner"/>).</summary>
     public ModelPlan(byte* data, long length, object? owner = null)
@@ -36,17 +38,32 @@ public sealed unsafe class ModelPlan
         int version = ReadInt(span, 8);
         if (version != PlanFormat.Version)
         {
-            throw new InvalidDataException($"Plan format version {version} is not supported by this runtime (expects {PlanFormat.Version}).");
+            throw new InvalidDataException($"Plan format version {version} is not supported by this runtime (expects {PlanFormat.Version}); rebuild the project with the matching BuildOptim package.");
         }
 
         int opCount = ReadInt(span, 12);
         int bufferCount = ReadInt(span, 16);
-        InputLength = ReadInt(span, 20);
-        OutputLength = ReadInt(span, 24);
-        InputBuffer = ReadInt(span, 28);
-        OutputBuffer = ReadInt(span, 32);
+        int inputCount = ReadInt(span, 20);
+        int outputCount = ReadInt(span, 24);
+        int ioTable = ReadInt(span, 28);
+        int bufferTable = ReadInt(span, 32);
         int opTable = ReadInt(span, 36);
-        int bufferTable = ReadInt(span, 40);
+
+        _inputs = new (int, int)[inputCount];
+        _outputs = new (int, int)[outputCount];
+        for (int i = 0; i < inputCount + outputCount; i++)
+        {
+            int at = ioTable + i * PlanFormat.IoRecordSize;
+            var record = (ReadInt(span, at), ReadInt(span, at + 4));
+            if (i < inputCount)
+            {
+                _inputs[i] = record;
+            }
+            else
+            {
+                _outputs[i - inputCount] = record;
+            }
+        }
 
         _buffers = new (BufferKind, int)[bufferCount];
         for (int i = 0; i < bufferCount; i++)
@@ -55,40 +72,60 @@ public sealed unsafe class ModelPlan
             _buffers[i] = ((BufferKind)ReadInt(span, at), ReadInt(span, at + 4));
         }
 
-        _ops = new OpRecord[opCount];
+        _ops = new PlanOp[opCount];
+        int cursor = opTable;
         for (int i = 0; i < opCount; i++)
         {
-            int at = opTable + i * PlanFormat.OpRecordSize;
-            var op = new OpRecord(
-                (OpKind)ReadInt(span, at), ReadInt(span, at + 4), ReadInt(span, at + 8), ReadInt(span, at + 12),
-                ReadInt(span, at + 16), ReadInt(span, at + 20), ReadInt(span, at + 24), ReadInt(span, at + 28), ReadInt(span, at + 32), ReadInt(span, at + 36),
-                ReadLong(span, at + 40), ReadLong(span, at + 48), ReadLong(span, at + 56), ReadLong(span, at + 64), ReadLong(span, at + 72), ReadLong(span, at + 80));
-            _ops[i] = op;
+            var kind = (OpKind)ReadInt(span, cursor);
+            int nIn = ReadInt(span, cursor + 4), nOut = ReadInt(span, cursor + 8), nParams = ReadInt(span, cursor + 12), nData = ReadInt(span, cursor + 16);
+            cursor += 20;
+            var inputs = ReadInts(span, ref cursor, nIn);
+            var outputs = ReadInts(span, ref cursor, nOut);
+            var parameters = ReadInts(span, ref cursor, nParams);
+            cursor = (cursor + 7) & ~7;
+            var offsets = new long[nData];
+            for (int j = 0; j < nData; j++)
+            {
+                offsets[j] = ReadLong(span, cursor);
+                cursor += 8;
+            }
+
+            foreach (int b in inputs.Concat(outputs))
+            {
+                if ((uint)b >= (uint)bufferCount)
+                {
+                    throw new InvalidDataException($"Op {i} ({kind}) references buffer {b} of {bufferCount}.");
+                }
+            }
+
+            _ops[i] = new PlanOp(kind, inputs, outputs, parameters, offsets);
         }
 
-        if ((uint)InputBuffer >= (uint)bufferCount || (uint)OutputBuffer >= (uint)bufferCount
-            || _buffers[InputBuffer].Kind != BufferKind.Float32 || _buffers[OutputBuffer].Kind != BufferKind.Float32)
+        foreach (var (buffer, count) in _inputs.Concat(_outputs))
         {
-            throw new InvalidDataException("Plan input/output buffers are invalid.");
+            if ((uint)buffer >= (uint)bufferCount || _buffers[buffer].Kind != BufferKind.Float32 || count > _buffers[buffer].Length)
+            {
+                throw new InvalidDataException("Plan input/output buffers are invalid.");
+            }
         }
 
-        if (InputLength > _buffers[InputBuffer].Length || OutputLength > _buffers[OutputBuffer].Length)
+        if (_inputs.Length == 0 || _outputs.Length == 0)
         {
-            throw new InvalidDataException("Plan input/output lengths exceed their buffers.");
+            throw new InvalidDataException("A plan needs at least one input and one output.");
         }
     }
 
-    /// <summary>Floats per sample in the model input.</summary>
-    public int InputLength { get; }
+    /// <summary>Floats per sample in the (first) model input.</summary>
+    public int InputLength => _inputs[0].Length;
 
-    /// <summary>Floats per sample in the model output.</summary>
-    public int OutputLength { get; }
+    /// <summary>Floats per sample in the (first) model output.</summary>
+    public int OutputLength => _outputs[0].Length;
 
-    internal int InputBuffer { get; }
+    internal ReadOnlySpan<(int Buffer, int Length)> Inputs => _inputs;
 
-    internal int OutputBuffer { get; }
+    internal ReadOnlySpan<(int Buffer, int Length)> Outputs => _outputs;
 
-    internal ReadOnlySpan<OpRecord> Ops => _ops;
+    internal ReadOnlySpan<PlanOp> Ops => _ops;
 
     internal ReadOnlySpan<(BufferKind Kind, int Length)> Buffers => _buffers;
 
@@ -140,6 +177,18 @@ public sealed unsafe class ModelPlan
 
     /// <summary>Loads a plan file.</summary>
     public static ModelPlan FromFile(string path) => FromBytes(File.ReadAllBytes(path));
+
+    private static int[] ReadInts(ReadOnlySpan<byte> span, ref int cursor, int count)
+    {
+        var values = new int[count];
+        for (int j = 0; j < count; j++)
+        {
+            values[j] = ReadInt(span, cursor);
+            cursor += 4;
+        }
+
+        return values;
+    }
 
     private static int ReadInt(ReadOnlySpan<byte> span, int at) => BinaryPrimitives.ReadInt32LittleEndian(span.Slice(at, 4));
 

@@ -5,26 +5,26 @@ namespace BuildOptim.Runtime;
 /// </summary>
 /// <remarks>
 /// <code>
-/// header   (64 bytes)  magic "BOPTPLAN", u32 version, u32 opCount, u32 bufferCount,
-///                      u32 inputLength, u32 outputLength, u32 inputBuffer, u32 outputBuffer,
-///                      u32 opTableOffset, u32 bufferTableOffset, u32 reserved[5]
-/// buffers  (8 bytes each)  u32 elementKind (<see cref="BufferKind"/>), u32 length in elements
-/// ops      (<see cref="OpRecordSize"/> bytes each)  see <see cref="OpRecord"/>
+/// header   (64 bytes)  magic "BOPTPLAN", u32 version, u32 opCount, u32 bufferCount, u32 inputCount,
+///                      u32 outputCount, u32 ioTableOffset, u32 bufferTableOffset, u32 opTableOffset,
+///                      u32 opTableLength, u32 reserved[5]
+/// io       (8 bytes each)  inputs then outputs: u32 buffer, u32 length in elements
+/// buffers  (8 bytes each)  u32 kind (<see cref="BufferKind"/>), u32 length in elements
+/// ops      variable: i32 kind, i32 inputCount, i32 outputCount, i32 paramCount, i32 dataCount,
+///                    i32 inputs[], i32 outputs[], i32 params[], padding to 8 bytes, i64 data offsets[]
 /// data     sections, each aligned to <see cref="DataAlignment"/> bytes from the start of the plan
 /// </code>
-/// The writer lives in BuildOptim.Compression (<c>PlanWriter</c>); this type is the single source
-/// of the constants both sides use.
+/// The writer is <c>PlanWriter</c> in BuildOptim.Compression; this type holds the constants both
+/// sides use. Op parameters are documented on each <see cref="OpKind"/>.
 /// </remarks>
 public static class PlanFormat
 {
     public static ReadOnlySpan<byte> Magic => "BOPTPLAN"u8;
-    public const int Version = 1;
+    public const int Version = 2;
     public const int HeaderSize = 64;
+    public const int IoRecordSize = 8;
     public const int BufferRecordSize = 8;
-    public const int OpRecordSize = 96; // kind,in0,in1,out @0..16; p0..p5 @16..40; d0..d5 (i64) @40..88; pad
     public const int DataAlignment = 64;
-    public const int MaxParams = 6;
-    public const int MaxData = 6;
 }
 
 /// <summary>Element type of a plan buffer.</summary>
@@ -32,50 +32,119 @@ public enum BufferKind
 {
     Float32 = 0,
     UInt8 = 1,
-    Int32 = 2,
 }
 
-/// <summary>The operations a plan can hold. Numbers are part of the file format: append only.</summary>
+/// <summary>
+/// The operations a plan can hold. Numbers are part of the file format: append only.
+/// "Geometry" is the 15 ints of <see cref="ConvGeometry"/> or <see cref="PoolGeometry"/> in declaration order.
+/// Float parameters are stored as their IEEE bits.
+/// </summary>
 public enum OpKind
 {
-    /// <summary>q = clamp(round_half_even(x / Scale) + ZeroPoint, 0, 255). P0=length, P1=zero point, P2=scale (float bits).</summary>
+    /// <summary>P: length, zeroPoint, scale. q = clamp(round_half_even(x / scale) + zeroPoint, 0, 255).</summary>
     QuantizeF32ToU8 = 1,
-    /// <summary>x = Scale * (q - ZeroPoint). P0=length, P1=zero point, P2=scale (float bits).</summary>
+    /// <summary>P: length, zeroPoint, scale. x = scale · (q − zeroPoint).</summary>
     DequantizeU8ToF32 = 2,
-    /// <summary>
-    /// acc[n] = Bias[n] + sum_k x[k] * W[n,k]; y[n] = clamp(ZeroPointY + requantize(acc[n], Multiplier[n], Shift[n]), Min, Max).
-    /// P0=K, P1=N, P2=output zero point, P3=clamp min, P4=clamp max. D0=W s8 [N,K], D1=Bias s32 [N], D2=Multiplier s32 [N], D3=Shift s32 [N].
-    /// </summary>
-    FullyConnectedU8S8ToU8 = 3,
-    /// <summary>y[n] = (float)acc[n] * Scale[n]. P0=K, P1=N, P2=activation (<see cref="Activation"/>). D0=W s8 [N,K], D1=Bias s32 [N], D2=Scale f32 [N].</summary>
-    FullyConnectedU8S8ToF32 = 4,
-    /// <summary>y[n] = act(Bias[n] + sum_k x[k] * W[n,k]). P0=K, P1=N, P2=activation. D0=W f32 [N,K], D1=Bias f32 [N].</summary>
-    FullyConnectedF32 = 5,
-    /// <summary>y[i] = Table[x[i]]. P0=length. D0=table u8 [256].</summary>
+    /// <summary>P: rows, K, N, outputZeroPoint, clampMin, clampMax. D: weights s8 [N,K], bias s32, multiplier s32, shift s32.</summary>
+    DenseU8S8ToU8 = 3,
+    /// <summary>P: rows, K, N, clampMin (f32), clampMax (f32). D: weights s8 [N,K], bias s32, scale f32. y = clamp(acc · scale[n]).</summary>
+    DenseU8S8ToF32 = 4,
+    /// <summary>P: rows, K, N, clampMin (f32), clampMax (f32). D: weights f32 [N,K], bias f32.</summary>
+    DenseF32 = 5,
+    /// <summary>P: length. D: table u8 [256].</summary>
     LookupU8 = 6,
-    /// <summary>y = act(x) elementwise in float. P0=length, P1=activation.</summary>
+    /// <summary>P: length, activation (<see cref="Activation"/>), alpha (f32), beta (f32).</summary>
     ActivationF32 = 7,
-    /// <summary>Softmax over contiguous groups of P1 elements. P0=length, P1=axis size, P2=1 for LogSoftmax.</summary>
+    /// <summary>P: outer, axisSize, inner, log.</summary>
     SoftmaxF32 = 8,
-    /// <summary>y = x (buffer copy, used when the graph output aliases the input). P0=length in bytes.</summary>
+    /// <summary>P: length. Copies a buffer (float or uint8 by the buffer's kind).</summary>
     Copy = 9,
+    /// <summary>P: batch, geometry, clampMin (f32), clampMax (f32). D: weights f32, bias f32.</summary>
+    ConvF32 = 10,
+    /// <summary>P: batch, geometry, inputZeroPoint, outputZeroPoint, clampMin, clampMax. D: weights s8, bias s32, multiplier s32, shift s32.</summary>
+    ConvU8S8ToU8 = 11,
+    /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32). D: weights s8, bias s32, scale f32.</summary>
+    ConvU8S8ToF32 = 12,
+    /// <summary>P: geometry, kind (0 max, 1 average), countIncludePad.</summary>
+    PoolF32 = 13,
+    /// <summary>P: geometry, kind, countIncludePad, zeroPoint.</summary>
+    PoolU8 = 14,
+    /// <summary>P: channels, spatial, kind (0 max, 1 average).</summary>
+    GlobalPoolF32 = 15,
+    /// <summary>P: channels, spatial, kind.</summary>
+    GlobalPoolU8 = 16,
+    /// <summary>P: op (<see cref="BinaryOp"/>), rank, outputDims[6], stridesA[6], stridesB[6].</summary>
+    BinaryF32 = 17,
+    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], zeroPointA, multiplierA, shiftA, zeroPointB, multiplierB, shiftB, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB.</summary>
+    AddU8 = 18,
+    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], zeroPointA, zeroPointB, multiplier, shift, outputZeroPoint, clampMin, clampMax.</summary>
+    MulU8 = 19,
+    /// <summary>P: outer, outputInner, then per input: inputInner, offset.</summary>
+    ConcatF32 = 20,
+    /// <summary>P: outer, outputInner, outputZeroPoint, then per input: inputInner, offset, zeroPoint, multiplier, shift, requantize.</summary>
+    ConcatU8 = 21,
+    /// <summary>P: rank, dims[6], perm[6]. Float or uint8 by the buffer's kind.</summary>
+    Transpose = 22,
+    /// <summary>P: rank, mode, value (f32 bits or code), dims[6], pads[12]. Float or uint8 by the buffer's kind.</summary>
+    Pad = 23,
+    /// <summary>P: batch, channels, spatial, size, alpha (f32), beta (f32), bias (f32).</summary>
+    LrnF32 = 24,
+    /// <summary>P: batch, channels, spatial. D: scale f32, shift f32.</summary>
+    ChannelAffineF32 = 25,
+    /// <summary>P: batch, m, k, n, broadcastA, broadcastB.</summary>
+    MatMulF32 = 26,
+    /// <summary>P: length. D: data (f32 or u8 by the output buffer's kind). Written once when the runner is created; the buffer is never reused.</summary>
+    Constant = 27,
 }
 
-/// <summary>Activation functions fused into or applied by float ops.</summary>
+/// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
 public enum Activation
 {
     None = 0,
     Relu = 1,
     Sigmoid = 2,
     Tanh = 3,
+    LeakyRelu = 4,
+    Clip = 5,
+    HardSigmoid = 6,
+    HardSwish = 7,
+    Elu = 8,
+    Selu = 9,
+    Softplus = 10,
+    Softsign = 11,
 }
 
-/// <summary>One decoded op record.</summary>
-public readonly record struct OpRecord(
-    OpKind Kind, int Input0, int Input1, int Output,
-    int P0, int P1, int P2, int P3, int P4, int P5,
-    long D0, long D1, long D2, long D3, long D4, long D5)
+/// <summary>One decoded op.</summary>
+public sealed class PlanOp
 {
-    /// <summary>Reinterprets an integer parameter as the float it stores.</summary>
-    public static float AsFloat(int bits) => BitConverter.Int32BitsToSingle(bits);
+    public PlanOp(OpKind kind, int[] inputs, int[] outputs, int[] parameters, long[] data)
+    {
+        Kind = kind;
+        Inputs = inputs;
+        Outputs = outputs;
+        P = parameters;
+        D = data;
+    }
+
+    public OpKind Kind { get; }
+
+    public int[] Inputs { get; }
+
+    public int[] Outputs { get; }
+
+    /// <summary>Integer parameters.</summary>
+    public int[] P { get; }
+
+    /// <summary>Data section offsets from the start of the plan.</summary>
+    public long[] D { get; }
+
+    public float F(int index) => BitConverter.Int32BitsToSingle(P[index]);
+
+    public ConvGeometry Conv(int at) => new(P[at], P[at + 1], P[at + 2], P[at + 3], P[at + 4], P[at + 5], P[at + 6], P[at + 7], P[at + 8], P[at + 9], P[at + 10], P[at + 11], P[at + 12], P[at + 13], P[at + 14]);
+
+    public PoolGeometry Pool(int at) => new(P[at], P[at + 1], P[at + 2], P[at + 3], P[at + 4], P[at + 5], P[at + 6], P[at + 7], P[at + 8], P[at + 9], P[at + 10], P[at + 11], P[at + 12], P[at + 13], P[at + 14]);
+
+    public static int[] Encode(in ConvGeometry g) => [g.C, g.H, g.W, g.M, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.DilationH, g.DilationW, g.Group, g.OH, g.OW];
+
+    public static int[] Encode(in PoolGeometry g) => [g.C, g.H, g.W, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, g.DilationH, g.DilationW, g.OH, g.OW];
 }

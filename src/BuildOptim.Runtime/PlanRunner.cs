@@ -1,26 +1,30 @@
-
 namespace BuildOptim.Runtime;
 
 /// <summary>
-/// Executes a <see cref="ModelPlan"/> one sample at a time. All scratch memory is allocated in the
-/// constructor: <see cref="Run"/> allocates nothing.
+/// Executes a <see cref="ModelPlan"/>. All scratch memory is allocated in the constructor:
+/// <see cref="Run(ReadOnlySpan{float}, Span{float})"/> allocates nothing.
 /// </summary>
 /// <remarks>An instance is not thread-safe; create one per thread (they share the plan).</remarks>
-public sealed class PlanRunner
+public sealed partial class PlanRunner
 {
     private readonly ModelPlan _plan;
+    private readonly PlanOp[] _ops;
     private readonly float[]?[] _floats;
     private readonly byte[]?[] _bytes;
     private readonly int[] _accumulator;
+    private readonly float[] _floatScratch;
+    private readonly byte[] _byteScratch;
+    private readonly object?[] _prepared;
 
     public PlanRunner(ModelPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;
+        _ops = plan.Ops.ToArray();
+        _prepared = Prepare(_ops);
         var buffers = plan.Buffers;
         _floats = new float[]?[buffers.Length];
         _bytes = new byte[]?[buffers.Length];
-        int maxAccumulator = 0;
         for (int i = 0; i < buffers.Length; i++)
         {
             switch (buffers[i].Kind)
@@ -36,18 +40,29 @@ public sealed class PlanRunner
             }
         }
 
-        foreach (var op in plan.Ops)
+        foreach (var op in _ops)
         {
-            if (op.Kind is OpKind.FullyConnectedU8S8ToU8 or OpKind.FullyConnectedU8S8ToF32)
+            if (op.Kind == OpKind.Constant)
             {
-                maxAccumulator = Math.Max(maxAccumulator, op.P1);
+                int length = op.P[0];
+                if (_floats[op.Outputs[0]] is { } f)
+                {
+                    plan.Data<float>(op.D[0], length).CopyTo(f);
+                }
+                else
+                {
+                    plan.Data<byte>(op.D[0], length).CopyTo(_bytes[op.Outputs[0]]);
+                }
             }
         }
 
-        _accumulator = new int[maxAccumulator];
+        var (accumulator, floatScratch, byteScratch) = ScratchNeeds(_ops);
+        _accumulator = new int[accumulator];
+        _floatScratch = new float[floatScratch];
+        _byteScratch = new byte[byteScratch];
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
-            + (long)_accumulator.Length * sizeof(int);
+            + (long)_accumulator.Length * sizeof(int) + (long)_floatScratch.Length * sizeof(float) + _byteScratch.Length;
     }
 
     /// <summary>The plan this runner executes.</summary>
@@ -59,7 +74,7 @@ public sealed class PlanRunner
     /// <summary>Floats per output sample.</summary>
     public int OutputLength => _plan.OutputLength;
 
-    /// <summary>Bytes of scratch memory this runner holds (activations and accumulators).</summary>
+    /// <summary>Bytes of scratch memory this runner holds (activations, accumulators, im2col).</summary>
     public long ScratchBytes { get; }
 
     /// <summary>Runs one sample: <paramref name="input"/> has <see cref="InputLength"/> floats, <paramref name="output"/> <see cref="OutputLength"/>.</summary>
@@ -98,80 +113,55 @@ public sealed class PlanRunner
         }
     }
 
-    private void RunCore(ReadOnlySpan<float> input, Span<float> output)
+    /// <summary>Runs a plan with several inputs and outputs (conformance runs); arrays are in plan order.</summary>
+    public void RunMany(IReadOnlyList<float[]> inputs, IReadOnlyList<float[]> outputs)
     {
-        input.CopyTo(_floats[_plan.InputBuffer].AsSpan(0, input.Length));
-        foreach (ref readonly var op in _plan.Ops)
+        var planInputs = _plan.Inputs;
+        var planOutputs = _plan.Outputs;
+        if (inputs.Count != planInputs.Length || outputs.Count != planOutputs.Length)
         {
-            Execute(in op);
+            throw new ArgumentException($"The plan takes {planInputs.Length} inputs and {planOutputs.Length} outputs.");
         }
 
-        _floats[_plan.OutputBuffer].AsSpan(0, output.Length).CopyTo(output);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Length != planInputs[i].Length)
+            {
+                throw new ArgumentException($"Input {i} needs {planInputs[i].Length} floats, got {inputs[i].Length}.");
+            }
+
+            inputs[i].CopyTo(_floats[planInputs[i].Buffer].AsSpan());
+        }
+
+        ExecuteAll();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            _floats[planOutputs[i].Buffer].AsSpan(0, planOutputs[i].Length).CopyTo(outputs[i]);
+        }
     }
 
-    private void Execute(in OpRecord op)
+    /// <summary>The current contents of a float buffer (calibration reads intermediate tensors).</summary>
+    internal ReadOnlySpan<float> FloatBuffer(int buffer) => _floats[buffer];
+
+    private void RunCore(ReadOnlySpan<float> input, Span<float> output)
     {
-        switch (op.Kind)
+        var (inBuffer, inLength) = _plan.Inputs[0];
+        input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+        ExecuteAll();
+        _floats[_plan.Outputs[0].Buffer].AsSpan(0, output.Length).CopyTo(output);
+    }
+
+    private void ExecuteAll()
+    {
+        for (int i = 0; i < _ops.Length; i++)
         {
-            case OpKind.QuantizeF32ToU8:
-                Kernels.QuantizeF32ToU8(F(op.Input0, op.P0), OpRecord.AsFloat(op.P2), op.P1, B(op.Output, op.P0));
-                break;
-            case OpKind.DequantizeU8ToF32:
-                Kernels.DequantizeU8ToF32(B(op.Input0, op.P0), OpRecord.AsFloat(op.P2), op.P1, F(op.Output, op.P0));
-                break;
-            case OpKind.FullyConnectedU8S8ToU8:
-            {
-                int k = op.P0, n = op.P1;
-                var acc = _accumulator.AsSpan(0, n);
-                Kernels.GemvU8S8S32(B(op.Input0, k), _plan.Data<sbyte>(op.D0, n * k), _plan.Data<int>(op.D1, n), acc);
-                Kernels.RequantizeS32ToU8(acc, _plan.Data<int>(op.D2, n), _plan.Data<int>(op.D3, n), op.P2, (byte)op.P3, (byte)op.P4, B(op.Output, n));
-                break;
-            }
-
-            case OpKind.FullyConnectedU8S8ToF32:
-            {
-                int k = op.P0, n = op.P1;
-                var acc = _accumulator.AsSpan(0, n);
-                var y = F(op.Output, n);
-                Kernels.GemvU8S8S32(B(op.Input0, k), _plan.Data<sbyte>(op.D0, n * k), _plan.Data<int>(op.D1, n), acc);
-                Kernels.DequantizeS32ToF32(acc, _plan.Data<float>(op.D2, n), y);
-                Kernels.ActivationF32(y, (Activation)op.P2, y);
-                break;
-            }
-
-            case OpKind.FullyConnectedF32:
-            {
-                int k = op.P0, n = op.P1;
-                Kernels.GemvF32(F(op.Input0, k), _plan.Data<float>(op.D0, n * k), _plan.Data<float>(op.D1, n), (Activation)op.P2, F(op.Output, n));
-                break;
-            }
-
-            case OpKind.LookupU8:
-                Kernels.LookupU8(B(op.Input0, op.P0), _plan.Data<byte>(op.D0, 256), B(op.Output, op.P0));
-                break;
-            case OpKind.ActivationF32:
-                Kernels.ActivationF32(F(op.Input0, op.P0), (Activation)op.P1, F(op.Output, op.P0));
-                break;
-            case OpKind.SoftmaxF32:
-                Kernels.SoftmaxF32(F(op.Input0, op.P0), op.P1, op.P2 != 0, F(op.Output, op.P0));
-                break;
-            case OpKind.Copy:
-                if (_floats[op.Input0] is { } source)
-                {
-                    source.AsSpan(0, op.P0).CopyTo(F(op.Output, op.P0));
-                }
-                else
-                {
-                    B(op.Input0, op.P0).CopyTo(B(op.Output, op.P0));
-                }
-
-                break;
-            default:
-                throw new InvalidDataException($"Op kind {op.Kind} is not supported by this runtime.");
+            Execute(i);
         }
     }
 
     private Span<float> F(int buffer, int length) => _floats[buffer].AsSpan(0, length);
 
     private Span<byte> B(int buffer, int length) => _bytes[buffer].AsSpan(0, length);
+
+    private bool IsFloat(int buffer) => _floats[buffer] is not null;
 }

@@ -12,7 +12,7 @@ public static class DataSets
     /// The input array of a data file: the array named after the model input, else the single array
     /// that is not <c>labels</c>. Its per-sample length must match the model's.
     /// </summary>
-    public static NdArray LoadInputs(string path, LayerModel model, string? labelsArrayName = null)
+    public static NdArray LoadInputs(string path, Network model, string? labelsArrayName = null)
     {
         var arrays = DataFile.Read(path);
         var candidates = arrays.Where(a => a.Name != (labelsArrayName ?? LabelsArrayName)).ToList();

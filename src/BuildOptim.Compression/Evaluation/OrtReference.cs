@@ -10,7 +10,7 @@ public static class OrtReference
     private const int BatchSize = 64;
 
     /// <summary>Outputs of the original model for every sample, [sampleCount × outputLength].</summary>
-    public static float[] Run(string modelPath, LayerModel model, NdArray inputs)
+    public static float[] Run(string modelPath, Network model, NdArray inputs)
     {
         try
         {

@@ -8,9 +8,10 @@ namespace BuildOptim.Compression.Planning;
 public sealed class PlanWriter
 {
     private readonly List<(BufferKind Kind, int Length)> _buffers = [];
-    private readonly List<OpRecord> _ops = [];
+    private readonly List<PlanOp> _ops = [];
     private readonly MemoryStream _data = new();
-    private readonly List<(long Placeholder, int Length)> _sections = [];
+    private readonly List<(int Buffer, int Length)> _inputs = [];
+    private readonly List<(int Buffer, int Length)> _outputs = [];
 
     public int AddBuffer(BufferKind kind, int length)
     {
@@ -18,71 +19,96 @@ public sealed class PlanWriter
         return _buffers.Count - 1;
     }
 
-    public void GrowBuffer(int buffer, int length)
-    {
-        var b = _buffers[buffer];
-        _buffers[buffer] = (b.Kind, Math.Max(b.Length, length));
-    }
+    public void AddInput(int buffer, int length) => _inputs.Add((buffer, length));
 
-    public BufferKind KindOf(int buffer) => _buffers[buffer].Kind;
+    public void AddOutput(int buffer, int length) => _outputs.Add((buffer, length));
 
     /// <summary>Appends a data section; returns its offset relative to the data area (fixed up on write).</summary>
     public long AddData<T>(ReadOnlySpan<T> values)
         where T : unmanaged
     {
-        var bytes = MemoryMarshal.AsBytes(values);
-        long offset = _data.Length;
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("Plans are written on little-endian machines.");
         }
 
-        _data.Write(bytes);
-        Pad(_data, PlanFormat.DataAlignment);
+        long offset = _data.Length;
+        _data.Write(MemoryMarshal.AsBytes(values));
+        while (_data.Length % PlanFormat.DataAlignment != 0)
+        {
+            _data.WriteByte(0);
+        }
+
         return offset;
     }
 
-    public void AddOp(OpRecord op) => _ops.Add(op);
+    public void AddOp(OpKind kind, int[] inputs, int[] outputs, int[] parameters, params long[] data)
+        => _ops.Add(new PlanOp(kind, inputs, outputs, parameters, data));
 
     public int OpCount => _ops.Count;
 
-    public byte[] ToArray(int inputBuffer, int outputBuffer, int inputLength, int outputLength)
+    public byte[] ToArray()
     {
-        int bufferTable = PlanFormat.HeaderSize;
+        int ioTable = PlanFormat.HeaderSize;
+        int bufferTable = ioTable + (_inputs.Count + _outputs.Count) * PlanFormat.IoRecordSize;
         int opTable = bufferTable + _buffers.Count * PlanFormat.BufferRecordSize;
-        long dataStart = Align(opTable + (long)_ops.Count * PlanFormat.OpRecordSize, PlanFormat.DataAlignment);
+        var ops = new MemoryStream();
+        foreach (var op in _ops)
+        {
+            int[] head = [(int)op.Kind, op.Inputs.Length, op.Outputs.Length, op.P.Length, op.D.Length];
+            foreach (int v in head.Concat(op.Inputs).Concat(op.Outputs).Concat(op.P))
+            {
+                WriteInt(ops, v);
+            }
+
+            while ((opTable + ops.Length) % 8 != 0)
+            {
+                ops.WriteByte(0);
+            }
+
+            foreach (long d in op.D)
+            {
+                WriteLong(ops, d); // fixed up below
+            }
+        }
+
+        long dataStart = Align(opTable + ops.Length, PlanFormat.DataAlignment);
         var plan = new byte[dataStart + _data.Length];
         var span = plan.AsSpan();
         PlanFormat.Magic.CopyTo(span);
-        Write(span, 8, PlanFormat.Version);
-        Write(span, 12, _ops.Count);
-        Write(span, 16, _buffers.Count);
-        Write(span, 20, inputLength);
-        Write(span, 24, outputLength);
-        Write(span, 28, inputBuffer);
-        Write(span, 32, outputBuffer);
-        Write(span, 36, opTable);
-        Write(span, 40, bufferTable);
-        for (int i = 0; i < _buffers.Count; i++)
+        int[] header = [PlanFormat.Version, _ops.Count, _buffers.Count, _inputs.Count, _outputs.Count, ioTable, bufferTable, opTable, (int)ops.Length];
+        for (int i = 0; i < header.Length; i++)
         {
-            Write(span, bufferTable + i * PlanFormat.BufferRecordSize, (int)_buffers[i].Kind);
-            Write(span, bufferTable + i * PlanFormat.BufferRecordSize + 4, _buffers[i].Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(8 + 4 * i, 4), header[i]);
         }
 
-        for (int i = 0; i < _ops.Count; i++)
+        int at = ioTable;
+        foreach (var (buffer, length) in _inputs.Concat(_outputs))
         {
-            var op = _ops[i];
-            int at = opTable + i * PlanFormat.OpRecordSize;
-            int[] ints = [(int)op.Kind, op.Input0, op.Input1, op.Output, op.P0, op.P1, op.P2, op.P3, op.P4, op.P5];
-            for (int j = 0; j < ints.Length; j++)
-            {
-                Write(span, at + j * 4, ints[j]);
-            }
+            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(at, 4), buffer);
+            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(at + 4, 4), length);
+            at += PlanFormat.IoRecordSize;
+        }
 
-            long[] offsets = [op.D0, op.D1, op.D2, op.D3, op.D4, op.D5];
-            for (int j = 0; j < offsets.Length; j++)
+        foreach (var (kind, length) in _buffers)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(at, 4), (int)kind);
+            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(at + 4, 4), length);
+            at += PlanFormat.BufferRecordSize;
+        }
+
+        ops.GetBuffer().AsSpan(0, (int)ops.Length).CopyTo(span[opTable..]);
+
+        // Fix up data offsets: relative to the data area -> absolute from the plan start.
+        int cursor = opTable;
+        foreach (var op in _ops)
+        {
+            cursor += 4 * (5 + op.Inputs.Length + op.Outputs.Length + op.P.Length);
+            cursor = (cursor + 7) & ~7;
+            foreach (long d in op.D)
             {
-                BinaryPrimitives.WriteInt64LittleEndian(span.Slice(at + 40 + j * 8, 8), offsets[j] < 0 ? -1 : offsets[j] + dataStart);
+                BinaryPrimitives.WriteInt64LittleEndian(span.Slice(cursor, 8), d < 0 ? -1 : d + dataStart);
+                cursor += 8;
             }
         }
 
@@ -90,16 +116,19 @@ public sealed class PlanWriter
         return plan;
     }
 
-    private static void Write(Span<byte> span, int at, int value) => BinaryPrimitives.WriteInt32LittleEndian(span.Slice(at, 4), value);
+    private static void WriteInt(Stream s, int v)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(b, v);
+        s.Write(b);
+    }
+
+    private static void WriteLong(Stream s, long v)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(b, v);
+        s.Write(b);
+    }
 
     private static long Align(long value, int alignment) => (value + alignment - 1) / alignment * alignment;
-
-    private static void Pad(MemoryStream stream, int alignment)
-    {
-        long padded = Align(stream.Length, alignment);
-        while (stream.Length < padded)
-        {
-            stream.WriteByte(0);
-        }
-    }
 }

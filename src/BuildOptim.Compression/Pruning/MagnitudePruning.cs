@@ -2,41 +2,35 @@ using BuildOptim.Onnx.Lowering;
 
 namespace BuildOptim.Compression.Pruning;
 
-/// <summary>Unstructured magnitude pruning: in each dense layer the fraction <c>sparsity</c> of weights with the smallest |w| become 0.</summary>
+/// <summary>Unstructured magnitude pruning: in each Dense and Conv layer the fraction <c>sparsity</c> of weights with the smallest |w| become 0.</summary>
 public static class MagnitudePruning
 {
     /// <remarks>Ties are broken by position (lower index pruned first), so the result is deterministic.</remarks>
-    public static LayerModel Apply(LayerModel model, double sparsity)
+    public static Network Apply(Network network, double sparsity)
     {
         if (sparsity <= 0)
         {
-            return model;
+            return network;
         }
 
-        var layers = model.Layers.Select(layer => layer is DenseLayer dense ? dense with { Weights = Prune(dense.Weights, sparsity) } : layer).ToList();
-        return new LayerModel
+        return network.With(network.Layers.Select(layer => layer switch
         {
-            SourcePath = model.SourcePath,
-            InputName = model.InputName,
-            InputShape = model.InputShape,
-            OutputName = model.OutputName,
-            OutputShape = model.OutputShape,
-            DynamicBatch = model.DynamicBatch,
-            Layers = layers,
-        };
+            DenseLayer dense => dense with { Weights = Prune(dense.Weights, sparsity) },
+            ConvLayer conv => conv with { Weights = Prune(conv.Weights, sparsity) },
+            _ => layer,
+        }).ToList());
     }
 
     public static float[] Prune(float[] weights, double sparsity)
     {
         int count = (int)Math.Floor(weights.Length * sparsity);
+        var order = Enumerable.Range(0, weights.Length).ToArray();
+        var keys = weights.Select(w => Math.Abs(w)).ToArray();
+        Array.Sort(order, (a, b) => keys[a] != keys[b] ? keys[a].CompareTo(keys[b]) : a.CompareTo(b));
         var pruned = (float[])weights.Clone();
-        var chosen = Enumerable.Range(0, weights.Length)
-            .OrderBy(i => Math.Abs(weights[i]))
-            .ThenBy(i => i)
-            .Take(count);
-        foreach (int i in chosen)
+        for (int i = 0; i < count; i++)
         {
-            pruned[i] = 0;
+            pruned[order[i]] = 0;
         }
 
         return pruned;

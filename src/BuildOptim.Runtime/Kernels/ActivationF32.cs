@@ -1,11 +1,22 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace BuildOptim.Runtime;
 
 public static partial class Kernels
 {
-    /// <summary>
-    /// <c>y = act(x)</c> elementwise: Relu <c>max(x, 0)</c>, Sigmoid <c>1 / (1 + e^-x)</c>, Tanh <c>tanh(x)</c>. In place is allowed.
-    /// </summary>
+    /// <summary><c>y = act(x)</c> for the parameterless activations (see the four-argument overload).</summary>
     public static void ActivationF32(ReadOnlySpan<float> x, Activation activation, Span<float> y)
+        => ActivationF32(x, activation, 0, 0, y);
+
+    /// <summary>
+    /// <c>y = act(x)</c> elementwise, ONNX semantics. In place is allowed.
+    /// Relu <c>max(x, 0)</c>; Sigmoid <c>1 / (1 + e^-x)</c>; Tanh; LeakyRelu <c>x ≥ 0 ? x : α·x</c>;
+    /// Clip <c>clamp(x, α, β)</c>; HardSigmoid <c>clamp(α·x + β, 0, 1)</c>; HardSwish <c>x · clamp(x/6 + 1/2, 0, 1)</c>;
+    /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
+    /// Softsign <c>x / (1 + |x|)</c>.
+    /// </summary>
+    public static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
     {
         if (x.Length != y.Length)
         {
@@ -38,8 +49,86 @@ public static partial class Kernels
                 }
 
                 break;
+            case Activation.LeakyRelu:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = x[i] >= 0 ? x[i] : alpha * x[i];
+                }
+
+                break;
+            case Activation.Clip:
+                ClampF32(x, alpha, beta, y);
+                break;
+            case Activation.HardSigmoid:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = Math.Clamp(alpha * x[i] + beta, 0f, 1f);
+                }
+
+                break;
+            case Activation.HardSwish:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = x[i] * Math.Clamp(x[i] / 6f + 0.5f, 0f, 1f);
+                }
+
+                break;
+            case Activation.Elu:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = x[i] >= 0 ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
+                }
+
+                break;
+            case Activation.Selu:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = beta * (x[i] > 0 ? x[i] : alpha * (MathF.Exp(x[i]) - 1f));
+                }
+
+                break;
+            case Activation.Softplus:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    float v = x[i];
+                    y[i] = v > 20f ? v : MathF.Log(1f + MathF.Exp(v));
+                }
+
+                break;
+            case Activation.Softsign:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = x[i] / (1f + MathF.Abs(x[i]));
+                }
+
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    /// <summary><c>y = min(max(x, min), max)</c> (NaN propagates). In place is allowed.</summary>
+    public static void ClampF32(ReadOnlySpan<float> x, float min, float max, Span<float> y)
+    {
+        if (x.Length != y.Length)
+        {
+            ThrowLengthMismatch();
+        }
+
+        if (float.IsNegativeInfinity(min) && float.IsPositiveInfinity(max))
+        {
+            if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
+            {
+                x.CopyTo(y);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            y[i] = v < min ? min : v > max ? max : v;
         }
     }
 

@@ -26,5 +26,5 @@ internal static class Models
 
     public static string ReferenceOutputs => Path.Combine(TestPaths.TestData, "models", "reference_outputs.npz");
 
-    public static LayerModel Lower(string path) => ModelLowering.Lower(OnnxModelLoader.Load(path));
+    public static Network Lower(string path) => GraphLowering.LowerModel(OnnxModelLoader.Load(path));
 }

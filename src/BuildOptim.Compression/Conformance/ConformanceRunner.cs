@@ -1,0 +1,169 @@
+using System.Globalization;
+using BuildOptim.Compression.Planning;
+using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Compression.Conformance;
+
+public enum CaseOutcome
+{
+    Pass,
+    Fail,
+    Unsupported,
+}
+
+/// <summary>The result of one backend-test case.</summary>
+public sealed record CaseResult(string Name, CaseOutcome Outcome, string Detail);
+
+/// <summary>
+/// Runs ONNX backend node-test cases (<c>model.onnx</c> + <c>test_data_set_*</c>) on BuildOptim's
+/// own lowering, compiler and Runtime kernels.
+/// </summary>
+/// <remarks>
+/// fp32 passes when every output element satisfies <c>|actual − expected| ≤ atol + rtol·|expected|</c>
+/// with <see cref="Rtol"/> and <see cref="Atol"/>. int8 (calibrated on the case's own inputs) passes
+/// when <c>|actual − expected| ≤ Int8Tolerance · max(range(expected), max|expected|) + Atol</c>:
+/// a few quantization steps of the output's range.
+/// </remarks>
+public static class ConformanceRunner
+{
+    public const double Rtol = 1e-3;
+    public const double Atol = 1e-5;
+    public const double Int8Tolerance = 0.04;
+
+    public static IEnumerable<string> FindCases(string root)
+        => Directory.EnumerateFiles(root, "model.onnx", SearchOption.AllDirectories)
+            .Select(Path.GetDirectoryName)
+            .Where(d => d is not null && Directory.EnumerateDirectories(d, "test_data_set_*").Any())
+            .Select(d => d!)
+            .OrderBy(d => d, StringComparer.Ordinal);
+
+    public static CaseResult Run(string caseDirectory, bool int8)
+    {
+        string name = Path.GetFileName(caseDirectory);
+        try
+        {
+            var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
+            var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
+            var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
+            var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
+            var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
+            foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
+            {
+                if (!inputsPerSet[0][i].IsFloat || input.Type != ElementType.Float)
+                {
+                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type}");
+                }
+            }
+
+            var network = GraphLowering.Lower(graph, shapes);
+            CompiledPlan plan;
+            if (int8)
+            {
+                var ranges = Calibrate(network, inputsPerSet);
+                plan = PlanCompiler.Compile(network, QuantizeMode.Int8, ranges);
+            }
+            else
+            {
+                plan = PlanCompiler.Compile(network, QuantizeMode.None, null);
+            }
+
+            var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
+            double worst = 0;
+            string worstWhere = "";
+            for (int set = 0; set < dataSets.Count; set++)
+            {
+                var inputs = inputsPerSet[set].Select(t => t.Floats!).ToList();
+                var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
+                runner.RunMany(inputs, outputs);
+                for (int o = 0; o < outputs.Count; o++)
+                {
+                    var expected = expectedPerSet[set][o];
+                    var want = expected.IsFloat ? expected.Floats! : expected.Int64s!.Select(v => (float)v).ToArray();
+                    if (want.Length != outputs[o].Length)
+                    {
+                        return new CaseResult(name, CaseOutcome.Fail, $"output {o} has {outputs[o].Length} values, expected {want.Length}");
+                    }
+
+                    double scale = int8 ? Int8Tolerance * Math.Max(Range(want), want.Select(Math.Abs).DefaultIfEmpty(0).Max()) : 0;
+                    for (int i = 0; i < want.Length; i++)
+                    {
+                        double error = Math.Abs((double)outputs[o][i] - want[i]);
+                        double allowed = int8 ? scale + Atol : Atol + Rtol * Math.Abs(want[i]);
+                        bool bad = double.IsNaN(outputs[o][i]) != double.IsNaN(want[i]) || (!double.IsNaN(want[i]) && error > allowed);
+                        double excess = bad ? error / Math.Max(allowed, 1e-30) : error / Math.Max(allowed, 1e-30) * 0;
+                        if (bad && (worst <= 1 || excess > worst))
+                        {
+                            worst = Math.Max(excess, 1.0001);
+                            worstWhere = string.Create(CultureInfo.InvariantCulture, $"output {o}[{i}] = {outputs[o][i]:G6}, expected {want[i]:G6} (error {error:G3}, allowed {allowed:G3})");
+                        }
+                    }
+                }
+            }
+
+            return worst > 1
+                ? new CaseResult(name, CaseOutcome.Fail, worstWhere)
+                : new CaseResult(name, CaseOutcome.Pass, "");
+        }
+        catch (OnnxModelException e) when (e.Code is OnnxDiagnostics.UnsupportedOperator or OnnxDiagnostics.UnsupportedModel)
+        {
+            return new CaseResult(name, CaseOutcome.Unsupported, UnsupportedReason(e));
+        }
+        catch (NotSupportedException e)
+        {
+            return new CaseResult(name, CaseOutcome.Unsupported, e.Message);
+        }
+        catch (Exception e)
+        {
+            return new CaseResult(name, CaseOutcome.Fail, $"{e.GetType().Name}: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private static string UnsupportedReason(OnnxModelException e)
+    {
+        // "... uses operator 'Foo', which ..." -> "Foo"
+        int at = e.Message.IndexOf("operator '", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            int start = at + "operator '".Length;
+            int end = e.Message.IndexOf('\'', start);
+            return e.Message[start..end];
+        }
+
+        return e.Message;
+    }
+
+    private static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
+    {
+        var plan = PlanCompiler.Compile(network, QuantizeMode.None, null, keepAllValues: true);
+        var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
+        var ranges = plan.FloatBuffers.Keys.ToDictionary(v => v, _ => TensorRange.Empty);
+        foreach (var set in inputsPerSet)
+        {
+            var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
+            runner.RunMany(set.Select(t => t.Floats!).ToList(), outputs);
+            foreach (var (value, buffer) in plan.FloatBuffers)
+            {
+                ranges[value] = ranges[value].Include(runner.FloatBuffer(buffer)[..network.Value(value).Length]);
+            }
+        }
+
+        return ranges;
+    }
+
+    private static List<Tensor> ReadSet(string directory, string prefix, int count)
+        => Enumerable.Range(0, count).Select(i => TensorFile.Read(Path.Combine(directory, $"{prefix}_{i}.pb"))).ToList();
+
+    private static double Range(float[] values)
+    {
+        if (values.Length == 0)
+        {
+            return 0;
+        }
+
+        var finite = values.Where(float.IsFinite).ToList();
+        return finite.Count == 0 ? 0 : finite.Max() - finite.Min();
+    }
+}

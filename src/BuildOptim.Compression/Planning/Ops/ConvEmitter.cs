@@ -1,0 +1,58 @@
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
+
+namespace BuildOptim.Compression.Planning.Ops;
+
+/// <summary>Conv (incl. grouped and depthwise): weights per output channel as dense rows of length C/group·KH·KW.</summary>
+internal sealed class ConvEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public static ConvGeometry Geometry(ConvLayer c) => new(c.C, c.H, c.W, c.M, c.KH, c.KW, c.StrideH, c.StrideW, c.PadTop, c.PadLeft, c.DilationH, c.DilationW, c.Group, c.OH, c.OW);
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var c = (ConvLayer)layer;
+        var g = Geometry(c);
+        int batch = context.Network.Value(c.Inputs[0]).Length / g.InputLength;
+        int x = context.Float(c.Inputs[0]);
+        int y = context.NewFloat(c.Output);
+        var (min, max) = FloatClamp(c.Activation);
+        context.Emit(OpKind.ConvF32, [x], [y], [batch, .. PlanOp.Encode(g), Bits(min), Bits(max)], context.Data<float>(c.Weights), context.Data<float>(c.Bias));
+        long bytes = ((long)c.Weights.Length + c.Bias.Length) * sizeof(float);
+        context.Summarize(c, Kind(c), int8: false, Sparsity(c.Weights), bytes, bytes);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var c = (ConvLayer)layer;
+        var g = Geometry(c);
+        int batch = context.Network.Value(c.Inputs[0]).Length / g.InputLength;
+        int x = context.Codes(c.Inputs[0]);
+        var input = context.ParamsOf(c.Inputs[0]);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(c.Weights, g.PatchLength, c.M);
+        var bias = WeightQuantizer.QuantizeBias(c.Bias, q, weightScales, g.PatchLength, input);
+        long w = context.Data<sbyte>(q);
+        long b = context.Data<int>(bias);
+        if (context.OnlyFloatConsumers(c.Output))
+        {
+            var scale = weightScales.Select(s => (float)(input.Scale * s)).ToArray();
+            var (min, max) = FloatClamp(c.Activation);
+            int y = context.NewFloat(c.Output);
+            context.Emit(OpKind.ConvU8S8ToF32, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, Bits(min), Bits(max)], w, b, context.Data<float>(scale));
+        }
+        else
+        {
+            var output = context.Calibrated(c.Output)!.Value;
+            var (multiplier, shift) = Requantization(input.Scale, weightScales, output.Scale);
+            var (lo, hi) = CodeClamp(c.Activation, output);
+            int y = context.NewCodes(c.Output, output);
+            context.Emit(OpKind.ConvU8S8ToU8, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, output.ZeroPoint, lo, hi], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
+        }
+
+        context.Summarize(c, Kind(c), int8: true, Sparsity(c.Weights), ((long)c.Weights.Length + c.Bias.Length) * sizeof(float), q.Length + (long)bias.Length * sizeof(int) * 3);
+    }
+
+    private static string Kind(ConvLayer c) => (c.Group == c.C && c.Group == c.M && c.Group > 1 ? "DepthwiseConv" : "Conv") + (c.Activation is null ? "" : "+" + c.Activation.Kind);
+}

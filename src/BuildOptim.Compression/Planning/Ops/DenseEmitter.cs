@@ -1,0 +1,56 @@
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
+
+namespace BuildOptim.Compression.Planning.Ops;
+
+/// <summary>Gemm / MatMul with constant weights: per-channel int8 weights, folded zero point, fixed-point requantization.</summary>
+internal sealed class DenseEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var d = (DenseLayer)layer;
+        int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
+        int x = context.Float(d.Inputs[0]);
+        int y = context.NewFloat(d.Output);
+        var (min, max) = FloatClamp(d.Activation);
+        context.Emit(OpKind.DenseF32, [x], [y], [rows, d.K, d.N, Bits(min), Bits(max)], context.Data<float>(d.Weights), context.Data<float>(d.Bias));
+        long bytes = ((long)d.Weights.Length + d.Bias.Length) * sizeof(float);
+        context.Summarize(d, Kind(d), int8: false, Sparsity(d.Weights), bytes, bytes);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var d = (DenseLayer)layer;
+        int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
+        int x = context.Codes(d.Inputs[0]);
+        var input = context.ParamsOf(d.Inputs[0]);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var bias = WeightQuantizer.QuantizeBias(d.Bias, q, weightScales, d.K, input);
+        long w = context.Data<sbyte>(q);
+        long b = context.Data<int>(bias);
+        long compressed = q.Length + (long)bias.Length * sizeof(int) * 3;
+        if (context.OnlyFloatConsumers(d.Output))
+        {
+            // Nothing downstream wants codes: dequantize the accumulators straight to floats.
+            var scale = weightScales.Select(s => (float)(input.Scale * s)).ToArray();
+            var (min, max) = FloatClamp(d.Activation);
+            int y = context.NewFloat(d.Output);
+            context.Emit(OpKind.DenseU8S8ToF32, [x], [y], [rows, d.K, d.N, Bits(min), Bits(max)], w, b, context.Data<float>(scale));
+        }
+        else
+        {
+            var output = context.Calibrated(d.Output)!.Value;
+            var (multiplier, shift) = Requantization(input.Scale, weightScales, output.Scale);
+            var (lo, hi) = CodeClamp(d.Activation, output);
+            int y = context.NewCodes(d.Output, output);
+            context.Emit(OpKind.DenseU8S8ToU8, [x], [y], [rows, d.K, d.N, output.ZeroPoint, lo, hi], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
+        }
+
+        context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+    }
+
+    private static string Kind(DenseLayer d) => "Dense" + (d.Activation is null ? "" : "+" + d.Activation.Kind);
+}

@@ -1,0 +1,99 @@
+using BuildOptim.Onnx.Lowering;
+
+namespace BuildOptim.Compression.Planning.Ops;
+
+/// <summary>Emits the plan ops of one layer type, in fp32 and (where supported) in int8.</summary>
+public interface ILayerEmitter
+{
+    /// <summary>Whether this layer can run on uint8 codes.</summary>
+    bool SupportsInt8(Layer layer, CompileContext context);
+
+    void EmitFloat(Layer layer, CompileContext context);
+
+    void EmitInt8(Layer layer, CompileContext context);
+}
+
+/// <summary>The op-type registry: supporting a new layer is one emitter class and one line here.</summary>
+public static class LayerEmitters
+{
+    private static readonly Dictionary<Type, ILayerEmitter> s_emitters = new()
+    {
+        [typeof(ConstantLayer)] = new ConstantEmitter(),
+        [typeof(DenseLayer)] = new DenseEmitter(),
+        [typeof(ConvLayer)] = new ConvEmitter(),
+        [typeof(PoolLayer)] = new PoolEmitter(),
+        [typeof(GlobalPoolLayer)] = new GlobalPoolEmitter(),
+        [typeof(ActivationLayer)] = new ActivationEmitter(),
+        [typeof(BinaryLayer)] = new BinaryEmitter(),
+        [typeof(ConcatLayer)] = new ConcatEmitter(),
+        [typeof(TransposeLayer)] = new TransposeEmitter(),
+        [typeof(ReshapeLayer)] = new ReshapeEmitter(),
+        [typeof(PadLayer)] = new PadEmitter(),
+        [typeof(SoftmaxLayer)] = new SoftmaxEmitter(),
+        [typeof(LrnLayer)] = new LrnEmitter(),
+        [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
+        [typeof(MatMulLayer)] = new MatMulEmitter(),
+    };
+
+    public static ILayerEmitter For(Layer layer)
+        => s_emitters.TryGetValue(layer.GetType(), out var emitter) ? emitter : throw new NotSupportedException($"No emitter for {layer.GetType().Name}.");
+}
+
+/// <summary>Helpers shared by emitters.</summary>
+internal static class EmitHelpers
+{
+    public static int Bits(float value) => BitConverter.SingleToInt32Bits(value);
+
+    /// <summary>A real clamp [min, max] as codes of <paramref name="p"/>, intersected with [0, 255].</summary>
+    public static (byte Min, byte Max) CodeClamp(FusedActivation? activation, QuantParams p)
+    {
+        if (activation is null)
+        {
+            return (0, 255);
+        }
+
+        int min = float.IsNegativeInfinity(activation.Min) ? 0 : Math.Clamp((int)Math.Ceiling(activation.Min / p.Scale - 1e-6) + p.ZeroPoint, 0, 255);
+        int max = float.IsPositiveInfinity(activation.Max) ? 255 : Math.Clamp((int)Math.Floor(activation.Max / p.Scale + 1e-6) + p.ZeroPoint, 0, 255);
+        return ((byte)min, (byte)Math.Max(min, max));
+    }
+
+    public static (float Min, float Max) FloatClamp(FusedActivation? activation)
+        => activation is null ? (float.NegativeInfinity, float.PositiveInfinity) : (activation.Min, activation.Max);
+
+    /// <summary>Per-row requantization constants for <c>M[n] = inputScale · weightScale[n] / outputScale</c>.</summary>
+    public static (int[] Multiplier, int[] Shift) Requantization(double inputScale, double[] weightScales, double outputScale)
+    {
+        var m = new int[weightScales.Length];
+        var s = new int[weightScales.Length];
+        for (int i = 0; i < weightScales.Length; i++)
+        {
+            (m[i], s[i]) = BuildOptim.Runtime.FixedPoint.QuantizeMultiplier(inputScale * weightScales[i] / outputScale);
+        }
+
+        return (m, s);
+    }
+
+    public static double Sparsity(float[] weights) => weights.Count(w => w == 0) / (double)Math.Max(1, weights.Length);
+
+    /// <summary>Encodes a broadcast as rank, dims[6], stridesA[6], stridesB[6].</summary>
+    public static int[] EncodeBroadcast(int[] a, int[] b)
+    {
+        var shape = BuildOptim.Runtime.BroadcastShape.Create(a, b) ?? throw new InvalidOperationException("Shapes do not broadcast.");
+        int rank = shape.OutputDims.Length;
+        if (rank > BuildOptim.Runtime.BroadcastShape.MaxRank)
+        {
+            throw new NotSupportedException($"Elementwise ops support rank {BuildOptim.Runtime.BroadcastShape.MaxRank} at most.");
+        }
+
+        var result = new int[19];
+        result[0] = rank;
+        for (int i = 0; i < rank; i++)
+        {
+            result[1 + i] = shape.OutputDims[i];
+            result[7 + i] = shape.StridesA[i];
+            result[13 + i] = shape.StridesB[i];
+        }
+
+        return result;
+    }
+}

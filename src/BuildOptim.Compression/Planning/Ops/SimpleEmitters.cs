@@ -1,0 +1,247 @@
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
+
+namespace BuildOptim.Compression.Planning.Ops;
+
+/// <summary>A constant operand: written into its own buffer once, when the runner is created.</summary>
+internal sealed class ConstantEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var k = (ConstantLayer)layer;
+        int y = context.NewFloat(k.Output, pinned: true);
+        context.Emit(OpKind.Constant, [], [y], [k.Data.Length], context.Data<float>(k.Data));
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var k = (ConstantLayer)layer;
+        var p = context.Calibrated(k.Output)!.Value;
+        var codes = k.Data.Select(v => p.Quantize(v)).ToArray();
+        int y = context.NewCodes(k.Output, p, pinned: true);
+        context.Emit(OpKind.Constant, [], [y], [codes.Length], context.Data<byte>(codes));
+    }
+}
+
+/// <summary>Reshape, Flatten, Squeeze, Unsqueeze: the data does not move; the output shares the input's buffers.</summary>
+internal sealed class ReshapeEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        context.Float(layer.Inputs[0]);
+        context.Alias(layer.Output, layer.Inputs[0]);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        if (!context.HasCodes(layer.Inputs[0]) && !context.HasFloat(layer.Inputs[0]))
+        {
+            context.Codes(layer.Inputs[0]);
+        }
+
+        context.Alias(layer.Output, layer.Inputs[0]);
+    }
+}
+
+/// <summary>MaxPool on codes is exact (max commutes with a monotonic map); AveragePool sums codes and rounds.</summary>
+internal sealed class PoolEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public static PoolGeometry Geometry(PoolLayer p) => new(p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadTop, p.PadLeft, p.PadBottom, p.PadRight, p.DilationH, p.DilationW, p.OH, p.OW);
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var p = (PoolLayer)layer;
+        int x = context.Float(p.Inputs[0]);
+        int y = context.NewFloat(p.Output);
+        context.Emit(OpKind.PoolF32, [x], [y], [.. PlanOp.Encode(Geometry(p)), p.Kind == PoolKind.Max ? 0 : 1, p.CountIncludePad ? 1 : 0]);
+        context.Summarize(p, p.Kind + "Pool", int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var p = (PoolLayer)layer;
+        int x = context.Codes(p.Inputs[0]);
+        var q = context.ParamsOf(p.Inputs[0]);
+        int y = context.NewCodes(p.Output, q);
+        context.Emit(OpKind.PoolU8, [x], [y], [.. PlanOp.Encode(Geometry(p)), p.Kind == PoolKind.Max ? 0 : 1, p.CountIncludePad ? 1 : 0, q.ZeroPoint]);
+        context.Summarize(p, p.Kind + "Pool", int8: true);
+    }
+}
+
+internal sealed class GlobalPoolEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var p = (GlobalPoolLayer)layer;
+        int x = context.Float(p.Inputs[0]);
+        int y = context.NewFloat(p.Output);
+        context.Emit(OpKind.GlobalPoolF32, [x], [y], [p.C, p.Spatial, p.Kind == PoolKind.Max ? 0 : 1]);
+        context.Summarize(p, "Global" + p.Kind + "Pool", int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var p = (GlobalPoolLayer)layer;
+        int x = context.Codes(p.Inputs[0]);
+        int y = context.NewCodes(p.Output, context.ParamsOf(p.Inputs[0]));
+        context.Emit(OpKind.GlobalPoolU8, [x], [y], [p.C, p.Spatial, p.Kind == PoolKind.Max ? 0 : 1]);
+        context.Summarize(p, "Global" + p.Kind + "Pool", int8: true);
+    }
+}
+
+/// <summary>Activations: float kernels, or a 256-entry table from input codes to output codes.</summary>
+internal sealed class ActivationEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public static Activation ToRuntime(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Relu => Activation.Relu,
+        ActivationKind.Sigmoid => Activation.Sigmoid,
+        ActivationKind.Tanh => Activation.Tanh,
+        ActivationKind.LeakyRelu => Activation.LeakyRelu,
+        ActivationKind.Clip => Activation.Clip,
+        ActivationKind.HardSigmoid => Activation.HardSigmoid,
+        ActivationKind.HardSwish => Activation.HardSwish,
+        ActivationKind.Elu => Activation.Elu,
+        ActivationKind.Selu => Activation.Selu,
+        ActivationKind.Softplus => Activation.Softplus,
+        ActivationKind.Softsign => Activation.Softsign,
+        _ => throw new NotSupportedException(kind.ToString()),
+    };
+
+    /// <summary>The activation in double precision (build-time tables).</summary>
+    public static double Apply(ActivationLayer a, double x) => a.Kind switch
+    {
+        ActivationKind.Relu => Math.Max(0, x),
+        ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-x)),
+        ActivationKind.Tanh => Math.Tanh(x),
+        ActivationKind.LeakyRelu => x >= 0 ? x : a.Alpha * x,
+        ActivationKind.Clip => Math.Clamp(x, a.Alpha, a.Beta),
+        ActivationKind.HardSigmoid => Math.Clamp(a.Alpha * x + a.Beta, 0, 1),
+        ActivationKind.HardSwish => x * Math.Clamp(x / 6 + 0.5, 0, 1),
+        ActivationKind.Elu => x >= 0 ? x : a.Alpha * (Math.Exp(x) - 1),
+        ActivationKind.Selu => a.Beta * (x > 0 ? x : a.Alpha * (Math.Exp(x) - 1)),
+        ActivationKind.Softplus => Math.Log(1 + Math.Exp(x)),
+        ActivationKind.Softsign => x / (1 + Math.Abs(x)),
+        _ => throw new NotSupportedException(a.Kind.ToString()),
+    };
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var a = (ActivationLayer)layer;
+        int length = context.Network.Value(a.Output).Length;
+        int x = context.Float(a.Inputs[0]);
+        int y = context.NewFloat(a.Output);
+        context.Emit(OpKind.ActivationF32, [x], [y], [length, (int)ToRuntime(a.Kind), Bits(a.Alpha), Bits(a.Beta)]);
+        context.Summarize(a, a.Kind.ToString(), int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context)
+    {
+        var a = (ActivationLayer)layer;
+        int length = context.Network.Value(a.Output).Length;
+        int x = context.Codes(a.Inputs[0]);
+        var input = context.ParamsOf(a.Inputs[0]);
+        var output = context.Calibrated(a.Output)!.Value;
+        var table = new byte[256];
+        for (int code = 0; code < 256; code++)
+        {
+            table[code] = output.Quantize(Apply(a, input.Dequantize(code)));
+        }
+
+        int y = context.NewCodes(a.Output, output);
+        context.Emit(OpKind.LookupU8, [x], [y], [length], context.Data<byte>(table));
+        context.Summarize(a, a.Kind.ToString(), int8: true, compressedBytes: 256);
+    }
+}
+
+internal sealed class SoftmaxEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => false;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var s = (SoftmaxLayer)layer;
+        int x = context.Float(s.Inputs[0]);
+        int y = context.NewFloat(s.Output);
+        context.Emit(OpKind.SoftmaxF32, [x], [y], [s.Outer, s.AxisSize, s.Inner, s.Log ? 1 : 0]);
+        context.Summarize(s, s.Log ? "LogSoftmax" : "Softmax", int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context) => throw new NotSupportedException();
+}
+
+internal sealed class LrnEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => false;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var l = (LrnLayer)layer;
+        var shape = context.Network.Value(l.Inputs[0]).Shape;
+        int x = context.Float(l.Inputs[0]);
+        int y = context.NewFloat(l.Output);
+        int spatial = shape.Skip(2).Aggregate(1, (p, d) => p * d);
+        context.Emit(OpKind.LrnF32, [x], [y], [shape[0], shape[1], spatial, l.Size, Bits(l.Alpha), Bits(l.Beta), Bits(l.Bias)]);
+        context.Summarize(l, "LRN", int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context) => throw new NotSupportedException();
+}
+
+internal sealed class ChannelAffineEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => false;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var c = (ChannelAffineLayer)layer;
+        var shape = context.Network.Value(c.Inputs[0]).Shape;
+        int x = context.Float(c.Inputs[0]);
+        int y = context.NewFloat(c.Output);
+        int spatial = shape.Skip(2).Aggregate(1, (p, d) => p * d);
+        context.Emit(OpKind.ChannelAffineF32, [x], [y], [shape[0], shape[1], spatial], context.Data<float>(c.Scale), context.Data<float>(c.Shift));
+        context.Summarize(c, "BatchNormalization", int8: false, parameterBytes: c.Scale.Length * 8L, compressedBytes: c.Scale.Length * 8L);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context) => throw new NotSupportedException();
+}
+
+internal sealed class MatMulEmitter : ILayerEmitter
+{
+    public bool SupportsInt8(Layer layer, CompileContext context) => false;
+
+    public void EmitFloat(Layer layer, CompileContext context)
+    {
+        var a = context.Network.Value(layer.Inputs[0]).Shape;
+        var b = context.Network.Value(layer.Inputs[1]).Shape;
+        int[] a2 = a.Length == 1 ? [1, a[0]] : a;
+        int[] b2 = b.Length == 1 ? [b[0], 1] : b;
+        int m = a2[^2], k = a2[^1], n = b2[^1];
+        int batchA = a2[..^2].Aggregate(1, (p, d) => p * d);
+        int batchB = b2[..^2].Aggregate(1, (p, d) => p * d);
+        if (batchA != batchB && batchA != 1 && batchB != 1)
+        {
+            throw new NotSupportedException($"MatMul '{layer.Name}' broadcasts batch dims [{string.Join(",", a2[..^2])}] and [{string.Join(",", b2[..^2])}] partially; only equal or single batches are supported.");
+        }
+
+        int x = context.Float(layer.Inputs[0]);
+        int w = context.Float(layer.Inputs[1]);
+        int y = context.NewFloat(layer.Output);
+        int batch = Math.Max(batchA, batchB);
+        context.Emit(OpKind.MatMulF32, [x, w], [y], [batch, m, k, n, batchA == 1 && batch > 1 ? 1 : 0, batchB == 1 && batch > 1 ? 1 : 0]);
+        context.Summarize(layer, "MatMul", int8: false);
+    }
+
+    public void EmitInt8(Layer layer, CompileContext context) => throw new NotSupportedException();
+}

@@ -1,0 +1,395 @@
+namespace BuildOptim.Onnx.Lowering;
+
+public static partial class GraphLowering
+{
+    private static int LowerLayer(LoweringContext c, Node node, SymbolicValue?[] inputs)
+    {
+        string name = node.DisplayName;
+        string path = c.Path;
+        int Rt(int i) => inputs.ElementAtOrDefault(i) is { } v ? c.Materialize(v, node.Inputs[i]) : throw Missing(c, node, i);
+        Tensor Const(int i, string role) => inputs.ElementAtOrDefault(i) is ConstantValue { Tensor: var t }
+            ? t
+            : throw Unsupported(path, $"{node.OpType} '{name}' in '{path}' needs a constant {role}; computed {role}s are not supported.");
+        int Out(int[] shape) => c.NewValue(node.Outputs[0], shape);
+
+        switch (node.OpType)
+        {
+            case "Relu":
+            case "Sigmoid":
+            case "Tanh":
+            case "HardSwish":
+            case "Softplus":
+            case "Softsign":
+            case "LeakyRelu":
+            case "Elu":
+            case "Selu":
+            case "HardSigmoid":
+            case "Clip":
+            {
+                int x = Rt(0);
+                var (kind, alpha, beta) = ActivationOf(c, node, inputs);
+                return c.AddLayer(new ActivationLayer { Name = name, Inputs = [x], Output = Out(c.Shape(x)), Kind = kind, Alpha = alpha, Beta = beta });
+            }
+
+            case "Gemm":
+                return LowerGemm(c, node, inputs);
+            case "MatMul":
+                return LowerMatMul(c, node, inputs);
+            case "Add":
+            case "Sub":
+            case "Mul":
+            case "Div":
+            case "PRelu":
+            {
+                int a = Rt(0), b = Rt(1);
+                var shape = Shapes.Broadcast(c.Shape(a), c.Shape(b))
+                    ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{node.OpType} '{name}' in '{path}' cannot broadcast [{string.Join(",", c.Shape(a))}] with [{string.Join(",", c.Shape(b))}].");
+                var kind = Enum.Parse<BinaryKind>(node.OpType);
+                return c.AddLayer(new BinaryLayer { Name = name, Inputs = [a, b], Output = Out(shape), Kind = kind });
+            }
+
+            case "Sum":
+            {
+                int acc = Rt(0);
+                for (int i = 1; i < node.Inputs.Count; i++)
+                {
+                    int b = Rt(i);
+                    var shape = Shapes.Broadcast(c.Shape(acc), c.Shape(b)) ?? throw Unsupported(path, $"Sum '{name}' in '{path}' cannot broadcast its inputs.");
+                    int output = i == node.Inputs.Count - 1 ? Out(shape) : c.NewValue(node.Outputs[0] + "#" + i, shape);
+                    acc = c.AddLayer(new BinaryLayer { Name = name, Inputs = [acc, b], Output = output, Kind = BinaryKind.Add });
+                }
+
+                if (node.Inputs.Count == 1)
+                {
+                    return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [acc], Output = Out(c.Shape(acc)) });
+                }
+
+                return acc;
+            }
+
+            case "Conv":
+                return LowerConv(c, node, Rt(0), Const(1, "weight"), inputs.ElementAtOrDefault(2) is null ? null : Const(2, "bias"));
+            case "MaxPool":
+            case "AveragePool":
+                if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
+                {
+                    throw Unsupported(path, $"MaxPool '{name}' in '{path}' returns indices, which BuildOptim does not support.");
+                }
+
+                return LowerPool(c, node, Rt(0));
+            case "GlobalAveragePool":
+            case "GlobalMaxPool":
+            {
+                int x = Rt(0);
+                var shape = c.Shape(x);
+                if (shape.Length < 3)
+                {
+                    throw Unsupported(path, $"{node.OpType} '{name}' in '{path}' needs an [N, C, spatial...] input.");
+                }
+
+                int[] outShape = [shape[0], shape[1], .. Enumerable.Repeat(1, shape.Length - 2)];
+                return c.AddLayer(new GlobalPoolLayer
+                {
+                    Name = name, Inputs = [x], Output = Out(outShape),
+                    Kind = node.OpType == "GlobalMaxPool" ? PoolKind.Max : PoolKind.Average,
+                    C = shape[0] * shape[1], Spatial = Shapes.Product(shape.Skip(2)),
+                });
+            }
+
+            case "BatchNormalization":
+            {
+                int x = Rt(0);
+                if (node.Outputs.Count > 1 && node.Outputs.Skip(1).Any(o => o.Length > 0 && c.IsUsedLater(o)))
+                {
+                    throw Unsupported(path, $"BatchNormalization '{name}' in '{path}' is in training mode; export the model in eval mode.");
+                }
+
+                var gamma = Const(1, "scale").Floats!;
+                var beta = Const(2, "bias").Floats!;
+                var mean = Const(3, "mean").Floats!;
+                var variance = Const(4, "variance").Floats!;
+                float epsilon = node.GetFloat("epsilon", 1e-5f);
+                var scale = new float[gamma.Length];
+                var shift = new float[gamma.Length];
+                for (int i = 0; i < gamma.Length; i++)
+                {
+                    scale[i] = (float)(gamma[i] / Math.Sqrt((double)variance[i] + epsilon));
+                    shift[i] = (float)(beta[i] - (double)mean[i] * scale[i]);
+                }
+
+                return c.AddLayer(new ChannelAffineLayer { Name = name, Inputs = [x], Output = Out(c.Shape(x)), Scale = scale, Shift = shift });
+            }
+
+            case "Concat":
+            {
+                var ids = Enumerable.Range(0, node.Inputs.Count).Select(Rt).ToArray();
+                var first = c.Shape(ids[0]);
+                int axis = (int)node.GetInt("axis", 0);
+                if (axis < 0)
+                {
+                    axis += first.Length;
+                }
+
+                var shape = (int[])first.Clone();
+                shape[axis] = ids.Sum(id => c.Shape(id)[axis]);
+                return c.AddLayer(new ConcatLayer { Name = name, Inputs = ids, Output = Out(shape), Axis = axis });
+            }
+
+            case "Transpose":
+            {
+                int x = Rt(0);
+                var dims = c.Shape(x);
+                var perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, dims.Length).Reverse().ToArray();
+                return c.AddLayer(new TransposeLayer { Name = name, Inputs = [x], Output = Out(perm.Select(p => dims[p]).ToArray()), Perm = perm });
+            }
+
+            case "Reshape":
+            {
+                int x = Rt(0);
+                var target = Const(1, "shape").Int64s ?? throw Unsupported(path, $"Reshape '{name}' in '{path}' has a non-integer shape.");
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Reshape(path, node, c.Shape(x), target, node.GetInt("allowzero", 0) != 0)) });
+            }
+
+            case "Flatten":
+            {
+                int x = Rt(0);
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Flatten(c.Shape(x), (int)node.GetInt("axis", 1))) });
+            }
+
+            case "Squeeze":
+            {
+                int x = Rt(0);
+                var axes = node.GetInts("axes") ?? (inputs.ElementAtOrDefault(1) is ConstantValue { Tensor.Int64s: { } a } ? a : null);
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Squeeze(c.Shape(x), axes)) });
+            }
+
+            case "Unsqueeze":
+            {
+                int x = Rt(0);
+                var axes = node.GetInts("axes") ?? Const(1, "axes").Int64s!;
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Unsqueeze(c.Shape(x), axes)) });
+            }
+
+            case "Pad":
+                return LowerPad(c, node, Rt(0), inputs);
+            case "Softmax":
+            case "LogSoftmax":
+            {
+                int x = Rt(0);
+                var dims = c.Shape(x);
+                int rank = dims.Length;
+                bool legacy = c.Graph.OpsetVersion < 13;
+                int axis = (int)node.GetInt("axis", legacy ? 1 : -1);
+                if (axis < 0)
+                {
+                    axis += rank;
+                }
+
+                int outer = Shapes.Product(dims.Take(axis));
+                int axisSize = legacy ? Shapes.Product(dims.Skip(axis)) : dims[axis];
+                int inner = legacy ? 1 : Shapes.Product(dims.Skip(axis + 1));
+                return c.AddLayer(new SoftmaxLayer { Name = name, Inputs = [x], Output = Out(dims), Outer = outer, AxisSize = axisSize, Inner = inner, Log = node.OpType == "LogSoftmax" });
+            }
+
+            case "LRN":
+            {
+                int x = Rt(0);
+                return c.AddLayer(new LrnLayer
+                {
+                    Name = name, Inputs = [x], Output = Out(c.Shape(x)),
+                    Size = (int)node.GetInt("size", 1), Alpha = node.GetFloat("alpha", 1e-4f), Beta = node.GetFloat("beta", 0.75f), Bias = node.GetFloat("bias", 1f),
+                });
+            }
+
+            default:
+                throw new OnnxModelException(
+                    OnnxDiagnostics.UnsupportedOperator,
+                    path,
+                    $"Node '{name}' in '{path}' applies '{node.OpType}' to the model's data; BuildOptim supports '{node.OpType}' only on shapes and constants.");
+        }
+    }
+
+    private static OnnxModelException Missing(LoweringContext c, Node node, int i)
+        => new(OnnxDiagnostics.InvalidModel, c.Path, $"Node '{node.DisplayName}' ({node.OpType}) in '{c.Path}' is missing input {i}.");
+
+    private static (ActivationKind Kind, float Alpha, float Beta) ActivationOf(LoweringContext c, Node node, SymbolicValue?[] inputs)
+    {
+        switch (node.OpType)
+        {
+            case "Relu": return (ActivationKind.Relu, 0, 0);
+            case "Sigmoid": return (ActivationKind.Sigmoid, 0, 0);
+            case "Tanh": return (ActivationKind.Tanh, 0, 0);
+            case "HardSwish": return (ActivationKind.HardSwish, 0, 0);
+            case "Softplus": return (ActivationKind.Softplus, 0, 0);
+            case "Softsign": return (ActivationKind.Softsign, 0, 0);
+            case "LeakyRelu": return (ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f), 0);
+            case "Elu": return (ActivationKind.Elu, node.GetFloat("alpha", 1f), 0);
+            case "Selu": return (ActivationKind.Selu, node.GetFloat("alpha", 1.67326319217681884765625f), node.GetFloat("gamma", 1.05070102214813232421875f));
+            case "HardSigmoid": return (ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f));
+            case "Clip":
+            {
+                float min = float.NegativeInfinity, max = float.PositiveInfinity;
+                if (c.Graph.OpsetVersion < 11)
+                {
+                    min = node.GetFloat("min", min);
+                    max = node.GetFloat("max", max);
+                }
+                else
+                {
+                    for (int i = 1; i <= 2; i++)
+                    {
+                        var v = inputs.ElementAtOrDefault(i);
+                        if (v is null)
+                        {
+                            continue;
+                        }
+
+                        if (v is not ConstantValue { Tensor: var t })
+                        {
+                            throw Unsupported(c.Path, $"Clip '{node.DisplayName}' in '{c.Path}' takes a computed bound; only constant bounds are supported.");
+                        }
+
+                        float bound = t.IsFloat ? t.Floats![0] : t.Int64s![0];
+                        if (i == 1)
+                        {
+                            min = bound;
+                        }
+                        else
+                        {
+                            max = bound;
+                        }
+                    }
+                }
+
+                return (ActivationKind.Clip, min, max);
+            }
+
+            default:
+                throw new InvalidOperationException(node.OpType);
+        }
+    }
+
+    private static int LowerGemm(LoweringContext c, Node node, SymbolicValue?[] inputs)
+    {
+        string path = c.Path;
+        bool transA = node.GetInt("transA", 0) != 0;
+        bool transB = node.GetInt("transB", 0) != 0;
+        float alpha = node.GetFloat("alpha", 1f);
+        float beta = node.GetFloat("beta", 1f);
+        if (inputs[0] is not RuntimeValue a)
+        {
+            throw Unsupported(path, $"Gemm '{node.DisplayName}' in '{path}' has a constant data input.");
+        }
+
+        var aShape = c.Shape(a.Id);
+        if (inputs[1] is not ConstantValue { Tensor: { IsFloat: true } b } || transA || aShape.Length != 2)
+        {
+            throw Unsupported(path, $"Gemm '{node.DisplayName}' in '{path}' needs a 2-D data input, a constant weight and transA=0.");
+        }
+
+        int k = transB ? b.Dims[1] : b.Dims[0];
+        int n = transB ? b.Dims[0] : b.Dims[1];
+        if (aShape[1] != k)
+        {
+            throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Gemm '{node.DisplayName}' in '{path}' multiplies [{aShape[0]},{aShape[1]}] by a weight with {k} rows.");
+        }
+
+        var weights = RowsPerOutput(b.Floats!, k, n, transB, alpha);
+        var bias = new float[n];
+        var output = c.NewValue(node.Outputs[0], [aShape[0], n]);
+        if (inputs.ElementAtOrDefault(2) is { } cValue)
+        {
+            if (cValue is ConstantValue { Tensor: var ct } && (ct.ElementCount == 1 || ct.ElementCount == n))
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    bias[i] = beta * ct.Floats![ct.ElementCount == 1 ? 0 : i];
+                }
+            }
+            else
+            {
+                // A full [M, N] bias (or a computed one) becomes an Add after the product.
+                int product = c.NewValue(node.Outputs[0] + "#gemm", [aShape[0], n]);
+                c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = product, K = k, N = n, Weights = weights, Bias = bias });
+                int addend = c.Materialize(cValue is ConstantValue { Tensor: var full } && beta != 1f
+                    ? new ConstantValue(new Tensor(node.Inputs[2], full.Dims, full.Floats!.Select(v => v * beta).ToArray()))
+                    : cValue, node.Inputs[2]);
+                return c.AddLayer(new BinaryLayer { Name = node.DisplayName + "#bias", Inputs = [product, addend], Output = output, Kind = BinaryKind.Add });
+            }
+        }
+
+        return c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = output, K = k, N = n, Weights = weights, Bias = bias });
+    }
+
+    private static int LowerMatMul(LoweringContext c, Node node, SymbolicValue?[] inputs)
+    {
+        string path = c.Path;
+        if (inputs[0] is RuntimeValue a && inputs[1] is ConstantValue { Tensor: { IsFloat: true, Dims.Length: 2 } b })
+        {
+            var aShape = c.Shape(a.Id);
+            int k = b.Dims[0], n = b.Dims[1];
+            if (aShape[^1] != k)
+            {
+                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"MatMul '{node.DisplayName}' in '{path}' multiplies [..,{aShape[^1]}] by [{k},{n}].");
+            }
+
+            int[] outShape = aShape.Length == 1 ? [n] : [.. aShape[..^1], n];
+            return c.AddLayer(new DenseLayer
+            {
+                Name = node.DisplayName, Inputs = [a.Id], Output = c.NewValue(node.Outputs[0], outShape),
+                K = k, N = n, Weights = RowsPerOutput(b.Floats!, k, n, transposed: false, 1f), Bias = new float[n],
+            });
+        }
+
+        int left = c.Materialize(inputs[0]!, node.Inputs[0]);
+        int right = c.Materialize(inputs[1]!, node.Inputs[1]);
+        var shape = MatMulShape(c.Shape(left), c.Shape(right))
+            ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"MatMul '{node.DisplayName}' in '{path}' has incompatible shapes [{string.Join(",", c.Shape(left))}] × [{string.Join(",", c.Shape(right))}].");
+        return c.AddLayer(new MatMulLayer { Name = node.DisplayName, Inputs = [left, right], Output = c.NewValue(node.Outputs[0], shape) });
+    }
+
+    /// <summary>numpy matmul result shape.</summary>
+    internal static int[]? MatMulShape(int[] a, int[] b)
+    {
+        int[] a2 = a.Length == 1 ? [1, a[0]] : a;
+        int[] b2 = b.Length == 1 ? [b[0], 1] : b;
+        if (a2[^1] != b2[^2])
+        {
+            return null;
+        }
+
+        var batch = Shapes.Broadcast(a2[..^2], b2[..^2]);
+        if (batch is null)
+        {
+            return null;
+        }
+
+        var result = new List<int>(batch);
+        if (a.Length > 1)
+        {
+            result.Add(a2[^2]);
+        }
+
+        if (b.Length > 1)
+        {
+            result.Add(b2[^1]);
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>Weights as [N, K] rows (one per output), scaled by alpha.</summary>
+    internal static float[] RowsPerOutput(float[] b, int k, int n, bool transposed, float alpha)
+    {
+        var w = new float[n * k];
+        for (int row = 0; row < n; row++)
+        {
+            for (int col = 0; col < k; col++)
+            {
+                w[row * k + col] = alpha * (transposed ? b[row * k + col] : b[col * n + row]);
+            }
+        }
+
+        return w;
+    }
+}

@@ -1,0 +1,401 @@
+namespace BuildOptim.Runtime;
+
+public sealed partial class PlanRunner
+{
+    /// <summary>Accumulator ints, im2col floats and im2col bytes the largest op needs.</summary>
+    private static (int Accumulator, int Floats, int Bytes) ScratchNeeds(PlanOp[] ops)
+    {
+        int acc = 0, floats = 0, bytes = 0;
+        foreach (var op in ops)
+        {
+            switch (op.Kind)
+            {
+                case OpKind.DenseU8S8ToU8:
+                case OpKind.DenseU8S8ToF32:
+                    acc = Math.Max(acc, op.P[2]);
+                    break;
+                case OpKind.ConvF32:
+                    floats = Math.Max(floats, Kernels.ConvF32ScratchLength(op.Conv(1)));
+                    break;
+                case OpKind.ConvU8S8ToU8:
+                case OpKind.ConvU8S8ToF32:
+                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1)));
+                    acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
+                    break;
+            }
+        }
+
+        return (acc, floats, bytes);
+    }
+
+    /// <summary>Per-op decoded parameters (broadcast strides, transpose and pad tables), built once.</summary>
+    private static object?[] Prepare(PlanOp[] ops)
+    {
+        var prepared = new object?[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            var p = op.P;
+            prepared[i] = op.Kind switch
+            {
+                OpKind.BinaryF32 => BroadcastAt(p, 1),
+                OpKind.AddU8 or OpKind.MulU8 => BroadcastAt(p, 0),
+                OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
+                OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
+                _ => null,
+            };
+        }
+
+        return prepared;
+    }
+
+    private static BroadcastShape BroadcastAt(int[] p, int at)
+    {
+        int rank = p[at];
+        return new BroadcastShape(p.AsSpan(at + 1, rank).ToArray(), p.AsSpan(at + 7, rank).ToArray(), p.AsSpan(at + 13, rank).ToArray());
+    }
+
+    private void Execute(int index)
+    {
+        var op = _ops[index];
+        object? prepared = _prepared[index];
+        var p = op.P;
+        int i0 = op.Inputs.Length > 0 ? op.Inputs[0] : -1;
+        int o0 = op.Outputs[0];
+        switch (op.Kind)
+        {
+            case OpKind.QuantizeF32ToU8:
+                Kernels.QuantizeF32ToU8(F(i0, p[0]), op.F(2), p[1], B(o0, p[0]));
+                break;
+            case OpKind.DequantizeU8ToF32:
+                Kernels.DequantizeU8ToF32(B(i0, p[0]), op.F(2), p[1], F(o0, p[0]));
+                break;
+            case OpKind.DenseU8S8ToU8:
+            {
+                int rows = p[0], k = p[1], n = p[2];
+                var w = _plan.Data<sbyte>(op.D[0], n * k);
+                var bias = _plan.Data<int>(op.D[1], n);
+                var mult = _plan.Data<int>(op.D[2], n);
+                var shift = _plan.Data<int>(op.D[3], n);
+                var acc = _accumulator.AsSpan(0, n);
+                var x = B(i0, rows * k);
+                var y = B(o0, rows * n);
+                for (int r = 0; r < rows; r++)
+                {
+                    Kernels.GemvU8S8S32(x.Slice(r * k, k), w, bias, acc);
+                    Kernels.RequantizeS32ToU8(acc, mult, shift, p[3], (byte)p[4], (byte)p[5], y.Slice(r * n, n));
+                }
+
+                break;
+            }
+
+            case OpKind.DenseU8S8ToF32:
+            {
+                int rows = p[0], k = p[1], n = p[2];
+                var w = _plan.Data<sbyte>(op.D[0], n * k);
+                var bias = _plan.Data<int>(op.D[1], n);
+                var scale = _plan.Data<float>(op.D[2], n);
+                var acc = _accumulator.AsSpan(0, n);
+                var x = B(i0, rows * k);
+                var y = F(o0, rows * n);
+                for (int r = 0; r < rows; r++)
+                {
+                    var yr = y.Slice(r * n, n);
+                    Kernels.GemvU8S8S32(x.Slice(r * k, k), w, bias, acc);
+                    Kernels.DequantizeS32ToF32(acc, scale, yr);
+                    Kernels.ClampF32(yr, op.F(3), op.F(4), yr);
+                }
+
+                break;
+            }
+
+            case OpKind.DenseF32:
+            {
+                int rows = p[0], k = p[1], n = p[2];
+                var w = _plan.Data<float>(op.D[0], n * k);
+                var bias = _plan.Data<float>(op.D[1], n);
+                var x = F(i0, rows * k);
+                var y = F(o0, rows * n);
+                for (int r = 0; r < rows; r++)
+                {
+                    var yr = y.Slice(r * n, n);
+                    Kernels.GemvF32(x.Slice(r * k, k), w, bias, Activation.None, yr);
+                    Kernels.ClampF32(yr, op.F(3), op.F(4), yr);
+                }
+
+                break;
+            }
+
+            case OpKind.LookupU8:
+                Kernels.LookupU8(B(i0, p[0]), _plan.Data<byte>(op.D[0], 256), B(o0, p[0]));
+                break;
+            case OpKind.ActivationF32:
+                Kernels.ActivationF32(F(i0, p[0]), (Activation)p[1], op.F(2), op.F(3), F(o0, p[0]));
+                break;
+            case OpKind.SoftmaxF32:
+            {
+                int length = p[0] * p[1] * p[2];
+                if (p[2] == 1)
+                {
+                    Kernels.SoftmaxF32(F(i0, length), p[1], p[3] != 0, F(o0, length));
+                }
+                else
+                {
+                    Kernels.SoftmaxAxisF32(F(i0, length), p[0], p[1], p[2], p[3] != 0, F(o0, length));
+                }
+
+                break;
+            }
+
+            case OpKind.Copy:
+                if (IsFloat(i0))
+                {
+                    F(i0, p[0]).CopyTo(F(o0, p[0]));
+                }
+                else
+                {
+                    B(i0, p[0]).CopyTo(B(o0, p[0]));
+                }
+
+                break;
+            case OpKind.ConvF32:
+            {
+                int batch = p[0];
+                var g = op.Conv(1);
+                var w = _plan.Data<float>(op.D[0], g.M * g.PatchLength);
+                var bias = _plan.Data<float>(op.D[1], g.M);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ConvF32(F(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, w, bias, op.F(16), op.F(17), _floatScratch, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.ConvU8S8ToU8:
+            {
+                int batch = p[0];
+                var g = op.Conv(1);
+                var w = _plan.Data<sbyte>(op.D[0], g.M * g.PatchLength);
+                var bias = _plan.Data<int>(op.D[1], g.M);
+                var mult = _plan.Data<int>(op.D[2], g.M);
+                var shift = _plan.Data<int>(op.D[3], g.M);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.ConvU8S8ToF32:
+            {
+                int batch = p[0];
+                var g = op.Conv(1);
+                var w = _plan.Data<sbyte>(op.D[0], g.M * g.PatchLength);
+                var bias = _plan.Data<int>(op.D[1], g.M);
+                var scale = _plan.Data<float>(op.D[2], g.M);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.PoolF32:
+            {
+                var g = op.Pool(0);
+                if (p[15] == 0)
+                {
+                    Kernels.MaxPoolF32(F(i0, g.InputLength), g, F(o0, g.OutputLength));
+                }
+                else
+                {
+                    Kernels.AveragePoolF32(F(i0, g.InputLength), g, p[16] != 0, F(o0, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.PoolU8:
+            {
+                var g = op.Pool(0);
+                if (p[15] == 0)
+                {
+                    Kernels.MaxPoolU8(B(i0, g.InputLength), g, B(o0, g.OutputLength));
+                }
+                else
+                {
+                    Kernels.AveragePoolU8(B(i0, g.InputLength), g, p[16] != 0, (byte)p[17], B(o0, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.GlobalPoolF32:
+                if (p[2] == 0)
+                {
+                    Kernels.GlobalMaxPoolF32(F(i0, p[0] * p[1]), p[0], p[1], F(o0, p[0]));
+                }
+                else
+                {
+                    Kernels.GlobalAveragePoolF32(F(i0, p[0] * p[1]), p[0], p[1], F(o0, p[0]));
+                }
+
+                break;
+            case OpKind.GlobalPoolU8:
+                if (p[2] == 0)
+                {
+                    Kernels.MaxPoolU8(B(i0, p[0] * p[1]), new PoolGeometry(p[0], 1, p[1], 1, p[1], 1, 1, 0, 0, 0, 0, 1, 1, 1, 1), B(o0, p[0]));
+                }
+                else
+                {
+                    Kernels.GlobalAveragePoolU8(B(i0, p[0] * p[1]), p[0], p[1], B(o0, p[0]));
+                }
+
+                break;
+            case OpKind.BinaryF32:
+            {
+                var shape = (BroadcastShape)prepared!;
+                Kernels.BinaryF32((BinaryOp)p[0], F(i0, _floats[i0]!.Length), F(op.Inputs[1], _floats[op.Inputs[1]]!.Length), shape, F(o0, shape.Length));
+                break;
+            }
+
+            case OpKind.AddU8:
+            {
+                var shape = (BroadcastShape)prepared!;
+                int q = 19;
+                Kernels.AddU8(B(i0, _bytes[i0]!.Length), p[q], p[q + 1], p[q + 2], B(op.Inputs[1], _bytes[op.Inputs[1]]!.Length), p[q + 3], p[q + 4], p[q + 5], shape, p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, B(o0, shape.Length));
+                break;
+            }
+
+            case OpKind.MulU8:
+            {
+                var shape = (BroadcastShape)prepared!;
+                int q = 19;
+                Kernels.MulU8(B(i0, _bytes[i0]!.Length), p[q], B(op.Inputs[1], _bytes[op.Inputs[1]]!.Length), p[q + 1], shape, p[q + 2], p[q + 3], p[q + 4], (byte)p[q + 5], (byte)p[q + 6], B(o0, shape.Length));
+                break;
+            }
+
+            case OpKind.ConcatF32:
+            {
+                int outer = p[0], yInner = p[1];
+                var y = F(o0, outer * yInner);
+                for (int i = 0; i < op.Inputs.Length; i++)
+                {
+                    int xInner = p[2 + 2 * i], offset = p[3 + 2 * i];
+                    Kernels.CopyStrided(F(op.Inputs[i], outer * xInner), outer, xInner, y, yInner, offset);
+                }
+
+                break;
+            }
+
+            case OpKind.ConcatU8:
+            {
+                int outer = p[0], yInner = p[1];
+                var y = B(o0, outer * yInner);
+                for (int i = 0; i < op.Inputs.Length; i++)
+                {
+                    int at = 3 + 6 * i;
+                    int xInner = p[at], offset = p[at + 1];
+                    var x = B(op.Inputs[i], outer * xInner);
+                    if (p[at + 5] != 0)
+                    {
+                        // Requantize into this input's slot of the byte scratch, then copy strided.
+                        var tmp = _bytes[op.Outputs[1]].AsSpan(0, outer * xInner);
+                        Kernels.RequantizeU8(x, p[at + 2], p[at + 3], p[at + 4], p[2], tmp);
+                        x = tmp;
+                    }
+
+                    Kernels.CopyStridedU8(x, outer, xInner, y, yInner, offset);
+                }
+
+                break;
+            }
+
+            case OpKind.Transpose:
+            {
+                var tables = (int[][])prepared!;
+                var dims = tables[0];
+                var perm = tables[1];
+                int length = dims.Aggregate(1, (a, d) => a * d);
+                if (IsFloat(i0))
+                {
+                    Kernels.TransposeF32(F(i0, length), dims, perm, F(o0, length));
+                }
+                else
+                {
+                    Kernels.TransposeU8(B(i0, length), dims, perm, B(o0, length));
+                }
+
+                break;
+            }
+
+            case OpKind.Pad:
+            {
+                int rank = p[0];
+                var tables = (int[][])prepared!;
+                var dims = tables[0];
+                var pads = tables[1];
+                int inLength = dims.Aggregate(1, (a, d) => a * d);
+                int outLength = 1;
+                for (int d = 0; d < rank; d++)
+                {
+                    outLength *= dims[d] + pads[d] + pads[d + rank];
+                }
+
+                if (IsFloat(i0))
+                {
+                    Kernels.PadF32(F(i0, inLength), dims, pads, (PadMode)p[1], op.F(2), F(o0, outLength));
+                }
+                else
+                {
+                    Kernels.PadU8(B(i0, inLength), dims, pads, (PadMode)p[1], (byte)p[2], B(o0, outLength));
+                }
+
+                break;
+            }
+
+            case OpKind.LrnF32:
+            {
+                int batch = p[0], channels = p[1], spatial = p[2];
+                int length = channels * spatial;
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.LrnF32(F(i0, batch * length).Slice(b * length, length), channels, spatial, p[3], op.F(4), op.F(5), op.F(6), F(o0, batch * length).Slice(b * length, length));
+                }
+
+                break;
+            }
+
+            case OpKind.ChannelAffineF32:
+            {
+                int batch = p[0], channels = p[1], spatial = p[2];
+                int length = channels * spatial;
+                var scale = _plan.Data<float>(op.D[0], channels);
+                var shift = _plan.Data<float>(op.D[1], channels);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ChannelAffineF32(F(i0, batch * length).Slice(b * length, length), channels, spatial, scale, shift, F(o0, batch * length).Slice(b * length, length));
+                }
+
+                break;
+            }
+
+            case OpKind.MatMulF32:
+            {
+                int batch = p[0], m = p[1], k = p[2], n = p[3];
+                bool ba = p[4] != 0, bb = p[5] != 0;
+                Kernels.MatMulF32(F(i0, (ba ? 1 : batch) * m * k), F(op.Inputs[1], (bb ? 1 : batch) * k * n), batch, m, k, n, ba, bb, F(o0, batch * m * n));
+                break;
+            }
+
+            case OpKind.Constant:
+                break; // written once by the constructor
+            default:
+                throw new InvalidDataException($"Op kind {op.Kind} is not supported by this runtime.");
+        }
+    }
+
+}
