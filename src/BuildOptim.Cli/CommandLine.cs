@@ -42,6 +42,12 @@ internal static class CommandLine
             return Success;
         }
 
+        if (args.Length > 1 && args[1..].Any(a => a is "-h" or "--help"))
+        {
+            stdout.WriteLine(Usage);
+            return Success;
+        }
+
         try
         {
             return args[0] switch

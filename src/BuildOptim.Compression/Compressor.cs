@@ -246,7 +246,7 @@ public static class Compressor
 
     private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs)
     {
-        string target = Path.GetFullPath(options.OutputDirectory);
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory));
         string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try
         {

@@ -150,7 +150,7 @@ public sealed class CompressModelTests : IDisposable
     }
 
     [Fact]
-    public void Errors_point_at_the_project_declaring_the_item()
+    public void Errors_point_at_the_project_running_the_task_by_default()
     {
         CompressModel task = Task("exit 0", metadata: ("Calibration", "Data/missing.npy"));
 
@@ -159,5 +159,15 @@ public sealed class CompressModelTests : IDisposable
         BuildErrorEventArgs error = Assert.Single(_engine.Errors);
         Assert.Equal("BOPT1101", error.Code);
         Assert.Equal(_engine.ProjectFileOfTaskNode, error.File);
+    }
+
+    [Fact]
+    public void Errors_point_at_the_file_declaring_the_item_when_the_targets_pass_it()
+    {
+        CompressModel task = Task("exit 0", metadata: [("Calibration", "Data/missing.npy"), ("_DefiningProjectFullPath", "/src/app/Models.props")]);
+
+        task.Execute();
+
+        Assert.Equal("/src/app/Models.props", Assert.Single(_engine.Errors).File);
     }
 }

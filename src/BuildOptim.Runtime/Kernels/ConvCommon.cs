@@ -1,0 +1,38 @@
+namespace BuildOptim.Runtime;
+
+public static partial class Kernels
+{
+    private static void ValidateConvGeometry(in ConvGeometry g)
+    {
+        if (g.C < 1 || g.M < 1 || g.H < 0 || g.W < 0 || g.KH < 1 || g.KW < 1 || g.StrideH < 1 || g.StrideW < 1
+            || g.DilationH < 1 || g.DilationW < 1 || g.Group < 1 || g.OH < 0 || g.OW < 0
+            || g.C % g.Group != 0 || g.M % g.Group != 0)
+        {
+            ThrowShape($"Invalid convolution geometry {g}.");
+        }
+    }
+
+    /// <summary>A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix itself.</summary>
+    private static bool IsPointwise(in ConvGeometry g)
+        => g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0 && g.OH == g.H && g.OW == g.W;
+
+    /// <summary>
+    /// The outputs <c>o</c> in [0, <paramref name="count"/>) whose input index <c>start + o · stride</c> lies in
+    /// [0, <paramref name="size"/>), as the range [Lo, Hi) (Lo == Hi when there are none).
+    /// </summary>
+    internal static (int Lo, int Hi) InBoundsRange(int start, int stride, int size, int count)
+    {
+        int lo = start >= 0 ? 0 : (-start + stride - 1) / stride;
+        int last = size - 1 - start;
+        int hi = last < 0 ? 0 : Math.Min(count, (last / stride) + 1);
+        lo = Math.Min(lo, count);
+        return (lo, Math.Max(lo, hi));
+    }
+
+    /// <summary>How many taps <c>t</c> in [0, <paramref name="taps"/>) have <c>start + t · dilation</c> in [<paramref name="lo"/>, <paramref name="hi"/>).</summary>
+    private static int CountTaps(int start, int taps, int dilation, int lo, int hi)
+    {
+        var (first, end) = InBoundsRange(start - lo, dilation, hi - lo, taps);
+        return end - first;
+    }
+}

@@ -1,0 +1,198 @@
+namespace BuildOptim.Runtime;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// Floats of scratch <see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/>
+    /// needs: one group's im2col matrix, <c>(C / Group) · KH · KW · OH · OW</c>; 0 for depthwise and for 1×1 stride-1
+    /// unpadded convolutions, which read their input directly.
+    /// </summary>
+    public static int ConvF32ScratchLength(in ConvGeometry g)
+        => g.IsDepthwise || IsPointwise(g) ? 0 : g.PatchLength * g.OH * g.OW;
+
+    /// <summary>
+    /// 2-D convolution of one NCHW sample with zero padding:
+    /// <c>y[m, oh, ow] = clamp(bias[m] + Σ_{c, kh, kw} w[m, c, kh, kw] · x[g·C/G + c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw], clampMin, clampMax)</c>
+    /// with c over the C/G input channels of output channel m's group g = m / (M/G), and out-of-range x read as 0.
+    /// </summary>
+    /// <param name="x">Input [C, H, W].</param>
+    /// <param name="g">Geometry; OH and OW fix the bottom/right padding.</param>
+    /// <param name="weights">Weights [M, C/G, KH, KW].</param>
+    /// <param name="bias">Bias [M], or empty for none.</param>
+    /// <param name="clampMin">Lower clamp (a fused Relu passes 0; no clamp passes −∞).</param>
+    /// <param name="clampMax">Upper clamp (a fused Relu6/Clip passes 6; no clamp passes +∞).</param>
+    /// <param name="scratch">At least <see cref="ConvF32ScratchLength"/> floats; contents are overwritten.</param>
+    /// <param name="y">Output [M, OH, OW].</param>
+    /// <remarks>
+    /// Depthwise convolutions (G = C = M) run a direct loop; the others build each group's im2col matrix [C/G·KH·KW, OH·OW]
+    /// (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights. Either way each output sums from
+    /// its bias, tap by tap in (c, kh, kw) order, one rounded multiply and one rounded add each (the direct path skips padded
+    /// taps, the im2col path adds w · 0), so every vector width agrees with the scalar path bit for bit.
+    /// </remarks>
+    public static void ConvF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y)
+        => ConvF32(x, g, weights, bias, clampMin, clampMax, scratch, y, SimdLevel.Vector512);
+
+    /// <summary><see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y, SimdLevel maxLevel)
+    {
+        ValidateConvGeometry(g);
+        if (x.Length != g.InputLength || weights.Length != g.M * g.PatchLength || (bias.Length != g.M && !bias.IsEmpty) || y.Length != g.OutputLength)
+        {
+            ThrowShape($"Conv {g} got input {x.Length}, weights {weights.Length}, bias {bias.Length}, output {y.Length}.");
+        }
+
+        if (scratch.Length < ConvF32ScratchLength(g))
+        {
+            ThrowShape($"Conv {g} needs {ConvF32ScratchLength(g)} floats of scratch; got {scratch.Length}.");
+        }
+
+        if (!(clampMin <= clampMax))
+        {
+            ThrowEmptyClampRange();
+        }
+
+        if (g.IsDepthwise)
+        {
+            ConvDepthwiseF32(x, g, weights, bias, clampMin, clampMax, y, maxLevel);
+            return;
+        }
+
+        int pixels = g.OH * g.OW;
+        int patch = g.PatchLength;
+        int groupInput = g.GroupInputChannels * g.H * g.W;
+        int groupOutputs = g.GroupOutputChannels;
+        bool pointwise = IsPointwise(g);
+        for (int group = 0; group < g.Group; group++)
+        {
+            var xg = x.Slice(group * groupInput, groupInput);
+            ReadOnlySpan<float> columns = xg;
+            if (!pointwise)
+            {
+                var im2col = scratch[..(patch * pixels)];
+                Im2ColF32(xg, g, im2col);
+                columns = im2col;
+            }
+
+            GemmF32(
+                weights.Slice(group * groupOutputs * patch, groupOutputs * patch),
+                columns,
+                bias.IsEmpty ? default : bias.Slice(group * groupOutputs, groupOutputs),
+                groupOutputs,
+                patch,
+                pixels,
+                clampMin,
+                clampMax,
+                y.Slice(group * groupOutputs * pixels, groupOutputs * pixels),
+                maxLevel);
+        }
+    }
+
+    /// <summary>
+    /// <c>columns[(c·KH + kh)·KW + kw, oh·OW + ow] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c> (0 outside x)
+    /// for one group's input channels.
+    /// </summary>
+    private static void Im2ColF32(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> columns)
+    {
+        int pixels = g.OH * g.OW;
+        int row = 0;
+        for (int c = 0; c < g.GroupInputChannels; c++)
+        {
+            var plane = x.Slice(c * g.H * g.W, g.H * g.W);
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                for (int kw = 0; kw < g.KW; kw++, row++)
+                {
+                    var dst = columns.Slice(row * pixels, pixels);
+                    int iw0 = (kw * g.DilationW) - g.PadLeft;
+                    var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
+                    for (int oh = 0; oh < g.OH; oh++)
+                    {
+                        var d = dst.Slice(oh * g.OW, g.OW);
+                        int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
+                        if ((uint)ih >= (uint)g.H)
+                        {
+                            d.Clear();
+                            continue;
+                        }
+
+                        var src = plane.Slice(ih * g.W, g.W);
+                        d[..lo].Clear();
+                        d[hi..].Clear();
+                        if (lo == hi)
+                        {
+                            continue;
+                        }
+
+                        if (g.StrideW == 1)
+                        {
+                            src.Slice(lo + iw0, hi - lo).CopyTo(d[lo..hi]);
+                        }
+                        else
+                        {
+                            for (int ow = lo; ow < hi; ow++)
+                            {
+                                d[ow] = src[(ow * g.StrideW) + iw0];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Depthwise: <c>y[c, oh, ow] = clamp(bias[c] + Σ_{kh, kw in bounds} w[c, kh, kw] · x[c, ih, iw])</c>, row by row:
+    /// each output row starts at the bias and takes one tap at a time in (kh, kw) order (a vector axpy when stride is 1).
+    /// </summary>
+    private static void ConvDepthwiseF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> y, SimdLevel level)
+    {
+        int taps = g.KH * g.KW;
+        int planeIn = g.H * g.W;
+        int planeOut = g.OH * g.OW;
+        for (int c = 0; c < g.C; c++)
+        {
+            var xc = x.Slice(c * planeIn, planeIn);
+            var wc = weights.Slice(c * taps, taps);
+            float b = bias.IsEmpty ? 0 : bias[c];
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                var yRow = y.Slice((c * planeOut) + (oh * g.OW), g.OW);
+                yRow.Fill(b);
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
+                    if ((uint)ih >= (uint)g.H)
+                    {
+                        continue;
+                    }
+
+                    var xRow = xc.Slice(ih * g.W, g.W);
+                    for (int kw = 0; kw < g.KW; kw++)
+                    {
+                        float w = wc[(kh * g.KW) + kw];
+                        int iw0 = (kw * g.DilationW) - g.PadLeft;
+                        var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
+                        if (lo == hi)
+                        {
+                            continue;
+                        }
+
+                        if (g.StrideW == 1)
+                        {
+                            AxpyRowF32(w, xRow.Slice(lo + iw0, hi - lo), yRow[lo..hi], level);
+                        }
+                        else
+                        {
+                            for (int ow = lo; ow < hi; ow++)
+                            {
+                                yRow[ow] += w * xRow[(ow * g.StrideW) + iw0];
+                            }
+                        }
+                    }
+                }
+
+                ClampRowF32(yRow, clampMin, clampMax, level);
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BuildOptim.Runtime;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// Bytes of scratch the u8 × s8 convolutions need: one group's im2row matrix, <c>OH · OW · (C / Group) · KH · KW</c>;
+    /// 0 for depthwise convolutions, which run directly.
+    /// </summary>
+    public static int ConvU8S8ScratchLength(in ConvGeometry g)
+        => g.IsDepthwise ? 0 : g.OH * g.OW * g.PatchLength;
+
+    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one group's outputs, <c>(M / Group) · OH · OW</c>.</summary>
+    public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
+        => g.GroupOutputChannels * g.OH * g.OW;
+
+    /// <summary>
+    /// Quantized 2-D convolution of one NCHW sample of uint8 codes with int8 per-output-channel weights:
+    /// <c>acc[m, oh, ow] = bias[m] + Σ_{c, kh, kw} w[m, c, kh, kw] · x[g·C/G + c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>
+    /// with out-of-range x read as <paramref name="inputZeroPoint"/> (real 0: the bias already holds −Zx·Σw), then
+    /// <c>y[m, oh, ow] = clamp(outputZeroPoint + ((acc · multiplier[m] + 2^(shift[m]−1)) &gt;&gt; shift[m]), clampMin, clampMax)</c>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// <c>scratch</c> needs at least <see cref="ConvU8S8ScratchLength"/> bytes and <c>accScratch</c> at least
+    /// <see cref="ConvU8S8AccumulatorLength"/> ints; both are overwritten.
+    /// </para>
+    /// <para>
+    /// Integer-exact: <c>acc</c> is the true sum while PatchLength ≤ <see cref="DotU8S8S32MaxExactLength"/> (and wraps
+    /// identically on every path beyond), and the requantization is the 64-bit formula of
+    /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>.
+    /// Non-depthwise groups build an im2row matrix [OH·OW, C/G·KH·KW] and take one <see cref="DotU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>
+    /// per (pixel, output channel); depthwise convolutions (G = C = M) accumulate tap by tap without scratch.
+    /// </para>
+    /// </remarks>
+    public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+        => ConvU8S8(x, g, inputZeroPoint, weights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+
+    /// <summary><see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
+    {
+        ValidateConvU8S8(x, g, weights, bias, scratch, accScratch, y.Length);
+        if (multiplier.Length != g.M || shift.Length != g.M)
+        {
+            ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
+        }
+
+        if (clampMin > clampMax)
+        {
+            ThrowEmptyClampRange();
+        }
+
+        int pixels = g.OH * g.OW;
+        int groupOutputs = g.GroupOutputChannels;
+        var acc = accScratch[..(groupOutputs * pixels)];
+        for (int group = 0; group < g.Group; group++)
+        {
+            ConvU8S8AccumulateGroup(x, g, inputZeroPoint, weights, bias, scratch, acc, group, maxLevel);
+            for (int i = 0; i < groupOutputs; i++)
+            {
+                int m = (group * groupOutputs) + i;
+                RequantizeRowS32ToU8(acc.Slice(i * pixels, pixels), multiplier[m], shift[m], outputZeroPoint, clampMin, clampMax, y.Slice(m * pixels, pixels), maxLevel);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>'s
+    /// accumulator written as floats, for a convolution whose consumers run in float:
+    /// <c>y[m, oh, ow] = clamp((float)acc[m, oh, ow] · scale[m], clampMin, clampMax)</c> with <c>scale[m] = Sx · Sw[m]</c>.
+    /// </summary>
+    public static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
+        => ConvU8S8ToF32(x, g, inputZeroPoint, weights, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+
+    /// <summary><see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel)
+    {
+        ValidateConvU8S8(x, g, weights, bias, scratch, accScratch, y.Length);
+        if (scale.Length != g.M)
+        {
+            ThrowShape($"Conv {g} needs {g.M} scales; got {scale.Length}.");
+        }
+
+        if (!(clampMin <= clampMax))
+        {
+            ThrowEmptyClampRange();
+        }
+
+        int pixels = g.OH * g.OW;
+        int groupOutputs = g.GroupOutputChannels;
+        var acc = accScratch[..(groupOutputs * pixels)];
+        for (int group = 0; group < g.Group; group++)
+        {
+            ConvU8S8AccumulateGroup(x, g, inputZeroPoint, weights, bias, scratch, acc, group, maxLevel);
+            for (int i = 0; i < groupOutputs; i++)
+            {
+                int m = (group * groupOutputs) + i;
+                float s = scale[m];
+                var accRow = acc.Slice(i * pixels, pixels);
+                var yRow = y.Slice(m * pixels, pixels);
+                for (int p = 0; p < pixels; p++)
+                {
+                    yRow[p] = ClampF32(accRow[p] * s, clampMin, clampMax);
+                }
+            }
+        }
+    }
+
+    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength)
+    {
+        ValidateConvGeometry(g);
+        if (x.Length != g.InputLength || weights.Length != g.M * g.PatchLength || bias.Length != g.M || outputLength != g.OutputLength)
+        {
+            ThrowShape($"Conv {g} got input {x.Length}, weights {weights.Length}, bias {bias.Length}, output {outputLength}.");
+        }
+
+        if (scratch.Length < ConvU8S8ScratchLength(g) || accScratch.Length < ConvU8S8AccumulatorLength(g))
+        {
+            ThrowShape($"Conv {g} needs {ConvU8S8ScratchLength(g)} bytes and {ConvU8S8AccumulatorLength(g)} ints of scratch; got {scratch.Length} and {accScratch.Length}.");
+        }
+    }
+
+    /// <summary><c>acc[i · OH·OW + p]</c> = the accumulator of output channel <c>group · M/G + i</c> at pixel p.</summary>
+    private static void ConvU8S8AccumulateGroup(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> acc, int group, SimdLevel level)
+    {
+        if (g.IsDepthwise)
+        {
+            int taps = g.KH * g.KW;
+            ConvDepthwiseU8S8Accumulate(x.Slice(group * g.H * g.W, g.H * g.W), g, zeroPoint, weights.Slice(group * taps, taps), bias[group], acc, level);
+            return;
+        }
+
+        int pixels = g.OH * g.OW;
+        int patch = g.PatchLength;
+        int groupOutputs = g.GroupOutputChannels;
+        int groupInput = g.GroupInputChannels * g.H * g.W;
+        var rows = scratch[..(pixels * patch)];
+        Im2RowU8(x.Slice(group * groupInput, groupInput), g, zeroPoint, rows);
+        var wg = weights.Slice(group * groupOutputs * patch, groupOutputs * patch);
+        var bg = bias.Slice(group * groupOutputs, groupOutputs);
+        for (int p = 0; p < pixels; p++)
+        {
+            var row = rows.Slice(p * patch, patch);
+            for (int i = 0; i < groupOutputs; i++)
+            {
+                acc[(i * pixels) + p] = bg[i] + DotU8S8S32(row, wg.Slice(i * patch, patch), level);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>rows[oh·OW + ow, (c·KH + kh)·KW + kw] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>, or
+    /// <paramref name="zeroPoint"/> outside x, for one group's input channels: each pixel's patch is contiguous, in weight order.
+    /// </summary>
+    private static void Im2RowU8(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, Span<byte> rows)
+    {
+        int patch = g.PatchLength;
+        int plane = g.H * g.W;
+        int reach = ((g.KW - 1) * g.DilationW) + 1;
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            int ih0 = (oh * g.StrideH) - g.PadTop;
+            for (int ow = 0; ow < g.OW; ow++)
+            {
+                var dst = rows.Slice(((oh * g.OW) + ow) * patch, patch);
+                int iw0 = (ow * g.StrideW) - g.PadLeft;
+                bool rowInside = iw0 >= 0 && iw0 + reach <= g.W;
+                int t = 0;
+                for (int c = 0; c < g.GroupInputChannels; c++)
+                {
+                    var xc = x.Slice(c * plane, plane);
+                    for (int kh = 0; kh < g.KH; kh++, t += g.KW)
+                    {
+                        var seg = dst.Slice(t, g.KW);
+                        int ih = ih0 + (kh * g.DilationH);
+                        if ((uint)ih >= (uint)g.H)
+                        {
+                            seg.Fill(zeroPoint);
+                            continue;
+                        }
+
+                        var xRow = xc.Slice(ih * g.W, g.W);
+                        if (rowInside && g.DilationW == 1)
+                        {
+                            xRow.Slice(iw0, g.KW).CopyTo(seg);
+                        }
+                        else
+                        {
+                            for (int kw = 0; kw < g.KW; kw++)
+                            {
+                                int iw = iw0 + (kw * g.DilationW);
+                                seg[kw] = (uint)iw < (uint)g.W ? xRow[iw] : zeroPoint;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Depthwise accumulator of one channel: each output row starts at the bias and adds, tap by tap,
+    /// <c>w · x</c> where the tap is inside x and <c>w · zeroPoint</c> where it is in the padding.
+    /// </summary>
+    private static void ConvDepthwiseU8S8Accumulate(ReadOnlySpan<byte> xc, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> wc, int bias, Span<int> acc, SimdLevel level)
+    {
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            var row = acc.Slice(oh * g.OW, g.OW);
+            row.Fill(bias);
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                var wRow = wc.Slice(kh * g.KW, g.KW);
+                int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
+                if ((uint)ih >= (uint)g.H)
+                {
+                    int weightSum = 0;
+                    foreach (sbyte w in wRow)
+                    {
+                        weightSum += w;
+                    }
+
+                    AddConstantRowS32(zeroPoint * weightSum, row);
+                    continue;
+                }
+
+                var xRow = xc.Slice(ih * g.W, g.W);
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    int w = wRow[kw];
+                    if (w == 0)
+                    {
+                        continue;
+                    }
+
+                    int iw0 = (kw * g.DilationW) - g.PadLeft;
+                    var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
+                    AddConstantRowS32(zeroPoint * w, row[..lo]);
+                    AddConstantRowS32(zeroPoint * w, row[hi..]);
+                    if (lo == hi)
+                    {
+                        continue;
+                    }
+
+                    if (g.StrideW == 1)
+                    {
+                        AxpyRowU8ToS32(w, xRow.Slice(lo + iw0, hi - lo), row[lo..hi], level);
+                    }
+                    else
+                    {
+                        for (int ow = lo; ow < hi; ow++)
+                        {
+                            row[ow] += w * xRow[(ow * g.StrideW) + iw0];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>y[i] = clamp(zeroPoint + ((acc[i] · multiplier + 2^(shift−1)) &gt;&gt; shift), min, max)</c> in 64-bit integers:
+    /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>
+    /// with one multiplier and shift for the whole row (one output channel).
+    /// </summary>
+    internal static void RequantizeRowS32ToU8(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y, SimdLevel level)
+    {
+        if ((uint)(shift - 1) >= FixedPoint.MaxShift)
+        {
+            ThrowShiftOutOfRange();
+        }
+
+        int n = y.Length;
+        acc = acc[..n];
+        int i = 0;
+        if (level >= SimdLevel.Vector256 && Avx2.IsSupported && n >= 8)
+        {
+            i = RequantizeRowS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
+        }
+
+        long rounding = 1L << (shift - 1);
+        for (; i < n; i++)
+        {
+            long q = zeroPoint + (((acc[i] * (long)multiplier) + rounding) >> shift);
+            y[i] = (byte)Math.Clamp(q, min, max);
+        }
+    }
+
+    /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, as in <see cref="RequantizeS32ToU8Avx2"/>; returns how many leading elements it wrote.</summary>
+    private static int RequantizeRowS32ToU8Avx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
+    {
+        ref int accRef = ref MemoryMarshal.GetReference(acc);
+        ref byte yRef = ref MemoryMarshal.GetReference(y);
+        var multiplierV = Vector256.Create(multiplier);
+        var shiftV = Vector256.Create((ulong)shift);
+        var zeroPointV = Vector256.Create((long)zeroPoint);
+        var minV = Vector256.Create((long)min);
+        var maxV = Vector256.Create((long)max);
+        int n = y.Length;
+        int i = 0;
+        for (; i <= n - 8; i += 8)
+        {
+            var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
+            var even = Avx2.Multiply(a, multiplierV);
+            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), multiplierV);
+            var qEven = ClampS64(RoundingShiftRightS64(even, shiftV) + zeroPointV, minV, maxV);
+            var qOdd = ClampS64(RoundingShiftRightS64(odd, shiftV) + zeroPointV, minV, maxV);
+            var q = (qEven | Avx2.ShiftLeftLogical(qOdd, 32)).AsInt32();
+            var words = Vector128.Narrow(q.GetLower(), q.GetUpper());
+            var bytes = Vector128.Narrow(words, words).AsByte();
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
+        }
+
+        return i;
+    }
+}

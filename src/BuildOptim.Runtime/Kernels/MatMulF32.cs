@@ -1,0 +1,246 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BuildOptim.Runtime;
+
+public static partial class Kernels
+{
+    /// <summary>
+    /// <c>y[t, i, j] = Σ_p a[t, i, p] · b[t, p, j]</c> for t in [0, batch): row-major [batch, m, k] × [batch, k, n] →
+    /// [batch, m, n]. A broadcast operand has batch 1 and is reused for every t (numpy matmul broadcasting of a rank-2
+    /// operand).
+    /// </summary>
+    /// <remarks>
+    /// Each output sums its products from 0 in ascending p, one rounded multiply and one rounded add each, so every
+    /// vector width gives the scalar result bit for bit.
+    /// </remarks>
+    public static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y)
+        => MatMulF32(a, b, batch, m, k, n, broadcastA, broadcastB, y, SimdLevel.Vector512);
+
+    /// <summary><see cref="MatMulF32(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int, bool, bool, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y, SimdLevel maxLevel)
+    {
+        if (batch < 0 || m < 0 || k < 0 || n < 0)
+        {
+            ThrowShape("MatMul dimensions must be non-negative.");
+        }
+
+        long aBlock = (long)m * k, bBlock = (long)k * n, yBlock = (long)m * n;
+        if (a.Length != (broadcastA ? 1 : batch) * aBlock || b.Length != (broadcastB ? 1 : batch) * bBlock || y.Length != batch * yBlock)
+        {
+            ThrowShape($"MatMul of [{batch}, {m}, {k}] × [{batch}, {k}, {n}] got {a.Length}, {b.Length} and {y.Length} elements.");
+        }
+
+        for (int t = 0; t < batch; t++)
+        {
+            GemmF32(
+                a.Slice(broadcastA ? 0 : (int)(t * aBlock), (int)aBlock),
+                b.Slice(broadcastB ? 0 : (int)(t * bBlock), (int)bBlock),
+                default,
+                m,
+                k,
+                n,
+                float.NegativeInfinity,
+                float.PositiveInfinity,
+                y.Slice((int)(t * yBlock), (int)yBlock),
+                maxLevel);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[i, j] = clamp(init[i] + Σ_p a[i, p] · b[p, j], clampMin, clampMax)</c> for row-major a [m, k], b [k, n],
+    /// y [m, n]; the sum starts from <c>init[i]</c> (0 when <paramref name="init"/> is empty) and adds the products in
+    /// ascending p, each a rounded multiply then a rounded add.
+    /// </summary>
+    /// <remarks>
+    /// Vector paths compute 4 rows × 2 vectors of columns at a time (one broadcast of a[i, p] feeds two vectors of b), in
+    /// strips of columns so a strip of b stays in cache while every row of a passes over it. Per output the operations and
+    /// their order are those of the scalar loop, so all widths agree bit for bit.
+    /// </remarks>
+    internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, SimdLevel level)
+    {
+        a = a[..(m * k)];
+        b = b[..(k * n)];
+        y = y[..(m * n)];
+        if (!init.IsEmpty)
+        {
+            init = init[..m];
+        }
+
+        int j = 0;
+        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 16; j += 16)
+            {
+                GemmF32Strip256(a, b, init, m, k, n, j, clampMin, clampMax, y);
+            }
+        }
+
+        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
+        {
+            for (; j <= n - 8; j += 8)
+            {
+                GemmF32Strip128(a, b, init, m, k, n, j, clampMin, clampMax, y);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                float acc = init.IsEmpty ? 0 : init[i];
+                for (int p = 0; p < k; p++)
+                {
+                    acc += a[(i * k) + p] * b[(p * n) + j];
+                }
+
+                y[(i * n) + j] = ClampF32(acc, clampMin, clampMax);
+            }
+        }
+    }
+
+    /// <summary>Columns [j, j + 16) of every row.</summary>
+    private static void GemmF32Strip256(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    {
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        var lo = Vector256.Create(clampMin);
+        var hi = Vector256.Create(clampMax);
+        int i = 0;
+        for (; i <= m - 4; i += 4)
+        {
+            ref float a0 = ref Unsafe.Add(ref ar, i * k);
+            ref float a1 = ref Unsafe.Add(ref a0, k);
+            ref float a2 = ref Unsafe.Add(ref a1, k);
+            ref float a3 = ref Unsafe.Add(ref a2, k);
+            var c00 = Vector256.Create(init.IsEmpty ? 0 : init[i]);
+            var c10 = Vector256.Create(init.IsEmpty ? 0 : init[i + 1]);
+            var c20 = Vector256.Create(init.IsEmpty ? 0 : init[i + 2]);
+            var c30 = Vector256.Create(init.IsEmpty ? 0 : init[i + 3]);
+            var (c01, c11, c21, c31) = (c00, c10, c20, c30);
+            for (int p = 0; p < k; p++)
+            {
+                nuint row = (nuint)p * (nuint)n;
+                var b0 = Vector256.LoadUnsafe(ref bj, row);
+                var b1 = Vector256.LoadUnsafe(ref bj, row + 8);
+                var w = Vector256.Create(Unsafe.Add(ref a0, p));
+                c00 += w * b0;
+                c01 += w * b1;
+                w = Vector256.Create(Unsafe.Add(ref a1, p));
+                c10 += w * b0;
+                c11 += w * b1;
+                w = Vector256.Create(Unsafe.Add(ref a2, p));
+                c20 += w * b0;
+                c21 += w * b1;
+                w = Vector256.Create(Unsafe.Add(ref a3, p));
+                c30 += w * b0;
+                c31 += w * b1;
+            }
+
+            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            ClampF32(c00, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c01, lo, hi).StoreUnsafe(ref yr, at + 8);
+            at += (nuint)n;
+            ClampF32(c10, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c11, lo, hi).StoreUnsafe(ref yr, at + 8);
+            at += (nuint)n;
+            ClampF32(c20, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c21, lo, hi).StoreUnsafe(ref yr, at + 8);
+            at += (nuint)n;
+            ClampF32(c30, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c31, lo, hi).StoreUnsafe(ref yr, at + 8);
+        }
+
+        for (; i < m; i++)
+        {
+            ref float a0 = ref Unsafe.Add(ref ar, i * k);
+            var c0 = Vector256.Create(init.IsEmpty ? 0 : init[i]);
+            var c1 = c0;
+            for (int p = 0; p < k; p++)
+            {
+                nuint row = (nuint)p * (nuint)n;
+                var w = Vector256.Create(Unsafe.Add(ref a0, p));
+                c0 += w * Vector256.LoadUnsafe(ref bj, row);
+                c1 += w * Vector256.LoadUnsafe(ref bj, row + 8);
+            }
+
+            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            ClampF32(c0, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c1, lo, hi).StoreUnsafe(ref yr, at + 8);
+        }
+    }
+
+    /// <summary>Columns [j, j + 8) of every row.</summary>
+    private static void GemmF32Strip128(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    {
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        var lo = Vector128.Create(clampMin);
+        var hi = Vector128.Create(clampMax);
+        int i = 0;
+        for (; i <= m - 4; i += 4)
+        {
+            ref float a0 = ref Unsafe.Add(ref ar, i * k);
+            ref float a1 = ref Unsafe.Add(ref a0, k);
+            ref float a2 = ref Unsafe.Add(ref a1, k);
+            ref float a3 = ref Unsafe.Add(ref a2, k);
+            var c00 = Vector128.Create(init.IsEmpty ? 0 : init[i]);
+            var c10 = Vector128.Create(init.IsEmpty ? 0 : init[i + 1]);
+            var c20 = Vector128.Create(init.IsEmpty ? 0 : init[i + 2]);
+            var c30 = Vector128.Create(init.IsEmpty ? 0 : init[i + 3]);
+            var (c01, c11, c21, c31) = (c00, c10, c20, c30);
+            for (int p = 0; p < k; p++)
+            {
+                nuint row = (nuint)p * (nuint)n;
+                var b0 = Vector128.LoadUnsafe(ref bj, row);
+                var b1 = Vector128.LoadUnsafe(ref bj, row + 4);
+                var w = Vector128.Create(Unsafe.Add(ref a0, p));
+                c00 += w * b0;
+                c01 += w * b1;
+                w = Vector128.Create(Unsafe.Add(ref a1, p));
+                c10 += w * b0;
+                c11 += w * b1;
+                w = Vector128.Create(Unsafe.Add(ref a2, p));
+                c20 += w * b0;
+                c21 += w * b1;
+                w = Vector128.Create(Unsafe.Add(ref a3, p));
+                c30 += w * b0;
+                c31 += w * b1;
+            }
+
+            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            ClampF32(c00, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c01, lo, hi).StoreUnsafe(ref yr, at + 4);
+            at += (nuint)n;
+            ClampF32(c10, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c11, lo, hi).StoreUnsafe(ref yr, at + 4);
+            at += (nuint)n;
+            ClampF32(c20, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c21, lo, hi).StoreUnsafe(ref yr, at + 4);
+            at += (nuint)n;
+            ClampF32(c30, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c31, lo, hi).StoreUnsafe(ref yr, at + 4);
+        }
+
+        for (; i < m; i++)
+        {
+            ref float a0 = ref Unsafe.Add(ref ar, i * k);
+            var c0 = Vector128.Create(init.IsEmpty ? 0 : init[i]);
+            var c1 = c0;
+            for (int p = 0; p < k; p++)
+            {
+                nuint row = (nuint)p * (nuint)n;
+                var w = Vector128.Create(Unsafe.Add(ref a0, p));
+                c0 += w * Vector128.LoadUnsafe(ref bj, row);
+                c1 += w * Vector128.LoadUnsafe(ref bj, row + 4);
+            }
+
+            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            ClampF32(c0, lo, hi).StoreUnsafe(ref yr, at);
+            ClampF32(c1, lo, hi).StoreUnsafe(ref yr, at + 4);
+        }
+    }
+}

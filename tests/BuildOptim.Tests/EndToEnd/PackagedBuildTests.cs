@@ -1,0 +1,194 @@
+using System.Globalization;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Tests.EndToEnd;
+
+/// <summary>
+/// Packs BuildOptim and builds fresh projects outside the repository with the real SDK, the real
+/// task, CLI, generator and runtime. Slow (each build is tens of seconds): filter with
+/// <c>--filter Category!=EndToEnd</c> for a quick run.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+[Trait("Category", "EndToEnd")]
+public sealed class PackagedBuildTests
+{
+    private const string ModelKey = "mlp_tanh";
+    private const string SummaryPrefix = "BuildOptim:";
+    private readonly PackagedBuildFixture _fixture;
+
+    public PackagedBuildTests(PackagedBuildFixture fixture)
+    {
+        _fixture = fixture;
+    }
+
+    private TestApp BuiltClassifier()
+    {
+        _fixture.RequirePackage();
+        Assert.True(_fixture.ClassifierBuild!.Succeeded, _fixture.ClassifierBuild.ToString());
+        return _fixture.Classifier!;
+    }
+
+    [Fact]
+    public void Fresh_project_builds_compresses_once_and_embeds_the_plan_without_native_dependencies()
+    {
+        TestApp app = BuiltClassifier();
+
+        Assert.Single(SummaryLines(_fixture.ClassifierBuild!));
+        Assert.True(File.Exists(Path.Combine(_fixture.ClassifierSnapshot!, ModelKey, "model.bopt")));
+        Assert.True(_fixture.ClassifierRun!.Succeeded, _fixture.ClassifierRun.ToString());
+
+        string output = Path.Combine(app.Directory, "bin", "Debug", "net10.0");
+        Assert.True(File.Exists(Path.Combine(output, "BuildOptim.Runtime.dll")));
+        Assert.Empty(Directory.EnumerateFiles(output, "*onnxruntime*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(output, "*.onnx", SearchOption.AllDirectories));
+        Assert.DoesNotContain("OnnxRuntime", File.ReadAllText(Path.Combine(output, "App.deps.json")));
+    }
+
+    [Fact]
+    public void App_runs_the_generated_model_without_allocating()
+    {
+        BuiltClassifier();
+        CommandResult run = _fixture.ClassifierRun!;
+        Assert.True(run.Succeeded, run.ToString());
+
+        string line = Assert.Single(Lines(run), l => l.StartsWith("allocated-bytes-1000-runs ", StringComparison.Ordinal));
+        Assert.Equal("allocated-bytes-1000-runs 0", line);
+    }
+
+    [Fact]
+    public void App_outputs_are_bit_identical_to_the_build_time_evaluation()
+    {
+        BuiltClassifier();
+        string[][] app = AppOutputs(_fixture.ClassifierRun!);
+
+        // Written by the CLI during the gate, from the very plan the app embeds.
+        NdArray buildTime = NpyReader.Read(Path.Combine(_fixture.ClassifierSnapshot!, ModelKey, "evaluation-outputs.npy"));
+
+        Assert.Equal(BitPatterns(buildTime), app);
+    }
+
+    [Fact]
+    public void App_outputs_are_bit_identical_to_the_packaged_cli_running_the_plan()
+    {
+        TestApp app = BuiltClassifier();
+        string outputs = Path.Combine(_fixture.Root, "run-plan-outputs.npy");
+
+        CommandResult runPlan = DotNetCli.Run(app.Directory, _fixture.PackagedTool, "run-plan",
+            Path.Combine(_fixture.ClassifierSnapshot!, ModelKey, "model.bopt"), "--input", app.EvaluationData, "--out", outputs);
+
+        Assert.True(runPlan.Succeeded, runPlan.ToString());
+        Assert.Equal(BitPatterns(NpyReader.Read(outputs)), AppOutputs(_fixture.ClassifierRun!));
+    }
+
+    /// <remarks>Rebuilds the fixture's app; the tests above read what its first build produced.</remarks>
+    [Fact]
+    public void Build_recompresses_only_when_the_model_data_metadata_or_options_change()
+    {
+        TestApp app = BuiltClassifier();
+        string plan = app.PlanOf(ModelKey);
+
+        CommandResult noChange = app.Build();
+        Assert.True(noChange.Succeeded, noChange.ToString());
+        Assert.Empty(SummaryLines(noChange));
+
+        DateTime before = File.GetLastWriteTimeUtc(plan);
+        File.SetLastWriteTimeUtc(app.CalibrationData, DateTime.UtcNow.AddSeconds(2));
+        CommandResult dataTouched = app.Build();
+        Assert.True(dataTouched.Succeeded, dataTouched.ToString());
+        Assert.Single(SummaryLines(dataTouched));
+        Assert.True(File.GetLastWriteTimeUtc(plan) > before, "model.bopt was not rewritten after the calibration file changed");
+
+        app.WriteProject("""
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" MaxAccuracyDrop="4.5" />
+            """);
+        CommandResult metadataChanged = app.Build();
+        Assert.True(metadataChanged.Succeeded, metadataChanged.ToString());
+        Assert.Single(SummaryLines(metadataChanged));
+
+        // No file changes at all: only the options file can tell.
+        CommandResult gateChanged = app.Build("-p:BuildOptimGate=Warning");
+        Assert.True(gateChanged.Succeeded, gateChanged.ToString());
+        Assert.Single(SummaryLines(gateChanged));
+
+        CommandResult sameGateAgain = app.Build("-p:BuildOptimGate=Warning");
+        Assert.True(sameGateAgain.Succeeded, sameGateAgain.ToString());
+        Assert.Empty(SummaryLines(sameGateAgain));
+    }
+
+    [Fact]
+    public void Build_fails_with_BOPT2001_when_accuracy_drops_past_gate()
+    {
+        _fixture.RequirePackage();
+        TestApp app = TestApp.CreateClassifier(_fixture, "gate-fails", """Prune="Magnitude" Sparsity="0.95" MaxAccuracyDrop="0.05" """);
+
+        CommandResult build = app.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        Assert.Contains("error BOPT2001", build.Output);
+        Assert.False(File.Exists(app.PlanOf(ModelKey)), "a failed gate left model.bopt behind");
+        Assert.False(File.Exists(Path.Combine(app.ArtifactsOf(ModelKey), "model.boptgen")));
+    }
+
+    [Fact]
+    public void Missing_calibration_file_fails_with_BOPT1101_naming_the_item_and_the_file()
+    {
+        _fixture.RequirePackage();
+        TestApp app = TestApp.CreateEmpty(_fixture, "missing-calibration",
+            """<ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/missing.npy" />""");
+        app.CopyTestData("models/mlp_tanh.onnx", "Models/mlp_tanh.onnx");
+
+        CommandResult build = app.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        string error = Assert.Single(ErrorLines(build).Distinct());
+        Assert.StartsWith(app.ProjectFile, error);
+        Assert.Contains("error BOPT1101", error);
+        Assert.Contains("ModelToCompress 'Models/mlp_tanh.onnx'", error);
+        Assert.Contains("Data/missing.npy", error);
+    }
+
+    [Fact]
+    public void Corrupt_onnx_file_fails_with_BOPT1002_naming_the_file()
+    {
+        _fixture.RequirePackage();
+        TestApp app = TestApp.CreateEmpty(_fixture, "corrupt-model",
+            """<ModelToCompress Include="Models/broken.onnx" Calibration="Data/calib.npy" />""");
+        app.WriteFile("Models/broken.onnx", "this is not a protobuf, just text pretending to be a model");
+        app.CopyTestData("models/mlp_tanh_calib.npy", "Data/calib.npy");
+
+        CommandResult build = app.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        string error = Assert.Single(ErrorLines(build).Distinct());
+        Assert.Contains("error BOPT1002", error);
+        Assert.Contains("broken.onnx", error);
+        Assert.DoesNotContain("BOPT3001", build.Output);
+        Assert.False(Directory.Exists(app.ArtifactsOf("broken")) && Directory.EnumerateFiles(app.ArtifactsOf("broken")).Any());
+    }
+
+    private static IEnumerable<string> Lines(CommandResult result) =>
+        result.Output.Split('\n').Select(l => l.TrimEnd('\r'));
+
+    private static List<string> SummaryLines(CommandResult build) =>
+        Lines(build).Where(l => l.TrimStart().StartsWith(SummaryPrefix, StringComparison.Ordinal)).ToList();
+
+    /// <summary>MSBuild repeats errors in its closing summary; callers take Distinct().</summary>
+    private static IEnumerable<string> ErrorLines(CommandResult build) =>
+        Lines(build).Where(l => l.Contains(": error ", StringComparison.Ordinal)).Select(l => l.Trim());
+
+    private static string[][] AppOutputs(CommandResult run)
+    {
+        Assert.True(run.Succeeded, run.ToString());
+        return Lines(run)
+            .Where(l => l.StartsWith("output ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ').Skip(2).ToArray())
+            .ToArray();
+    }
+
+    private static string[][] BitPatterns(NdArray outputs) =>
+        Enumerable.Range(0, outputs.SampleCount)
+            .Select(s => outputs.Sample(s).ToArray()
+                .Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))
+                .ToArray())
+            .ToArray();
+}
