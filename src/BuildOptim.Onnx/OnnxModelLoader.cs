@@ -8,7 +8,7 @@ namespace BuildOptim.Onnx;
 public static class OnnxModelLoader
 {
     public const int MinOpset = 7;
-    public const int MaxOpset = 21;
+    public const int MaxOpset = 28;
 
     public static Graph Load(string path)
     {

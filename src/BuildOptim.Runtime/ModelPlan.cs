@@ -109,14 +109,14 @@ public sealed unsafe class ModelPlan
             }
         }
 
-        if (_inputs.Length == 0 || _outputs.Length == 0)
+        if (_outputs.Length == 0)
         {
-            throw new InvalidDataException("A plan needs at least one input and one output.");
+            throw new InvalidDataException("A plan needs at least one output.");
         }
     }
 
     /// <summary>Floats per sample in the (first) model input.</summary>
-    public int InputLength => _inputs[0].Length;
+    public int InputLength => _inputs.Length == 0 ? 0 : _inputs[0].Length;
 
     /// <summary>Floats per sample in the (first) model output.</summary>
     public int OutputLength => _outputs[0].Length;

@@ -38,8 +38,8 @@ public sealed partial class PlanRunner
             var p = op.P;
             prepared[i] = op.Kind switch
             {
-                OpKind.BinaryF32 => BroadcastAt(p, 1),
-                OpKind.AddU8 or OpKind.MulU8 => BroadcastAt(p, 0),
+                OpKind.BinaryF32 => new BroadcastOperands(BroadcastAt(p, 1)),
+                OpKind.AddU8 or OpKind.MulU8 => new BroadcastOperands(BroadcastAt(p, 0)),
                 OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
                 OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
                 _ => null,
@@ -47,6 +47,26 @@ public sealed partial class PlanRunner
         }
 
         return prepared;
+    }
+
+    /// <summary>A broadcast and the element counts of its two operands (buffers may be larger when shared).</summary>
+    private sealed record BroadcastOperands(BroadcastShape Shape, int LengthA, int LengthB)
+    {
+        public BroadcastOperands(BroadcastShape shape)
+            : this(shape, Extent(shape.OutputDims, shape.StridesA), Extent(shape.OutputDims, shape.StridesB))
+        {
+        }
+
+        private static int Extent(int[] dims, int[] strides)
+        {
+            int extent = 1;
+            for (int d = 0; d < dims.Length; d++)
+            {
+                extent += (dims[d] - 1) * strides[d];
+            }
+
+            return dims.Any(x => x == 0) ? 0 : extent;
+        }
     }
 
     private static BroadcastShape BroadcastAt(int[] p, int at)
@@ -257,24 +277,24 @@ public sealed partial class PlanRunner
                 break;
             case OpKind.BinaryF32:
             {
-                var shape = (BroadcastShape)prepared!;
-                Kernels.BinaryF32((BinaryOp)p[0], F(i0, _floats[i0]!.Length), F(op.Inputs[1], _floats[op.Inputs[1]]!.Length), shape, F(o0, shape.Length));
+                var (shape, lengthA, lengthB) = (BroadcastOperands)prepared!;
+                Kernels.BinaryF32((BinaryOp)p[0], F(i0, lengthA), F(op.Inputs[1], lengthB), shape, F(o0, shape.Length));
                 break;
             }
 
             case OpKind.AddU8:
             {
-                var shape = (BroadcastShape)prepared!;
+                var (shape, lengthA, lengthB) = (BroadcastOperands)prepared!;
                 int q = 19;
-                Kernels.AddU8(B(i0, _bytes[i0]!.Length), p[q], p[q + 1], p[q + 2], B(op.Inputs[1], _bytes[op.Inputs[1]]!.Length), p[q + 3], p[q + 4], p[q + 5], shape, p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, B(o0, shape.Length));
+                Kernels.AddU8(B(i0, lengthA), p[q], p[q + 1], p[q + 2], B(op.Inputs[1], lengthB), p[q + 3], p[q + 4], p[q + 5], shape, p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, B(o0, shape.Length));
                 break;
             }
 
             case OpKind.MulU8:
             {
-                var shape = (BroadcastShape)prepared!;
+                var (shape, lengthA, lengthB) = (BroadcastOperands)prepared!;
                 int q = 19;
-                Kernels.MulU8(B(i0, _bytes[i0]!.Length), p[q], B(op.Inputs[1], _bytes[op.Inputs[1]]!.Length), p[q + 1], shape, p[q + 2], p[q + 3], p[q + 4], (byte)p[q + 5], (byte)p[q + 6], B(o0, shape.Length));
+                Kernels.MulU8(B(i0, lengthA), p[q], B(op.Inputs[1], lengthB), p[q + 1], shape, p[q + 2], p[q + 3], p[q + 4], (byte)p[q + 5], (byte)p[q + 6], B(o0, shape.Length));
                 break;
             }
 

@@ -145,8 +145,12 @@ public sealed partial class PlanRunner
 
     private void RunCore(ReadOnlySpan<float> input, Span<float> output)
     {
-        var (inBuffer, inLength) = _plan.Inputs[0];
-        input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+        if (_plan.Inputs.Length > 0)
+        {
+            var (inBuffer, inLength) = _plan.Inputs[0];
+            input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+        }
+
         ExecuteAll();
         _floats[_plan.Outputs[0].Buffer].AsSpan(0, output.Length).CopyTo(output);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
+using Graph = BuildOptim.Onnx.Graph;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
@@ -46,17 +47,52 @@ public static class ConformanceRunner
         try
         {
             var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
+            if (graph.Inputs.Concat(graph.Outputs).FirstOrDefault(v => v.Type == ElementType.Other) is { } other)
+            {
+                return new CaseResult(name, CaseOutcome.Unsupported, $"'{other.Name}' is not a tensor of a supported type");
+            }
             var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
             var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
             var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
-            var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
+            if (graph.Outputs.Any(o => o.Type != ElementType.Float))
+            {
+                return new CaseResult(name, CaseOutcome.Unsupported, $"output '{graph.Outputs.First(o => o.Type != ElementType.Float).Name}' is {graph.Outputs.First(o => o.Type != ElementType.Float).Type}");
+            }
+
+            // Inputs in parameter slots (weights, axes, shapes, pads, bounds) are constants in real models: bind them.
+            var parameters = ParameterInputs(graph);
+            for (int i = graph.Inputs.Count - 1; i >= 0; i--)
+            {
+                var input = graph.Inputs[i];
+                if (!parameters.Contains(input.Name))
+                {
+                    continue;
+                }
+
+                var value = inputsPerSet[0][i];
+                bool varies = inputsPerSet.Any(set => value.IsFloat ? !set[i].Floats!.SequenceEqual(value.Floats!) : !set[i].Int64s!.SequenceEqual(value.Int64s!));
+                if (varies)
+                {
+                    return new CaseResult(name, CaseOutcome.Unsupported, $"parameter input '{input.Name}' changes between data sets");
+                }
+
+                graph.Initializers[input.Name] = ConstantFoldingName(value, input.Name);
+                graph.Inputs.RemoveAt(i);
+                foreach (var set in inputsPerSet)
+                {
+                    set.RemoveAt(i);
+                }
+            }
+
             foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
             {
                 if (!inputsPerSet[0][i].IsFloat || input.Type != ElementType.Float)
                 {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type}");
+                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type} data");
                 }
             }
+
+            var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
 
             var network = GraphLowering.Lower(graph, shapes);
             CompiledPlan plan;
@@ -152,6 +188,42 @@ public static class ConformanceRunner
 
         return ranges;
     }
+
+    /// <summary>Input slots that real models fill with constants (weights, axes, shapes, pads, bounds), per op.</summary>
+    private static readonly Dictionary<string, int[]> s_parameterSlots = new(StringComparer.Ordinal)
+    {
+        ["Conv"] = [1, 2],
+        ["BatchNormalization"] = [1, 2, 3, 4],
+        ["Pad"] = [1, 2, 3],
+        ["Clip"] = [1, 2],
+        ["Reshape"] = [1],
+        ["Unsqueeze"] = [1],
+        ["Squeeze"] = [1],
+        ["Slice"] = [1, 2, 3, 4],
+        ["Gather"] = [1],
+        ["ConstantOfShape"] = [0],
+        ["Dropout"] = [1, 2],
+        ["Range"] = [0, 1, 2],
+    };
+
+    private static HashSet<string> ParameterInputs(Graph graph)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+        {
+            if (s_parameterSlots.TryGetValue(node.OpType, out var slots))
+            {
+                foreach (int slot in slots.Where(s => s < node.Inputs.Count && node.Inputs[s].Length > 0))
+                {
+                    names.Add(node.Inputs[slot]);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    private static Tensor ConstantFoldingName(Tensor t, string name) => t.IsFloat ? new Tensor(name, t.Dims, t.Floats!) : new Tensor(name, t.Dims, t.Int64s!, t.Type);
 
     private static List<Tensor> ReadSet(string directory, string prefix, int count)
         => Enumerable.Range(0, count).Select(i => TensorFile.Read(Path.Combine(directory, $"{prefix}_{i}.pb"))).ToList();

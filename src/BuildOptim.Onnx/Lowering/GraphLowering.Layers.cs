@@ -278,13 +278,13 @@ public static partial class GraphLowering
         float beta = node.GetFloat("beta", 1f);
         if (inputs[0] is not RuntimeValue a)
         {
-            throw Unsupported(path, $"Gemm '{node.DisplayName}' in '{path}' has a constant data input.");
+            return LowerGeneralGemm(c, node, inputs, transA, transB, alpha, beta);
         }
 
         var aShape = c.Shape(a.Id);
         if (inputs[1] is not ConstantValue { Tensor: { IsFloat: true } b } || transA || aShape.Length != 2)
         {
-            throw Unsupported(path, $"Gemm '{node.DisplayName}' in '{path}' needs a 2-D data input, a constant weight and transA=0.");
+            return LowerGeneralGemm(c, node, inputs, transA, transB, alpha, beta);
         }
 
         int k = transB ? b.Dims[1] : b.Dims[0];
@@ -319,6 +319,50 @@ public static partial class GraphLowering
         }
 
         return c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = output, K = k, N = n, Weights = weights, Bias = bias });
+    }
+
+    /// <summary>Gemm with a computed weight or a transposed data input: Transpose → MatMul → Mul(alpha) → Add(beta·C).</summary>
+    private static int LowerGeneralGemm(LoweringContext c, Node node, SymbolicValue?[] inputs, bool transA, bool transB, float alpha, float beta)
+    {
+        string name = node.DisplayName;
+        int Operand(int i, bool transpose)
+        {
+            int id = c.Materialize(inputs[i]!, node.Inputs[i]);
+            if (!transpose)
+            {
+                return id;
+            }
+
+            var dims = c.Shape(id);
+            return c.AddLayer(new TransposeLayer { Name = name + "#t" + i, Inputs = [id], Output = c.NewValue(node.Inputs[i] + "#t", [dims[1], dims[0]]), Perm = [1, 0] });
+        }
+
+        int a = Operand(0, transA), b = Operand(1, transB);
+        int m = c.Shape(a)[0], n = c.Shape(b)[1];
+        bool more = alpha != 1f || inputs.ElementAtOrDefault(2) is not null;
+        int result = c.AddLayer(new MatMulLayer { Name = name, Inputs = [a, b], Output = c.NewValue(more ? node.Outputs[0] + "#mm" : node.Outputs[0], [m, n]) });
+        if (alpha != 1f)
+        {
+            int k = c.Materialize(new ConstantValue(new Tensor(name + "#alpha", [], [alpha])), name + "#alpha");
+            bool last = inputs.ElementAtOrDefault(2) is null;
+            result = c.AddLayer(new BinaryLayer { Name = name + "#alpha", Inputs = [result, k], Output = c.NewValue(last ? node.Outputs[0] : node.Outputs[0] + "#scaled", [m, n]), Kind = BinaryKind.Mul });
+        }
+
+        if (inputs.ElementAtOrDefault(2) is { } cValue)
+        {
+            int addend = cValue is ConstantValue { Tensor: var t } && beta != 1f
+                ? c.Materialize(new ConstantValue(new Tensor(node.Inputs[2] + "#beta", t.Dims, (t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray()).Select(v => v * beta).ToArray())), node.Inputs[2] + "#beta")
+                : c.Materialize(cValue, node.Inputs[2]);
+            if (beta != 1f && cValue is RuntimeValue)
+            {
+                int k = c.Materialize(new ConstantValue(new Tensor(name + "#betak", [], [beta])), name + "#betak");
+                addend = c.AddLayer(new BinaryLayer { Name = name + "#beta", Inputs = [addend, k], Output = c.NewValue(node.Inputs[2] + "#scaled", c.Shape(addend)), Kind = BinaryKind.Mul });
+            }
+
+            result = c.AddLayer(new BinaryLayer { Name = name + "#bias", Inputs = [result, addend], Output = c.NewValue(node.Outputs[0], [m, n]), Kind = BinaryKind.Add });
+        }
+
+        return result;
     }
 
     private static int LowerMatMul(LoweringContext c, Node node, SymbolicValue?[] inputs)

@@ -147,6 +147,12 @@ public static partial class GraphLowering
             return;
         }
 
+        if (node.OpType == "Dropout" && inputs.ElementAtOrDefault(2) is { } training
+            && (training is not ConstantValue { Tensor: var mode } || (mode.IsFloat ? mode.Floats![0] != 0 : mode.Int64s![0] != 0)))
+        {
+            throw Unsupported(c.Path, $"Dropout '{node.DisplayName}' in '{c.Path}' runs in training mode; export the model in eval mode.");
+        }
+
         if (node.OpType is "Identity" or "Dropout")
         {
             if (node.OpType == "Dropout" && node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && c.IsUsedLater(node.Outputs[1]))

@@ -107,7 +107,7 @@ public static partial class Kernels
         }
     }
 
-    /// <summary><c>y = min(max(x, min), max)</c> (NaN propagates). In place is allowed.</summary>
+    /// <summary><c>y = min(max(x, min), max)</c> (ONNX Clip: when min &gt; max every element becomes max). In place is allowed.</summary>
     public static void ClampF32(ReadOnlySpan<float> x, float min, float max, Span<float> y)
     {
         if (x.Length != y.Length)
@@ -128,7 +128,7 @@ public static partial class Kernels
         for (int i = 0; i < x.Length; i++)
         {
             float v = x[i];
-            y[i] = v < min ? min : v > max ? max : v;
+            y[i] = MathF.Min(MathF.Max(v, min), max); // ONNX Clip: min > max gives max
         }
     }
 

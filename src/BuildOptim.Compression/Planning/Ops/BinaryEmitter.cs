@@ -9,9 +9,6 @@ namespace BuildOptim.Compression.Planning.Ops;
 /// </summary>
 internal sealed class BinaryEmitter : ILayerEmitter
 {
-    /// <summary>Left shift applied to zero-point-corrected codes before rescaling (headroom for the sum).</summary>
-    public const int AddLeftShift = 20;
-
     public bool SupportsInt8(Layer layer, CompileContext context) => ((BinaryLayer)layer).Kind is BinaryKind.Add or BinaryKind.Sub or BinaryKind.Mul;
 
     public void EmitFloat(Layer layer, CompileContext context)
@@ -51,10 +48,7 @@ internal sealed class BinaryEmitter : ILayerEmitter
         else
         {
             // a' = (qa − za)·2^L·Sa/(2·max), b' likewise; y = zy + (a' ± b')·2·max/(2^L·Sy).
-            double twiceMax = 2 * Math.Max(pa.Scale, pb.Scale);
-            var (ma, sa) = FixedPoint.QuantizeMultiplier(pa.Scale / twiceMax);
-            var (mb, sb) = FixedPoint.QuantizeMultiplier(pb.Scale / twiceMax);
-            var (mo, so) = FixedPoint.QuantizeMultiplier(twiceMax / ((1 << AddLeftShift) * (double)py.Scale));
+            var (ma, sa, mb, sb, mo, so) = Kernels.AddU8Multipliers(pa.Scale, pb.Scale, py.Scale);
             context.Emit(OpKind.AddU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, ma, sa, pb.ZeroPoint, mb, sb, py.ZeroPoint, mo, so, 0, 255, b.Kind == BinaryKind.Sub ? 1 : 0]);
         }
 
@@ -112,7 +106,7 @@ internal sealed class ConcatEmitter : ILayerEmitter
         {
             var pi = context.ParamsOf(c.Inputs[i]);
             bool same = pi.Scale == py.Scale && pi.ZeroPoint == py.ZeroPoint;
-            var (m, s) = same ? (0, 1) : FixedPoint.QuantizeMultiplier(pi.Scale / ((double)py.Scale * (1 << BinaryEmitter.AddLeftShift)));
+            var (m, s) = same ? (0, 1) : Kernels.RequantizeU8Multiplier(pi.Scale, py.Scale);
             p.AddRange([inner[i], offsets[i], pi.ZeroPoint, m, s, same ? 0 : 1]);
         }
 

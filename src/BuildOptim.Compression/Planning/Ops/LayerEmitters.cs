@@ -52,9 +52,10 @@ internal static class EmitHelpers
             return (0, 255);
         }
 
-        int min = float.IsNegativeInfinity(activation.Min) ? 0 : Math.Clamp((int)Math.Ceiling(activation.Min / p.Scale - 1e-6) + p.ZeroPoint, 0, 255);
-        int max = float.IsPositiveInfinity(activation.Max) ? 255 : Math.Clamp((int)Math.Floor(activation.Max / p.Scale + 1e-6) + p.ZeroPoint, 0, 255);
-        return ((byte)min, (byte)Math.Max(min, max));
+        // Quantization is monotonic, so clamping codes at q(min), q(max) equals quantizing the clamped value.
+        int min = float.IsNegativeInfinity(activation.Min) ? 0 : p.Quantize(activation.Min);
+        int max = float.IsPositiveInfinity(activation.Max) ? 255 : p.Quantize(activation.Max);
+        return min > max ? ((byte)max, (byte)max) : ((byte)min, (byte)max);
     }
 
     public static (float Min, float Max) FloatClamp(FusedActivation? activation)

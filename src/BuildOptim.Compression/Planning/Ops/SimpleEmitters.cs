@@ -126,7 +126,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-x)),
         ActivationKind.Tanh => Math.Tanh(x),
         ActivationKind.LeakyRelu => x >= 0 ? x : a.Alpha * x,
-        ActivationKind.Clip => Math.Clamp(x, a.Alpha, a.Beta),
+        ActivationKind.Clip => Math.Min(Math.Max(x, a.Alpha), a.Beta),
         ActivationKind.HardSigmoid => Math.Clamp(a.Alpha * x + a.Beta, 0, 1),
         ActivationKind.HardSwish => x * Math.Clamp(x / 6 + 0.5, 0, 1),
         ActivationKind.Elu => x >= 0 ? x : a.Alpha * (Math.Exp(x) - 1),
