@@ -20,7 +20,8 @@ internal static class CommandLine
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
                               [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
                               [--sparsity S] [--share-weights K] [--max-accuracy-drop P]
-                              [--min-agreement A] [--fallback None] [--gate Error|Warning|Off]
+                              [--min-agreement A] [--min-cosine C] [--fallback None]
+                              [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
                               [--item ITEMSPEC] --out DIR
           buildoptim conformance DIR [--int8]
@@ -98,6 +99,7 @@ internal static class CommandLine
             ShareWeights = (int)a.Number("share-weights", 0, item),
             MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
             MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),
+            MinCosine = a.Get("min-cosine") is null ? null : a.Number("min-cosine", 0, item),
             Fallback = a.Get("fallback") ?? "None",
             Gate = a.Enum("gate", GateMode.Error, item),
             ClassName = a.Get("class-name"),

@@ -50,6 +50,9 @@ public sealed record CompressionOptions
     /// <summary>Minimum fraction of samples whose top-1 matches the original; default 0.99 when there are no labels.</summary>
     public double? MinAgreement { get; init; }
 
+    /// <summary>Minimum mean cosine similarity between compressed and fp32 outputs; default 0.99 for models that are not classifiers.</summary>
+    public double? MinCosine { get; init; }
+
     public string Fallback { get; init; } = "None";
 
     public GateMode Gate { get; init; } = GateMode.Error;

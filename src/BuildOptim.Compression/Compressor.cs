@@ -69,7 +69,7 @@ public static class Compressor
             }
         }
 
-        var gate = EvaluateGate(options, metrics);
+        var gate = EvaluateGate(options, metrics, IsClassifier(model));
         var layerReports = plan.Layers.Select(l => new LayerReport(l, SensitivityFor(model, l, sensitivities))).ToList();
         long originalBytes = new FileInfo(options.ModelPath).Length;
         var report = new CompressionReport(
@@ -133,7 +133,10 @@ public static class Compressor
     private static double? SensitivityFor(Network model, LayerSummary summary, Dictionary<string, double> sensitivities)
         => sensitivities.TryGetValue(summary.Name, out double s) ? s : null;
 
-    private static GateResult EvaluateGate(CompressionOptions options, Metrics? metrics)
+    /// <summary>A single output of [batch, classes] with more than one class: top-1 metrics make sense.</summary>
+    public static bool IsClassifier(Network model) => model.Outputs.Count == 1 && model.OutputShape.Length == 1 && model.OutputLength > 1;
+
+    private static GateResult EvaluateGate(CompressionOptions options, Metrics? metrics, bool classifier)
     {
         if (metrics is null)
         {
@@ -156,11 +159,31 @@ public static class Compressor
                 return AgreementGate(options, metrics, min);
             }
 
+            if (passed && options.MinCosine is { } minCosine && metrics.MeanCosine < minCosine)
+            {
+                return CosineGate(options, metrics, minCosine);
+            }
+
             return new GateResult(true, passed, "accuracyDrop", options.MaxAccuracyDrop, drop, passed ? null : Diagnostics.AccuracyGateFailed,
                 passed ? message : message + " Relax MaxAccuracyDrop, reduce Sparsity, or add representative Calibration data.");
         }
 
+        if (!classifier || (options.MinCosine is not null && options.MinAgreement is null))
+        {
+            return CosineGate(options, metrics, options.MinCosine ?? 0.99);
+        }
+
         return AgreementGate(options, metrics, options.MinAgreement ?? 0.99);
+    }
+
+    private static GateResult CosineGate(CompressionOptions options, Metrics metrics, double min)
+    {
+        bool passed = metrics.MeanCosine >= min - 1e-12;
+        string item = options.ItemSpec ?? options.ModelPath;
+        string message = string.Create(CultureInfo.InvariantCulture,
+            $"Cosine gate {(passed ? "passed" : "failed")} for '{item}': the compressed outputs have a mean cosine similarity of {metrics.MeanCosine:0.#####} (worst sample {metrics.MinCosine:0.#####}) to the fp32 outputs on {metrics.SampleCount} samples; MinCosine={min:0.####}.");
+        return new GateResult(true, passed, "cosine", min, metrics.MeanCosine, passed ? null : Diagnostics.CosineGateFailed,
+            passed ? message : message + " Lower MinCosine, compress less, or improve the Calibration data.");
     }
 
     private static GateResult AgreementGate(CompressionOptions options, Metrics metrics, double min)
@@ -184,7 +207,7 @@ public static class Compressor
                 s.Append(CultureInfo.InvariantCulture, $", accuracy {o * 100:0.00}% -> {c * 100:0.00}%");
             }
 
-            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}% ({m.SampleCount} samples)");
+            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000} ({m.SampleCount} samples)");
         }
 
         s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed" : ", gate FAILED") : ", gate not evaluated");
@@ -211,6 +234,11 @@ public static class Compressor
         if (o.MaxAccuracyDrop < 0 || double.IsNaN(o.MaxAccuracyDrop))
         {
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MaxAccuracyDrop on '{item}' must be a non-negative number of percentage points.");
+        }
+
+        if (o.MinCosine is { } cosine && (cosine < -1 || cosine > 1 || double.IsNaN(cosine)))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MinCosine on '{item}' must be a cosine similarity in [-1, 1].");
         }
 
         if (o.MinAgreement is { } a && (a < 0 || a > 1 || double.IsNaN(a)))
@@ -324,7 +352,7 @@ public static class Compressor
         s.Append("outputShape=").Append(Join(model.OutputShape)).Append('\n');
         s.Append("outputLength=").Append(model.OutputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
         s.Append("dynamicBatch=").Append(model.DynamicBatch ? "true" : "false").Append('\n');
-        s.Append("classifier=").Append(model.OutputShape.Length == 1 && model.OutputLength > 1 ? "true" : "false").Append('\n');
+        s.Append("classifier=").Append(IsClassifier(model) ? "true" : "false").Append('\n');
         s.Append("precision=").Append(report.Precision).Append('\n');
         return s.ToString();
     }

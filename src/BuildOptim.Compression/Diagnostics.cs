@@ -10,6 +10,7 @@ public static class Diagnostics
     public const string OptionNotSupported = "BOPT1203";
     public const string AccuracyGateFailed = "BOPT2001";
     public const string AgreementGateFailed = "BOPT2002";
+    public const string CosineGateFailed = "BOPT2004";
     public const string ReferenceRuntimeFailed = "BOPT2003";
     public const string InternalError = "BOPT3001";
     public const string OutputNotWritable = "BOPT3003";

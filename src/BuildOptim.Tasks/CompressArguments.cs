@@ -33,6 +33,7 @@ namespace BuildOptim.Tasks
             Add("--share-weights", request.ShareWeights);
             Add("--max-accuracy-drop", request.MaxAccuracyDrop);
             Add("--min-agreement", request.MinAgreement);
+            Add("--min-cosine", request.MinCosine);
             Add("--fallback", request.Fallback);
             Add("--gate", request.Gate);
             Add("--class-name", request.ClassName);

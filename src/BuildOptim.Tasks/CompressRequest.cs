@@ -19,6 +19,8 @@ namespace BuildOptim.Tasks
         public string? ShareWeights { get; set; }
         public string? MaxAccuracyDrop { get; set; }
         public string? MinAgreement { get; set; }
+
+        public string? MinCosine { get; set; }
         public string? Fallback { get; set; }
         public string? Gate { get; set; }
         public string? ClassName { get; set; }

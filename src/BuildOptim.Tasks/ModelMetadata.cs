@@ -24,6 +24,7 @@ namespace BuildOptim.Tasks
         public const string ShareWeights = nameof(ShareWeights);
         public const string MaxAccuracyDrop = nameof(MaxAccuracyDrop);
         public const string MinAgreement = nameof(MinAgreement);
+        public const string MinCosine = nameof(MinCosine);
         public const string Fallback = nameof(Fallback);
         public const string GateProperty = "BuildOptimGate";
 
@@ -82,6 +83,7 @@ namespace BuildOptim.Tasks
                 Sparsity = Number(item, Sparsity, 0, MaxSparsity, "a number from 0 to 0.95", Fail),
                 MaxAccuracyDrop = Number(item, MaxAccuracyDrop, 0, double.MaxValue, "a number of percentage points >= 0", Fail),
                 MinAgreement = Number(item, MinAgreement, 0, 1, "a fraction from 0 to 1", Fail),
+                MinCosine = Number(item, MinCosine, -1, 1, "a cosine similarity from -1 to 1", Fail),
                 ShareWeights = Count(item, ShareWeights, Fail),
                 Gate = CanonicalChoice(gate, GateValues, out string? canonicalGate) ? canonicalGate : null,
             };

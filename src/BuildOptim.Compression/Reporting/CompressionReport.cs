@@ -47,6 +47,10 @@ public sealed record CompressionReport(
             WriteNullable(w, "accuracyDropPoints", Metrics?.AccuracyDropPoints);
             WriteNullable(w, "agreement", Metrics?.Agreement);
             WriteNullable(w, "maxAbsError", Metrics?.MaxAbsError);
+            w.WriteStartObject("cosine");
+            WriteNullable(w, "mean", Metrics?.MeanCosine);
+            WriteNullable(w, "min", Metrics?.MinCosine);
+            w.WriteEndObject();
             w.WriteStartObject("gate");
             w.WriteBoolean("evaluated", Gate.Evaluated);
             w.WriteBoolean("passed", Gate.Passed);
@@ -63,6 +67,7 @@ public sealed record CompressionReport(
             w.WriteNumber("shareWeights", Options.ShareWeights);
             w.WriteNumber("maxAccuracyDrop", Options.MaxAccuracyDrop);
             WriteNullable(w, "minAgreement", Options.MinAgreement);
+            WriteNullable(w, "minCosine", Options.MinCosine);
             w.WriteString("fallback", Options.Fallback);
             w.WriteEndObject();
             w.WriteStartArray("layers");

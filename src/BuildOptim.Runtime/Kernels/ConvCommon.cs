@@ -29,6 +29,50 @@ public static partial class Kernels
         return (lo, Math.Max(lo, hi));
     }
 
+    /// <summary>
+    /// Row k = (c·KH + kh)·KW + kw of one group's im2col matrix:
+    /// <c>row[oh·OW + ow] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>, or <paramref name="fill"/> outside x.
+    /// </summary>
+    private static void Im2ColRow<T>(ReadOnlySpan<T> x, in ConvGeometry g, int k, T fill, Span<T> row)
+    {
+        int kw = k % g.KW;
+        int kh = k / g.KW % g.KH;
+        int c = k / (g.KW * g.KH);
+        var plane = x.Slice(c * g.H * g.W, g.H * g.W);
+        int iw0 = (kw * g.DilationW) - g.PadLeft;
+        var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            var d = row.Slice(oh * g.OW, g.OW);
+            int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
+            if ((uint)ih >= (uint)g.H)
+            {
+                d.Fill(fill);
+                continue;
+            }
+
+            d[..lo].Fill(fill);
+            d[hi..].Fill(fill);
+            if (lo == hi)
+            {
+                continue;
+            }
+
+            var src = plane.Slice(ih * g.W, g.W);
+            if (g.StrideW == 1)
+            {
+                src.Slice(lo + iw0, hi - lo).CopyTo(d[lo..hi]);
+            }
+            else
+            {
+                for (int ow = lo; ow < hi; ow++)
+                {
+                    d[ow] = src[(ow * g.StrideW) + iw0];
+                }
+            }
+        }
+    }
+
     /// <summary>How many taps <c>t</c> in [0, <paramref name="taps"/>) have <c>start + t · dilation</c> in [<paramref name="lo"/>, <paramref name="hi"/>).</summary>
     private static int CountTaps(int start, int taps, int dilation, int lo, int hi)
     {

@@ -94,49 +94,9 @@ public static partial class Kernels
     private static void Im2ColF32(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> columns)
     {
         int pixels = g.OH * g.OW;
-        int row = 0;
-        for (int c = 0; c < g.GroupInputChannels; c++)
+        for (int k = 0; k < g.PatchLength; k++)
         {
-            var plane = x.Slice(c * g.H * g.W, g.H * g.W);
-            for (int kh = 0; kh < g.KH; kh++)
-            {
-                for (int kw = 0; kw < g.KW; kw++, row++)
-                {
-                    var dst = columns.Slice(row * pixels, pixels);
-                    int iw0 = (kw * g.DilationW) - g.PadLeft;
-                    var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
-                    for (int oh = 0; oh < g.OH; oh++)
-                    {
-                        var d = dst.Slice(oh * g.OW, g.OW);
-                        int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
-                        if ((uint)ih >= (uint)g.H)
-                        {
-                            d.Clear();
-                            continue;
-                        }
-
-                        var src = plane.Slice(ih * g.W, g.W);
-                        d[..lo].Clear();
-                        d[hi..].Clear();
-                        if (lo == hi)
-                        {
-                            continue;
-                        }
-
-                        if (g.StrideW == 1)
-                        {
-                            src.Slice(lo + iw0, hi - lo).CopyTo(d[lo..hi]);
-                        }
-                        else
-                        {
-                            for (int ow = lo; ow < hi; ow++)
-                            {
-                                d[ow] = src[(ow * g.StrideW) + iw0];
-                            }
-                        }
-                    }
-                }
-            }
+            Im2ColRow(x, g, k, 0f, columns.Slice(k * pixels, pixels));
         }
     }
 

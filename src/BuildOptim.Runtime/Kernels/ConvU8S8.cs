@@ -8,11 +8,12 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>
-    /// Bytes of scratch the u8 × s8 convolutions need: one group's im2row matrix, <c>OH · OW · (C / Group) · KH · KW</c>;
-    /// 0 for depthwise convolutions, which run directly.
+    /// Bytes of scratch the u8 × s8 convolutions need: one group's pair-packed im2col matrix and weights,
+    /// <c>4 · ⌈P / 2⌉ · (OH·OW + M/G) + 2 · OH·OW</c> with P = (C/G)·KH·KW (about 2·P·OH·OW); 0 for depthwise convolutions,
+    /// which run directly.
     /// </summary>
     public static int ConvU8S8ScratchLength(in ConvGeometry g)
-        => g.IsDepthwise ? 0 : g.OH * g.OW * g.PatchLength;
+        => g.IsDepthwise ? 0 : ConvGemmU8S8ScratchLength(g);
 
     /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one group's outputs, <c>(M / Group) · OH · OW</c>.</summary>
     public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
@@ -30,11 +31,12 @@ public static partial class Kernels
     /// <see cref="ConvU8S8AccumulatorLength"/> ints; both are overwritten.
     /// </para>
     /// <para>
-    /// Integer-exact: <c>acc</c> is the true sum while PatchLength ≤ <see cref="DotU8S8S32MaxExactLength"/> (and wraps
-    /// identically on every path beyond), and the requantization is the 64-bit formula of
+    /// Integer-exact: <c>acc</c> is the true sum while |bias| + 255 · 128 · PatchLength &lt; 2^31 (PatchLength up to about
+    /// 65,000; beyond, int32 wraps identically on every path), and the requantization is the 64-bit formula of
     /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>.
-    /// Non-depthwise groups build an im2row matrix [OH·OW, C/G·KH·KW] and take one <see cref="DotU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>
-    /// per (pixel, output channel); depthwise convolutions (G = C = M) accumulate tap by tap without scratch.
+    /// Non-depthwise groups pack their im2col matrix and weights in pairs of 16-bit values and multiply them with
+    /// <c>vpmaddwd</c>, 4 output channels × 16 pixels at a time (see ConvGemmU8S8.cs); depthwise convolutions (G = C = M)
+    /// accumulate tap by tap without scratch. Integer sums are exact in any order, so every path agrees bit for bit.
     /// </para>
     /// </remarks>
     public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
@@ -134,72 +136,17 @@ public static partial class Kernels
             return;
         }
 
-        int pixels = g.OH * g.OW;
-        int patch = g.PatchLength;
         int groupOutputs = g.GroupOutputChannels;
         int groupInput = g.GroupInputChannels * g.H * g.W;
-        var rows = scratch[..(pixels * patch)];
-        Im2RowU8(x.Slice(group * groupInput, groupInput), g, zeroPoint, rows);
-        var wg = weights.Slice(group * groupOutputs * patch, groupOutputs * patch);
-        var bg = bias.Slice(group * groupOutputs, groupOutputs);
-        for (int p = 0; p < pixels; p++)
-        {
-            var row = rows.Slice(p * patch, patch);
-            for (int i = 0; i < groupOutputs; i++)
-            {
-                acc[(i * pixels) + p] = bg[i] + DotU8S8S32(row, wg.Slice(i * patch, patch), level);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>rows[oh·OW + ow, (c·KH + kh)·KW + kw] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>, or
-    /// <paramref name="zeroPoint"/> outside x, for one group's input channels: each pixel's patch is contiguous, in weight order.
-    /// </summary>
-    private static void Im2RowU8(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, Span<byte> rows)
-    {
-        int patch = g.PatchLength;
-        int plane = g.H * g.W;
-        int reach = ((g.KW - 1) * g.DilationW) + 1;
-        for (int oh = 0; oh < g.OH; oh++)
-        {
-            int ih0 = (oh * g.StrideH) - g.PadTop;
-            for (int ow = 0; ow < g.OW; ow++)
-            {
-                var dst = rows.Slice(((oh * g.OW) + ow) * patch, patch);
-                int iw0 = (ow * g.StrideW) - g.PadLeft;
-                bool rowInside = iw0 >= 0 && iw0 + reach <= g.W;
-                int t = 0;
-                for (int c = 0; c < g.GroupInputChannels; c++)
-                {
-                    var xc = x.Slice(c * plane, plane);
-                    for (int kh = 0; kh < g.KH; kh++, t += g.KW)
-                    {
-                        var seg = dst.Slice(t, g.KW);
-                        int ih = ih0 + (kh * g.DilationH);
-                        if ((uint)ih >= (uint)g.H)
-                        {
-                            seg.Fill(zeroPoint);
-                            continue;
-                        }
-
-                        var xRow = xc.Slice(ih * g.W, g.W);
-                        if (rowInside && g.DilationW == 1)
-                        {
-                            xRow.Slice(iw0, g.KW).CopyTo(seg);
-                        }
-                        else
-                        {
-                            for (int kw = 0; kw < g.KW; kw++)
-                            {
-                                int iw = iw0 + (kw * g.DilationW);
-                                seg[kw] = (uint)iw < (uint)g.W ? xRow[iw] : zeroPoint;
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        ConvGemmU8S8Accumulate(
+            x.Slice(group * groupInput, groupInput),
+            g,
+            zeroPoint,
+            weights.Slice(group * groupOutputs * g.PatchLength, groupOutputs * g.PatchLength),
+            bias.Slice(group * groupOutputs, groupOutputs),
+            scratch[..ConvGemmU8S8ScratchLength(g)],
+            acc,
+            level);
     }
 
     /// <summary>
