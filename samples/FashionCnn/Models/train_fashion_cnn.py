@@ -35,7 +35,7 @@ MODEL_PATH = os.path.join(HERE, "fashion_cnn.onnx")
 DATA_DIR = os.path.normpath(os.path.join(HERE, "..", "Data"))
 
 SEED = 0
-EPOCHS = 10
+EPOCHS = 12
 BATCH = 128
 LR = 3e-3
 WEIGHT_DECAY = 1e-4
@@ -80,7 +80,7 @@ class ResidualDwBlock(nn.Module):
 
 
 class FashionCnn(nn.Module):
-    def __init__(self, c1=16, c2=32):
+    def __init__(self, c1=16, c2=64):
         super().__init__()
         # Stem conv keeps its bias (Conv with a B input followed by BN); the others are bias-free.
         self.stem = nn.Conv2d(1, c1, 3, padding=1)
@@ -97,7 +97,7 @@ class FashionCnn(nn.Module):
     def forward(self, x):
         x = self.pool(self.stem_act(self.stem_bn(self.stem(x))))   # [N,16,14,14]
         x = self.block(x)                                          # [N,16,14,14]
-        x = self.down_act(self.down_bn(self.down(x)))              # [N,32,7,7]
+        x = self.down_act(self.down_bn(self.down(x)))              # [N,64,7,7]
         x = torch.flatten(self.gap(x), 1)                          # [N,32]
         return self.fc(x)                                          # [N,10]
 

@@ -19,7 +19,7 @@ public static partial class GraphLowering
     };
 
     /// <summary>Lowers a model with one float input [batch, ...] (batch symbolic or 1).</summary>
-    public static Network LowerModel(Graph graph)
+    public static Network LowerModel(Graph graph, bool applyPasses = true)
     {
         string path = graph.SourcePath;
         if (graph.Inputs.Count != 1)
@@ -50,7 +50,7 @@ public static partial class GraphLowering
         }
 
         int[] shape = [1, .. input.Dims.Skip(1).Select(d => d!.Value)];
-        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch);
+        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch, applyPasses);
         var output = network.Values[network.Outputs[0]];
         if (output.Shape.Length == 0 || output.Shape[0] != 1)
         {
@@ -61,7 +61,7 @@ public static partial class GraphLowering
     }
 
     /// <summary>Lowers a graph with the given concrete input shapes (any number of inputs and outputs).</summary>
-    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false)
+    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false, bool applyPasses = true)
     {
         string path = graph.SourcePath;
         foreach (var node in graph.Nodes)
@@ -125,7 +125,7 @@ public static partial class GraphLowering
             Outputs = outputs,
             DynamicBatch = dynamicBatch,
         };
-        return Passes.GraphPasses.Run(network);
+        return applyPasses ? Passes.GraphPasses.Run(network) : network;
     }
 
     internal static OnnxModelException Unsupported(string path, string message) => new(OnnxDiagnostics.UnsupportedModel, path, message);

@@ -183,6 +183,25 @@ public sealed class CompressionTests : IDisposable
         Assert.True(result.Report.Metrics!.Agreement >= 0.97);
     }
 
+    [Fact]
+    public void Int8_cnn_with_residual_add_stays_within_half_a_point_of_fp32()
+    {
+        string root = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
+        var result = Compressor.Run(new CompressionOptions
+        {
+            ModelPath = Path.Combine(root, "Models", "fashion_cnn.onnx"),
+            CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
+            EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
+            MaxAccuracyDrop = 0.5,
+            OutputDirectory = Path.Combine(_root, "cnn"),
+        });
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        Assert.True(result.Report.Metrics!.AccuracyDropPoints <= 0.5);
+        Assert.All(result.Report.Layers, l => Assert.Equal("Int8", l.Summary.Precision));
+        Assert.Contains(result.Report.Layers, l => l.Summary.Kind.StartsWith("DepthwiseConv", StringComparison.Ordinal));
+        Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Add");
+    }
+
     private CompressionOptions Options(string dir) => new()
     {
         ModelPath = Models.FashionMlp,
