@@ -15,6 +15,8 @@ internal static class CommandLine
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    private const string EmitOnnxFlag = "--emit-onnx";
+
     private const string Usage = """
         Usage:
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
@@ -23,7 +25,7 @@ internal static class CommandLine
                               [--min-agreement A] [--min-cosine C] [--fallback None]
                               [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
-                              [--item ITEMSPEC] --out DIR
+                              [--item ITEMSPEC] [--emit-onnx] --out DIR
           buildoptim conformance DIR [--int8]
           buildoptim run-plan PLAN --input FILE --out FILE.npy
           buildoptim --version
@@ -53,7 +55,7 @@ internal static class CommandLine
         {
             return args[0] switch
             {
-                "compress" => Compress(Arguments.Parse(args.AsSpan(1)), stdout, stderr),
+                "compress" => Compress(args[1..], stdout, stderr),
                 "run-plan" => RunPlan(Arguments.Parse(args.AsSpan(1)), stdout),
                 "conformance" => Conformance(args.AsSpan(1), stdout),
                 _ => UsageFailure(stderr, $"Unknown command '{args[0]}'."),
@@ -81,8 +83,11 @@ internal static class CommandLine
         }
     }
 
-    private static int Compress(Arguments a, TextWriter stdout, TextWriter stderr)
+    private static int Compress(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // --emit-onnx is a flag (DIR/model.qdq.onnx, Int8 only); every other option takes a value.
+        bool emitOnnx = args.Contains(EmitOnnxFlag);
+        var a = Arguments.Parse(args.Where(arg => arg != EmitOnnxFlag).ToArray());
         string model = a.Positional("MODEL");
         string item = a.Get("item") ?? model;
         var options = new CompressionOptions
@@ -106,6 +111,7 @@ internal static class CommandLine
             Namespace = a.Get("namespace"),
             ResourceName = a.Get("resource-name"),
             ItemSpec = item,
+            EmitOnnx = emitOnnx,
         };
         a.RejectUnknown();
 

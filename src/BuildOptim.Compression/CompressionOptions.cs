@@ -63,6 +63,9 @@ public sealed record CompressionOptions
 
     public string? ResourceName { get; init; }
 
+    /// <summary>Also write the int8 plan as a standard ONNX QDQ model, <c>DIR/model.qdq.onnx</c> (Int8 only).</summary>
+    public bool EmitOnnx { get; init; }
+
     /// <summary>The MSBuild item spec, used to name the item in messages.</summary>
     public string? ItemSpec { get; init; }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
+using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
@@ -89,7 +90,7 @@ public static class Compressor
         bool write = gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
-            WriteArtifacts(options, model, plan.Bytes, report, compressedOutputs);
+            WriteArtifacts(options, model, plan.Bytes, report, compressedOutputs, ranges);
         }
         else
         {
@@ -272,8 +273,9 @@ public static class Compressor
         }
     }
 
-    private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs)
+    private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges)
     {
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, options.ItemSpec ?? options.ModelPath) : null;
         string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory));
         string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try
@@ -287,6 +289,10 @@ public static class Compressor
             File.WriteAllBytes(Path.Combine(staging, PlanFileName), plan);
             File.WriteAllText(Path.Combine(staging, DescriptorFileName), Descriptor(options, model, report), new UTF8Encoding(false));
             File.WriteAllText(Path.Combine(staging, ReportFileName), report.ToJson() + "\n", new UTF8Encoding(false));
+            if (qdqModel is not null)
+            {
+                File.WriteAllBytes(Path.Combine(staging, QdqExporter.FileName), qdqModel);
+            }
             if (evaluationOutputs is not null)
             {
                 NpyWriter.WriteFloat32(Path.Combine(staging, EvaluationOutputsFileName), evaluationOutputs, [evaluationOutputs.Length / model.OutputLength, .. model.OutputShape]);
@@ -310,7 +316,7 @@ public static class Compressor
 
     private static void DeleteArtifacts(string directory)
     {
-        foreach (string name in new[] { PlanFileName, DescriptorFileName, ReportFileName, EvaluationOutputsFileName })
+        foreach (string name in new[] { PlanFileName, DescriptorFileName, ReportFileName, EvaluationOutputsFileName, QdqExporter.FileName })
         {
             string path = Path.Combine(directory, name);
             if (File.Exists(path))

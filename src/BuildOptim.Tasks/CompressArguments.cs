@@ -40,6 +40,10 @@ namespace BuildOptim.Tasks
             Add("--namespace", request.Namespace);
             Add("--resource-name", request.ResourceName);
             Add("--item", request.ItemSpec);
+            if (request.EmitOnnx)
+            {
+                args.Add("--emit-onnx");
+            }
             Add("--out", request.OutputDirectory);
             return args;
         }

@@ -22,6 +22,8 @@ namespace BuildOptim.Tasks
 
         public string? MinCosine { get; set; }
         public string? Fallback { get; set; }
+        /// <summary>Also write <c>model.qdq.onnx</c> (<c>--emit-onnx</c>).</summary>
+        public bool EmitOnnx { get; set; }
         public string? Gate { get; set; }
         public string? ClassName { get; set; }
         public string? Namespace { get; set; }

@@ -26,6 +26,7 @@ namespace BuildOptim.Tasks
         public const string MinAgreement = nameof(MinAgreement);
         public const string MinCosine = nameof(MinCosine);
         public const string Fallback = nameof(Fallback);
+        public const string EmitOnnx = nameof(EmitOnnx);
         public const string GateProperty = "BuildOptimGate";
 
         public const double MaxSparsity = 0.95;
@@ -35,6 +36,7 @@ namespace BuildOptim.Tasks
         private static readonly string[] PruneValues = { "None", "Magnitude", "Neurons" };
         private static readonly string[] FallbackValues = { "None", "Auto" };
         private static readonly string[] GateValues = { "Error", "Warning", "Off" };
+        private static readonly string[] BooleanValues = { "false", "true" };
 
         /// <summary>Label files are checked on disk; any other Labels value names an array in the npz.</summary>
         private static readonly string[] LabelFileExtensions = { ".npy", ".csv" };
@@ -86,6 +88,7 @@ namespace BuildOptim.Tasks
                 MinCosine = Number(item, MinCosine, -1, 1, "a cosine similarity from -1 to 1", Fail),
                 ShareWeights = Count(item, ShareWeights, Fail),
                 Gate = CanonicalChoice(gate, GateValues, out string? canonicalGate) ? canonicalGate : null,
+                EmitOnnx = Choice(item, EmitOnnx, BooleanValues, Fail) == "true",
             };
 
             if (!CanonicalChoice(gate, GateValues, out _))

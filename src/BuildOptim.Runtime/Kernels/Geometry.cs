@@ -93,7 +93,7 @@ public sealed class BroadcastShape
                 return null;
             }
 
-            dims[i] = Math.Max(da, db);
+            dims[i] = da == 1 ? db : da; // numpy: 0 broadcast against 1 is 0
             sa[i] = da == 1 ? 0 : strideA;
             sb[i] = db == 1 ? 0 : strideB;
             strideA *= da;

@@ -13,9 +13,14 @@ public static partial class Kernels
     /// </remarks>
     public static void SoftmaxAxisF32(ReadOnlySpan<float> x, int outer, int axisSize, int inner, bool log, Span<float> y)
     {
-        if (outer < 0 || axisSize <= 0 || inner <= 0 || x.Length != (long)outer * axisSize * inner || y.Length != x.Length)
+        if (outer < 0 || axisSize < 0 || inner < 0 || x.Length != (long)outer * axisSize * inner || y.Length != x.Length)
         {
             ThrowShape($"Softmax over [{outer}, {axisSize}, {inner}] got input {x.Length} and output {y.Length}.");
+        }
+
+        if (x.Length == 0)
+        {
+            return;
         }
 
         if (inner == 1)

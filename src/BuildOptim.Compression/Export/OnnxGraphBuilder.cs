@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+
+namespace BuildOptim.Compression.Export;
+
+/// <summary>
+/// Appends nodes and initializers to an ONNX <see cref="GraphProto"/> with unique tensor and node names;
+/// tensors are stored little-endian in <c>raw_data</c>.
+/// </summary>
+internal sealed class OnnxGraphBuilder
+{
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
+
+    public OnnxGraphBuilder(string name)
+    {
+        Graph = new GraphProto { Name = name };
+    }
+
+    public GraphProto Graph { get; }
+
+    /// <summary>Claims <paramref name="name"/> as a tensor name, or a suffixed variant of it when taken.</summary>
+    public string Unique(string name)
+    {
+        string candidate = name;
+        for (int i = 1; !_names.Add(candidate); i++)
+        {
+            candidate = $"{name}_{i}";
+        }
+
+        return candidate;
+    }
+
+    /// <summary>Claims an exact tensor name (graph inputs and outputs must keep theirs).</summary>
+    public string Reserve(string name)
+        => _names.Add(name) ? name : throw new InvalidOperationException($"Tensor name '{name}' is used twice.");
+
+    public NodeProto Node(string opType, string name, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
+    {
+        string nodeName = name;
+        for (int i = 1; !_nodeNames.Add(nodeName); i++)
+        {
+            nodeName = $"{name}_{i}";
+        }
+
+        var node = new NodeProto { OpType = opType, Name = nodeName };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+        return node;
+    }
+
+    /// <summary>A float32 initializer; <paramref name="exactName"/> when the name was already claimed with <see cref="Reserve"/>.</summary>
+    public string Floats(string name, ReadOnlySpan<float> values, int[] dims, bool exactName = false) => Initializer(name, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values), dims, exactName);
+
+    public string Int8s(string name, ReadOnlySpan<sbyte> values, int[] dims) => Initializer(name, TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(values), dims, exactName: false);
+
+    public string UInt8s(string name, ReadOnlySpan<byte> values, int[] dims) => Initializer(name, TensorProto.Types.DataType.Uint8, values, dims, exactName: false);
+
+    public string Int32s(string name, ReadOnlySpan<int> values, int[] dims) => Initializer(name, TensorProto.Types.DataType.Int32, MemoryMarshal.AsBytes(values), dims, exactName: false);
+
+    public string Int64s(string name, ReadOnlySpan<long> values, int[] dims) => Initializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims, exactName: false);
+
+    /// <summary>A float32 tensor value (graph input or output); a null dimension is the symbolic <c>batch</c>.</summary>
+    public static ValueInfoProto FloatValue(string name, IEnumerable<int?> dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (int? d in dims)
+        {
+            shape.Dim.Add(d is { } value ? new TensorShapeProto.Types.Dimension { DimValue = value } : new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto Ints(string name, IEnumerable<int> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values.Select(v => (long)v));
+        return attribute;
+    }
+
+    public static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    private string Initializer(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, int[] dims, bool exactName)
+    {
+        string unique = exactName ? name : Unique(name);
+        var tensor = new TensorProto { Name = unique, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.AddRange(dims.Select(d => (long)d));
+        Graph.Initializer.Add(tensor);
+        return unique;
+    }
+}

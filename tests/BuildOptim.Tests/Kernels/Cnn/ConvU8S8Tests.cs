@@ -1,0 +1,272 @@
+using BuildOptim.Runtime;
+using static BuildOptim.Tests.Kernels.Cnn.CnnTestSupport;
+using static BuildOptim.Tests.Kernels.KernelTestSupport;
+
+namespace BuildOptim.Tests.Kernels.Cnn;
+
+using Kernels = BuildOptim.Runtime.Kernels;
+
+public class ConvU8S8Tests
+{
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Simd_path_is_bit_identical_to_scalar_twin(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(201);
+        foreach (var g in ConvF32Tests.Geometries)
+        {
+            var c = RandomQuantizedConv(random, g);
+            var scalar = c.Run(SimdLevel.Scalar);
+            var vector = c.Run(simd);
+            AssertBytesEqual(scalar, vector, $"{level} {g}");
+            AssertBitIdentical(c.RunToF32(SimdLevel.Scalar), c.RunToF32(simd), $"{level} to float {g}");
+        }
+    }
+
+    [Fact]
+    public void Matches_exact_integer_reference_with_zero_point_padding()
+    {
+        var random = new Random(202);
+        foreach (var g in ConvF32Tests.Geometries)
+        {
+            var c = RandomQuantizedConv(random, g);
+            var acc = ConvAccumulatorReference(c.X, g, c.InputZeroPoint, c.W, c.Bias);
+            var expected = new byte[g.OutputLength];
+            var expectedF32 = new float[g.OutputLength];
+            int pixels = g.OH * g.OW;
+            for (int i = 0; i < acc.Length; i++)
+            {
+                int m = i / pixels;
+                long q = c.OutputZeroPoint + (((acc[i] * c.Multiplier[m]) + (1L << (c.Shift[m] - 1))) >> c.Shift[m]);
+                expected[i] = (byte)Math.Clamp(q, c.ClampMin, c.ClampMax);
+                expectedF32[i] = Math.Clamp((float)acc[i] * c.Scale[m], -3f, 3f);
+            }
+
+            AssertBytesEqual(expected, c.Run(SimdLevel.Vector512), $"{g}");
+            AssertBitIdentical(expectedF32, c.RunToF32(SimdLevel.Vector512), $"to float {g}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Extreme_codes_and_weights_stay_exact(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        foreach (var g in ConvF32Tests.Geometries)
+        {
+            foreach (byte code in new byte[] { 0, 255 })
+            {
+                foreach (byte zeroPoint in new byte[] { 0, 255 })
+                {
+                    foreach (sbyte weight in new sbyte[] { -128, 127 })
+                    {
+                        var c = new QuantizedConv(g)
+                        {
+                            X = Enumerable.Repeat(code, g.InputLength).ToArray(),
+                            InputZeroPoint = zeroPoint,
+                            W = Enumerable.Repeat(weight, g.M * g.PatchLength).ToArray(),
+                            Bias = Enumerable.Repeat(-1_000_000, g.M).ToArray(),
+                            Multiplier = Enumerable.Repeat(1 << 30, g.M).ToArray(),
+                            Shift = Enumerable.Repeat(40, g.M).ToArray(),
+                            Scale = Enumerable.Repeat(1f, g.M).ToArray(),
+                        };
+                        var acc = ConvAccumulatorReference(c.X, g, zeroPoint, c.W, c.Bias);
+                        var accF32 = Array.ConvertAll(acc, a => (float)a);
+                        AssertBitIdentical(accF32, c.RunToF32(simd, float.NegativeInfinity, float.PositiveInfinity), $"{level} code {code} zp {zeroPoint} w {weight} {g}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Stays_within_one_code_of_the_real_valued_convolution()
+    {
+        // Quantize a float convolution as the compiler does (asymmetric uint8 activations, symmetric per-channel int8
+        // weights, bias folded with −Zx·ΣQ) and compare with the real-valued result on the dequantized input and weights.
+        var random = new Random(203);
+        foreach (bool relu in new[] { false, true })
+        {
+            foreach (var g in ConvF32Tests.Geometries)
+            {
+                var xReal = RandomFloats(random, g.InputLength, -1, 3);
+                var wReal = RandomFloats(random, g.M * g.PatchLength, -0.5f, 0.5f);
+                var bReal = RandomFloats(random, g.M, -0.2f, 0.2f);
+                var (sx, zx) = QuantParamsFor(xReal.Min(), xReal.Max());
+                var qx = Quantize(xReal, sx, zx);
+                int patch = g.PatchLength;
+                var sw = new float[g.M];
+                var qw = new sbyte[wReal.Length];
+                var bias = new int[g.M];
+                for (int m = 0; m < g.M; m++)
+                {
+                    var row = wReal.AsSpan(m * patch, patch);
+                    float maxAbs = 0;
+                    foreach (float v in row)
+                    {
+                        maxAbs = Math.Max(maxAbs, Math.Abs(v));
+                    }
+
+                    sw[m] = maxAbs > 0 ? maxAbs / 127 : 1;
+                    int sumQ = 0;
+                    for (int k = 0; k < patch; k++)
+                    {
+                        qw[(m * patch) + k] = (sbyte)Math.Clamp(Math.Round(row[k] / sw[m], MidpointRounding.ToEven), -127, 127);
+                        sumQ += qw[(m * patch) + k];
+                    }
+
+                    bias[m] = (int)Math.Round(bReal[m] / ((double)sx * sw[m]), MidpointRounding.ToEven) - (zx * sumQ);
+                }
+
+                // The real-valued convolution of the dequantized operands; real zero padding is code Zx.
+                var xHat = Array.ConvertAll(qx, q => (float)(sx * (q - zx)));
+                var wHat = new float[qw.Length];
+                for (int i = 0; i < qw.Length; i++)
+                {
+                    wHat[i] = sw[i / patch] * qw[i];
+                }
+
+                var (real, _) = ConvReference(xHat, g, wHat, bReal);
+                if (relu)
+                {
+                    real = real.Select(v => Math.Max(v, 0)).ToArray();
+                }
+
+                var (sy, zy) = QuantParamsFor(real.Min(), real.Max());
+                var multiplier = new int[g.M];
+                var shift = new int[g.M];
+                for (int m = 0; m < g.M; m++)
+                {
+                    (multiplier[m], shift[m]) = FixedPoint.QuantizeMultiplier((double)sx * sw[m] / sy);
+                }
+
+                var y = new byte[g.OutputLength];
+                Kernels.ConvU8S8(qx, g, (byte)zx, qw, bias, multiplier, shift, zy, relu ? (byte)zy : (byte)0, 255, new byte[Kernels.ConvU8S8ScratchLength(g)], new int[Kernels.ConvU8S8AccumulatorLength(g)], y);
+                var expected = Array.ConvertAll(real, v => Quantize(v, sy, zy));
+                AssertWithinCodes(expected, y, 1, $"relu {relu} {g}");
+
+                var yF32 = new float[g.OutputLength];
+                var scale = Enumerable.Range(0, g.M).Select(m => sx * sw[m]).ToArray();
+                Kernels.ConvU8S8ToF32(qx, g, (byte)zx, qw, bias, scale, relu ? 0 : float.NegativeInfinity, float.PositiveInfinity, new byte[Kernels.ConvU8S8ScratchLength(g)], new int[Kernels.ConvU8S8AccumulatorLength(g)], yF32);
+
+                // Only the bias rounding (half a unit of Sx·Sw[m]) and float rounding separate the two.
+                int pixels = g.OH * g.OW;
+                var tolerance = Enumerable.Range(0, g.OutputLength).Select(i => (0.51 * scale[i / pixels]) + (1e-6 * Math.Abs(real[i]))).ToArray();
+                AssertClose(real, yF32, tolerance, 1, 0, $"to float, relu {relu} {g}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Scratch_lengths_cover_one_group()
+    {
+        var g = Conv(6, 12, 12, 9, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 3);
+        int pixels = 12 * 12, pairs = (2 * 3 * 3 + 1) / 2;
+        Assert.Equal((4 * pairs * (pixels + 3)) + (2 * pixels), Kernels.ConvU8S8ScratchLength(g));
+        Assert.Equal(3 * 12 * 12, Kernels.ConvU8S8AccumulatorLength(g));
+        var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
+        Assert.Equal(0, Kernels.ConvU8S8ScratchLength(depthwise));
+        Assert.Equal(5 * 5, Kernels.ConvU8S8AccumulatorLength(depthwise));
+    }
+
+    [Fact]
+    public void Mismatched_lengths_and_bad_parameters_are_rejected()
+    {
+        var g = Conv(3, 9, 11, 8, 3, 3);
+        var c = RandomQuantizedConv(new Random(204), g);
+        Assert.Throws<ArgumentException>(() => c.With(x: new byte[g.InputLength + 1]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(bias: new int[7]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(multiplier: new int[7]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(scratch: new byte[Kernels.ConvU8S8ScratchLength(g) - 1]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(accScratch: new int[Kernels.ConvU8S8AccumulatorLength(g) - 1]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentOutOfRangeException>(() => c.With(shift: Enumerable.Repeat(0, 8).ToArray()).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(clamp: (10, 9)).Run(SimdLevel.Scalar));
+    }
+
+    internal static QuantizedConv RandomQuantizedConv(Random random, ConvGeometry g)
+    {
+        var c = new QuantizedConv(g)
+        {
+            X = RandomBytes(random, g.InputLength),
+            InputZeroPoint = (byte)random.Next(256),
+            W = RandomSBytes(random, g.M * g.PatchLength),
+            Bias = RandomInts(random, g.M, -50_000, 50_000),
+            Multiplier = new int[g.M],
+            Shift = new int[g.M],
+            OutputZeroPoint = random.Next(256),
+            ClampMin = (byte)random.Next(0, 40),
+            ClampMax = (byte)random.Next(215, 256),
+            Scale = RandomFloats(random, g.M, 1e-5f, 1e-3f),
+        };
+
+        for (int m = 0; m < g.M; m++)
+        {
+            // Chosen so a typical accumulator spans a good part of the code range (every path is exercised off the clamp).
+            (c.Multiplier[m], c.Shift[m]) = FixedPoint.QuantizeMultiplier(LogUniform(random, 0.5, 4) / (128.0 * Math.Sqrt(g.PatchLength)));
+        }
+
+        return c;
+    }
+
+    /// <summary>One quantized convolution's operands, run through the kernels with fresh scratch.</summary>
+    internal sealed class QuantizedConv(ConvGeometry g)
+    {
+        public ConvGeometry G { get; } = g;
+
+        public byte[] X { get; init; } = [];
+
+        public byte InputZeroPoint { get; init; }
+
+        public sbyte[] W { get; init; } = [];
+
+        public int[] Bias { get; init; } = [];
+
+        public int[] Multiplier { get; init; } = [];
+
+        public int[] Shift { get; init; } = [];
+
+        public int OutputZeroPoint { get; init; }
+
+        public byte ClampMin { get; init; }
+
+        public byte ClampMax { get; init; } = 255;
+
+        public float[] Scale { get; init; } = [];
+
+        public byte[]? Scratch { get; init; }
+
+        public int[]? AccScratch { get; init; }
+
+        public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null)
+            => new(G)
+            {
+                X = x ?? X,
+                InputZeroPoint = InputZeroPoint,
+                W = W,
+                Bias = bias ?? Bias,
+                Multiplier = multiplier ?? Multiplier,
+                Shift = shift ?? Shift,
+                OutputZeroPoint = OutputZeroPoint,
+                ClampMin = clamp?.Min ?? ClampMin,
+                ClampMax = clamp?.Max ?? ClampMax,
+                Scale = Scale,
+                Scratch = scratch ?? Scratch,
+                AccScratch = accScratch ?? AccScratch,
+            };
+
+        public byte[] Run(SimdLevel level)
+        {
+            var y = new byte[G.OutputLength];
+            Kernels.ConvU8S8(X, G, InputZeroPoint, W, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            return y;
+        }
+
+        public float[] RunToF32(SimdLevel level, float clampMin = -3f, float clampMax = 3f)
+        {
+            var y = new float[G.OutputLength];
+            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            return y;
+        }
+    }
+}

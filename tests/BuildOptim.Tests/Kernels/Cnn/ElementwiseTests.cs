@@ -1,0 +1,296 @@
+using BuildOptim.Runtime;
+using static BuildOptim.Tests.Kernels.Cnn.CnnTestSupport;
+using static BuildOptim.Tests.Kernels.KernelTestSupport;
+
+namespace BuildOptim.Tests.Kernels.Cnn;
+
+using Kernels = BuildOptim.Runtime.Kernels;
+
+public class ElementwiseTests
+{
+    /// <summary>Same shape, scalars either side, per-channel and innermost broadcasts, both sides broadcast, rank 0 and 6.</summary>
+    private static readonly (int[] A, int[] B)[] Shapes =
+    [
+        ([2, 3, 4, 5], [2, 3, 4, 5]),
+        ([37], [37]),
+        ([3, 7, 9], [1]),
+        ([1], [3, 7, 9]),
+        ([8, 6, 7], [8, 1, 1]),
+        ([1, 8, 6, 7], [1, 8, 1, 1]),
+        ([8, 1, 1], [8, 6, 7]),
+        ([2, 3, 4, 5], [5]),
+        ([1000, 3], [1, 3]),
+        ([2, 1, 4], [3, 1]),
+        ([4, 1, 6], [1, 5, 1]),
+        ([3, 1, 5], [3, 4, 1]),
+        ([1, 2, 1, 3, 1, 4], [2, 1, 3, 1, 5, 1]),
+        ([1, 1, 1], [1, 1, 1]),
+        ([], []),
+    ];
+
+    [Theory]
+    [InlineData(BinaryOp.Add)]
+    [InlineData(BinaryOp.Sub)]
+    [InlineData(BinaryOp.Mul)]
+    [InlineData(BinaryOp.Div)]
+    [InlineData(BinaryOp.PRelu)]
+    public void BinaryF32_broadcasts_like_numpy_and_rounds_once(BinaryOp op)
+    {
+        // Each output is one IEEE single operation, which the double result rounded to float reproduces exactly.
+        var random = new Random(401);
+        foreach (var (dimsA, dimsB) in Shapes)
+        {
+            var shape = BroadcastShape.Create(dimsA, dimsB)!;
+            var a = RandomFloats(random, Count(dimsA), -2, 2);
+            var b = RandomFloats(random, Count(dimsB), 0.5f, 2);
+            var y = new float[shape.Length];
+            Kernels.BinaryF32(op, a, b, shape, y);
+            var expected = Broadcast(dimsA, dimsB, (i, j) => (float)Apply(op, a[i], b[j]));
+            AssertBitIdentical(expected, y, $"{op} [{string.Join(",", dimsA)}] ⊙ [{string.Join(",", dimsB)}]");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void BinaryF32_simd_paths_are_bit_identical_to_scalar_twin(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(402);
+        foreach (var op in Enum.GetValues<BinaryOp>())
+        {
+            foreach (var (dimsA, dimsB) in Shapes)
+            {
+                var shape = BroadcastShape.Create(dimsA, dimsB)!;
+                var a = RandomFloats(random, Count(dimsA), -2, 2);
+                var b = RandomFloats(random, Count(dimsB), -2, 2);
+                var scalar = new float[shape.Length];
+                var vector = new float[shape.Length];
+                Kernels.BinaryF32(op, a, b, shape, scalar, SimdLevel.Scalar);
+                Kernels.BinaryF32(op, a, b, shape, vector, simd);
+                AssertBitIdentical(scalar, vector, $"{op} {level} [{string.Join(",", dimsA)}] ⊙ [{string.Join(",", dimsB)}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void BinaryF32_may_write_over_its_full_shape_operand()
+    {
+        var random = new Random(403);
+        var a = RandomFloats(random, 8 * 6 * 7);
+        var b = RandomFloats(random, 8);
+        var shape = BroadcastShape.Create([8, 6, 7], [8, 1, 1])!;
+        var expected = new float[a.Length];
+        Kernels.BinaryF32(BinaryOp.Mul, a, b, shape, expected);
+        Kernels.BinaryF32(BinaryOp.Mul, a, b, shape, a);
+        AssertBitIdentical(expected, a, "in place");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddU8_matches_its_integer_formula_and_the_real_sum_within_one_code(bool negateB)
+    {
+        var random = new Random(404);
+        foreach (var (dimsA, dimsB) in Shapes)
+        {
+            for (int trial = 0; trial < 4; trial++)
+            {
+                var shape = BroadcastShape.Create(dimsA, dimsB)!;
+                var a = RandomBytes(random, Count(dimsA));
+                var b = RandomBytes(random, Count(dimsB));
+                double scaleA = LogUniform(random, 1e-3, 0.1), scaleB = LogUniform(random, 1e-3, 0.1);
+                double scaleY = (scaleA + scaleB) * LogUniform(random, 0.25, 2);
+                int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+                var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
+                var y = new byte[shape.Length];
+                Kernels.AddU8(a, za, ma, sa, b, zb, mb, sb, shape, zy, my, sy, 0, 255, negateB, y);
+
+                long R(long v, int m, int s) => ((v * m) + (1L << (s - 1))) >> s;
+                var exact = Broadcast(dimsA, dimsB, (i, j) =>
+                {
+                    long sum = R((long)(a[i] - za) << 20, ma, sa) + ((negateB ? -1 : 1) * R((long)(b[j] - zb) << 20, mb, sb));
+                    return (byte)Math.Clamp(zy + R(sum, my, sy), 0, 255);
+                });
+                var real = Broadcast(dimsA, dimsB, (i, j) => Quantize((scaleA * (a[i] - za)) + ((negateB ? -1 : 1) * scaleB * (b[j] - zb)), (float)scaleY, zy));
+                string context = $"trial {trial} [{string.Join(",", dimsA)}] ± [{string.Join(",", dimsB)}]";
+                AssertBytesEqual(exact, y, context);
+                AssertWithinCodes(real, y, 1, context);
+            }
+        }
+    }
+
+    [Fact]
+    public void Empty_outputs_touch_nothing()
+    {
+        // [0, 3] with [3]: built by hand, as numpy broadcasts a 0 against a 1 to 0.
+        var shape = new BroadcastShape([0, 3], [3, 1], [0, 1]);
+        Kernels.BinaryF32(BinaryOp.Add, [], new float[3], shape, []);
+        Kernels.AddU8([], 0, 1 << 30, 31, new byte[3], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, []);
+        Kernels.MulU8([], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 0, 255, []);
+    }
+
+    [Fact]
+    public void AddU8_clamps_a_fused_relu()
+    {
+        var shape = BroadcastShape.Create([4], [4])!;
+        var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(0.1, 0.1, 0.1);
+        var y = new byte[4];
+        Kernels.AddU8([0, 10, 20, 30], 20, ma, sa, [0, 5, 10, 15], 10, mb, sb, shape, 50, my, sy, 50, 255, false, y);
+        Assert.Equal(new byte[] { 50, 50, 50, 65 }, y);
+    }
+
+    [Fact]
+    public void AddU8Multipliers_represent_the_derived_real_multipliers()
+    {
+        var random = new Random(405);
+        for (int i = 0; i < 200; i++)
+        {
+            double scaleA = LogUniform(random, 1e-5, 10), scaleB = LogUniform(random, 1e-5, 10), scaleY = LogUniform(random, 1e-5, 10);
+            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
+            double twiceMax = 2 * Math.Max(scaleA, scaleB);
+            Assert.Equal(scaleA / twiceMax, Math.ScaleB(ma, -sa), 1e-9 * scaleA / twiceMax);
+            Assert.Equal(scaleB / twiceMax, Math.ScaleB(mb, -sb), 1e-9 * scaleB / twiceMax);
+            double output = twiceMax / (Math.ScaleB(1, Kernels.RescaleLeftShift) * scaleY);
+
+            // Below 2^-32 the multiplier is 0: |a' + b'| < 2^29 then always requantizes to 0 anyway.
+            Assert.Equal(output < Math.ScaleB(1, -32) ? 0 : output, Math.ScaleB(my, -sy), 1e-9 * output);
+        }
+    }
+
+    [Fact]
+    public void MulU8_matches_its_integer_formula_and_the_real_product_within_one_code()
+    {
+        var random = new Random(406);
+        foreach (var (dimsA, dimsB) in Shapes)
+        {
+            foreach (double outputRatio in new[] { 0.5, 30, 300 })
+            {
+                var shape = BroadcastShape.Create(dimsA, dimsB)!;
+                var a = RandomBytes(random, Count(dimsA));
+                var b = RandomBytes(random, Count(dimsB));
+                double scaleA = LogUniform(random, 1e-3, 0.1), scaleB = LogUniform(random, 1e-3, 0.1);
+                double scaleY = scaleA * scaleB * outputRatio;
+                int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+                var (m, s) = Kernels.MulU8Multiplier(scaleA, scaleB, scaleY);
+                var y = new byte[shape.Length];
+                Kernels.MulU8(a, za, b, zb, shape, m, s, zy, 0, 255, y);
+                var exact = Broadcast(dimsA, dimsB, (i, j) => (byte)Math.Clamp(zy + ((((long)(a[i] - za) * (b[j] - zb) * m) + (1L << (s - 1))) >> s), 0, 255));
+                var real = Broadcast(dimsA, dimsB, (i, j) => Quantize(scaleA * (a[i] - za) * scaleB * (b[j] - zb), (float)scaleY, zy));
+                string context = $"ratio {outputRatio} [{string.Join(",", dimsA)}] · [{string.Join(",", dimsB)}]";
+                AssertBytesEqual(exact, y, context);
+                AssertWithinCodes(real, y, 1, context);
+            }
+        }
+    }
+
+    [Fact]
+    public void RequantizeU8_stays_within_one_code_of_the_real_value()
+    {
+        var random = new Random(407);
+        var x = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        for (int trial = 0; trial < 300; trial++)
+        {
+            double scaleIn = LogUniform(random, 1e-4, 1), scaleOut = scaleIn * LogUniform(random, 0.05, 20);
+            int zin = random.Next(256), zout = random.Next(256);
+            var (m, s) = Kernels.RequantizeU8Multiplier(scaleIn, scaleOut);
+            var y = new byte[256];
+            Kernels.RequantizeU8(x, zin, m, s, zout, y);
+            var expected = Array.ConvertAll(x, q => Quantize(scaleIn * (q - zin), (float)scaleOut, zout));
+            AssertWithinCodes(expected, y, 1, $"Sx {scaleIn}, Sy {scaleOut}, zx {zin}, zy {zout}");
+        }
+    }
+
+    [Fact]
+    public void RequantizeU8_with_equal_parameters_is_the_identity()
+    {
+        var x = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var (m, s) = Kernels.RequantizeU8Multiplier(0.0123, 0.0123);
+        var y = new byte[256];
+        Kernels.RequantizeU8(x, 77, m, s, 77, y);
+        Assert.Equal(x, y);
+    }
+
+    [Fact]
+    public void ChannelAffineF32_is_one_multiply_and_one_add_per_element()
+    {
+        var random = new Random(408);
+        foreach (var (channels, spatial) in new[] { (1, 1), (3, 20), (16, 49), (5, 1001), (0, 4) })
+        {
+            var x = RandomFloats(random, channels * spatial, -3, 3);
+            var scale = RandomFloats(random, channels, -2, 2);
+            var shift = RandomFloats(random, channels, -1, 1);
+            var expected = new float[x.Length];
+            for (int i = 0; i < x.Length; i++)
+            {
+                float product = x[i] * scale[i / spatial];
+                expected[i] = product + shift[i / spatial];
+            }
+
+            foreach (var level in Enum.GetValues<SimdLevel>())
+            {
+                var y = new float[x.Length];
+                Kernels.ChannelAffineF32(x, channels, spatial, scale, shift, y, level);
+                AssertBitIdentical(expected, y, $"{level} [{channels}, {spatial}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void Mismatched_lengths_and_bad_parameters_are_rejected()
+    {
+        var shape = BroadcastShape.Create([2, 3], [3])!;
+        Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[6], new float[2], shape, new float[6]));
+        Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[5], new float[3], shape, new float[6]));
+        Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[6], new float[3], shape, new float[7]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.BinaryF32((BinaryOp)99, new float[6], new float[3], shape, new float[6]));
+        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[6], 0, 1 << 30, 31, new byte[4], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, new byte[6]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[6], 256, 1 << 30, 31, new byte[3], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, new byte[6]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.MulU8(new byte[6], 0, new byte[3], 0, shape, 1 << 30, 63, 0, 0, 255, new byte[6]));
+        Assert.Throws<ArgumentException>(() => Kernels.MulU8(new byte[6], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 9, 8, new byte[6]));
+        Assert.Throws<ArgumentException>(() => Kernels.RequantizeU8(new byte[6], 0, 1 << 30, 31, 0, new byte[5]));
+        Assert.Throws<ArgumentException>(() => Kernels.ChannelAffineF32(new float[6], 2, 3, new float[2], new float[3], new float[6]));
+    }
+
+    private static double Apply(BinaryOp op, double a, double b) => op switch
+    {
+        BinaryOp.Add => a + b,
+        BinaryOp.Sub => a - b,
+        BinaryOp.Mul => a * b,
+        BinaryOp.Div => a / b,
+        _ => a < 0 ? a * b : a,
+    };
+
+    private static int Count(int[] dims) => dims.Aggregate(1, (p, d) => p * d);
+
+    /// <summary>numpy broadcasting by index arithmetic: an operand dim of 1 always reads index 0.</summary>
+    private static T[] Broadcast<T>(int[] dimsA, int[] dimsB, Func<int, int, T> element)
+    {
+        int rank = Math.Max(dimsA.Length, dimsB.Length);
+        int[] Pad(int[] d) => [.. Enumerable.Repeat(1, rank - d.Length), .. d];
+        var pa = Pad(dimsA);
+        var pb = Pad(dimsB);
+        var dims = pa.Zip(pb, Math.Max).ToArray();
+        var y = new T[Count(dims)];
+        var index = new int[rank];
+        for (int at = 0; at < y.Length; at++)
+        {
+            int rest = at;
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                index[k] = rest % dims[k];
+                rest /= dims[k];
+            }
+
+            int i = 0, j = 0;
+            for (int k = 0; k < rank; k++)
+            {
+                i = (i * pa[k]) + (pa[k] == 1 ? 0 : index[k]);
+                j = (j * pb[k]) + (pb[k] == 1 ? 0 : index[k]);
+            }
+
+            y[at] = element(i, j);
+        }
+
+        return y;
+    }
+}
