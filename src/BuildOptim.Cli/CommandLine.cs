@@ -21,8 +21,8 @@ internal static class CommandLine
         Usage:
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
                               [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
-                              [--sparsity S] [--share-weights K] [--max-accuracy-drop P]
-                              [--min-agreement A] [--min-cosine C] [--fallback None]
+                              [--sparsity S|auto] [--share-weights K] [--max-accuracy-drop P]
+                              [--min-agreement A] [--min-cosine C] [--fallback None|Auto]
                               [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
                               [--item ITEMSPEC] [--emit-onnx] --out DIR
@@ -100,7 +100,8 @@ internal static class CommandLine
             Quantize = a.Enum("quantize", QuantizeMode.Int8, item),
             Calibrator = a.Get("calibrator") ?? "MinMax",
             Prune = a.Enum("prune", PruneMode.None, item),
-            Sparsity = a.Number("sparsity", 0, item),
+            AutoSparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase),
+            Sparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : a.Number("sparsity", 0, item),
             ShareWeights = (int)a.Number("share-weights", 0, item),
             MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
             MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),

@@ -42,6 +42,9 @@ public sealed record CompressionOptions
 
     public double Sparsity { get; init; }
 
+    /// <summary><c>Sparsity="Auto"</c>: search <see cref="Compressor.AutoSparsities"/> for the largest that passes the gate.</summary>
+    public bool AutoSparsity { get; init; }
+
     public int ShareWeights { get; init; }
 
     /// <summary>Allowed top-1 accuracy drop in percentage points (needs labels).</summary>

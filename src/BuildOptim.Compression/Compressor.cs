@@ -32,46 +32,66 @@ public static class Compressor
 
     public static string ToolVersion => typeof(Compressor).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    /// <summary>Sparsities <c>Sparsity="Auto"</c> tries, from the largest down; the first that passes the gate wins.</summary>
+    public static readonly IReadOnlyList<double> AutoSparsities = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
+
     public static CompressionResult Run(CompressionOptions options)
     {
         ValidateOptions(options);
         var graph = OnnxModelLoader.Load(options.ModelPath);
-        var model = GraphLowering.LowerModel(graph);
-        if (options.Prune == PruneMode.Magnitude)
-        {
-            model = MagnitudePruning.Apply(model, options.Sparsity);
-        }
+        var baseModel = GraphLowering.LowerModel(graph);
 
-        NdArray? calibration = options.CalibrationPath is null ? null : DataSets.LoadInputs(options.CalibrationPath, model);
+        NdArray? calibration = options.CalibrationPath is null ? null : DataSets.LoadInputs(options.CalibrationPath, baseModel);
         string? evaluationPath = options.EvaluationPath ?? options.CalibrationPath;
         NdArray? evaluation = evaluationPath is null ? null
-            : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, model);
+            : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, baseModel);
         int[]? labels = evaluation is null ? null : DataSets.LoadLabels(evaluationPath!, options.Labels, evaluation.SampleCount);
+        float[]? reference = evaluation is null ? null : OrtReference.Run(options.ModelPath, baseModel, evaluation);
+        var context = new SearchContext(options, baseModel, calibration, evaluation, labels, reference);
 
-        Dictionary<int, TensorRange>? ranges = null;
-        if (options.Quantize == QuantizeMode.Int8)
+        // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
+        Candidate candidate;
+        var searchLog = new List<string>();
+        if (options.AutoSparsity && options.Prune != PruneMode.None)
         {
-            ranges = MinMaxCalibrator.Calibrate(model, calibration!);
+            candidate = null!;
+            foreach (double sparsity in AutoSparsities)
+            {
+                candidate = Build(context, sparsity, new HashSet<string>());
+                searchLog.Add(string.Create(CultureInfo.InvariantCulture, $"sparsity {sparsity:0.##}: {(candidate.Gate.Passed ? "passed" : "failed")}"));
+                if (candidate.Gate.Passed || sparsity == 0)
+                {
+                    break;
+                }
+            }
+        }
+        else
+        {
+            candidate = Build(context, options.Sparsity, new HashSet<string>());
         }
 
-        var plan = PlanCompiler.Compile(model, options.Quantize, ranges);
-
-        Metrics? metrics = null;
-        float[]? compressedOutputs = null;
-        var sensitivities = new Dictionary<string, double>();
-        if (evaluation is not null)
+        // 2. Fallback="Auto": keep the most sensitive layers in fp32, one at a time, until the gate passes.
+        var sensitivities = candidate.Ranges is not null && evaluation is not null
+            ? MeasureSensitivity(context, candidate)
+            : new Dictionary<string, double>();
+        var fallbackLayers = new List<string>();
+        if (!candidate.Gate.Passed && candidate.Ranges is not null && string.Equals(options.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
         {
-            var reference = OrtReference.Run(options.ModelPath, model, evaluation);
-            compressedOutputs = RunPlan(plan.Bytes, evaluation, evaluation.SampleCount);
-            metrics = Metrics.Compute(reference, compressedOutputs, model.OutputLength, labels);
-            if (options.Quantize == QuantizeMode.Int8)
+            var order = sensitivities.OrderByDescending(kv => kv.Value).ThenBy(kv => candidate.Model.Layers.FindIndex(l => l.Name == kv.Key)).Select(kv => kv.Key).ToList();
+            foreach (string layer in order)
             {
-                sensitivities = MeasureSensitivity(model, ranges!, evaluation, reference, labels, metrics);
+                fallbackLayers.Add(layer);
+                candidate = Build(context, candidate.Sparsity, fallbackLayers.ToHashSet(), candidate);
+                searchLog.Add($"fp32 {layer}: {(candidate.Gate.Passed ? "passed" : "failed")}");
+                if (candidate.Gate.Passed)
+                {
+                    break;
+                }
             }
         }
 
-        var gate = EvaluateGate(options, metrics, IsClassifier(model));
-        var layerReports = plan.Layers.Select(l => new LayerReport(l, SensitivityFor(model, l, sensitivities))).ToList();
+        var plan = candidate.Plan;
+        var layerReports = plan.Layers.Select(l => new LayerReport(l, sensitivities.TryGetValue(l.Name, out double v) ? v : null)).ToList();
         long originalBytes = new FileInfo(options.ModelPath).Length;
         var report = new CompressionReport(
             Path.GetFileName(options.ModelPath),
@@ -80,17 +100,22 @@ public static class Compressor
             originalBytes,
             plan.Bytes.Length,
             plan.Layers.Sum(l => l.CompressedBytes),
-            metrics,
-            gate,
+            candidate.Metrics,
+            candidate.Gate,
             layerReports,
             options,
-            ToolVersion);
+            ToolVersion)
+        {
+            ChosenSparsity = options.Prune == PruneMode.None ? null : candidate.Sparsity,
+            FallbackLayers = fallbackLayers,
+            Search = searchLog,
+        };
 
         string summary = Summarize(report);
-        bool write = gate.Passed || options.Gate != GateMode.Error;
+        bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
-            WriteArtifacts(options, model, plan.Bytes, report, compressedOutputs, ranges);
+            WriteArtifacts(options, candidate.Model, plan.Bytes, report, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
         }
         else
         {
@@ -99,6 +124,49 @@ public static class Compressor
 
         return new CompressionResult(report, write, summary);
     }
+
+    /// <summary>Everything a trial needs that does not change between trials.</summary>
+    private sealed record SearchContext(CompressionOptions Options, Network BaseModel, NdArray? Calibration, NdArray? Evaluation, int[]? Labels, float[]? Reference);
+
+    /// <summary>One compressed model with its evaluation.</summary>
+    private sealed record Candidate(double Sparsity, Network Model, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate);
+
+    /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>
+    private static Candidate Build(SearchContext c, double sparsity, IReadOnlySet<string> floatLayers, Candidate? reuse = null)
+    {
+        var options = c.Options;
+        Network model;
+        Dictionary<int, TensorRange>? ranges;
+        if (reuse is not null)
+        {
+            model = reuse.Model;
+            ranges = reuse.Ranges;
+        }
+        else
+        {
+            model = options.Prune switch
+            {
+                PruneMode.Magnitude => MagnitudePruning.Apply(c.BaseModel, sparsity),
+                PruneMode.Neurons => PruneNeurons(c.BaseModel, c.Calibration!, sparsity),
+                _ => c.BaseModel,
+            };
+            ranges = options.Quantize == QuantizeMode.Int8 ? MinMaxCalibrator.Calibrate(model, c.Calibration!) : null;
+        }
+
+        var plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers);
+        float[]? outputs = null;
+        Metrics? metrics = null;
+        if (c.Evaluation is not null)
+        {
+            outputs = RunPlan(plan.Bytes, c.Evaluation, c.Evaluation.SampleCount);
+            metrics = Metrics.Compute(c.Reference!, outputs, model.OutputLength, c.Labels);
+        }
+
+        return new Candidate(sparsity, model, ranges, plan, outputs, metrics, EvaluateGate(options, metrics, IsClassifier(model)));
+    }
+
+    private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
+        => throw new CompressionException(Diagnostics.OptionNotSupported, model.SourcePath, "Prune=Neurons is not implemented yet; use Magnitude or None.");
 
     /// <summary>Runs a serialized plan through the Runtime, exactly as the generated class does.</summary>
     public static float[] RunPlan(byte[] planBytes, NdArray inputs, int sampleCount)
@@ -113,26 +181,30 @@ public static class Compressor
         return outputs;
     }
 
-    private static Dictionary<string, double> MeasureSensitivity(Network model, Dictionary<int, TensorRange> ranges, NdArray evaluation, float[] reference, int[]? labels, Metrics baseline)
+    /// <summary>
+    /// Sensitivity of each Dense/Conv layer: how much the gate's metric improves when that layer alone
+    /// runs in fp32 (accuracy with labels, else agreement for classifiers, else mean cosine), measured on
+    /// at most <see cref="SensitivitySamples"/> evaluation samples.
+    /// </summary>
+    private static Dictionary<string, double> MeasureSensitivity(SearchContext c, Candidate baseline)
     {
         var result = new Dictionary<string, double>();
-        int count = Math.Min(evaluation.SampleCount, SensitivitySamples);
-        var referenceSlice = reference.AsSpan(0, count * model.OutputLength).ToArray();
-        var labelSlice = labels?.Take(count).ToArray();
-        var baseOutputs = RunPlan(PlanCompiler.Compile(model, QuantizeMode.Int8, ranges).Bytes, evaluation, count);
-        var baseMetrics = Metrics.Compute(referenceSlice, baseOutputs, model.OutputLength, labelSlice);
+        var model = baseline.Model;
+        int count = Math.Min(c.Evaluation!.SampleCount, SensitivitySamples);
+        var referenceSlice = c.Reference.AsSpan(0, count * model.OutputLength).ToArray();
+        var labelSlice = c.Labels?.Take(count).ToArray();
+        bool classifier = IsClassifier(model);
+        double Score(Metrics m) => m.CompressedAccuracy ?? (classifier ? m.Agreement : m.MeanCosine);
+        double baseScore = Score(Metrics.Compute(referenceSlice, baseline.Outputs.AsSpan(0, count * model.OutputLength).ToArray(), model.OutputLength, labelSlice));
         foreach (var layer in model.Layers.Where(l => l is DenseLayer or ConvLayer))
         {
-            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, ranges, new HashSet<string> { layer.Name });
-            var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, evaluation, count), model.OutputLength, labelSlice);
-            result[layer.Name] = labels is null ? m.Agreement - baseMetrics.Agreement : m.CompressedAccuracy!.Value - baseMetrics.CompressedAccuracy!.Value;
+            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, baseline.Ranges, new HashSet<string> { layer.Name });
+            var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, c.Evaluation, count), model.OutputLength, labelSlice);
+            result[layer.Name] = Score(m) - baseScore;
         }
 
         return result;
     }
-
-    private static double? SensitivityFor(Network model, LayerSummary summary, Dictionary<string, double> sensitivities)
-        => sensitivities.TryGetValue(summary.Name, out double s) ? s : null;
 
     /// <summary>A single output of [batch, classes] with more than one class: top-1 metrics make sense.</summary>
     public static bool IsClassifier(Network model) => model.Outputs.Count == 1 && model.OutputShape.Length == 1 && model.OutputLength > 1;
@@ -252,19 +324,25 @@ public static class Compressor
             throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' is not implemented yet; use MinMax.");
         }
 
-        if (o.Prune == PruneMode.Neurons)
-        {
-            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Prune=Neurons on '{item}' is not implemented yet; use Magnitude or None.");
-        }
 
         if (o.ShareWeights != 0)
         {
             throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"ShareWeights={o.ShareWeights} on '{item}' is not implemented yet; use 0.");
         }
 
-        if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Fallback={o.Fallback} on '{item}' is not implemented yet; use None.");
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Fallback={o.Fallback} on '{item}' is not valid; use None or Auto.");
+        }
+
+        if (o.AutoSparsity && o.Prune == PruneMode.None)
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto on '{item}' needs Prune=Magnitude or Prune=Neurons.");
+        }
+
+        if ((o.AutoSparsity || !string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase)) && string.IsNullOrWhiteSpace(o.EvaluationPath ?? o.CalibrationPath))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto and Fallback=Auto on '{item}' search against the gate and need Evaluation (or Calibration) data.");
         }
 
         if (o.Prune == PruneMode.Magnitude && o.Sparsity == 0)
@@ -273,9 +351,9 @@ public static class Compressor
         }
     }
 
-    private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges)
+    private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers)
     {
-        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, options.ItemSpec ?? options.ModelPath) : null;
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, options.ItemSpec ?? options.ModelPath) : null;
         string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory));
         string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try

@@ -82,11 +82,11 @@ namespace BuildOptim.Tasks
                 Calibrator = Choice(item, Calibrator, CalibratorValues, Fail),
                 Prune = Choice(item, Prune, PruneValues, Fail),
                 Fallback = Choice(item, Fallback, FallbackValues, Fail),
-                Sparsity = Number(item, Sparsity, 0, MaxSparsity, "a number from 0 to 0.95", Fail),
+                Sparsity = IsAuto(item, Sparsity) ? "auto" : Number(item, Sparsity, 0, MaxSparsity, "a number from 0 to 0.95 or Auto", Fail),
                 MaxAccuracyDrop = Number(item, MaxAccuracyDrop, 0, double.MaxValue, "a number of percentage points >= 0", Fail),
                 MinAgreement = Number(item, MinAgreement, 0, 1, "a fraction from 0 to 1", Fail),
                 MinCosine = Number(item, MinCosine, -1, 1, "a cosine similarity from -1 to 1", Fail),
-                ShareWeights = Count(item, ShareWeights, Fail),
+                ShareWeights = IsAuto(item, ShareWeights) ? "auto" : Count(item, ShareWeights, Fail),
                 Gate = CanonicalChoice(gate, GateValues, out string? canonicalGate) ? canonicalGate : null,
                 EmitOnnx = Choice(item, EmitOnnx, BooleanValues, Fail) == "true",
             };
@@ -171,6 +171,9 @@ namespace BuildOptim.Tasks
             fail(DiagnosticCodes.InvalidMetadata, $"{name} '{value}' is not valid; expected {Alternatives(allowed)}.");
             return null;
         }
+
+        /// <summary><c>Sparsity="Auto"</c> and <c>ShareWeights="Auto"</c> ask the engine to search for the largest compression that passes the gate.</summary>
+        private static bool IsAuto(ITaskItem item, string name) => string.Equals(item.GetMetadata(name).Trim(), "Auto", StringComparison.OrdinalIgnoreCase);
 
         private static string? Number(ITaskItem item, string name, double min, double max, string expected, Action<string, string> fail)
         {

@@ -24,6 +24,15 @@ public sealed record CompressionReport(
     CompressionOptions Options,
     string ToolVersion)
 {
+    /// <summary>The sparsity used (the search's choice with <c>Sparsity="Auto"</c>); null without pruning.</summary>
+    public double? ChosenSparsity { get; init; }
+
+    /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
+    public IReadOnlyList<string> FallbackLayers { get; init; } = [];
+
+    /// <summary>One line per search trial (Sparsity=Auto, Fallback=Auto).</summary>
+    public IReadOnlyList<string> Search { get; init; } = [];
+
     public string ToJson()
     {
         using var stream = new MemoryStream();
@@ -70,6 +79,25 @@ public sealed record CompressionReport(
             WriteNullable(w, "minCosine", Options.MinCosine);
             w.WriteString("fallback", Options.Fallback);
             w.WriteEndObject();
+            if (ChosenSparsity is { } chosen)
+            {
+                w.WriteNumber("chosenSparsity", chosen);
+            }
+
+            w.WriteStartArray("fallbackLayers");
+            foreach (string layer in FallbackLayers)
+            {
+                w.WriteStringValue(layer);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("search");
+            foreach (string line in Search)
+            {
+                w.WriteStringValue(line);
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("layers");
             foreach (var layer in Layers)
             {

@@ -202,6 +202,37 @@ public sealed class CompressionTests : IDisposable
         Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Add");
     }
 
+    [Fact]
+    public void Fallback_auto_keeps_the_most_sensitive_layers_in_fp32_until_a_failing_gate_passes()
+    {
+        var strict = Options(Path.Combine(_root, "strict")) with { MinAgreement = 1.0 };
+        var failing = Compressor.Run(strict);
+        Assert.False(failing.Report.Gate.Passed);
+        Assert.Equal("BOPT2002", failing.Report.Gate.Code);
+
+        var rescued = Compressor.Run(strict with { Fallback = "Auto", OutputDirectory = Path.Combine(_root, "rescued") });
+        Assert.True(rescued.Report.Gate.Passed, rescued.Report.Gate.Message);
+        Assert.NotEmpty(rescued.Report.FallbackLayers);
+        Assert.All(rescued.Report.FallbackLayers, name => Assert.Equal("Float32", rescued.Report.Layers.Single(l => l.Summary.Name == name).Summary.Precision));
+        Assert.True(File.Exists(Path.Combine(_root, "rescued", Compressor.PlanFileName)));
+        Assert.Contains("\"fallbackLayers\"", File.ReadAllText(Path.Combine(_root, "rescued", Compressor.ReportFileName)));
+    }
+
+    [Fact]
+    public void Sparsity_auto_picks_the_largest_tried_sparsity_that_passes_the_gate()
+    {
+        var result = Compressor.Run(Options(Path.Combine(_root, "auto")) with { Prune = PruneMode.Magnitude, AutoSparsity = true, MaxAccuracyDrop = 0.5 });
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        double chosen = result.Report.ChosenSparsity!.Value;
+        Assert.Contains(chosen, Compressor.AutoSparsities);
+        Assert.True(chosen > 0);
+        // Every larger candidate was tried and failed; the search log says so, in order.
+        var larger = Compressor.AutoSparsities.Where(v => v > chosen).ToList();
+        Assert.Equal(larger.Count + 1, result.Report.Search.Count);
+        Assert.All(result.Report.Search.Take(larger.Count), line => Assert.EndsWith("failed", line));
+        Assert.InRange(result.Report.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)).Min(l => l.Summary.Sparsity), chosen - 0.01, chosen + 0.01);
+    }
+
     private CompressionOptions Options(string dir) => new()
     {
         ModelPath = Models.FashionMlp,
