@@ -166,7 +166,7 @@ public static class Compressor
     }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
-        => throw new CompressionException(Diagnostics.OptionNotSupported, model.SourcePath, "Prune=Neurons is not implemented yet; use Magnitude or None.");
+        => sparsity <= 0 ? model : NeuronPruning.Apply(model, calibration, sparsity).Network;
 
     /// <summary>Runs a serialized plan through the Runtime, exactly as the generated class does.</summary>
     public static float[] RunPlan(byte[] planBytes, NdArray inputs, int sampleCount)
@@ -333,6 +333,11 @@ public static class Compressor
         if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
         {
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Fallback={o.Fallback} on '{item}' is not valid; use None or Auto.");
+        }
+
+        if (o.Prune == PruneMode.Neurons && string.IsNullOrWhiteSpace(o.CalibrationPath))
+        {
+            throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"Prune=Neurons on '{item}' ranks neurons on the Calibration data; set Calibration.");
         }
 
         if (o.AutoSparsity && o.Prune == PruneMode.None)

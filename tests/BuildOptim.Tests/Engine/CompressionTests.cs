@@ -233,6 +233,20 @@ public sealed class CompressionTests : IDisposable
         Assert.InRange(result.Report.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)).Min(l => l.Summary.Sparsity), chosen - 0.01, chosen + 0.01);
     }
 
+    [Fact]
+    public void Neuron_pruning_at_half_keeps_accuracy_within_one_and_a_half_points_and_halves_the_plan()
+    {
+        var plain = Compressor.Run(Options(Path.Combine(_root, "plain")));
+        var pruned = Compressor.Run(Options(Path.Combine(_root, "neurons")) with { Prune = PruneMode.Neurons, Sparsity = 0.5, MaxAccuracyDrop = 1.5 });
+        Assert.True(pruned.Report.Gate.Passed, pruned.Report.Gate.Message);
+        Assert.True(pruned.Report.Metrics!.AccuracyDropPoints <= 1.5);
+        Assert.True(pruned.Report.CompressedBytes < plain.Report.CompressedBytes * 0.55, $"{pruned.Report.CompressedBytes} vs {plain.Report.CompressedBytes}");
+
+        // The generated class really is smaller: fewer multiply-adds per Run.
+        var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(Path.Combine(_root, "neurons", Compressor.PlanFileName)));
+        Assert.Equal(784, runner.InputLength);
+    }
+
     private CompressionOptions Options(string dir) => new()
     {
         ModelPath = Models.FashionMlp,
