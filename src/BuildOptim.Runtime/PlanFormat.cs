@@ -95,6 +95,18 @@ public enum OpKind
     MatMulF32 = 26,
     /// <summary>P: length. D: data (f32 or u8 by the output buffer's kind). Written once when the runner is created; the buffer is never reused.</summary>
     Constant = 27,
+    /// <summary>
+    /// P: rows, K, N, outputZeroPoint, clampMin, clampMax, codebooks (1 or N). D: indices u4 [N, ⌈K/2⌉] (two per byte, even k
+    /// low nibble), codebooks s8 [codebooks, 16], bias s32, multiplier s32, shift s32. <see cref="DenseU8S8ToU8"/> with weight
+    /// w[n,k] = codebook[codebooks == 1 ? 0 : n][idx(n,k)] (<see cref="Kernels.SharedGemvU8U4S32(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/>).
+    /// </summary>
+    DenseSharedU8U4ToU8 = 28,
+    /// <summary>P: rows, K, N, clampMin (f32), clampMax (f32), codebooks. D: indices u4, codebooks s8, bias s32, scale f32. <see cref="DenseU8S8ToF32"/> over shared weights.</summary>
+    DenseSharedU8U4ToF32 = 29,
+    /// <summary>P: batch, geometry, inputZeroPoint, outputZeroPoint, clampMin, clampMax, codebooks. D: indices u4 [M, ⌈PatchLength/2⌉], codebooks s8, bias s32, multiplier s32, shift s32. <see cref="ConvU8S8ToU8"/> over shared weights.</summary>
+    ConvSharedU8U4ToU8 = 30,
+    /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32), codebooks. D: indices u4, codebooks s8, bias s32, scale f32. <see cref="ConvU8S8ToF32"/> over shared weights.</summary>
+    ConvSharedU8U4ToF32 = 31,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -22,14 +22,23 @@ public sealed partial class PlanRunner
                     bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1)));
                     acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
                     break;
+                case OpKind.DenseSharedU8U4ToU8:
+                case OpKind.DenseSharedU8U4ToF32:
+                    acc = Math.Max(acc, op.P[2]);
+                    break;
+                case OpKind.ConvSharedU8U4ToU8:
+                case OpKind.ConvSharedU8U4ToF32:
+                    bytes = Math.Max(bytes, Kernels.ConvSharedU8U4ScratchLength(op.Conv(1)));
+                    acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
+                    break;
             }
         }
 
         return (acc, floats, bytes);
     }
 
-    /// <summary>Per-op decoded parameters (broadcast strides, transpose and pad tables), built once.</summary>
-    private static object?[] Prepare(PlanOp[] ops)
+    /// <summary>Per-op decoded parameters (broadcast strides, transpose and pad tables, packed convolution weights), built once.</summary>
+    private object?[] Prepare(PlanOp[] ops)
     {
         var prepared = new object?[ops.Length];
         for (int i = 0; i < ops.Length; i++)
@@ -42,11 +51,19 @@ public sealed partial class PlanRunner
                 OpKind.AddU8 or OpKind.MulU8 => new BroadcastOperands(BroadcastAt(p, 0)),
                 OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
                 OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
+                OpKind.ConvU8S8ToU8 or OpKind.ConvU8S8ToF32 => PackConvWeights(op),
                 _ => null,
             };
         }
 
         return prepared;
+    }
+
+    /// <summary>The micro-kernel layout of a u8 × s8 convolution's weights (packing once spares every run the rearrangement).</summary>
+    private int[] PackConvWeights(PlanOp op)
+    {
+        var g = op.Conv(1);
+        return Kernels.PackConvU8S8Weights(_plan.Data<sbyte>(op.D[0], g.M * g.PatchLength), g);
     }
 
     /// <summary>A broadcast and the element counts of its two operands (buffers may be larger when shared).</summary>
@@ -202,7 +219,7 @@ public sealed partial class PlanRunner
                 var shift = _plan.Data<int>(op.D[3], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, (int[])prepared!, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
                 }
 
                 break;
@@ -217,7 +234,7 @@ public sealed partial class PlanRunner
                 var scale = _plan.Data<float>(op.D[2], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, (int[])prepared!, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
                 }
 
                 break;
@@ -408,6 +425,80 @@ public sealed partial class PlanRunner
                 int batch = p[0], m = p[1], k = p[2], n = p[3];
                 bool ba = p[4] != 0, bb = p[5] != 0;
                 Kernels.MatMulF32(F(i0, (ba ? 1 : batch) * m * k), F(op.Inputs[1], (bb ? 1 : batch) * k * n), batch, m, k, n, ba, bb, F(o0, batch * m * n));
+                break;
+            }
+
+            case OpKind.DenseSharedU8U4ToU8:
+            {
+                int rows = p[0], k = p[1], n = p[2];
+                var indices = _plan.Data<byte>(op.D[0], n * Kernels.PackedU4RowLength(k));
+                var codebooks = _plan.Data<sbyte>(op.D[1], p[6] * Kernels.SharedCodebookLength);
+                var bias = _plan.Data<int>(op.D[2], n);
+                var mult = _plan.Data<int>(op.D[3], n);
+                var shift = _plan.Data<int>(op.D[4], n);
+                var acc = _accumulator.AsSpan(0, n);
+                var x = B(i0, rows * k);
+                var y = B(o0, rows * n);
+                for (int r = 0; r < rows; r++)
+                {
+                    Kernels.SharedGemvU8U4S32(x.Slice(r * k, k), indices, codebooks, bias, acc);
+                    Kernels.RequantizeS32ToU8(acc, mult, shift, p[3], (byte)p[4], (byte)p[5], y.Slice(r * n, n));
+                }
+
+                break;
+            }
+
+            case OpKind.DenseSharedU8U4ToF32:
+            {
+                int rows = p[0], k = p[1], n = p[2];
+                var indices = _plan.Data<byte>(op.D[0], n * Kernels.PackedU4RowLength(k));
+                var codebooks = _plan.Data<sbyte>(op.D[1], p[5] * Kernels.SharedCodebookLength);
+                var bias = _plan.Data<int>(op.D[2], n);
+                var scale = _plan.Data<float>(op.D[3], n);
+                var acc = _accumulator.AsSpan(0, n);
+                var x = B(i0, rows * k);
+                var y = F(o0, rows * n);
+                for (int r = 0; r < rows; r++)
+                {
+                    var yr = y.Slice(r * n, n);
+                    Kernels.SharedGemvU8U4S32(x.Slice(r * k, k), indices, codebooks, bias, acc);
+                    Kernels.DequantizeS32ToF32(acc, scale, yr);
+                    Kernels.ClampF32(yr, op.F(3), op.F(4), yr);
+                }
+
+                break;
+            }
+
+            case OpKind.ConvSharedU8U4ToU8:
+            {
+                int batch = p[0];
+                var g = op.Conv(1);
+                var indices = _plan.Data<byte>(op.D[0], g.M * Kernels.PackedU4RowLength(g.PatchLength));
+                var codebooks = _plan.Data<sbyte>(op.D[1], p[20] * Kernels.SharedCodebookLength);
+                var bias = _plan.Data<int>(op.D[2], g.M);
+                var mult = _plan.Data<int>(op.D[3], g.M);
+                var shift = _plan.Data<int>(op.D[4], g.M);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ConvSharedU8U4(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], indices, codebooks, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                }
+
+                break;
+            }
+
+            case OpKind.ConvSharedU8U4ToF32:
+            {
+                int batch = p[0];
+                var g = op.Conv(1);
+                var indices = _plan.Data<byte>(op.D[0], g.M * Kernels.PackedU4RowLength(g.PatchLength));
+                var codebooks = _plan.Data<sbyte>(op.D[1], p[19] * Kernels.SharedCodebookLength);
+                var bias = _plan.Data<int>(op.D[2], g.M);
+                var scale = _plan.Data<float>(op.D[3], g.M);
+                for (int b = 0; b < batch; b++)
+                {
+                    Kernels.ConvSharedU8U4ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], indices, codebooks, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                }
+
                 break;
             }
 

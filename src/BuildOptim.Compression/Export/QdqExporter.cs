@@ -54,11 +54,11 @@ public static class QdqExporter
         => File.WriteAllBytes(path, Export(network, ranges, floatLayers).ToByteArray());
 
     /// <summary>The serialized QDQ model of one compression; a layer ONNX cannot express is a coded error naming the item.</summary>
-    internal static byte[] Serialize(Network network, IReadOnlyDictionary<int, TensorRange> ranges, string item)
+    internal static byte[] Serialize(Network network, IReadOnlyDictionary<int, TensorRange> ranges, IReadOnlySet<string> floatLayers, string item)
     {
         try
         {
-            return Export(network, ranges).ToByteArray();
+            return Export(network, ranges, floatLayers).ToByteArray();
         }
         catch (NotSupportedException e)
         {

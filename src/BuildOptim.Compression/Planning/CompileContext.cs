@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 
@@ -25,12 +26,13 @@ public sealed class CompileContext
     private readonly Layer?[] _producers;
     private readonly List<Layer>[] _consumers;
 
-    internal CompileContext(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, bool keepAllValues)
+    internal CompileContext(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, bool keepAllValues, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null)
     {
         Network = network;
         Mode = mode;
         Ranges = ranges;
         KeepAllValues = keepAllValues;
+        SharedWeights = sharedWeights;
         Writer = new PlanWriter();
         _producers = new Layer?[network.Values.Count];
         _consumers = Enumerable.Range(0, network.Values.Count).Select(_ => new List<Layer>()).ToArray();
@@ -53,6 +55,12 @@ public sealed class CompileContext
     public IReadOnlyDictionary<int, TensorRange>? Ranges { get; }
 
     public bool KeepAllValues { get; }
+
+    /// <summary>Codebook and indices of each weight-shared layer, by layer name (<see cref="WeightSharing.Apply"/>); null when sharing is off.</summary>
+    public IReadOnlyDictionary<string, SharedWeights>? SharedWeights { get; }
+
+    /// <summary>The shared weights of <paramref name="layer"/>, or null when its weights are not shared.</summary>
+    public SharedWeights? SharedWeightsOf(Layer layer) => SharedWeights is not null && SharedWeights.TryGetValue(layer.Name, out var shared) ? shared : null;
 
     internal PlanWriter Writer { get; }
 

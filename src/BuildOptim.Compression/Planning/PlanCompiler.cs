@@ -1,4 +1,5 @@
 using BuildOptim.Compression.Planning.Ops;
+using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 
@@ -15,14 +16,18 @@ public static class PlanCompiler
     /// <param name="ranges">Calibrated range of each value id (int8 only).</param>
     /// <param name="floatLayers">Names of layers kept in fp32 inside an int8 plan (fallback, sensitivity).</param>
     /// <param name="keepAllValues">Give every value its own float buffer (calibration reads them all).</param>
-    public static CompiledPlan Compile(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, IReadOnlySet<string>? floatLayers = null, bool keepAllValues = false)
+    /// <param name="sharedWeights">
+    /// <see cref="WeightSharingResult.Layers"/> of the weight sharing that produced <paramref name="network"/>: int8 Dense and Conv
+    /// layers listed there store 4-bit indices and int8 codebooks instead of int8 weights (same results).
+    /// </param>
+    public static CompiledPlan Compile(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, IReadOnlySet<string>? floatLayers = null, bool keepAllValues = false, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null)
     {
         if (mode == QuantizeMode.Int8 && ranges is null)
         {
             throw new ArgumentException("Int8 compilation needs calibrated ranges.", nameof(ranges));
         }
 
-        var context = new CompileContext(network, mode, ranges, keepAllValues);
+        var context = new CompileContext(network, mode, ranges, keepAllValues, sharedWeights);
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var layer = network.Layers[i];

@@ -5,212 +5,534 @@ using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
-// The u8 × s8 convolution's matrix product. Both operands are packed in pairs along the patch dimension k, two 16-bit
-// values per int32: columns[j, p] = col[2j, p] | col[2j+1, p] << 16 (codes) and weights[i, j] = (ushort)w[i, 2j] |
-// w[i, 2j+1] << 16, so one vpmaddwd forms col[2j, p]·w[i, 2j] + col[2j+1, p]·w[i, 2j+1] exactly (|255 · 128| < 2^15) for
-// eight pixels at once. An odd patch pads the last pair with zeros.
+// The u8 × s8 convolution's matrix product, acc[i, p] = bias[i] + Σ_k w[i, k] · col[k, p] per group (col its im2col matrix).
+//
+// Both operands are packed in pairs along the patch dimension k, two 16-bit values per int32, so one vpmaddwd forms
+// col[2j, p]·w[i, 2j] + col[2j+1, p]·w[i, 2j+1] exactly (|255 · 128| < 2^15) for eight pixels at once; an odd patch pads
+// the last pair with zeros.
+//
+// - Weights (packed once per plan, or per call into scratch): blocks of GemmTileRows output channels, each
+//   [pairs][GemmTileRows] int32 with w[i, 2j] in the low half and w[i, 2j+1] in the high half; missing rows are zeros.
+// - Columns, without an im2col matrix: x is copied once per call into a padded image (zero point outside x) whose rows are
+//   split by phase modulo the vertical stride sh and whose width Wp = sw · Wq is a multiple of the horizontal stride. In
+//   "wide pixel" coordinates p' = oh · Wq + ow, the code tap k = (c, kh, kw) reads is then at kOffset[k] + sw · p': a
+//   contiguous run for sw = 1, every other byte for sw = 2. The Wq − OW wide pixels past each output row are computed and
+//   dropped. A 1×1 stride-1 unpadded convolution whose pixels fill whole panels reads x itself.
+// - Panels: the wide pixels are processed in blocks that fit in L2, packed into panels of GemmTilePixels pixels,
+//   [pairs][GemmTilePixels] int32 with col[2j, p'] low and col[2j+1, p'] high, contiguous so the micro-kernel streams them.
+// - The AVX2 micro-kernel keeps a GemmTileRows × GemmTilePixels tile of accumulators (12 registers) across the whole patch:
+//   per pair, two column loads and six weight broadcasts feed twelve vpmaddwd. Finished tiles fill a 6 × B strip of
+//   accumulators (L2-resident) that is requantized or scaled row by row into the output, so no int32 image of the whole
+//   output is written.
+//
+// Every sum is exact in int32 in any order, so the scalar, Vector128 and AVX2 paths agree bit for bit.
 public static partial class Kernels
 {
+    /// <summary>Output channels per micro-kernel tile.</summary>
+    private const int GemmTileRows = 6;
+
+    /// <summary>Pixels per micro-kernel tile and per packed column panel.</summary>
+    private const int GemmTilePixels = 16;
+
+    /// <summary>Bytes a pixel block's im2col codes and packed panels may take (about half of a 512 KiB L2).</summary>
+    private const int GemmBlockBytes = 256 * 1024;
+
+    /// <summary>Alignment slack: the packed panels start on a cache line inside the caller's scratch.</summary>
+    private const int GemmScratchAlignment = 64;
+
     /// <summary>Int32 pairs packing a patch of <paramref name="patch"/> values.</summary>
     private static int PatchPairs(int patch) => (patch + 1) / 2;
 
-    /// <summary>
-    /// Scratch layout of a non-depthwise u8 × s8 convolution, in bytes: packed columns [pairs, OH·OW] and packed weights
-    /// [M/G, pairs] (int32 each), then two im2col rows of OH·OW codes.
-    /// </summary>
-    private static int ConvGemmU8S8ScratchLength(in ConvGeometry g)
-        => (4 * PatchPairs(g.PatchLength) * ((g.OH * g.OW) + g.GroupOutputChannels)) + (2 * g.OH * g.OW);
+    private static int GemmRowBlocks(int rows) => (rows + GemmTileRows - 1) / GemmTileRows;
+
+    /// <summary>Ints of one group's packed weights: ⌈(M/G) / 6⌉ blocks of pairs × 6.</summary>
+    private static int ConvGemmU8S8GroupWeightsLength(in ConvGeometry g)
+        => GemmRowBlocks(g.GroupOutputChannels) * PatchPairs(g.PatchLength) * GemmTileRows;
 
     /// <summary>
-    /// <c>acc[i, p] = bias[i] + Σ_k w[i, k] · col[k, p]</c> for one group (col its im2col matrix, padding read as the zero
-    /// point), exact in int32 for any summation order, so every vector path equals the scalar one.
+    /// The padded, phase-split image the column panels are read from (see the file header): Wq wide pixels per output row,
+    /// Hq rows per phase, Wp = sw · Wq bytes per row, sh phases per channel, and the bytes a group needs including the
+    /// reads of the last panel's unused lanes.
     /// </summary>
-    private static void ConvGemmU8S8Accumulate(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> acc, SimdLevel level)
+    private readonly record struct ConvGemmImage(int Wq, int Hq, int Wp, int ChannelStride, int Length)
     {
-        int pixels = g.OH * g.OW;
-        int rows = g.GroupOutputChannels;
-        int patch = g.PatchLength;
-        int pairs = PatchPairs(patch);
-        var columns = MemoryMarshal.Cast<byte, int>(scratch[..(4 * pairs * pixels)]);
-        var weightPairs = MemoryMarshal.Cast<byte, int>(scratch.Slice(4 * pairs * pixels, 4 * pairs * rows));
-        var rowBytes = scratch.Slice(4 * pairs * (pixels + rows), 2 * pixels);
-        var even = rowBytes[..pixels];
-        var odd = rowBytes[pixels..];
-        bool pointwise = IsPointwise(g);
-        for (int j = 0; j < pairs; j++)
+        public static ConvGemmImage For(in ConvGeometry g)
         {
-            int k = 2 * j;
-            ReadOnlySpan<byte> first = pointwise ? xg.Slice(k * pixels, pixels) : even;
-            ReadOnlySpan<byte> second = pointwise && k + 1 < patch ? xg.Slice((k + 1) * pixels, pixels) : odd;
-            if (!pointwise)
-            {
-                Im2ColRow(xg, g, k, zeroPoint, even);
-            }
-
-            if (k + 1 == patch)
-            {
-                odd.Clear();
-                second = odd;
-            }
-            else if (!pointwise)
-            {
-                Im2ColRow(xg, g, k + 1, zeroPoint, odd);
-            }
-
-            var packed = columns.Slice(j * pixels, pixels);
-            for (int p = 0; p < pixels; p++)
-            {
-                packed[p] = first[p] | (second[p] << 16);
-            }
+            int wq = g.OW + ((((g.KW - 1) * g.DilationW) + g.StrideW) / g.StrideW) - 1;
+            int hq = g.OH + ((g.KH - 1) * g.DilationH / g.StrideH);
+            int wp = g.StrideW * wq;
+            int channelStride = g.StrideH * hq * wp;
+            int panels = ((g.OH * wq) + GemmTilePixels - 1) / GemmTilePixels;
+            int length = (g.GroupInputChannels * channelStride) + (g.StrideW * GemmTilePixels * panels) + (2 * GemmTilePixels);
+            return new ConvGemmImage(wq, hq, wp, channelStride, length);
         }
 
-        for (int i = 0; i < rows; i++)
+        /// <summary>Where tap k = (c·KH + kh)·KW + kw of wide pixel 0 lies: channel c, phase (kh·dh) mod sh, row (kh·dh) / sh, column kw·dw.</summary>
+        public int TapOffset(in ConvGeometry g, int k)
         {
-            var w = weights.Slice(i * patch, patch);
-            var packed = weightPairs.Slice(i * pairs, pairs);
-            for (int j = 0; j < pairs; j++)
-            {
-                int high = (2 * j) + 1 < patch ? w[(2 * j) + 1] : 0;
-                packed[j] = (ushort)(short)w[2 * j] | (high << 16);
-            }
+            int kw = k % g.KW;
+            int kh = k / g.KW % g.KH;
+            int c = k / (g.KW * g.KH);
+            int rowShift = kh * g.DilationH;
+            return (c * ChannelStride) + ((((rowShift % g.StrideH) * Hq) + (rowShift / g.StrideH)) * Wp) + (kw * g.DilationW);
         }
+    }
 
-        GemmU8S8S32Packed(weightPairs, columns, bias, rows, pairs, pixels, acc, level);
+    /// <summary>Wide pixels per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
+    private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
+    {
+        int fit = GemmBlockBytes / (4 * PatchPairs(g.PatchLength)) / GemmTilePixels * GemmTilePixels;
+        int all = ((g.OH * ConvGemmImage.For(g).Wq) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
+        return Math.Max(GemmTilePixels, Math.Min(fit, all));
     }
 
     /// <summary>
-    /// <c>acc[i, p] = bias[i] + Σ_j (lo(columns[j, p]) · lo(weights[i, j]) + hi(columns[j, p]) · hi(weights[i, j]))</c> over
-    /// the pair-packed operands (lo/hi the signed 16-bit halves).
+    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B) and the accumulators
+    /// of one tile row of it (4 · 6 · B), one group's padded image, tap offsets (4 · P) and packed weights, and alignment slack.
     /// </summary>
-    private static void GemmU8S8S32Packed(ReadOnlySpan<int> weights, ReadOnlySpan<int> columns, ReadOnlySpan<int> bias, int rows, int pairs, int pixels, Span<int> acc, SimdLevel level)
+    private static int ConvGemmU8S8ScratchLength(in ConvGeometry g)
+        => (4 * (PatchPairs(g.PatchLength) + GemmTileRows) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
+            + (4 * ConvGemmU8S8GroupWeightsLength(g)) + GemmScratchAlignment;
+
+    /// <summary>
+    /// Ints of the pre-packed weights <see cref="PackConvU8S8Weights"/> returns for <paramref name="g"/>
+    /// (0 for a depthwise convolution, which reads its weights directly).
+    /// </summary>
+    public static int ConvU8S8PackedWeightsLength(in ConvGeometry g)
+        => g.IsDepthwise ? 0 : g.Group * ConvGemmU8S8GroupWeightsLength(g);
+
+    /// <summary>
+    /// The weights [M, C/G·KH·KW] of a u8 × s8 convolution in the micro-kernel's layout, for the <c>packedWeights</c>
+    /// overloads of <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>:
+    /// per group, blocks of 6 output channels, each <c>[⌈P/2⌉][6]</c> int32 holding <c>(ushort)w[i, 2j] | w[i, 2j+1] &lt;&lt; 16</c>
+    /// (zero past the patch and past the last channel). Packing once saves each call the rearrangement.
+    /// </summary>
+    public static int[] PackConvU8S8Weights(ReadOnlySpan<sbyte> weights, in ConvGeometry g)
     {
-        weights = weights[..(rows * pairs)];
-        columns = columns[..(pairs * pixels)];
-        bias = bias[..rows];
-        acc = acc[..(rows * pixels)];
-        int p = 0;
+        ValidateConvGeometry(g);
+        if (weights.Length != g.M * g.PatchLength)
+        {
+            ThrowShape($"Conv {g} needs {g.M * g.PatchLength} weights; got {weights.Length}.");
+        }
+
+        var packed = new int[ConvU8S8PackedWeightsLength(g)];
+        if (packed.Length == 0)
+        {
+            return packed;
+        }
+
+        int groupWeights = g.GroupOutputChannels * g.PatchLength;
+        int groupPacked = ConvGemmU8S8GroupWeightsLength(g);
+        for (int group = 0; group < g.Group; group++)
+        {
+            PackConvGemmU8S8GroupWeights(weights.Slice(group * groupWeights, groupWeights), g, packed.AsSpan(group * groupPacked, groupPacked));
+        }
+
+        return packed;
+    }
+
+    private static void PackConvGemmU8S8GroupWeights(ReadOnlySpan<sbyte> weights, in ConvGeometry g, Span<int> packed)
+    {
+        int rows = g.GroupOutputChannels;
+        int patch = g.PatchLength;
+        int pairs = PatchPairs(patch);
+        packed.Clear();
+        for (int i = 0; i < rows; i++)
+        {
+            var w = weights.Slice(i * patch, patch);
+            var block = packed.Slice(i / GemmTileRows * pairs * GemmTileRows, pairs * GemmTileRows);
+            int r = i % GemmTileRows;
+            for (int j = 0; j < pairs; j++)
+            {
+                int high = (2 * j) + 1 < patch ? w[(2 * j) + 1] : 0;
+                block[(j * GemmTileRows) + r] = (ushort)(short)w[2 * j] | (high << 16);
+            }
+        }
+    }
+
+    /// <summary>Where a finished accumulator row segment goes: <c>acc[t]</c> is channel <c>m</c> at pixel <c>p + t</c>.</summary>
+    private interface IConvGemmOutput
+    {
+        void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level);
+    }
+
+    /// <summary>
+    /// One group of a non-depthwise convolution: writes <c>acc[i, p] = bias[i] + Σ_k w[i, k] · col[k, p]</c> of every
+    /// channel <c>firstChannel + i</c> and pixel p to <paramref name="output"/>, one output-row run of a block at a time.
+    /// <paramref name="packedWeights"/> is this group's packed weights, or empty to pack <paramref name="weights"/> into scratch.
+    /// </summary>
+    private static unsafe void ConvGemmU8S8Group<TOutput>(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, int firstChannel, Span<byte> scratch, ref TOutput output, SimdLevel level)
+        where TOutput : IConvGemmOutput, allows ref struct
+    {
+        int rows = g.GroupOutputChannels;
+        int patch = g.PatchLength;
+        int pairs = PatchPairs(patch);
+        int blockPixels = ConvGemmU8S8BlockPixels(g);
+        int panelLength = pairs * GemmTilePixels;
+        int weightsLength = ConvGemmU8S8GroupWeightsLength(g);
+        var image = ConvGemmImage.For(g);
+        int widePixels = g.OH * image.Wq;
+
+        fixed (byte* scratchStart = scratch)
+        {
+            int align = (int)((GemmScratchAlignment - ((nint)scratchStart % GemmScratchAlignment)) % GemmScratchAlignment);
+            var panels = MemoryMarshal.Cast<byte, int>(scratch.Slice(align, 4 * pairs * blockPixels));
+            var rest = scratch[(align + (4 * pairs * blockPixels))..];
+            var blockAcc = MemoryMarshal.Cast<byte, int>(rest[..(4 * GemmTileRows * blockPixels)]);
+            rest = rest[(4 * GemmTileRows * blockPixels)..];
+            var tapOffsets = MemoryMarshal.Cast<byte, int>(rest[..(4 * patch)]);
+            rest = rest[(4 * patch)..];
+            if (packedWeights.IsEmpty)
+            {
+                var own = MemoryMarshal.Cast<byte, int>(rest[..(4 * weightsLength)]);
+                PackConvGemmU8S8GroupWeights(weights, g, own);
+                packedWeights = own;
+                rest = rest[(4 * weightsLength)..];
+            }
+
+            ReadOnlySpan<byte> source;
+            bool readsX = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
+                && g.OH == g.H && g.OW == g.W && widePixels % GemmTilePixels == 0;
+            if (readsX)
+            {
+                source = xg;
+                for (int k = 0; k < patch; k++)
+                {
+                    tapOffsets[k] = k * widePixels;
+                }
+            }
+            else
+            {
+                var padded = rest[..image.Length];
+                PadConvGemmImage(xg, g, image, zeroPoint, padded);
+                source = padded;
+                for (int k = 0; k < patch; k++)
+                {
+                    tapOffsets[k] = image.TapOffset(g, k);
+                }
+            }
+
+            Span<int> blockBias = stackalloc int[GemmTileRows];
+            for (int p0 = 0; p0 < widePixels; p0 += blockPixels)
+            {
+                int count = Math.Min(blockPixels, widePixels - p0);
+                int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
+                for (int q = 0; q < panelCount; q++)
+                {
+                    PackColumnPanelU8(source, tapOffsets, g.StrideW, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                }
+
+                for (int b = 0; b * GemmTileRows < rows; b++)
+                {
+                    int tileRows = Math.Min(GemmTileRows, rows - (b * GemmTileRows));
+                    blockBias.Clear();
+                    bias.Slice(b * GemmTileRows, tileRows).CopyTo(blockBias);
+                    var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
+                    for (int q = 0; q < panelCount; q++)
+                    {
+                        int at = q * GemmTilePixels;
+                        GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
+                    }
+
+                    // Hand over each output row's run of the block, dropping the Wq − OW wide pixels past each row's end.
+                    for (int t = 0; t < count;)
+                    {
+                        int oh = (p0 + t) / image.Wq;
+                        int ow = p0 + t - (oh * image.Wq);
+                        int run = image.Wq == g.OW ? count - t : Math.Min(count - t, image.Wq - ow);
+                        int valid = image.Wq == g.OW ? run : Math.Min(run, g.OW - ow);
+                        for (int r = 0; r < tileRows && valid > 0; r++)
+                        {
+                            output.Write(firstChannel + (b * GemmTileRows) + r, (oh * g.OW) + ow, blockAcc.Slice((r * blockPixels) + t, valid), level);
+                        }
+
+                        t += run;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills the padded image: phase e of channel c, row r, column j holds <c>x[c, r·sh + e − pt, j − pl]</c>, or
+    /// <paramref name="fill"/> outside x; the bytes after the last channel (read only by unused lanes) are also set to it.
+    /// </summary>
+    private static void PadConvGemmImage(ReadOnlySpan<byte> xg, in ConvGeometry g, ConvGemmImage image, byte fill, Span<byte> padded)
+    {
+        int channels = g.GroupInputChannels;
+        int plane = g.H * g.W;
+        int left = Math.Min(g.PadLeft, image.Wp);
+        int columns = Math.Min(g.W, image.Wp - left);
+        for (int c = 0; c < channels; c++)
+        {
+            var xc = xg.Slice(c * plane, plane);
+            for (int e = 0; e < g.StrideH; e++)
+            {
+                for (int r = 0; r < image.Hq; r++)
+                {
+                    var row = padded.Slice((c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp), image.Wp);
+                    int ih = (r * g.StrideH) + e - g.PadTop;
+                    if ((uint)ih >= (uint)g.H || columns <= 0)
+                    {
+                        row.Fill(fill);
+                        continue;
+                    }
+
+                    row[..left].Fill(fill);
+                    xc.Slice(ih * g.W, columns).CopyTo(row[left..]);
+                    row[(left + columns)..].Fill(fill);
+                }
+            }
+        }
+
+        padded[(channels * image.ChannelStride)..].Fill(fill);
+    }
+
+    /// <summary>
+    /// One column panel at wide pixel <paramref name="p"/>: <c>panel[j·16 + t] = col[2j, t] | col[2j+1, t] &lt;&lt; 16</c> with
+    /// <c>col[k, t] = source[tapOffsets[k] + stride · (p + t)]</c> and <c>col[P, t] = 0</c> for an odd patch P.
+    /// </summary>
+    private static void PackColumnPanelU8(ReadOnlySpan<byte> source, ReadOnlySpan<int> tapOffsets, int stride, int p, Span<int> panel, SimdLevel level)
+    {
+        int patch = tapOffsets.Length;
+        int pairs = PatchPairs(patch);
+        int start = stride * p;
+        panel = panel[..(pairs * GemmTilePixels)];
+        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated && stride <= 2)
+        {
+            // Every tap's 16 · stride bytes lie inside source (the image length covers the last panel's lanes).
+            int last = 0;
+            foreach (int offset in tapOffsets)
+            {
+                last = Math.Max(last, offset);
+            }
+
+            if ((long)last + start + (16 * stride) > source.Length)
+            {
+                ThrowShape("The padded image is too short for the panel reads.");
+            }
+
+            ref byte s = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
+            ref int o = ref MemoryMarshal.GetReference(tapOffsets);
+            ref int d = ref MemoryMarshal.GetReference(panel);
+            bool avx2 = level >= SimdLevel.Vector256 && Avx2.IsSupported;
+            for (int j = 0; j < pairs; j++)
+            {
+                int k = 2 * j;
+                var first = LoadTapU8(ref s, Unsafe.Add(ref o, k), stride);
+                var second = k + 1 < patch ? LoadTapU8(ref s, Unsafe.Add(ref o, k + 1), stride) : Vector128<byte>.Zero;
+                nuint at = (nuint)(j * GemmTilePixels);
+                if (avx2)
+                {
+                    // Bytes interleaved (first[t], second[t]) and zero-extended to 16 bits are the int32 pairs.
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)).AsInt32().StoreUnsafe(ref d, at);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)).AsInt32().StoreUnsafe(ref d, at + 8);
+                }
+                else
+                {
+                    var (a0, a1) = Vector128.Widen(first);
+                    var (b0, b1) = Vector128.Widen(second);
+                    StorePairs128(a0, b0, ref d, at);
+                    StorePairs128(a1, b1, ref d, at + 8);
+                }
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < pairs; j++)
+        {
+            int k = 2 * j;
+            var first = source[(tapOffsets[k] + start)..];
+            var packed = panel.Slice(j * GemmTilePixels, GemmTilePixels);
+            if (k + 1 < patch)
+            {
+                var second = source[(tapOffsets[k + 1] + start)..];
+                for (int t = 0; t < GemmTilePixels; t++)
+                {
+                    packed[t] = first[t * stride] | (second[t * stride] << 16);
+                }
+            }
+            else
+            {
+                for (int t = 0; t < GemmTilePixels; t++)
+                {
+                    packed[t] = first[t * stride];
+                }
+            }
+        }
+    }
+
+    /// <summary>Sixteen codes <c>s[offset + stride · t]</c>, stride 1 or 2 (2 narrows 16-bit lanes to their low bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> LoadTapU8(ref byte s, int offset, int stride)
+    {
+        if (stride == 1)
+        {
+            return Vector128.LoadUnsafe(ref s, (nuint)offset);
+        }
+
+        return Vector128.Narrow(Vector128.LoadUnsafe(ref s, (nuint)offset).AsUInt16(), Vector128.LoadUnsafe(ref s, (nuint)offset + 16).AsUInt16());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePairs128(Vector128<ushort> first, Vector128<ushort> second, ref int d, nuint at)
+    {
+        var (a0, a1) = Vector128.Widen(first);
+        var (b0, b1) = Vector128.Widen(second);
+        (a0 | (b0 << 16)).AsInt32().StoreUnsafe(ref d, at);
+        (a1 | (b1 << 16)).AsInt32().StoreUnsafe(ref d, at + 4);
+    }
+
+    /// <summary>
+    /// <c>tile[r·stride + t] = bias[r] + Σ_j (lo(panel[j·16 + t]) · lo(w[j·6 + r]) + hi(panel[j·16 + t]) · hi(w[j·6 + r]))</c>
+    /// for r &lt; 6 and t &lt; <paramref name="width"/> (lo/hi the signed 16-bit halves); lanes up to 16 (8 when width ≤ 8) may
+    /// also be written.
+    /// </summary>
+    private static void GemmTileU8S8(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride, SimdLevel level)
+    {
+        panel = panel[..(pairs * GemmTilePixels)];
+        weightBlock = weightBlock[..(pairs * GemmTileRows)];
+        bias = bias[..GemmTileRows];
+        tile = tile[..(((GemmTileRows - 1) * stride) + GemmTilePixels)];
         if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
         {
-            for (; p <= pixels - 16; p += 16)
+            if (width > 8)
             {
-                GemmU8S8S32StripAvx2(weights, columns, bias, rows, pairs, pixels, p, acc);
+                GemmTileU8S8Avx2x16(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
             }
+            else
+            {
+                GemmTileU8S8Avx2x8(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
+            }
+
+            return;
         }
 
         if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
         {
-            for (; p <= pixels - 4; p += 4)
-            {
-                GemmU8S8S32Strip128(weights, columns, bias, rows, pairs, pixels, p, acc);
-            }
+            GemmTileU8S8Vector128(panel, weightBlock, bias, pairs, width, tile, stride);
+            return;
         }
 
-        for (; p < pixels; p++)
+        for (int r = 0; r < GemmTileRows; r++)
         {
-            for (int i = 0; i < rows; i++)
+            for (int t = 0; t < width; t++)
             {
-                int sum = bias[i];
+                int sum = bias[r];
                 for (int j = 0; j < pairs; j++)
                 {
-                    int c = columns[(j * pixels) + p];
-                    int w = weights[(i * pairs) + j];
+                    int c = panel[(j * GemmTilePixels) + t];
+                    int w = weightBlock[(j * GemmTileRows) + r];
                     sum += ((c & 0xFFFF) * (short)w) + ((c >>> 16) * (w >> 16));
                 }
 
-                acc[(i * pixels) + p] = sum;
+                tile[(r * stride) + t] = sum;
             }
         }
     }
 
-    /// <summary>Pixels [p, p + 16) of every row: 4 rows × 2 vectors of 8 pixels per step, one <c>vpmaddwd</c> per pair.</summary>
-    private static void GemmU8S8S32StripAvx2(ReadOnlySpan<int> weights, ReadOnlySpan<int> columns, ReadOnlySpan<int> bias, int rows, int pairs, int pixels, int p, Span<int> acc)
+    /// <summary>The 6 × 16 tile in twelve accumulators: per pair two column loads, six broadcasts, twelve <c>vpmaddwd</c>.</summary>
+    private static void GemmTileU8S8Avx2x16(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride)
     {
-        ref int wr = ref MemoryMarshal.GetReference(weights);
-        ref int cp = ref Unsafe.Add(ref MemoryMarshal.GetReference(columns), p);
-        ref int ar = ref MemoryMarshal.GetReference(acc);
-        int i = 0;
-        for (; i <= rows - 4; i += 4)
+        var a00 = Vector256.Create(bias[0]);
+        var a10 = Vector256.Create(bias[1]);
+        var a20 = Vector256.Create(bias[2]);
+        var a30 = Vector256.Create(bias[3]);
+        var a40 = Vector256.Create(bias[4]);
+        var a50 = Vector256.Create(bias[5]);
+        var (a01, a11, a21, a31, a41, a51) = (a00, a10, a20, a30, a40, a50);
+        for (int j = 0; j < pairs; j++)
         {
-            ref int w0 = ref Unsafe.Add(ref wr, i * pairs);
-            ref int w1 = ref Unsafe.Add(ref w0, pairs);
-            ref int w2 = ref Unsafe.Add(ref w1, pairs);
-            ref int w3 = ref Unsafe.Add(ref w2, pairs);
-            var a00 = Vector256.Create(bias[i]);
-            var a10 = Vector256.Create(bias[i + 1]);
-            var a20 = Vector256.Create(bias[i + 2]);
-            var a30 = Vector256.Create(bias[i + 3]);
-            var (a01, a11, a21, a31) = (a00, a10, a20, a30);
-            for (int j = 0; j < pairs; j++)
-            {
-                nuint row = (nuint)j * (nuint)pixels;
-                var c0 = Vector256.LoadUnsafe(ref cp, row).AsInt16();
-                var c1 = Vector256.LoadUnsafe(ref cp, row + 8).AsInt16();
-                var w = Vector256.Create(Unsafe.Add(ref w0, j)).AsInt16();
-                a00 += Avx2.MultiplyAddAdjacent(c0, w);
-                a01 += Avx2.MultiplyAddAdjacent(c1, w);
-                w = Vector256.Create(Unsafe.Add(ref w1, j)).AsInt16();
-                a10 += Avx2.MultiplyAddAdjacent(c0, w);
-                a11 += Avx2.MultiplyAddAdjacent(c1, w);
-                w = Vector256.Create(Unsafe.Add(ref w2, j)).AsInt16();
-                a20 += Avx2.MultiplyAddAdjacent(c0, w);
-                a21 += Avx2.MultiplyAddAdjacent(c1, w);
-                w = Vector256.Create(Unsafe.Add(ref w3, j)).AsInt16();
-                a30 += Avx2.MultiplyAddAdjacent(c0, w);
-                a31 += Avx2.MultiplyAddAdjacent(c1, w);
-            }
-
-            nuint at = ((nuint)i * (nuint)pixels) + (nuint)p;
-            a00.StoreUnsafe(ref ar, at);
-            a01.StoreUnsafe(ref ar, at + 8);
-            at += (nuint)pixels;
-            a10.StoreUnsafe(ref ar, at);
-            a11.StoreUnsafe(ref ar, at + 8);
-            at += (nuint)pixels;
-            a20.StoreUnsafe(ref ar, at);
-            a21.StoreUnsafe(ref ar, at + 8);
-            at += (nuint)pixels;
-            a30.StoreUnsafe(ref ar, at);
-            a31.StoreUnsafe(ref ar, at + 8);
+            var c0 = Vector256.LoadUnsafe(ref panel).AsInt16();
+            var c1 = Vector256.LoadUnsafe(ref panel, 8).AsInt16();
+            var w = Vector256.Create(weights).AsInt16();
+            a00 = Avx2.Add(a00, Avx2.MultiplyAddAdjacent(c0, w));
+            a01 = Avx2.Add(a01, Avx2.MultiplyAddAdjacent(c1, w));
+            w = Vector256.Create(Unsafe.Add(ref weights, 1)).AsInt16();
+            a10 = Avx2.Add(a10, Avx2.MultiplyAddAdjacent(c0, w));
+            a11 = Avx2.Add(a11, Avx2.MultiplyAddAdjacent(c1, w));
+            w = Vector256.Create(Unsafe.Add(ref weights, 2)).AsInt16();
+            a20 = Avx2.Add(a20, Avx2.MultiplyAddAdjacent(c0, w));
+            a21 = Avx2.Add(a21, Avx2.MultiplyAddAdjacent(c1, w));
+            w = Vector256.Create(Unsafe.Add(ref weights, 3)).AsInt16();
+            a30 = Avx2.Add(a30, Avx2.MultiplyAddAdjacent(c0, w));
+            a31 = Avx2.Add(a31, Avx2.MultiplyAddAdjacent(c1, w));
+            w = Vector256.Create(Unsafe.Add(ref weights, 4)).AsInt16();
+            a40 = Avx2.Add(a40, Avx2.MultiplyAddAdjacent(c0, w));
+            a41 = Avx2.Add(a41, Avx2.MultiplyAddAdjacent(c1, w));
+            w = Vector256.Create(Unsafe.Add(ref weights, 5)).AsInt16();
+            a50 = Avx2.Add(a50, Avx2.MultiplyAddAdjacent(c0, w));
+            a51 = Avx2.Add(a51, Avx2.MultiplyAddAdjacent(c1, w));
+            panel = ref Unsafe.Add(ref panel, GemmTilePixels);
+            weights = ref Unsafe.Add(ref weights, GemmTileRows);
         }
 
-        for (; i < rows; i++)
-        {
-            ref int w0 = ref Unsafe.Add(ref wr, i * pairs);
-            var a0 = Vector256.Create(bias[i]);
-            var a1 = a0;
-            for (int j = 0; j < pairs; j++)
-            {
-                nuint row = (nuint)j * (nuint)pixels;
-                var w = Vector256.Create(Unsafe.Add(ref w0, j)).AsInt16();
-                a0 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref cp, row).AsInt16(), w);
-                a1 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref cp, row + 8).AsInt16(), w);
-            }
-
-            nuint at = ((nuint)i * (nuint)pixels) + (nuint)p;
-            a0.StoreUnsafe(ref ar, at);
-            a1.StoreUnsafe(ref ar, at + 8);
-        }
+        a00.StoreUnsafe(ref t, 0);
+        a01.StoreUnsafe(ref t, 8);
+        a10.StoreUnsafe(ref t, stride);
+        a11.StoreUnsafe(ref t, stride + 8);
+        a20.StoreUnsafe(ref t, 2 * stride);
+        a21.StoreUnsafe(ref t, (2 * stride) + 8);
+        a30.StoreUnsafe(ref t, 3 * stride);
+        a31.StoreUnsafe(ref t, (3 * stride) + 8);
+        a40.StoreUnsafe(ref t, 4 * stride);
+        a41.StoreUnsafe(ref t, (4 * stride) + 8);
+        a50.StoreUnsafe(ref t, 5 * stride);
+        a51.StoreUnsafe(ref t, (5 * stride) + 8);
     }
 
-    /// <summary>Pixels [p, p + 4) of every row, portable: the 16-bit halves split by mask and shift, multiplied in int32.</summary>
-    private static void GemmU8S8S32Strip128(ReadOnlySpan<int> weights, ReadOnlySpan<int> columns, ReadOnlySpan<int> bias, int rows, int pairs, int pixels, int p, Span<int> acc)
+    /// <summary>The 6 × 8 tile of a panel's last eight or fewer pixels.</summary>
+    private static void GemmTileU8S8Avx2x8(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride)
     {
-        ref int wr = ref MemoryMarshal.GetReference(weights);
-        ref int cp = ref Unsafe.Add(ref MemoryMarshal.GetReference(columns), p);
-        ref int ar = ref MemoryMarshal.GetReference(acc);
+        var a0 = Vector256.Create(bias[0]);
+        var a1 = Vector256.Create(bias[1]);
+        var a2 = Vector256.Create(bias[2]);
+        var a3 = Vector256.Create(bias[3]);
+        var a4 = Vector256.Create(bias[4]);
+        var a5 = Vector256.Create(bias[5]);
+        for (int j = 0; j < pairs; j++)
+        {
+            var c = Vector256.LoadUnsafe(ref panel).AsInt16();
+            a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(c, Vector256.Create(weights).AsInt16()));
+            a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(c, Vector256.Create(Unsafe.Add(ref weights, 1)).AsInt16()));
+            a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(c, Vector256.Create(Unsafe.Add(ref weights, 2)).AsInt16()));
+            a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(c, Vector256.Create(Unsafe.Add(ref weights, 3)).AsInt16()));
+            a4 = Avx2.Add(a4, Avx2.MultiplyAddAdjacent(c, Vector256.Create(Unsafe.Add(ref weights, 4)).AsInt16()));
+            a5 = Avx2.Add(a5, Avx2.MultiplyAddAdjacent(c, Vector256.Create(Unsafe.Add(ref weights, 5)).AsInt16()));
+            panel = ref Unsafe.Add(ref panel, GemmTilePixels);
+            weights = ref Unsafe.Add(ref weights, GemmTileRows);
+        }
+
+        a0.StoreUnsafe(ref t, 0);
+        a1.StoreUnsafe(ref t, stride);
+        a2.StoreUnsafe(ref t, 2 * stride);
+        a3.StoreUnsafe(ref t, 3 * stride);
+        a4.StoreUnsafe(ref t, 4 * stride);
+        a5.StoreUnsafe(ref t, 5 * stride);
+    }
+
+    /// <summary>The tile four pixels at a time, portable: the 16-bit halves split by mask and shift, multiplied in int32.</summary>
+    private static void GemmTileU8S8Vector128(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride)
+    {
+        ref int pr = ref MemoryMarshal.GetReference(panel);
+        ref int wr = ref MemoryMarshal.GetReference(weightBlock);
+        ref int tr = ref MemoryMarshal.GetReference(tile);
         var mask = Vector128.Create(0xFFFF);
-        for (int i = 0; i < rows; i++)
+        for (int r = 0; r < GemmTileRows; r++)
         {
-            ref int w0 = ref Unsafe.Add(ref wr, i * pairs);
-            var a = Vector128.Create(bias[i]);
-            for (int j = 0; j < pairs; j++)
+            for (int t = 0; t < width; t += 4)
             {
-                var c = Vector128.LoadUnsafe(ref cp, (nuint)j * (nuint)pixels);
-                int w = Unsafe.Add(ref w0, j);
-                a += ((c & mask) * Vector128.Create((int)(short)w)) + (Vector128.ShiftRightLogical(c, 16) * Vector128.Create(w >> 16));
-            }
+                var a = Vector128.Create(bias[r]);
+                for (int j = 0; j < pairs; j++)
+                {
+                    var c = Vector128.LoadUnsafe(ref pr, (nuint)((j * GemmTilePixels) + t));
+                    int w = Unsafe.Add(ref wr, (j * GemmTileRows) + r);
+                    a += ((c & mask) * Vector128.Create((int)(short)w)) + (Vector128.ShiftRightLogical(c, 16) * Vector128.Create(w >> 16));
+                }
 
-            a.StoreUnsafe(ref ar, ((nuint)i * (nuint)pixels) + (nuint)p);
+                a.StoreUnsafe(ref tr, (nuint)((r * stride) + t));
+            }
         }
     }
 }

@@ -8,16 +8,16 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>
-    /// Bytes of scratch the u8 × s8 convolutions need: one group's pair-packed im2col matrix and weights,
-    /// <c>4 · ⌈P / 2⌉ · (OH·OW + M/G) + 2 · OH·OW</c> with P = (C/G)·KH·KW (about 2·P·OH·OW); 0 for depthwise convolutions,
-    /// which run directly.
+    /// Bytes of scratch the u8 × s8 convolutions need: for one block of B pixels (B a multiple of 16 sized to stay in L2),
+    /// its im2col codes and pair-packed column panels, <c>(P + 4 · ⌈P / 2⌉) · B</c> with P = (C/G)·KH·KW, plus one group's
+    /// packed weights and 64 bytes of alignment slack; 0 for depthwise convolutions, which run directly.
     /// </summary>
     public static int ConvU8S8ScratchLength(in ConvGeometry g)
         => g.IsDepthwise ? 0 : ConvGemmU8S8ScratchLength(g);
 
-    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one group's outputs, <c>(M / Group) · OH · OW</c>.</summary>
+    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs, <c>OH · OW</c> (0 otherwise).</summary>
     public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
-        => g.GroupOutputChannels * g.OH * g.OW;
+        => g.IsDepthwise ? g.OH * g.OW : 0;
 
     /// <summary>
     /// Quantized 2-D convolution of one NCHW sample of uint8 codes with int8 per-output-channel weights:
@@ -35,20 +35,40 @@ public static partial class Kernels
     /// 65,000; beyond, int32 wraps identically on every path), and the requantization is the 64-bit formula of
     /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>.
     /// Non-depthwise groups pack their im2col matrix and weights in pairs of 16-bit values and multiply them with
-    /// <c>vpmaddwd</c>, 4 output channels × 16 pixels at a time (see ConvGemmU8S8.cs); depthwise convolutions (G = C = M)
-    /// accumulate tap by tap without scratch. Integer sums are exact in any order, so every path agrees bit for bit.
+    /// <c>vpmaddwd</c>, 6 output channels × 16 pixels at a time, requantizing block by block (see ConvGemmU8S8.cs);
+    /// depthwise convolutions (G = C = M) accumulate tap by tap. Integer sums are exact in any order, so every path agrees
+    /// bit for bit.
     /// </para>
     /// </remarks>
     public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
-        => ConvU8S8(x, g, inputZeroPoint, weights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+        => ConvU8S8(x, g, inputZeroPoint, weights, default, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+
+    /// <summary>
+    /// <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>
+    /// with the weights also given pre-packed by <see cref="PackConvU8S8Weights"/> (empty: pack per call).
+    /// </summary>
+    public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+        => ConvU8S8(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
+        => ConvU8S8(x, g, inputZeroPoint, weights, default, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel);
+
+    /// <summary>The pre-packed overload taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
     {
-        ValidateConvU8S8(x, g, weights, bias, scratch, accScratch, y.Length);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
         if (multiplier.Length != g.M || shift.Length != g.M)
         {
             ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
+        }
+
+        foreach (int s in shift)
+        {
+            if ((uint)(s - 1) >= FixedPoint.MaxShift)
+            {
+                ThrowShiftOutOfRange();
+            }
         }
 
         if (clampMin > clampMax)
@@ -56,18 +76,8 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
-        int pixels = g.OH * g.OW;
-        int groupOutputs = g.GroupOutputChannels;
-        var acc = accScratch[..(groupOutputs * pixels)];
-        for (int group = 0; group < g.Group; group++)
-        {
-            ConvU8S8AccumulateGroup(x, g, inputZeroPoint, weights, bias, scratch, acc, group, maxLevel);
-            for (int i = 0; i < groupOutputs; i++)
-            {
-                int m = (group * groupOutputs) + i;
-                RequantizeRowS32ToU8(acc.Slice(i * pixels, pixels), multiplier[m], shift[m], outputZeroPoint, clampMin, clampMax, y.Slice(m * pixels, pixels), maxLevel);
-            }
-        }
+        var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
     }
 
     /// <summary>
@@ -76,12 +86,23 @@ public static partial class Kernels
     /// <c>y[m, oh, ow] = clamp((float)acc[m, oh, ow] · scale[m], clampMin, clampMax)</c> with <c>scale[m] = Sx · Sw[m]</c>.
     /// </summary>
     public static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
-        => ConvU8S8ToF32(x, g, inputZeroPoint, weights, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+        => ConvU8S8ToF32(x, g, inputZeroPoint, weights, default, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+
+    /// <summary>
+    /// <see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/>
+    /// with the weights also given pre-packed by <see cref="PackConvU8S8Weights"/> (empty: pack per call).
+    /// </summary>
+    public static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
+        => ConvU8S8ToF32(x, g, inputZeroPoint, weights, packedWeights, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel)
+        => ConvU8S8ToF32(x, g, inputZeroPoint, weights, default, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel);
+
+    /// <summary>The pre-packed float-output overload taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel)
     {
-        ValidateConvU8S8(x, g, weights, bias, scratch, accScratch, y.Length);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
         if (scale.Length != g.M)
         {
             ThrowShape($"Conv {g} needs {g.M} scales; got {scale.Length}.");
@@ -92,32 +113,21 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
-        int pixels = g.OH * g.OW;
-        int groupOutputs = g.GroupOutputChannels;
-        var acc = accScratch[..(groupOutputs * pixels)];
-        for (int group = 0; group < g.Group; group++)
-        {
-            ConvU8S8AccumulateGroup(x, g, inputZeroPoint, weights, bias, scratch, acc, group, maxLevel);
-            for (int i = 0; i < groupOutputs; i++)
-            {
-                int m = (group * groupOutputs) + i;
-                float s = scale[m];
-                var accRow = acc.Slice(i * pixels, pixels);
-                var yRow = y.Slice(m * pixels, pixels);
-                for (int p = 0; p < pixels; p++)
-                {
-                    yRow[p] = ClampF32(accRow[p] * s, clampMin, clampMax);
-                }
-            }
-        }
+        var output = new ScaleConvOutput(scale, clampMin, clampMax, y, g.OH * g.OW);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
     }
 
-    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength)
+    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength)
     {
         ValidateConvGeometry(g);
         if (x.Length != g.InputLength || weights.Length != g.M * g.PatchLength || bias.Length != g.M || outputLength != g.OutputLength)
         {
             ThrowShape($"Conv {g} got input {x.Length}, weights {weights.Length}, bias {bias.Length}, output {outputLength}.");
+        }
+
+        if (!packedWeights.IsEmpty && packedWeights.Length != ConvU8S8PackedWeightsLength(g))
+        {
+            ThrowShape($"Conv {g} needs {ConvU8S8PackedWeightsLength(g)} packed weights; got {packedWeights.Length}.");
         }
 
         if (scratch.Length < ConvU8S8ScratchLength(g) || accScratch.Length < ConvU8S8AccumulatorLength(g))
@@ -126,27 +136,71 @@ public static partial class Kernels
         }
     }
 
-    /// <summary><c>acc[i · OH·OW + p]</c> = the accumulator of output channel <c>group · M/G + i</c> at pixel p.</summary>
-    private static void ConvU8S8AccumulateGroup(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> acc, int group, SimdLevel level)
+    /// <summary>Every group's accumulators, handed to <paramref name="output"/> row segment by row segment.</summary>
+    private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
+        where TOutput : IConvGemmOutput, allows ref struct
     {
+        int pixels = g.OH * g.OW;
         if (g.IsDepthwise)
         {
             int taps = g.KH * g.KW;
-            ConvDepthwiseU8S8Accumulate(x.Slice(group * g.H * g.W, g.H * g.W), g, zeroPoint, weights.Slice(group * taps, taps), bias[group], acc, level);
+            int plane = g.H * g.W;
+            var acc = accScratch[..pixels];
+            for (int c = 0; c < g.C; c++)
+            {
+                ConvDepthwiseU8S8Accumulate(x.Slice(c * plane, plane), g, zeroPoint, weights.Slice(c * taps, taps), bias[c], acc, level);
+                output.Write(c, 0, acc, level);
+            }
+
             return;
         }
 
         int groupOutputs = g.GroupOutputChannels;
         int groupInput = g.GroupInputChannels * g.H * g.W;
-        ConvGemmU8S8Accumulate(
-            x.Slice(group * groupInput, groupInput),
-            g,
-            zeroPoint,
-            weights.Slice(group * groupOutputs * g.PatchLength, groupOutputs * g.PatchLength),
-            bias.Slice(group * groupOutputs, groupOutputs),
-            scratch[..ConvGemmU8S8ScratchLength(g)],
-            acc,
-            level);
+        int groupWeights = groupOutputs * g.PatchLength;
+        int groupPacked = ConvGemmU8S8GroupWeightsLength(g);
+        for (int group = 0; group < g.Group; group++)
+        {
+            ConvGemmU8S8Group(
+                x.Slice(group * groupInput, groupInput),
+                g,
+                zeroPoint,
+                weights.Slice(group * groupWeights, groupWeights),
+                packedWeights.IsEmpty ? default : packedWeights.Slice(group * groupPacked, groupPacked),
+                bias.Slice(group * groupOutputs, groupOutputs),
+                group * groupOutputs,
+                scratch,
+                ref output,
+                level);
+        }
+    }
+
+    /// <summary>Requantizes accumulators to codes: <c>y[m, p] = clamp(zy + ((acc · multiplier[m] + 2^(shift[m]−1)) &gt;&gt; shift[m]), min, max)</c>.</summary>
+    private readonly ref struct RequantizeConvOutput(ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y, int pixels) : IConvGemmOutput
+    {
+        private readonly ReadOnlySpan<int> _multiplier = multiplier;
+        private readonly ReadOnlySpan<int> _shift = shift;
+        private readonly Span<byte> _y = y;
+
+        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
+            => RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, _y.Slice((m * pixels) + p, acc.Length), level);
+    }
+
+    /// <summary>Scales accumulators to floats: <c>y[m, p] = clamp((float)acc · scale[m], min, max)</c>.</summary>
+    private readonly ref struct ScaleConvOutput(ReadOnlySpan<float> scale, float min, float max, Span<float> y, int pixels) : IConvGemmOutput
+    {
+        private readonly ReadOnlySpan<float> _scale = scale;
+        private readonly Span<float> _y = y;
+
+        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
+        {
+            float s = _scale[m];
+            var yRow = _y.Slice((m * pixels) + p, acc.Length);
+            for (int i = 0; i < acc.Length; i++)
+            {
+                yRow[i] = ClampF32(acc[i] * s, min, max);
+            }
+        }
     }
 
     /// <summary>
@@ -226,7 +280,9 @@ public static partial class Kernels
         int i = 0;
         if (level >= SimdLevel.Vector256 && Avx2.IsSupported && n >= 8)
         {
-            i = RequantizeRowS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
+            i = shift >= 32 && Math.Abs((long)zeroPoint) <= 1 << 30
+                ? RequantizeRowS32ToU8HighAvx2(acc, multiplier, shift, zeroPoint, min, max, y)
+                : RequantizeRowS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
         }
 
         long rounding = 1L << (shift - 1);
@@ -259,6 +315,41 @@ public static partial class Kernels
             var q = (qEven | Avx2.ShiftLeftLogical(qOdd, 32)).AsInt32();
             var words = Vector128.Narrow(q.GetLower(), q.GetUpper());
             var bytes = Vector128.Narrow(words, words).AsByte();
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
+        }
+
+        return i;
+    }
+
+    /// <summary>
+    /// The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/> for shifts of 32 or more, in 32-bit lanes after one 64-bit
+    /// product: <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by
+    /// positive integers), the inner one being the high int32 of the 64-bit sum and the outer one <c>vpsrad</c>. Exact:
+    /// |acc · m + 2^(s−1)| &lt; 2^63, the high half is below 2^30 in magnitude, so with |zeroPoint| ≤ 2^30 the sum and clamp
+    /// stay in int32. Returns how many leading elements it wrote.
+    /// </summary>
+    private static int RequantizeRowS32ToU8HighAvx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
+    {
+        ref int accRef = ref MemoryMarshal.GetReference(acc);
+        ref byte yRef = ref MemoryMarshal.GetReference(y);
+        var multiplierV = Vector256.Create(multiplier);
+        var roundingV = Vector256.Create(1L << (shift - 1));
+        var shiftV = Vector128.CreateScalar(shift - 32);
+        var zeroPointV = Vector256.Create(zeroPoint);
+        var minV = Vector256.Create((int)min);
+        var maxV = Vector256.Create((int)max);
+        int n = y.Length;
+        int i = 0;
+        for (; i <= n - 8; i += 8)
+        {
+            var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
+            var even = Avx2.Multiply(a, multiplierV) + roundingV;
+            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), multiplierV) + roundingV;
+            var high = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsInt32(), odd.AsInt32(), 0b1010_1010);
+            var q = Avx2.ShiftRightArithmetic(high, shiftV) + zeroPointV;
+            q = Avx2.Min(Avx2.Max(q, minV), maxV);
+            var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+            var bytes = Sse2.PackUnsignedSaturate(words, words);
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
         }
 

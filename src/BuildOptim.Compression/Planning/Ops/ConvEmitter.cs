@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
@@ -27,6 +28,11 @@ internal sealed class ConvEmitter : ILayerEmitter
     public void EmitInt8(Layer layer, CompileContext context)
     {
         var c = (ConvLayer)layer;
+        if (context.SharedWeightsOf(c) is { } shared && SharedConvEmitter.TryEmitInt8(c, shared, context))
+        {
+            return;
+        }
+
         var g = Geometry(c);
         int batch = context.Network.Value(c.Inputs[0]).Length / g.InputLength;
         int x = context.Codes(c.Inputs[0]);

@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
@@ -24,6 +25,11 @@ internal sealed class DenseEmitter : ILayerEmitter
     public void EmitInt8(Layer layer, CompileContext context)
     {
         var d = (DenseLayer)layer;
+        if (context.SharedWeightsOf(d) is { } shared && SharedDenseEmitter.TryEmitInt8(d, shared, context))
+        {
+            return;
+        }
+
         int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
         int x = context.Codes(d.Inputs[0]);
         var input = context.ParamsOf(d.Inputs[0]);

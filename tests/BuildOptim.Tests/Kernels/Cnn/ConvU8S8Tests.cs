@@ -8,19 +8,43 @@ using Kernels = BuildOptim.Runtime.Kernels;
 
 public class ConvU8S8Tests
 {
+    /// <summary>
+    /// The float kernels' geometries plus shapes that exercise the GEMM's blocking: several pixel blocks, partial 16-pixel
+    /// panels (including the 8-wide tail tile), channel counts that are not multiples of the 6-row tile, 1×1 convolutions
+    /// read in place (odd patch, ragged pixels), long stride-2 rows for the vector gather, and a patch so long that each
+    /// pixel block holds a single panel.
+    /// </summary>
+    internal static readonly ConvGeometry[] Geometries =
+    [
+        .. ConvF32Tests.Geometries,
+        Conv(64, 20, 20, 13, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(32, 7, 7, 19, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 9, 23, 7, 1, 1),
+        Conv(16, 8, 8, 12, 1, 1),
+        Conv(9, 6, 30, 10, 1, 1),
+        Conv(3, 40, 50, 8, 7, 7, strideH: 2, strideW: 2, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3),
+        Conv(5, 33, 70, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(6, 30, 68, 8, 1, 1, strideH: 2, strideW: 2),
+        Conv(12, 10, 37, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
+        Conv(512, 7, 7, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+    ];
+
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Simd_path_is_bit_identical_to_scalar_twin(string level)
     {
         var simd = SimdLevels.Parse(level);
         var random = new Random(201);
-        foreach (var g in ConvF32Tests.Geometries)
+        foreach (var g in Geometries)
         {
             var c = RandomQuantizedConv(random, g);
+            var prepacked = c.With(packedWeights: Kernels.PackConvU8S8Weights(c.W, g));
             var scalar = c.Run(SimdLevel.Scalar);
-            var vector = c.Run(simd);
-            AssertBytesEqual(scalar, vector, $"{level} {g}");
-            AssertBitIdentical(c.RunToF32(SimdLevel.Scalar), c.RunToF32(simd), $"{level} to float {g}");
+            AssertBytesEqual(scalar, c.Run(simd), $"{level} {g}");
+            AssertBytesEqual(scalar, prepacked.Run(simd), $"{level} pre-packed {g}");
+            var scalarF32 = c.RunToF32(SimdLevel.Scalar);
+            AssertBitIdentical(scalarF32, c.RunToF32(simd), $"{level} to float {g}");
+            AssertBitIdentical(scalarF32, prepacked.RunToF32(simd), $"{level} pre-packed to float {g}");
         }
     }
 
@@ -28,7 +52,7 @@ public class ConvU8S8Tests
     public void Matches_exact_integer_reference_with_zero_point_padding()
     {
         var random = new Random(202);
-        foreach (var g in ConvF32Tests.Geometries)
+        foreach (var g in Geometries)
         {
             var c = RandomQuantizedConv(random, g);
             var acc = ConvAccumulatorReference(c.X, g, c.InputZeroPoint, c.W, c.Bias);
@@ -53,7 +77,7 @@ public class ConvU8S8Tests
     public void Extreme_codes_and_weights_stay_exact(string level)
     {
         var simd = SimdLevels.Parse(level);
-        foreach (var g in ConvF32Tests.Geometries)
+        foreach (var g in Geometries)
         {
             foreach (byte code in new byte[] { 0, 255 })
             {
@@ -159,15 +183,20 @@ public class ConvU8S8Tests
     }
 
     [Fact]
-    public void Scratch_lengths_cover_one_group()
+    public void Scratch_lengths_cover_one_pixel_block_and_one_group_of_weights()
     {
+        // P = 2·3·3 = 18 (9 pairs), 3 channels per group (one block of 6). The padded image is 14 × 14 per channel (Wq = 14
+        // wide pixels per output row), so 12 · 14 = 168 wide pixels make 11 panels, one block of 176; the image holds
+        // 2 · 196 bytes plus the last panel's reads (11 · 16) and 32 bytes of slack.
         var g = Conv(6, 12, 12, 9, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 3);
-        int pixels = 12 * 12, pairs = (2 * 3 * 3 + 1) / 2;
-        Assert.Equal((4 * pairs * (pixels + 3)) + (2 * pixels), Kernels.ConvU8S8ScratchLength(g));
-        Assert.Equal(3 * 12 * 12, Kernels.ConvU8S8AccumulatorLength(g));
+        int image = (2 * 14 * 14) + (11 * 16) + 32;
+        Assert.Equal((4 * (9 + 6) * 176) + image + (4 * 18) + (4 * 9 * 6) + 64, Kernels.ConvU8S8ScratchLength(g));
+        Assert.Equal(0, Kernels.ConvU8S8AccumulatorLength(g));
+        Assert.Equal(3 * 9 * 6, Kernels.ConvU8S8PackedWeightsLength(g));
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
         Assert.Equal(0, Kernels.ConvU8S8ScratchLength(depthwise));
         Assert.Equal(5 * 5, Kernels.ConvU8S8AccumulatorLength(depthwise));
+        Assert.Equal(0, Kernels.ConvU8S8PackedWeightsLength(depthwise));
     }
 
     [Fact]
@@ -179,7 +208,10 @@ public class ConvU8S8Tests
         Assert.Throws<ArgumentException>(() => c.With(bias: new int[7]).Run(SimdLevel.Scalar));
         Assert.Throws<ArgumentException>(() => c.With(multiplier: new int[7]).Run(SimdLevel.Scalar));
         Assert.Throws<ArgumentException>(() => c.With(scratch: new byte[Kernels.ConvU8S8ScratchLength(g) - 1]).Run(SimdLevel.Scalar));
-        Assert.Throws<ArgumentException>(() => c.With(accScratch: new int[Kernels.ConvU8S8AccumulatorLength(g) - 1]).Run(SimdLevel.Scalar));
+        Assert.Throws<ArgumentException>(() => c.With(packedWeights: new int[Kernels.ConvU8S8PackedWeightsLength(g) - 1]).Run(SimdLevel.Scalar));
+        var depthwise = Conv(4, 9, 11, 4, 3, 3, group: 4);
+        var d = RandomQuantizedConv(new Random(205), depthwise);
+        Assert.Throws<ArgumentException>(() => d.With(accScratch: new int[Kernels.ConvU8S8AccumulatorLength(depthwise) - 1]).Run(SimdLevel.Scalar));
         Assert.Throws<ArgumentOutOfRangeException>(() => c.With(shift: Enumerable.Repeat(0, 8).ToArray()).Run(SimdLevel.Scalar));
         Assert.Throws<ArgumentException>(() => c.With(clamp: (10, 9)).Run(SimdLevel.Scalar));
     }
@@ -238,7 +270,9 @@ public class ConvU8S8Tests
 
         public int[]? AccScratch { get; init; }
 
-        public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null)
+        public int[]? PackedWeights { get; init; }
+
+        public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null, int[]? packedWeights = null)
             => new(G)
             {
                 X = x ?? X,
@@ -253,19 +287,20 @@ public class ConvU8S8Tests
                 Scale = Scale,
                 Scratch = scratch ?? Scratch,
                 AccScratch = accScratch ?? AccScratch,
+                PackedWeights = packedWeights ?? PackedWeights,
             };
 
         public byte[] Run(SimdLevel level)
         {
             var y = new byte[G.OutputLength];
-            Kernels.ConvU8S8(X, G, InputZeroPoint, W, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            Kernels.ConvU8S8(X, G, InputZeroPoint, W, PackedWeights, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
             return y;
         }
 
         public float[] RunToF32(SimdLevel level, float clampMin = -3f, float clampMax = 3f)
         {
             var y = new float[G.OutputLength];
-            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, PackedWeights, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
             return y;
         }
     }
