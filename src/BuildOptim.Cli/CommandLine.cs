@@ -21,7 +21,7 @@ internal static class CommandLine
         Usage:
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
                               [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
-                              [--sparsity S|auto] [--share-weights K] [--max-accuracy-drop P]
+                              [--sparsity S|auto] [--share-weights K|auto] [--max-accuracy-drop P]
                               [--min-agreement A] [--min-cosine C] [--fallback None|Auto]
                               [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
@@ -102,7 +102,8 @@ internal static class CommandLine
             Prune = a.Enum("prune", PruneMode.None, item),
             AutoSparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase),
             Sparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : a.Number("sparsity", 0, item),
-            ShareWeights = (int)a.Number("share-weights", 0, item),
+            AutoShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase),
+            ShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : (int)a.Number("share-weights", 0, item),
             MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
             MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),
             MinCosine = a.Get("min-cosine") is null ? null : a.Number("min-cosine", 0, item),

@@ -47,6 +47,9 @@ public sealed record CompressionOptions
 
     public int ShareWeights { get; init; }
 
+    /// <summary><c>ShareWeights="Auto"</c>: the fewest clusters of <see cref="Compressor.AutoClusters"/> that pass the gate.</summary>
+    public bool AutoShareWeights { get; init; }
+
     /// <summary>Allowed top-1 accuracy drop in percentage points (needs labels).</summary>
     public double MaxAccuracyDrop { get; init; } = 1.0;
 

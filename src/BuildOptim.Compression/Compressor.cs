@@ -6,6 +6,7 @@ using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
+using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
@@ -35,6 +36,9 @@ public static class Compressor
     /// <summary>Sparsities <c>Sparsity="Auto"</c> tries, from the largest down; the first that passes the gate wins.</summary>
     public static readonly IReadOnlyList<double> AutoSparsities = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
 
+    /// <summary>Cluster counts <c>ShareWeights="Auto"</c> tries, fewest first; 0 (no sharing) is the last resort.</summary>
+    public static readonly IReadOnlyList<int> AutoClusters = [4, 8, 16, 0];
+
     public static CompressionResult Run(CompressionOptions options)
     {
         ValidateOptions(options);
@@ -50,24 +54,30 @@ public static class Compressor
         var context = new SearchContext(options, baseModel, calibration, evaluation, labels, reference);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
-        Candidate candidate;
         var searchLog = new List<string>();
-        if (options.AutoSparsity && options.Prune != PruneMode.None)
+        var sparsities = options.AutoSparsity && options.Prune != PruneMode.None ? AutoSparsities : [options.Sparsity];
+        var clusterCounts = options.AutoShareWeights ? AutoClusters : [options.ShareWeights];
+        Candidate candidate = null!;
+        foreach (double sparsity in sparsities)
         {
-            candidate = null!;
-            foreach (double sparsity in AutoSparsities)
+            foreach (int clusters in clusterCounts)
             {
-                candidate = Build(context, sparsity, new HashSet<string>());
-                searchLog.Add(string.Create(CultureInfo.InvariantCulture, $"sparsity {sparsity:0.##}: {(candidate.Gate.Passed ? "passed" : "failed")}"));
-                if (candidate.Gate.Passed || sparsity == 0)
+                candidate = Build(context, sparsity, clusters, new HashSet<string>());
+                if (sparsities.Count > 1 || clusterCounts.Count > 1)
+                {
+                    searchLog.Add(string.Create(CultureInfo.InvariantCulture, $"sparsity {sparsity:0.##}, clusters {clusters}: {(candidate.Gate.Passed ? "passed" : "failed")}"));
+                }
+
+                if (candidate.Gate.Passed)
                 {
                     break;
                 }
             }
-        }
-        else
-        {
-            candidate = Build(context, options.Sparsity, new HashSet<string>());
+
+            if (candidate.Gate.Passed)
+            {
+                break;
+            }
         }
 
         // 2. Fallback="Auto": keep the most sensitive layers in fp32, one at a time, until the gate passes.
@@ -81,7 +91,7 @@ public static class Compressor
             foreach (string layer in order)
             {
                 fallbackLayers.Add(layer);
-                candidate = Build(context, candidate.Sparsity, fallbackLayers.ToHashSet(), candidate);
+                candidate = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate);
                 searchLog.Add($"fp32 {layer}: {(candidate.Gate.Passed ? "passed" : "failed")}");
                 if (candidate.Gate.Passed)
                 {
@@ -107,6 +117,8 @@ public static class Compressor
             ToolVersion)
         {
             ChosenSparsity = options.Prune == PruneMode.None ? null : candidate.Sparsity,
+            ChosenClusters = candidate.Clusters,
+            SharedLayers = candidate.Shared?.Keys.ToHashSet() ?? [],
             FallbackLayers = fallbackLayers,
             Search = searchLog,
         };
@@ -129,18 +141,20 @@ public static class Compressor
     private sealed record SearchContext(CompressionOptions Options, Network BaseModel, NdArray? Calibration, NdArray? Evaluation, int[]? Labels, float[]? Reference);
 
     /// <summary>One compressed model with its evaluation.</summary>
-    private sealed record Candidate(double Sparsity, Network Model, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate);
+    private sealed record Candidate(double Sparsity, int Clusters, Network Model, IReadOnlyDictionary<string, SharedWeights>? Shared, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate);
 
     /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>
-    private static Candidate Build(SearchContext c, double sparsity, IReadOnlySet<string> floatLayers, Candidate? reuse = null)
+    private static Candidate Build(SearchContext c, double sparsity, int clusters, IReadOnlySet<string> floatLayers, Candidate? reuse = null)
     {
         var options = c.Options;
         Network model;
         Dictionary<int, TensorRange>? ranges;
+        IReadOnlyDictionary<string, SharedWeights>? shared = null;
         if (reuse is not null)
         {
             model = reuse.Model;
             ranges = reuse.Ranges;
+            shared = reuse.Shared;
         }
         else
         {
@@ -150,10 +164,18 @@ public static class Compressor
                 PruneMode.Neurons => PruneNeurons(c.BaseModel, c.Calibration!, sparsity),
                 _ => c.BaseModel,
             };
+            if (clusters > 0)
+            {
+                // Calibration, evaluation and the fp32 path all see the shared weights.
+                var sharing = WeightSharing.Apply(model, clusters);
+                model = sharing.Network;
+                shared = sharing.Layers;
+            }
+
             ranges = options.Quantize == QuantizeMode.Int8 ? MinMaxCalibrator.Calibrate(model, c.Calibration!) : null;
         }
 
-        var plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers);
+        var plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared);
         float[]? outputs = null;
         Metrics? metrics = null;
         if (c.Evaluation is not null)
@@ -162,7 +184,7 @@ public static class Compressor
             metrics = Metrics.Compute(c.Reference!, outputs, model.OutputLength, c.Labels);
         }
 
-        return new Candidate(sparsity, model, ranges, plan, outputs, metrics, EvaluateGate(options, metrics, IsClassifier(model)));
+        return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, EvaluateGate(options, metrics, IsClassifier(model)));
     }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
@@ -198,7 +220,7 @@ public static class Compressor
         double baseScore = Score(Metrics.Compute(referenceSlice, baseline.Outputs.AsSpan(0, count * model.OutputLength).ToArray(), model.OutputLength, labelSlice));
         foreach (var layer in model.Layers.Where(l => l is DenseLayer or ConvLayer))
         {
-            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, baseline.Ranges, new HashSet<string> { layer.Name });
+            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, baseline.Ranges, new HashSet<string> { layer.Name }, sharedWeights: baseline.Shared);
             var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, c.Evaluation, count), model.OutputLength, labelSlice);
             result[layer.Name] = Score(m) - baseScore;
         }
@@ -325,9 +347,9 @@ public static class Compressor
         }
 
 
-        if (o.ShareWeights != 0)
+        if (o.ShareWeights != 0 && (o.ShareWeights < 2 || o.ShareWeights > 256))
         {
-            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"ShareWeights={o.ShareWeights} on '{item}' is not implemented yet; use 0.");
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"ShareWeights={o.ShareWeights} on '{item}' must be 0 (off) or a cluster count from 2 to 256 (16 = 4-bit indices).");
         }
 
         if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
@@ -345,7 +367,7 @@ public static class Compressor
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto on '{item}' needs Prune=Magnitude or Prune=Neurons.");
         }
 
-        if ((o.AutoSparsity || !string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase)) && string.IsNullOrWhiteSpace(o.EvaluationPath ?? o.CalibrationPath))
+        if ((o.AutoSparsity || o.AutoShareWeights || !string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase)) && string.IsNullOrWhiteSpace(o.EvaluationPath ?? o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto and Fallback=Auto on '{item}' search against the gate and need Evaluation (or Calibration) data.");
         }

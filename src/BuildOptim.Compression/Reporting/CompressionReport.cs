@@ -27,6 +27,12 @@ public sealed record CompressionReport(
     /// <summary>The sparsity used (the search's choice with <c>Sparsity="Auto"</c>); null without pruning.</summary>
     public double? ChosenSparsity { get; init; }
 
+    /// <summary>Clusters per layer used for weight sharing (0 = off).</summary>
+    public int ChosenClusters { get; init; }
+
+    /// <summary>Layers whose weights are shared (clustered), by name.</summary>
+    public IReadOnlySet<string> SharedLayers { get; init; } = new HashSet<string>();
+
     /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
     public IReadOnlyList<string> FallbackLayers { get; init; } = [];
 
@@ -84,6 +90,7 @@ public sealed record CompressionReport(
                 w.WriteNumber("chosenSparsity", chosen);
             }
 
+            w.WriteNumber("chosenClusters", ChosenClusters);
             w.WriteStartArray("fallbackLayers");
             foreach (string layer in FallbackLayers)
             {
@@ -109,6 +116,7 @@ public sealed record CompressionReport(
                 w.WriteNumber("parameterBytes", layer.Summary.ParameterBytes);
                 w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
                 WriteNullable(w, "sensitivity", layer.Sensitivity);
+                w.WriteNumber("clusters", SharedLayers.Contains(layer.Summary.Name) ? ChosenClusters : 0);
                 w.WriteEndObject();
             }
 

@@ -40,9 +40,13 @@ public static partial class Kernels
             ThrowLengthMismatch();
         }
 
-        bool avx2 = maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported;
-        bool vector128 = maxLevel >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated;
-        int k32 = avx2 || vector128 ? k & ~31 : 0;
+        if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported && k >= 16 && k <= MaxWidenedLength)
+        {
+            SharedGemvU8U4S32Avx2(x, indices, codebooks, codebookStride, bias, acc);
+            return;
+        }
+
+        int k32 = maxLevel >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated ? k & ~31 : 0;
         int rowBytes = PackedU4RowLength(k);
         ref byte xr = ref MemoryMarshal.GetReference(x);
         ref byte ir = ref MemoryMarshal.GetReference(indices);
@@ -51,16 +55,8 @@ public static partial class Kernels
         {
             ref byte rowIndices = ref Unsafe.Add(ref ir, row * rowBytes);
             ref byte table = ref Unsafe.Add(ref cr, row * codebookStride);
-            int sum = k32 == 0 ? 0
-                : avx2 ? SharedDotU8U4Avx2(ref xr, ref rowIndices, Vector128.LoadUnsafe(ref table), k32)
-                : SharedDotU8U4Vector128(ref xr, ref rowIndices, Vector128.LoadUnsafe(ref table), k32);
-            for (int i = k32; i < k; i++)
-            {
-                int index = (Unsafe.Add(ref rowIndices, i >> 1) >> ((i & 1) << 2)) & 15;
-                sum += Unsafe.Add(ref xr, i) * (sbyte)Unsafe.Add(ref table, index);
-            }
-
-            acc[row] = bias[row] + sum;
+            int sum = k32 == 0 ? 0 : SharedDotU8U4Vector128(ref xr, ref rowIndices, Vector128.LoadUnsafe(ref table), k32);
+            acc[row] = bias[row] + sum + SharedDotU8U4Scalar(ref xr, ref rowIndices, ref table, k32, k);
         }
     }
 
@@ -89,31 +85,106 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Σ over the first <paramref name="k32"/> columns (a multiple of 32) of one row, 32 per step in one 256-bit lookup.</summary>
-    private static int SharedDotU8U4Avx2(ref byte x, ref byte indices, Vector128<byte> codebook, int k32)
+    /// <summary>
+    /// AVX2 GEMV. x is widened to int16 once, split by column parity (per 32 columns: the 16 even ones, then the 16 odd
+    /// ones; a last block of 16 columns: 8 and 8). Per row, <c>vpmovzxbw</c> widens 16 packed bytes to 16-bit lanes
+    /// <c>(b, 0)</c>; <c>b &amp; 15</c> and <c>b &gt;&gt; 4</c> are the even and odd columns' indices, and one <c>vpshufb</c> each
+    /// turns them into 16-bit weights: the low byte looks up the index, the high byte entry 0.
+    /// </summary>
+    /// <remarks>
+    /// The table is biased to unsigned, <c>u = w + 128</c>, so a lane holds <c>u[idx] + 256 · u[0]</c>, read as int16:
+    /// <c>w[idx] + c</c> with the row constant <c>c = 128 + 256 · u[0] − 65536 · [u[0] ≥ 128]</c>. <c>vpmaddwd</c> multiplies
+    /// exactly (|255 · 32768| &lt; 2^23) and <c>Σ x · w = Σ x · lane − c · Σ x</c>, evaluated modulo 2^32 like every
+    /// other path: the result is bit-identical to <see cref="SharedGemvU8U4S32Scalar"/>.
+    /// </remarks>
+    private static void SharedGemvU8U4S32Avx2(ReadOnlySpan<byte> x, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, int codebookStride, ReadOnlySpan<int> bias, Span<int> acc)
     {
-        var table = Vector256.Create(codebook).AsSByte(); // vpshufb looks up within each 128-bit lane
-        var nibble = Vector128.Create((byte)0x0F);
-        var lowByte = Vector256.Create((short)0x00FF);
-        var acc = Vector256<int>.Zero;
+        int k = x.Length;
+        int n = acc.Length;
+        int k32 = k & ~31;
+        int k16 = k & ~15;
+        int rowBytes = PackedU4RowLength(k);
+        Span<short> wide = stackalloc short[k16];
+        ref byte xr = ref MemoryMarshal.GetReference(x);
+        ref short xw = ref MemoryMarshal.GetReference(wide);
         for (int i = 0; i < k32; i += 32)
         {
-            var xv = Vector256.LoadUnsafe(ref x, (nuint)i).AsInt16();
-            var xEven = xv & lowByte;
-            var xOdd = Avx2.ShiftRightLogical(xv, 8);
-            var packed = Vector128.LoadUnsafe(ref indices, (nuint)(i >> 1));
-            var even = packed & nibble;
-            var odd = Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & nibble;
-            var w = Avx2.Shuffle(table, Vector256.Create(even, odd).AsSByte());
-            var wEven = Avx2.ConvertToVector256Int16(w.GetLower());
-            var wOdd = Avx2.ConvertToVector256Int16(w.GetUpper());
-            acc = Avx2.Add(acc, Avx2.Add(Avx2.MultiplyAddAdjacent(xEven, wEven), Avx2.MultiplyAddAdjacent(xOdd, wOdd)));
+            var v = Vector256.LoadUnsafe(ref xr, (nuint)i).AsInt16();
+            (v & Vector256.Create((short)0x00FF)).StoreUnsafe(ref xw, (nuint)i);
+            Avx2.ShiftRightLogical(v, 8).StoreUnsafe(ref xw, (nuint)(i + 16));
         }
 
-        return Vector256.Sum(acc);
+        if (k16 > k32)
+        {
+            var v = Vector128.LoadUnsafe(ref xr, (nuint)k32).AsInt16();
+            (v & Vector128.Create((short)0x00FF)).StoreUnsafe(ref xw, (nuint)k32);
+            Sse2.ShiftRightLogical(v, 8).StoreUnsafe(ref xw, (nuint)(k32 + 8));
+        }
+
+        int sumX = 0;
+        for (int i = 0; i < k16; i++)
+        {
+            sumX += Unsafe.Add(ref xr, i);
+        }
+
+        ref byte ir = ref MemoryMarshal.GetReference(indices);
+        ref byte cr = ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(codebooks));
+        var nibble = Vector256.Create((short)0x000F);
+        for (int row = 0; row < n; row++)
+        {
+            ref byte rowIndices = ref Unsafe.Add(ref ir, row * rowBytes);
+            ref byte codebook = ref Unsafe.Add(ref cr, row * codebookStride);
+            var biased = Vector128.LoadUnsafe(ref codebook) ^ Vector128.Create((byte)0x80);
+            var table = Vector256.Create(biased); // vpshufb looks up within each 128-bit lane
+            var a = Vector256<int>.Zero;
+            for (int i = 0; i < k32; i += 32)
+            {
+                var lanes = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref rowIndices, (nuint)(i >> 1)));
+                var even = Avx2.Shuffle(table, (lanes & nibble).AsByte()).AsInt16();
+                var odd = Avx2.Shuffle(table, Avx2.ShiftRightLogical(lanes, 4).AsByte()).AsInt16();
+                a = Avx2.Add(a, Avx2.Add(
+                    Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref xw, (nuint)i), even),
+                    Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref xw, (nuint)(i + 16)), odd)));
+            }
+
+            int sum = Vector256.Sum(a);
+            if (k16 > k32)
+            {
+                var packed = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref rowIndices, k32 >> 1))).AsByte();
+                var lanes = Sse41.ConvertToVector128Int16(packed);
+                var even = Ssse3.Shuffle(biased, (lanes & nibble.GetLower()).AsByte()).AsInt16();
+                var odd = Ssse3.Shuffle(biased, Sse2.ShiftRightLogical(lanes, 4).AsByte()).AsInt16();
+                sum += Vector128.Sum(Sse2.Add(
+                    Sse2.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref xw, (nuint)k32), even),
+                    Sse2.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref xw, (nuint)(k32 + 8)), odd)));
+            }
+
+            int u0 = biased.ToScalar();
+            int c = 128 + (256 * u0) - (u0 >= 128 ? 65536 : 0);
+            sum -= c * sumX; // int32 arithmetic wraps: exact modulo 2^32, like the sums above
+            acc[row] = bias[row] + sum + SharedDotU8U4Scalar(ref xr, ref rowIndices, ref codebook, k16, k);
+        }
     }
 
-    /// <summary><see cref="SharedDotU8U4Avx2"/> with 128-bit vectors (any platform with hardware Vector128).</summary>
+    /// <summary>Σ over columns [<paramref name="from"/>, <paramref name="to"/>) of one row, one lookup per weight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SharedDotU8U4Scalar(ref byte x, ref byte indices, ref byte codebook, int from, int to)
+    {
+        int sum = 0;
+        for (int i = from; i < to; i++)
+        {
+            int index = (Unsafe.Add(ref indices, i >> 1) >> ((i & 1) << 2)) & 15;
+            sum += Unsafe.Add(ref x, i) * (sbyte)Unsafe.Add(ref codebook, index);
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Σ over the first <paramref name="k32"/> columns (a multiple of 32) of one row with 128-bit vectors (any platform):
+    /// the low nibbles of 16 packed bytes index the 16 even columns, the high nibbles the odd ones, and the 16-bit lanes
+    /// of 32 activation bytes split the same way (<c>lane &amp; 0xFF</c> even, <c>lane &gt;&gt; 8</c> odd).
+    /// </summary>
     private static int SharedDotU8U4Vector128(ref byte x, ref byte indices, Vector128<byte> table, int k32)
     {
         var nibble = Vector128.Create((byte)0x0F);

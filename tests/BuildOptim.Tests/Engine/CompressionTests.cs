@@ -247,6 +247,38 @@ public sealed class CompressionTests : IDisposable
         Assert.Equal(784, runner.InputLength);
     }
 
+    [Fact]
+    public void Sixteen_cluster_weight_sharing_on_the_cnn_stays_within_one_and_a_half_points()
+    {
+        string root = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
+        var options = new CompressionOptions
+        {
+            ModelPath = Path.Combine(root, "Models", "fashion_cnn.onnx"),
+            CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
+            EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
+            MaxAccuracyDrop = 1.5,
+            OutputDirectory = Path.Combine(_root, "cnn-plain"),
+        };
+        var plain = Compressor.Run(options);
+        var shared = Compressor.Run(options with { ShareWeights = 16, OutputDirectory = Path.Combine(_root, "cnn-shared") });
+        Assert.True(shared.Report.Gate.Passed, shared.Report.Gate.Message);
+        Assert.True(shared.Report.Metrics!.AccuracyDropPoints <= 1.5);
+        Assert.True(shared.Report.CompressedBytes < plain.Report.CompressedBytes);
+        Assert.NotEmpty(shared.Report.SharedLayers);
+
+        Assert.All(shared.Report.Layers.Where(l => shared.Report.SharedLayers.Contains(l.Summary.Name)),
+            l => Assert.True(l.Summary.CompressedBytes < l.Summary.ParameterBytes / sizeof(float), $"{l.Summary.Name}: {l.Summary.CompressedBytes} bytes"));
+    }
+
+    [Fact]
+    public void ShareWeights_auto_picks_the_fewest_clusters_that_pass()
+    {
+        var result = Compressor.Run(Options(Path.Combine(_root, "share-auto")) with { AutoShareWeights = true, MaxAccuracyDrop = 1.0 });
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        Assert.Contains(result.Report.ChosenClusters, Compressor.AutoClusters);
+        Assert.All(result.Report.Search.SkipLast(1), line => Assert.EndsWith("failed", line));
+    }
+
     private CompressionOptions Options(string dir) => new()
     {
         ModelPath = Models.FashionMlp,
