@@ -48,7 +48,7 @@ public class SharedGemvU8U4S32Tests
         var simd = SimdLevels.Parse(level);
         foreach (sbyte extreme in new sbyte[] { -128, 127 })
         {
-            const int k = 1000, n = 3;
+            const int k = 1008, n = 3; // 31 blocks of 32 and one of 16
             var x = Enumerable.Repeat((byte)255, k).ToArray();
             var codebooks = Enumerable.Repeat(extreme, Kernels.SharedCodebookLength).ToArray();
             var indices = new byte[n * Kernels.PackedU4RowLength(k)];
