@@ -1,0 +1,89 @@
+using System.Reflection;
+using BuildOptim.Compression.Reporting;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Benchmarks;
+
+/// <summary>A model to benchmark and the data its int8 plan is calibrated (and gated) on.</summary>
+public sealed record BenchmarkModel(string Name, string ModelPath, string CalibrationPath, string EvaluationPath);
+
+/// <summary>The models of docs/benchmarks.md, found in the repository and the restored NuGet packages.</summary>
+public static class BenchmarkModels
+{
+    public const int ResNet18CalibrationSamples = 8;
+    private const int ResNet18Side = 224;
+
+    public static string RepoRoot => Metadata("RepoRoot");
+
+    public static BenchmarkModel FashionMlp => Sample("FashionMnist", "fashion_mlp");
+
+    /// <summary>The FashionCnn sample (BatchNorm, depthwise conv, ReLU6, residual add).</summary>
+    public static BenchmarkModel FashionCnn => Sample("FashionCnn", "fashion_cnn");
+
+    /// <summary>
+    /// ResNet-18 (CNTK export, 224×224) from the Microsoft.ML.DnnImageFeaturizer.ResNet18 package, calibrated on the first
+    /// 8 Fashion-MNIST evaluation images, nearest-neighbour upscaled 28→224, replicated to 3 channels, (x − 0.45) / 0.225.
+    /// </summary>
+    public static BenchmarkModel ResNet18(string dataDirectory)
+    {
+        string model = Metadata("ResNet18Model");
+        if (!File.Exists(model))
+        {
+            throw new FileNotFoundException($"ResNet18.onnx is not at '{model}': restore tests/BuildOptim.Benchmarks.", model);
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        string calibration = Path.Combine(dataDirectory, "resnet18_calib.npy");
+        string evaluation = Path.Combine(dataDirectory, "resnet18_eval.npy");
+        var images = UpscaledFashionImages(ResNet18CalibrationSamples);
+        NpyWriter.WriteFloat32(calibration, images, [ResNet18CalibrationSamples, 3, ResNet18Side, ResNet18Side]);
+        // The sensitivity analysis runs the plan once per layer and sample: one sample keeps the setup short.
+        NpyWriter.WriteFloat32(evaluation, images.AsSpan(0, 3 * ResNet18Side * ResNet18Side), [1, 3, ResNet18Side, ResNet18Side]);
+        return new BenchmarkModel("resnet18", model, calibration, evaluation);
+    }
+
+    private static BenchmarkModel Sample(string sample, string name)
+    {
+        string folder = Path.Combine(RepoRoot, "samples", sample);
+        var model = new BenchmarkModel(name, Path.Combine(folder, "Models", name + ".onnx"), Path.Combine(folder, "Data", "calib.npy"), Path.Combine(folder, "Data", "eval.npz"));
+        foreach (string path in new[] { model.ModelPath, model.CalibrationPath, model.EvaluationPath })
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"'{path}' is missing: the {sample} sample is not complete in this clone.", path);
+            }
+        }
+
+        return model;
+    }
+
+    private static float[] UpscaledFashionImages(int count)
+    {
+        string source = Path.Combine(RepoRoot, "samples", "FashionMnist", "Data", "eval.npz");
+        NdArray images = NpzReader.Read(source).Single(a => a.Name != "labels");
+        const int scale = ResNet18Side / 28;
+        const int plane = ResNet18Side * ResNet18Side;
+        var data = new float[count * 3 * plane];
+        for (int s = 0; s < count; s++)
+        {
+            ReadOnlySpan<float> image = images.Sample(s);
+            Span<float> first = data.AsSpan(s * 3 * plane, plane);
+            for (int y = 0; y < ResNet18Side; y++)
+            {
+                for (int x = 0; x < ResNet18Side; x++)
+                {
+                    first[y * ResNet18Side + x] = (image[y / scale * 28 + x / scale] - 0.45f) / 0.225f;
+                }
+            }
+
+            first.CopyTo(data.AsSpan(s * 3 * plane + plane, plane));
+            first.CopyTo(data.AsSpan(s * 3 * plane + 2 * plane, plane));
+        }
+
+        return data;
+    }
+
+    private static string Metadata(string key)
+        => typeof(BenchmarkModels).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
+            ?? throw new InvalidOperationException($"Assembly metadata '{key}' is empty.");
+}

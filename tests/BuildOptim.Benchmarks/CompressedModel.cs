@@ -1,0 +1,72 @@
+using System.Globalization;
+using BuildOptim.Compression;
+using BuildOptim.Compression.Export;
+using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+
+namespace BuildOptim.Benchmarks;
+
+/// <summary>
+/// A model compressed the way a build compresses it (<see cref="Compressor.Run"/>, gate off), to int8 with its QDQ
+/// export and to fp32, into a temporary folder.
+/// </summary>
+/// <remarks>
+/// BenchmarkDotNet runs each benchmark in its own process, so the artifacts are cached under the temp folder, keyed by
+/// the model file and the build of the engine (module version id): the four benchmarks of a model compress it once.
+/// </remarks>
+public sealed class CompressedModel
+{
+    private CompressedModel(BenchmarkModel model, Network network, string int8Directory, string fp32Directory)
+    {
+        Model = model;
+        Network = network;
+        Int8PlanPath = Path.Combine(int8Directory, Compressor.PlanFileName);
+        QdqModelPath = Path.Combine(int8Directory, QdqExporter.FileName);
+        Fp32PlanPath = Path.Combine(fp32Directory, Compressor.PlanFileName);
+    }
+
+    public BenchmarkModel Model { get; }
+
+    /// <summary>The lowered network (after the graph passes): shapes, names, activation sizes.</summary>
+    public Network Network { get; }
+
+    public string Int8PlanPath { get; }
+
+    public string QdqModelPath { get; }
+
+    public string Fp32PlanPath { get; }
+
+    public static string CacheRoot => Path.Combine(Path.GetTempPath(), "buildoptim-benchmarks");
+
+    public static CompressedModel Create(BenchmarkModel model)
+    {
+        var file = new FileInfo(model.ModelPath);
+        string key = string.Create(CultureInfo.InvariantCulture, $"{model.Name}-{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}-{typeof(Compressor).Assembly.ManifestModule.ModuleVersionId:N}");
+        string root = Path.Combine(CacheRoot, key);
+        string int8 = Path.Combine(root, "int8");
+        string fp32 = Path.Combine(root, "fp32");
+        var network = GraphLowering.LowerModel(OnnxModelLoader.Load(model.ModelPath));
+        var result = new CompressedModel(model, network, int8, fp32);
+        if (!File.Exists(result.Int8PlanPath) || !File.Exists(result.QdqModelPath))
+        {
+            var report = Compressor.Run(new CompressionOptions
+            {
+                ModelPath = model.ModelPath,
+                OutputDirectory = int8,
+                CalibrationPath = model.CalibrationPath,
+                EvaluationPath = model.EvaluationPath,
+                Gate = GateMode.Off,
+                EmitOnnx = true,
+            });
+            Console.WriteLine($"// {report.SummaryLine}");
+        }
+
+        if (!File.Exists(result.Fp32PlanPath))
+        {
+            Compressor.Run(new CompressionOptions { ModelPath = model.ModelPath, OutputDirectory = fp32, Quantize = QuantizeMode.None, Gate = GateMode.Off });
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+
+namespace BuildOptim.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/BuildOptim.Benchmarks -- --filter '*'</c>; any BenchmarkDotNet option
+/// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). See docs/benchmarks.md.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
