@@ -28,6 +28,7 @@ internal static class CommandLine
                               [--item ITEMSPEC] [--emit-onnx] --out DIR
           buildoptim conformance DIR [--int8]
           buildoptim run-plan PLAN --input FILE --out FILE.npy
+          buildoptim profile PLAN --input FILE [--runs N]
           buildoptim --version
         """;
 
@@ -58,6 +59,7 @@ internal static class CommandLine
                 "compress" => Compress(args[1..], stdout, stderr),
                 "run-plan" => RunPlan(Arguments.Parse(args.AsSpan(1)), stdout),
                 "conformance" => Conformance(args.AsSpan(1), stdout),
+                "profile" => Profile(Arguments.Parse(args.AsSpan(1)), stdout),
                 _ => UsageFailure(stderr, $"Unknown command '{args[0]}'."),
             };
         }
@@ -197,6 +199,33 @@ internal static class CommandLine
 
         BuildOptim.Compression.Reporting.NpyWriter.WriteFloat32(outPath, outputs, [inputs.SampleCount, runner.OutputLength]);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ran {inputs.SampleCount} samples through {planPath} -> {outPath}"));
+        return Success;
+    }
+
+    /// <summary>Times each op of a plan on the first input sample and prints them, slowest first.</summary>
+    private static int Profile(Arguments a, TextWriter stdout)
+    {
+        string planPath = a.Positional("PLAN");
+        string inputPath = a.Required("input");
+        double runsValue = a.Number("runs", 1000, planPath);
+        a.RejectUnknown();
+        if (runsValue < 1 || runsValue > int.MaxValue || runsValue != Math.Floor(runsValue))
+        {
+            throw new ArgumentException($"--runs must be a positive whole number, got {runsValue.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        int runs = (int)runsValue;
+        var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(planPath));
+        var input = DataFile.Read(inputPath).First(x => x.Name != "labels").Sample(0).ToArray();
+        runner.Profile(input, Math.Max(1, runs / 10));
+        var timings = runner.Profile(input, runs);
+        double total = timings.Sum(t => t.MeanMicroseconds);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{planPath}: {timings.Count} ops, {total:F2} µs per run (mean of {runs})"));
+        foreach (var t in timings.Where(t => t.Kind != BuildOptim.Runtime.OpKind.Constant).OrderByDescending(t => t.MeanMicroseconds))
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.MeanMicroseconds,10:F2} µs {100 * t.MeanMicroseconds / total,5:F1} %  #{t.Index,-4} {t.Kind,-22} {t.Summary}"));
+        }
+
         return Success;
     }
 

@@ -48,7 +48,8 @@ public sealed partial class PlanRunner
             prepared[i] = op.Kind switch
             {
                 OpKind.BinaryF32 => new BroadcastOperands(BroadcastAt(p, 1)),
-                OpKind.AddU8 or OpKind.MulU8 => new BroadcastOperands(BroadcastAt(p, 0)),
+                OpKind.AddU8 => new AddOperands(new BroadcastOperands(BroadcastAt(p, 0)), AddTable(p)),
+                OpKind.MulU8 => new BroadcastOperands(BroadcastAt(p, 0)),
                 OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
                 OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
                 OpKind.ConvU8S8ToU8 or OpKind.ConvU8S8ToF32 => PackConvWeights(op),
@@ -65,6 +66,18 @@ public sealed partial class PlanRunner
         var g = op.Conv(1);
         return Kernels.PackConvU8S8Weights(_plan.Data<sbyte>(op.D[0], g.M * g.PatchLength), g);
     }
+
+    /// <summary>The output code of every pair of input codes of a quantized Add (<see cref="Kernels.AddU8Table"/>).</summary>
+    private static byte[] AddTable(int[] p)
+    {
+        int q = 19;
+        var table = new byte[Kernels.AddU8TableLength];
+        Kernels.AddU8Table(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, table);
+        return table;
+    }
+
+    /// <summary>A quantized Add's broadcast and its lookup table.</summary>
+    private sealed record AddOperands(BroadcastOperands Operands, byte[] Table);
 
     /// <summary>A broadcast and the element counts of its two operands (buffers may be larger when shared).</summary>
     private sealed record BroadcastOperands(BroadcastShape Shape, int LengthA, int LengthB)
@@ -301,9 +314,8 @@ public sealed partial class PlanRunner
 
             case OpKind.AddU8:
             {
-                var (shape, lengthA, lengthB) = (BroadcastOperands)prepared!;
-                int q = 19;
-                Kernels.AddU8(B(i0, lengthA), p[q], p[q + 1], p[q + 2], B(op.Inputs[1], lengthB), p[q + 3], p[q + 4], p[q + 5], shape, p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, B(o0, shape.Length));
+                var ((shape, lengthA, lengthB), table) = (AddOperands)prepared!;
+                Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), shape, table, B(o0, shape.Length));
                 break;
             }
 

@@ -67,14 +67,22 @@ public static partial class Kernels
             return new ConvGemmImage(wq, hq, wp, channelStride, length);
         }
 
-        /// <summary>Where tap k = (c·KH + kh)·KW + kw of wide pixel 0 lies: channel c, phase (kh·dh) mod sh, row (kh·dh) / sh, column kw·dw.</summary>
-        public int TapOffset(in ConvGeometry g, int k)
+        /// <summary>Where each tap k = (c·KH + kh)·KW + kw of wide pixel 0 lies: channel c, phase (kh·dh) mod sh, row (kh·dh) / sh, column kw·dw.</summary>
+        public void TapOffsets(in ConvGeometry g, Span<int> offsets)
         {
-            int kw = k % g.KW;
-            int kh = k / g.KW % g.KH;
-            int c = k / (g.KW * g.KH);
-            int rowShift = kh * g.DilationH;
-            return (c * ChannelStride) + ((((rowShift % g.StrideH) * Hq) + (rowShift / g.StrideH)) * Wp) + (kw * g.DilationW);
+            int k = 0;
+            for (int c = 0; c < g.GroupInputChannels; c++)
+            {
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    int rowShift = kh * g.DilationH;
+                    int rowStart = (c * ChannelStride) + ((((rowShift % g.StrideH) * Hq) + (rowShift / g.StrideH)) * Wp);
+                    for (int kw = 0; kw < g.KW; kw++)
+                    {
+                        offsets[k++] = rowStart + (kw * g.DilationW);
+                    }
+                }
+            }
         }
     }
 
@@ -206,10 +214,7 @@ public static partial class Kernels
                 var padded = rest[..image.Length];
                 PadConvGemmImage(xg, g, image, zeroPoint, padded);
                 source = padded;
-                for (int k = 0; k < patch; k++)
-                {
-                    tapOffsets[k] = image.TapOffset(g, k);
-                }
+                image.TapOffsets(g, tapOffsets);
             }
 
             Span<int> blockBias = stackalloc int[GemmTileRows];
@@ -234,19 +239,36 @@ public static partial class Kernels
                         GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
                     }
 
-                    // Hand over each output row's run of the block, dropping the Wq − OW wide pixels past each row's end.
-                    for (int t = 0; t < count;)
+                    // Drop the Wq − OW wide pixels past each output row's end by moving the valid runs down in place (each
+                    // run moves to an index at or below its own), then hand each channel's block over in one piece.
+                    int firstOh = p0 / image.Wq;
+                    int firstOw = p0 - (firstOh * image.Wq);
+                    int denseStart = (firstOh * g.OW) + Math.Min(firstOw, g.OW);
+                    for (int r = 0; r < tileRows; r++)
                     {
-                        int oh = (p0 + t) / image.Wq;
-                        int ow = p0 + t - (oh * image.Wq);
-                        int run = image.Wq == g.OW ? count - t : Math.Min(count - t, image.Wq - ow);
-                        int valid = image.Wq == g.OW ? run : Math.Min(run, g.OW - ow);
-                        for (int r = 0; r < tileRows && valid > 0; r++)
+                        var row = blockAcc.Slice(r * blockPixels, count);
+                        int dense = count;
+                        if (image.Wq != g.OW)
                         {
-                            output.Write(firstChannel + (b * GemmTileRows) + r, (oh * g.OW) + ow, blockAcc.Slice((r * blockPixels) + t, valid), level);
+                            dense = 0;
+                            for (int t = 0, ow = firstOw; t < count; ow = 0)
+                            {
+                                int run = Math.Min(count - t, image.Wq - ow);
+                                int valid = Math.Max(0, Math.Min(run, g.OW - ow));
+                                if (valid > 0)
+                                {
+                                    CopySmall(ref Unsafe.As<int, byte>(ref row[t]), ref Unsafe.As<int, byte>(ref row[dense]), 4 * valid);
+                                }
+
+                                dense += valid;
+                                t += run;
+                            }
                         }
 
-                        t += run;
+                        if (dense > 0)
+                        {
+                            output.Write(firstChannel + (b * GemmTileRows) + r, denseStart, row[..dense], level);
+                        }
                     }
                 }
             }
@@ -263,29 +285,31 @@ public static partial class Kernels
         int plane = g.H * g.W;
         int left = Math.Min(g.PadLeft, image.Wp);
         int columns = Math.Min(g.W, image.Wp - left);
+
+        // One fill for all the padding, then the rows of x (one memset beats a few small ones per row).
+        padded.Fill(fill);
+        if (columns <= 0)
+        {
+            return;
+        }
+
+        ref byte xRef = ref MemoryMarshal.GetReference(xg);
+        ref byte padRef = ref MemoryMarshal.GetReference(padded);
         for (int c = 0; c < channels; c++)
         {
-            var xc = xg.Slice(c * plane, plane);
             for (int e = 0; e < g.StrideH; e++)
             {
                 for (int r = 0; r < image.Hq; r++)
                 {
-                    var row = padded.Slice((c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp), image.Wp);
                     int ih = (r * g.StrideH) + e - g.PadTop;
-                    if ((uint)ih >= (uint)g.H || columns <= 0)
+                    if ((uint)ih < (uint)g.H)
                     {
-                        row.Fill(fill);
-                        continue;
+                        int to = (c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp) + left;
+                        CopySmall(ref Unsafe.Add(ref xRef, (c * plane) + (ih * g.W)), ref Unsafe.Add(ref padRef, to), columns);
                     }
-
-                    row[..left].Fill(fill);
-                    xc.Slice(ih * g.W, columns).CopyTo(row[left..]);
-                    row[(left + columns)..].Fill(fill);
                 }
             }
         }
-
-        padded[(channels * image.ChannelStride)..].Fill(fill);
     }
 
     /// <summary>
@@ -360,6 +384,41 @@ public static partial class Kernels
                     packed[t] = first[t * stride];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="length"/> bytes, the source and destination possibly overlapping (as <c>memmove</c>): up to
+    /// 64 bytes in two overlapping vector loads stored after both are read, longer runs through <see cref="Span{T}.CopyTo"/>.
+    /// The plans' rows are mostly this short, where a call to memmove costs more than the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopySmall(ref byte source, ref byte destination, int length)
+    {
+        if (length >= 32 && length <= 64)
+        {
+            var head = Vector256.LoadUnsafe(ref source);
+            var tail = Vector256.LoadUnsafe(ref source, (nuint)(length - 32));
+            head.StoreUnsafe(ref destination);
+            tail.StoreUnsafe(ref destination, (nuint)(length - 32));
+        }
+        else if (length >= 16 && length < 32)
+        {
+            var head = Vector128.LoadUnsafe(ref source);
+            var tail = Vector128.LoadUnsafe(ref source, (nuint)(length - 16));
+            head.StoreUnsafe(ref destination);
+            tail.StoreUnsafe(ref destination, (nuint)(length - 16));
+        }
+        else if (length >= 8 && length < 16)
+        {
+            ulong head = Unsafe.ReadUnaligned<ulong>(ref source);
+            ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, length - 8));
+            Unsafe.WriteUnaligned(ref destination, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, length - 8), tail);
+        }
+        else
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref source, length).CopyTo(MemoryMarshal.CreateSpan(ref destination, length));
         }
     }
 

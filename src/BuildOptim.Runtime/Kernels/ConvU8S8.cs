@@ -9,15 +9,16 @@ public static partial class Kernels
 {
     /// <summary>
     /// Bytes of scratch the u8 × s8 convolutions need: for one block of B pixels (B a multiple of 16 sized to stay in L2),
-    /// its im2col codes and pair-packed column panels, <c>(P + 4 · ⌈P / 2⌉) · B</c> with P = (C/G)·KH·KW, plus one group's
-    /// packed weights and 64 bytes of alignment slack; 0 for depthwise convolutions, which run directly.
+    /// its pair-packed column panels and accumulators, one group's padded image and packed weights and 64 bytes of
+    /// alignment slack (see ConvGemmU8S8.cs); for depthwise convolutions, which run directly, one channel's padded plane
+    /// (see ConvDepthwiseU8S8.cs).
     /// </summary>
     public static int ConvU8S8ScratchLength(in ConvGeometry g)
-        => g.IsDepthwise ? 0 : ConvGemmU8S8ScratchLength(g);
+        => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g);
 
-    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs, <c>OH · OW</c> (0 otherwise).</summary>
+    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack, <c>OH · OW + 16</c> (0 otherwise).</summary>
     public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
-        => g.IsDepthwise ? g.OH * g.OW : 0;
+        => g.IsDepthwise ? (g.OH * g.OW) + DepthwiseChunk : 0;
 
     /// <summary>
     /// Quantized 2-D convolution of one NCHW sample of uint8 codes with int8 per-output-channel weights:
@@ -141,6 +142,12 @@ public static partial class Kernels
         where TOutput : IConvGemmOutput, allows ref struct
     {
         int pixels = g.OH * g.OW;
+        if (UsesDirectDepthwise(g, level))
+        {
+            ConvDepthwiseU8S8Avx2(x, g, zeroPoint, weights, bias, scratch, accScratch, ref output, level);
+            return;
+        }
+
         if (g.IsDepthwise)
         {
             int taps = g.KH * g.KW;

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace BuildOptim.Runtime;
 
 public static partial class Kernels
@@ -67,6 +70,50 @@ public static partial class Kernels
         }
 
         var run = new AddU8Run(a, tableA, b, tableB, y, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax);
+        ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
+    }
+
+    /// <summary>Entries of an <see cref="AddU8Table"/>: one output code per pair of input codes.</summary>
+    public const int AddU8TableLength = 256 * 256;
+
+    /// <summary>
+    /// Tabulates <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/>
+    /// for every pair of codes: <c>table[qa · 256 + qb]</c> is the output code of qa and qb. An Add's output depends on its two
+    /// input codes only, so a plan builds this once per op (64 KiB) and each call is one lookup per element
+    /// (<see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, BroadcastShape, ReadOnlySpan{byte}, Span{byte})"/>), the same codes
+    /// bit for bit.
+    /// </summary>
+    public static void AddU8Table(int zeroPointA, int multiplierA, int shiftA, int zeroPointB, int multiplierB, int shiftB, int outputZeroPoint, int outputMultiplier, int outputShift, byte clampMin, byte clampMax, bool negateB, Span<byte> table)
+    {
+        if (table.Length != AddU8TableLength)
+        {
+            ThrowShape($"An Add table has {AddU8TableLength} entries; got {table.Length}.");
+        }
+
+        Span<byte> codes = stackalloc byte[256];
+        for (int q = 0; q < 256; q++)
+        {
+            codes[q] = (byte)q;
+        }
+
+        // Row qa of the table is the Add of the constant code qa with every code qb.
+        for (int qa = 0; qa < 256; qa++)
+        {
+            var row = table.Slice(qa * 256, 256);
+            row.Fill((byte)qa);
+            AddU8(row, zeroPointA, multiplierA, shiftA, codes, zeroPointB, multiplierB, shiftB, new BroadcastShape([256], [1], [1]), outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB, row);
+        }
+    }
+
+    /// <summary>Quantized Add by lookup: <c>y = table[a · 256 + b]</c> with numpy broadcasting, <paramref name="table"/> from <see cref="AddU8Table"/>. In place is allowed.</summary>
+    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, ReadOnlySpan<byte> table, Span<byte> y)
+    {
+        if (table.Length != AddU8TableLength)
+        {
+            ThrowShape($"An Add table has {AddU8TableLength} entries; got {table.Length}.");
+        }
+
+        var run = new AddU8TableRun(a, b, table, y);
         ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
     }
 
@@ -181,6 +228,38 @@ public static partial class Kernels
             {
                 int sum = _tableA[_a[offsetA + (i * strideA)]] + _tableB[_b[offsetB + (i * strideB)]];
                 y[i] = ClampToU8(_zeroPoint + RequantizeWide(sum, _multiplier, _shift), _min, _max);
+            }
+        }
+    }
+
+    private readonly ref struct AddU8TableRun(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> table, Span<byte> y) : IBroadcastRun
+    {
+        private readonly ReadOnlySpan<byte> _a = a;
+        private readonly ReadOnlySpan<byte> _b = b;
+        private readonly ReadOnlySpan<byte> _table = table;
+        private readonly Span<byte> _y = y;
+
+        public void Invoke(int offsetA, int strideA, int offsetB, int strideB, int offsetY, int count)
+        {
+            var y = _y.Slice(offsetY, count);
+            ref byte t = ref MemoryMarshal.GetReference(_table);
+            if (strideA == 1 && strideB == 1)
+            {
+                ref byte a = ref MemoryMarshal.GetReference(_a.Slice(offsetA, count));
+                ref byte b = ref MemoryMarshal.GetReference(_b.Slice(offsetB, count));
+                ref byte yRef = ref MemoryMarshal.GetReference(y);
+                for (nint i = 0; i < count; i++)
+                {
+                    // The index is below 65,536 = the table's length.
+                    Unsafe.Add(ref yRef, i) = Unsafe.Add(ref t, (Unsafe.Add(ref a, i) << 8) | Unsafe.Add(ref b, i));
+                }
+
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                y[i] = Unsafe.Add(ref t, (_a[offsetA + (i * strideA)] << 8) | _b[offsetB + (i * strideB)]);
             }
         }
     }

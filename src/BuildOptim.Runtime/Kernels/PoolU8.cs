@@ -1,3 +1,8 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace BuildOptim.Runtime;
 
 public static partial class Kernels
@@ -12,7 +17,51 @@ public static partial class Kernels
 
     /// <summary><see cref="MaxPoolU8(ReadOnlySpan{byte}, in PoolGeometry, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void MaxPoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, Span<byte> y, SimdLevel maxLevel)
-        => Pool2D<byte, byte, MaxPoolU8Op>(x, g, default, y, maxLevel);
+    {
+        if (IsPool2x2Stride2(g) && g.OW >= 8 && maxLevel >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated
+            && x.Length == g.InputLength && y.Length == g.OutputLength)
+        {
+            MaxPool2x2U8Vector128(x, g, y);
+            return;
+        }
+
+        Pool2D<byte, byte, MaxPoolU8Op>(x, g, default, y, maxLevel);
+    }
+
+    /// <summary>A 2 × 2 window at stride 2 with no padding or dilation, every window inside x (the common downsampling pool).</summary>
+    private static bool IsPool2x2Stride2(in PoolGeometry g)
+        => g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
+            && g.PadTop == 0 && g.PadLeft == 0 && g.C >= 0 && g.OH >= 0 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
+
+    /// <summary>
+    /// 2 × 2 stride-2 MaxPool, 8 outputs at a time: the byte-wise max of the two input rows, then the max of each byte pair
+    /// (low and high byte of a 16-bit lane) narrowed to bytes. A row's last 8 outputs are recomputed from <c>OW − 8</c>
+    /// when OW is not a multiple of 8 (needs OW ≥ 8). Max is exact, so this equals the generic loop.
+    /// </summary>
+    private static void MaxPool2x2U8Vector128(ReadOnlySpan<byte> x, in PoolGeometry g, Span<byte> y)
+    {
+        ref byte xRef = ref MemoryMarshal.GetReference(x);
+        ref byte yRef = ref MemoryMarshal.GetReference(y);
+        var lowBytes = Vector128.Create((ushort)0xFF);
+        int plane = g.H * g.W;
+        for (int c = 0; c < g.C; c++)
+        {
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                nuint top = (nuint)((c * plane) + (2 * oh * g.W));
+                nuint bottom = top + (nuint)g.W;
+                nuint row = (nuint)(((c * g.OH) + oh) * g.OW);
+                for (int ow = 0; ow < g.OW; ow += 8)
+                {
+                    int at = Math.Min(ow, g.OW - 8);
+                    var rows = Vector128.Max(Vector128.LoadUnsafe(ref xRef, top + (nuint)(2 * at)), Vector128.LoadUnsafe(ref xRef, bottom + (nuint)(2 * at))).AsUInt16();
+                    var pairs = Vector128.Max(rows & lowBytes, Vector128.ShiftRightLogical(rows, 8));
+                    var bytes = Vector128.Narrow(pairs, pairs);
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, row + (nuint)at), bytes.AsUInt64().ToScalar());
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// AveragePool on codes, input and output sharing their quantization parameters:
@@ -39,13 +88,7 @@ public static partial class Kernels
 
         for (int c = 0; c < channels; c++)
         {
-            long sum = 0;
-            foreach (byte v in x.Slice(c * spatial, spatial))
-            {
-                sum += v;
-            }
-
-            y[c] = RoundedMeanU8(sum, spatial);
+            y[c] = RoundedMeanU8(SumU8(x.Slice(c * spatial, spatial)), spatial);
         }
     }
 
@@ -63,6 +106,31 @@ public static partial class Kernels
 
             y[c] = max;
         }
+    }
+
+    /// <summary>The sum of the codes, 32 at a time with <c>vpsadbw</c> (sums of absolute differences against zero) where AVX2 is present.</summary>
+    private static long SumU8(ReadOnlySpan<byte> x)
+    {
+        long sum = 0;
+        int i = 0;
+        if (Avx2.IsSupported && x.Length >= 32)
+        {
+            ref byte r = ref MemoryMarshal.GetReference(x);
+            var acc = Vector256<ulong>.Zero;
+            for (; i <= x.Length - 32; i += 32)
+            {
+                acc += Avx2.SumAbsoluteDifferences(Vector256.LoadUnsafe(ref r, (nuint)i), Vector256<byte>.Zero).AsUInt64();
+            }
+
+            sum = (long)Vector256.Sum(acc);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            sum += x[i];
+        }
+
+        return sum;
     }
 
     /// <summary><c>⌊(2·sum + count) / (2·count)⌋</c> for 0 ≤ sum ≤ 255·count: round half up, in [0, 255].</summary>

@@ -27,6 +27,16 @@ public class ConvU8S8Tests
         Conv(6, 30, 68, 8, 1, 1, strideH: 2, strideW: 2),
         Conv(12, 10, 37, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
         Conv(512, 7, 7, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+
+        // Direct depthwise: FashionCnn's layer, stride 2 (odd and even sizes), rows wider than one 16-output chunk, a 5 × 5
+        // kernel (odd tap count), dilation, asymmetric pads, and a plane narrower than its chunk.
+        Conv(16, 14, 14, 16, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 16),
+        Conv(8, 15, 15, 8, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 8),
+        Conv(8, 16, 34, 8, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 8),
+        Conv(4, 9, 37, 4, 5, 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, group: 4),
+        Conv(3, 11, 19, 3, 3, 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2, group: 3),
+        Conv(5, 6, 9, 5, 3, 2, strideH: 2, padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, group: 5),
+        Conv(2, 3, 3, 2, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
     ];
 
     [Theory]
@@ -193,9 +203,11 @@ public class ConvU8S8Tests
         Assert.Equal((4 * (9 + 6) * 176) + image + (4 * 18) + (4 * 9 * 6) + 64, Kernels.ConvU8S8ScratchLength(g));
         Assert.Equal(0, Kernels.ConvU8S8AccumulatorLength(g));
         Assert.Equal(3 * 9 * 6, Kernels.ConvU8S8PackedWeightsLength(g));
+        // Depthwise: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2) = 18 columns (one 16-output chunk of the
+        // rightmost tap), and one channel's accumulators plus a chunk of slack.
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
-        Assert.Equal(0, Kernels.ConvU8S8ScratchLength(depthwise));
-        Assert.Equal(5 * 5, Kernels.ConvU8S8AccumulatorLength(depthwise));
+        Assert.Equal(7 * 18, Kernels.ConvU8S8ScratchLength(depthwise));
+        Assert.Equal((5 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
         Assert.Equal(0, Kernels.ConvU8S8PackedWeightsLength(depthwise));
     }
 

@@ -120,6 +120,33 @@ public class ElementwiseTests
     }
 
     [Fact]
+    public void AddU8_by_table_gives_the_same_codes_as_the_formula()
+    {
+        var random = new Random(405);
+        foreach (var (dimsA, dimsB) in Shapes)
+        {
+            var shape = BroadcastShape.Create(dimsA, dimsB)!;
+            var a = RandomBytes(random, Count(dimsA));
+            var b = RandomBytes(random, Count(dimsB));
+            double scaleA = LogUniform(random, 1e-3, 0.1), scaleB = LogUniform(random, 1e-3, 0.1);
+            double scaleY = (scaleA + scaleB) * LogUniform(random, 0.25, 2);
+            int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+            byte min = (byte)random.Next(0, 100), max = (byte)random.Next(150, 256);
+            bool negateB = random.Next(2) == 1;
+            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
+            var expected = new byte[shape.Length];
+            Kernels.AddU8(a, za, ma, sa, b, zb, mb, sb, shape, zy, my, sy, min, max, negateB, expected);
+            var table = new byte[Kernels.AddU8TableLength];
+            Kernels.AddU8Table(za, ma, sa, zb, mb, sb, zy, my, sy, min, max, negateB, table);
+            var y = new byte[shape.Length];
+            Kernels.AddU8(a, b, shape, table, y);
+            AssertBytesEqual(expected, y, $"[{string.Join(",", dimsA)}] ± [{string.Join(",", dimsB)}]");
+        }
+
+        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[3], new byte[3], BroadcastShape.Create([3], [3])!, new byte[100], new byte[3]));
+    }
+
+    [Fact]
     public void Empty_outputs_touch_nothing()
     {
         // [0, 3] with [3]: built by hand, as numpy broadcasts a 0 against a 1 to 0.

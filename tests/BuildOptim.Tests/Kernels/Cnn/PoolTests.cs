@@ -28,6 +28,13 @@ public class PoolTests
         Pool(2, 2, 7000, 2, 5, strideW: 3, padLeft: 2, padRight: 2, dilationW: 2),
         Pool(2, 1, 3000, 1, 3000),
         Pool(1, 3, 2600, 2, 2500, strideH: 1, strideW: 50, padTop: 1, padLeft: 7, padBottom: 0, padRight: 9, ceilMode: true),
+
+        // The 2 × 2 stride-2 vector path: FashionCnn's pool (OW = 14, a recomputed tail), OW = 8 exactly, odd input sizes
+        // (last row and column unused), and a wide row.
+        Pool(16, 28, 28, 2, 2, strideH: 2, strideW: 2),
+        Pool(3, 16, 16, 2, 2, strideH: 2, strideW: 2),
+        Pool(2, 13, 21, 2, 2, strideH: 2, strideW: 2),
+        Pool(2, 4, 130, 2, 2, strideH: 2, strideW: 2),
     ];
 
     [Fact]
