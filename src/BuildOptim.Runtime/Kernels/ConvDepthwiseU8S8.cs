@@ -88,6 +88,13 @@ public static partial class Kernels
             }
 
             var start = Vector256.Create(bias[c]);
+            if (taps == 9 && g.KW == 3 && stride == 1 && g.DilationH == 1 && g.DilationW == 1)
+            {
+                Depthwise3x3Stride1Avx2(ref planeRef, plane.Width, rowStep, g.OH, g.OW, start, weightPairs, ref accRef);
+                output.Write(c, 0, acc[..pixels], level);
+                continue;
+            }
+
             for (int oh = 0; oh < g.OH; oh++)
             {
                 int rowStart = oh * rowStep;
@@ -113,5 +120,46 @@ public static partial class Kernels
 
             output.Write(c, 0, acc[..pixels], level);
         }
+    }
+
+    /// <summary>
+    /// One channel of a 3 × 3, horizontal stride 1, undilated depthwise convolution: the loop above unrolled, its five
+    /// weight pairs (taps (0,1), (2,3), (4,5), (6,7), (8, zero)) held in registers, each of the nine tap vectors loaded once.
+    /// </summary>
+    private static void Depthwise3x3Stride1Avx2(ref byte plane, int width, int rowStep, int outputRows, int outputColumns, Vector256<int> start, ReadOnlySpan<int> weightPairs, ref int acc)
+    {
+        var w01 = Vector256.Create(weightPairs[0]).AsInt16();
+        var w23 = Vector256.Create(weightPairs[1]).AsInt16();
+        var w45 = Vector256.Create(weightPairs[2]).AsInt16();
+        var w67 = Vector256.Create(weightPairs[3]).AsInt16();
+        var w8 = Vector256.Create(weightPairs[4]).AsInt16();
+        for (int oh = 0; oh < outputRows; oh++)
+        {
+            ref byte r0 = ref Unsafe.Add(ref plane, oh * rowStep);
+            ref byte r1 = ref Unsafe.Add(ref r0, width);
+            ref byte r2 = ref Unsafe.Add(ref r1, width);
+            for (int ow = 0; ow < outputColumns; ow += DepthwiseChunk)
+            {
+                nuint o = (nuint)ow;
+                var a0 = start;
+                var a1 = start;
+                PairTaps(Vector128.LoadUnsafe(ref r0, o), Vector128.LoadUnsafe(ref r0, o + 1), w01, ref a0, ref a1);
+                PairTaps(Vector128.LoadUnsafe(ref r0, o + 2), Vector128.LoadUnsafe(ref r1, o), w23, ref a0, ref a1);
+                PairTaps(Vector128.LoadUnsafe(ref r1, o + 1), Vector128.LoadUnsafe(ref r1, o + 2), w45, ref a0, ref a1);
+                PairTaps(Vector128.LoadUnsafe(ref r2, o), Vector128.LoadUnsafe(ref r2, o + 1), w67, ref a0, ref a1);
+                PairTaps(Vector128.LoadUnsafe(ref r2, o + 2), Vector128<byte>.Zero, w8, ref a0, ref a1);
+                nuint at = (nuint)((oh * outputColumns) + ow);
+                a0.StoreUnsafe(ref acc, at);
+                a1.StoreUnsafe(ref acc, at + 8);
+            }
+        }
+    }
+
+    /// <summary>Adds <c>w.lo · first[t] + w.hi · second[t]</c> to lane t of a0 (t &lt; 8) and a1 (t ≥ 8): interleave, zero-extend, <c>vpmaddwd</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairTaps(Vector128<byte> first, Vector128<byte> second, Vector256<short> w, ref Vector256<int> a0, ref Vector256<int> a1)
+    {
+        a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)), w));
+        a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)), w));
     }
 }

@@ -388,28 +388,32 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Copies <paramref name="length"/> bytes, the source and destination possibly overlapping (as <c>memmove</c>): up to
-    /// 64 bytes in two overlapping vector loads stored after both are read, longer runs through <see cref="Span{T}.CopyTo"/>.
-    /// The plans' rows are mostly this short, where a call to memmove costs more than the copy.
+    /// Copies <paramref name="length"/> bytes forward, 32 at a time, for a destination at or below the source or disjoint from
+    /// it (the in-place compaction of accumulators, rows into a padded image): each chunk is read before it is written, and a
+    /// chunk written never reaches source bytes not yet read. The last, overlapping chunk is read before the first write.
+    /// The plans' rows are short, where a call to memmove costs more than the copy.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopySmall(ref byte source, ref byte destination, int length)
     {
-        if (length >= 32 && length <= 64)
+        if (length >= 32)
         {
-            var head = Vector256.LoadUnsafe(ref source);
             var tail = Vector256.LoadUnsafe(ref source, (nuint)(length - 32));
-            head.StoreUnsafe(ref destination);
+            for (nuint i = 0; i < (nuint)(length - 32); i += 32)
+            {
+                Vector256.LoadUnsafe(ref source, i).StoreUnsafe(ref destination, i);
+            }
+
             tail.StoreUnsafe(ref destination, (nuint)(length - 32));
         }
-        else if (length >= 16 && length < 32)
+        else if (length >= 16)
         {
             var head = Vector128.LoadUnsafe(ref source);
             var tail = Vector128.LoadUnsafe(ref source, (nuint)(length - 16));
             head.StoreUnsafe(ref destination);
             tail.StoreUnsafe(ref destination, (nuint)(length - 16));
         }
-        else if (length >= 8 && length < 16)
+        else if (length >= 8)
         {
             ulong head = Unsafe.ReadUnaligned<ulong>(ref source);
             ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, length - 8));
@@ -418,7 +422,10 @@ public static partial class Kernels
         }
         else
         {
-            MemoryMarshal.CreateReadOnlySpan(ref source, length).CopyTo(MemoryMarshal.CreateSpan(ref destination, length));
+            for (int i = 0; i < length; i++)
+            {
+                Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
+            }
         }
     }
 
