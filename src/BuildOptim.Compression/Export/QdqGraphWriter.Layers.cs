@@ -30,8 +30,11 @@ internal sealed partial class QdqGraphWriter
             case ActivationLayer a:
                 WriteActivation(a);
                 break;
-            case BinaryLayer b:
+            case BinaryLayer { Activation: null } b:
                 Simple(b, b.Kind.ToString());
+                break;
+            case BinaryLayer b:
+                WriteBinaryWithActivation(b);
                 break;
             case ConcatLayer c:
                 Simple(c, "Concat", Int("axis", c.Axis));
@@ -69,6 +72,17 @@ internal sealed partial class QdqGraphWriter
         string output = Output(layer.Output);
         _graph.Node(opType, layer.Name, inputs, output, attributes);
         Written(layer.Output, output);
+    }
+
+    /// <summary>A binary op whose Relu or Clip was fused: the op, then the activation as its own node.</summary>
+    private void WriteBinaryWithActivation(BinaryLayer b)
+    {
+        var inputs = b.Inputs.Select(v => Input(b, v)).ToArray();
+        string output = Output(b.Output);
+        string result = _graph.Unique(b.Name + "_linear");
+        _graph.Node(b.Kind.ToString(), b.Name, inputs, result);
+        FusedActivationNode(b.Name, b.Activation, result, output);
+        Written(b.Output, output);
     }
 
     private int[] ShapeOf(int value) => _network.Value(value).Shape;

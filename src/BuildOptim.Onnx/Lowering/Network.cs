@@ -189,6 +189,9 @@ public sealed record ActivationLayer : Layer
 public sealed record BinaryLayer : Layer
 {
     public required BinaryKind Kind { get; init; }
+
+    /// <summary>A Relu or Clip applied to the result (fused by <c>FuseActivation</c>: residual adds are mostly followed by one).</summary>
+    public FusedActivation? Activation { get; init; }
 }
 
 public sealed record ConcatLayer : Layer

@@ -18,7 +18,7 @@ public static class FoldBiasAdd
             var producers = GraphPasses.Producers(network);
             foreach (var layer in network.Layers)
             {
-                if (layer is not BinaryLayer { Kind: BinaryKind.Add or BinaryKind.Sub } add)
+                if (layer is not BinaryLayer { Kind: BinaryKind.Add or BinaryKind.Sub, Activation: null } add)
                 {
                     continue;
                 }

@@ -2,7 +2,10 @@ using BuildOptim.Onnx.Lowering;
 
 namespace BuildOptim.Onnx.Passes;
 
-/// <summary>Fuses Relu and Clip (ReLU6) into the Conv or Dense that produces their input: a clamp in the kernel.</summary>
+/// <summary>
+/// Fuses Relu and Clip (ReLU6) into the Conv, Dense, Add, Sub or Mul that produces their input: a clamp in the kernel
+/// (on codes, the clamp of the requantized output; in float, the activation right after the op).
+/// </summary>
 public static class FuseActivation
 {
     public static Network Run(Network network)
@@ -24,6 +27,7 @@ public static class FuseActivation
                 {
                     ConvLayer { Activation: null } conv => conv with { Output = act.Output, Activation = fused },
                     DenseLayer { Activation: null } dense => dense with { Output = act.Output, Activation = fused },
+                    BinaryLayer { Activation: null, Kind: BinaryKind.Add or BinaryKind.Sub or BinaryKind.Mul } binary => binary with { Output = act.Output, Activation = fused },
                     _ => null,
                 };
                 if (merged is not null)

@@ -199,7 +199,7 @@ public sealed class CompressionTests : IDisposable
         Assert.True(result.Report.Metrics!.AccuracyDropPoints <= 0.5);
         Assert.All(result.Report.Layers, l => Assert.Equal("Int8", l.Summary.Precision));
         Assert.Contains(result.Report.Layers, l => l.Summary.Kind.StartsWith("DepthwiseConv", StringComparison.Ordinal));
-        Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Add");
+        Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Add+Relu");
     }
 
     [Fact]

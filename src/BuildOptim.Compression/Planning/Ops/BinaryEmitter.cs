@@ -1,5 +1,6 @@
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
@@ -17,6 +18,8 @@ internal sealed class BinaryEmitter : ILayerEmitter
         int x = context.Float(b.Inputs[0]);
         int w = context.Float(b.Inputs[1]);
         int y = context.NewFloat(b.Output);
+        int length = context.Network.Value(b.Output).Shape.Aggregate(1, (p, d) => p * d);
+        int result = b.Activation is null ? y : context.Temporary(BufferKind.Float32, length);
         var broadcast = EmitHelpers.EncodeBroadcast(context.Network.Value(b.Inputs[0]).Shape, context.Network.Value(b.Inputs[1]).Shape);
         var op = b.Kind switch
         {
@@ -26,8 +29,14 @@ internal sealed class BinaryEmitter : ILayerEmitter
             BinaryKind.Div => BinaryOp.Div,
             _ => BinaryOp.PRelu,
         };
-        context.Emit(OpKind.BinaryF32, [x, w], [y], [(int)op, .. broadcast]);
-        context.Summarize(b, b.Kind.ToString(), int8: false);
+        context.Emit(OpKind.BinaryF32, [x, w], [result], [(int)op, .. broadcast]);
+        if (b.Activation is { } activation)
+        {
+            // The fused Relu or Clip as the float op it was before fusion (Clip's bounds as alpha and beta).
+            context.Emit(OpKind.ActivationF32, [result], [y], [length, (int)ActivationEmitter.ToRuntime(activation.Kind), Bits(activation.Min), Bits(activation.Max)]);
+        }
+
+        context.Summarize(b, Kind(b), int8: false);
     }
 
     public void EmitInt8(Layer layer, CompileContext context)
@@ -40,20 +49,23 @@ internal sealed class BinaryEmitter : ILayerEmitter
         var py = context.Calibrated(b.Output)!.Value;
         var broadcast = EmitHelpers.EncodeBroadcast(context.Network.Value(b.Inputs[0]).Shape, context.Network.Value(b.Inputs[1]).Shape);
         int y = context.NewCodes(b.Output, py);
+        var (lo, hi) = CodeClamp(b.Activation, py);
         if (b.Kind == BinaryKind.Mul)
         {
             var (m, s) = FixedPoint.QuantizeMultiplier((double)pa.Scale * pb.Scale / py.Scale);
-            context.Emit(OpKind.MulU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, pb.ZeroPoint, m, s, py.ZeroPoint, 0, 255]);
+            context.Emit(OpKind.MulU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, pb.ZeroPoint, m, s, py.ZeroPoint, lo, hi]);
         }
         else
         {
             // a' = (qa − za)·2^L·Sa/(2·max), b' likewise; y = zy + (a' ± b')·2·max/(2^L·Sy).
             var (ma, sa, mb, sb, mo, so) = Kernels.AddU8Multipliers(pa.Scale, pb.Scale, py.Scale);
-            context.Emit(OpKind.AddU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, ma, sa, pb.ZeroPoint, mb, sb, py.ZeroPoint, mo, so, 0, 255, b.Kind == BinaryKind.Sub ? 1 : 0]);
+            context.Emit(OpKind.AddU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, ma, sa, pb.ZeroPoint, mb, sb, py.ZeroPoint, mo, so, lo, hi, b.Kind == BinaryKind.Sub ? 1 : 0]);
         }
 
-        context.Summarize(b, b.Kind.ToString(), int8: true);
+        context.Summarize(b, Kind(b), int8: true);
     }
+
+    private static string Kind(BinaryLayer b) => b.Kind + (b.Activation is null ? "" : "+" + b.Activation.Kind);
 }
 
 /// <summary>Concat: blocks copied into the output; on codes, inputs whose parameters differ from the output's are requantized.</summary>
