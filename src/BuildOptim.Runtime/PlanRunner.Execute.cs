@@ -28,7 +28,8 @@ public sealed partial class PlanRunner
                     break;
                 case OpKind.ConvSharedU8U4ToU8:
                 case OpKind.ConvSharedU8U4ToF32:
-                    bytes = Math.Max(bytes, Kernels.ConvSharedU8U4ScratchLength(op.Conv(1)));
+                    // Decoded and packed once in Prepare: the plain kernel's scratch.
+                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1)));
                     acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
                     break;
             }
@@ -53,6 +54,8 @@ public sealed partial class PlanRunner
                 OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
                 OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
                 OpKind.ConvU8S8ToU8 or OpKind.ConvU8S8ToF32 => PackConvWeights(op),
+                OpKind.ConvSharedU8U4ToU8 => DecodeSharedConvWeights(op, p[20]),
+                OpKind.ConvSharedU8U4ToF32 => DecodeSharedConvWeights(op, p[19]),
                 _ => null,
             };
         }
@@ -78,6 +81,23 @@ public sealed partial class PlanRunner
 
     /// <summary>A quantized Add's broadcast and its lookup table.</summary>
     private sealed record AddOperands(BroadcastOperands Operands, byte[] Table);
+
+    /// <summary>
+    /// A shared-weight convolution's int8 weights decoded from their 4-bit indices and codebooks, and packed for the
+    /// micro-kernel, once per runner: every call then runs the plain u8 × s8 kernel, as fast as an unshared layer. The
+    /// plan (and the assembly) keep the 4-bit form; in memory the layer takes what an int8 one does.
+    /// </summary>
+    private SharedConvWeights DecodeSharedConvWeights(PlanOp op, int codebookCount)
+    {
+        var g = op.Conv(1);
+        var indices = _plan.Data<byte>(op.D[0], g.M * Kernels.PackedU4RowLength(g.PatchLength));
+        var codebooks = _plan.Data<sbyte>(op.D[1], codebookCount * Kernels.SharedCodebookLength);
+        var weights = new sbyte[g.M * g.PatchLength];
+        Kernels.DecodeU4S8(indices, codebooks, g.M, g.PatchLength, weights);
+        return new SharedConvWeights(weights, Kernels.PackConvU8S8Weights(weights, g));
+    }
+
+    private sealed record SharedConvWeights(sbyte[] Weights, int[] Packed);
 
     /// <summary>A broadcast and the element counts of its two operands (buffers may be larger when shared).</summary>
     private sealed record BroadcastOperands(BroadcastShape Shape, int LengthA, int LengthB)
@@ -485,14 +505,13 @@ public sealed partial class PlanRunner
             {
                 int batch = p[0];
                 var g = op.Conv(1);
-                var indices = _plan.Data<byte>(op.D[0], g.M * Kernels.PackedU4RowLength(g.PatchLength));
-                var codebooks = _plan.Data<sbyte>(op.D[1], p[20] * Kernels.SharedCodebookLength);
+                var (weights, packed) = (SharedConvWeights)prepared!;
                 var bias = _plan.Data<int>(op.D[2], g.M);
                 var mult = _plan.Data<int>(op.D[3], g.M);
                 var shift = _plan.Data<int>(op.D[4], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvSharedU8U4(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], indices, codebooks, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], weights, packed, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
                 }
 
                 break;
@@ -502,13 +521,12 @@ public sealed partial class PlanRunner
             {
                 int batch = p[0];
                 var g = op.Conv(1);
-                var indices = _plan.Data<byte>(op.D[0], g.M * Kernels.PackedU4RowLength(g.PatchLength));
-                var codebooks = _plan.Data<sbyte>(op.D[1], p[19] * Kernels.SharedCodebookLength);
+                var (weights, packed) = (SharedConvWeights)prepared!;
                 var bias = _plan.Data<int>(op.D[2], g.M);
                 var scale = _plan.Data<float>(op.D[3], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvSharedU8U4ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], indices, codebooks, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], weights, packed, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
                 }
 
                 break;
