@@ -39,11 +39,16 @@ public sealed class CompressedModel
 
     public static string CacheRoot => Path.Combine(Path.GetTempPath(), "buildoptim-benchmarks");
 
-    public static CompressedModel Create(BenchmarkModel model)
+    /// <summary>The cache folder name of a model: its file's length and time stamp and the engine build.</summary>
+    public static string Key(BenchmarkModel model)
     {
         var file = new FileInfo(model.ModelPath);
-        string key = string.Create(CultureInfo.InvariantCulture, $"{model.Name}-{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}-{typeof(Compressor).Assembly.ManifestModule.ModuleVersionId:N}");
-        string root = Path.Combine(CacheRoot, key);
+        return string.Create(CultureInfo.InvariantCulture, $"{model.Name}-{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}-{typeof(Compressor).Assembly.ManifestModule.ModuleVersionId:N}");
+    }
+
+    public static CompressedModel Create(BenchmarkModel model)
+    {
+        string root = Path.Combine(CacheRoot, Key(model));
         string int8 = Path.Combine(root, "int8");
         string fp32 = Path.Combine(root, "fp32");
         var network = GraphLowering.LowerModel(OnnxModelLoader.Load(model.ModelPath));

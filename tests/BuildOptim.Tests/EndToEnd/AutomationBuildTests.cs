@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace BuildOptim.Tests.EndToEnd;
 
 /// <summary>
@@ -41,6 +43,71 @@ public sealed class AutomationBuildTests
         Assert.Contains("\"passed\": true", report);
         Assert.Matches("\"fallbackLayers\": \\[\\s*\"", report); // at least one layer kept in fp32
         Assert.True(rescued.Run().Succeeded);
+    }
+
+    [Fact]
+    public void Neuron_pruning_and_weight_sharing_build_and_run_within_1_5_points()
+    {
+        _fixture.RequirePackage();
+
+        // One app, two models: the MLP with half its hidden neurons removed, the CNN with 16 shared values per layer. The
+        // gate (1.5 points against the original fp32 model) runs in the build; the app then measures the generated classes.
+        var app = TestApp.CreateEmpty(_fixture, "prune-share", "");
+        CopySample(app, Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist"));
+        string cnn = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
+        File.Copy(Path.Combine(cnn, "Models", "fashion_cnn.onnx"), Path.Combine(app.Directory, "Models", "fashion_cnn.onnx"));
+        File.Copy(Path.Combine(cnn, "Data", "calib.npy"), Path.Combine(app.Directory, "Data", "cnn_calib.npy"));
+        File.Copy(Path.Combine(cnn, "Data", "eval.npz"), Path.Combine(app.Directory, "Data", "cnn_eval.npz"));
+        app.WriteProject("""
+            <ModelToCompress Include="Models/fashion_mlp.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" Prune="Neurons" Sparsity="0.5" MaxAccuracyDrop="1.5" />
+            <ModelToCompress Include="Models/fashion_cnn.onnx" Calibration="Data/cnn_calib.npy" Evaluation="Data/cnn_eval.npz" ShareWeights="16" MaxAccuracyDrop="1.5" />
+            """);
+        app.WriteProgram("""
+            using BuildOptim.Runtime.Data;
+            using E2EApp;
+
+            static double Accuracy(string path, Func<ReadOnlySpan<float>, int> predict)
+            {
+                var arrays = NpzReader.Read(path);
+                var inputs = arrays.Single(a => a.Name != "labels");
+                int[] labels = arrays.Single(a => a.Name == "labels").ToLabels();
+                int correct = 0;
+                for (int s = 0; s < inputs.SampleCount; s++)
+                {
+                    correct += predict(inputs.Sample(s)) == labels[s] ? 1 : 0;
+                }
+
+                return 100.0 * correct / inputs.SampleCount;
+            }
+
+            var mlp = new FashionMlpModel();
+            var cnn = new FashionCnnModel();
+            Console.WriteLine($"mlp-accuracy {Accuracy(args[0], x => mlp.Predict(x)):F4}");
+            Console.WriteLine($"cnn-accuracy {Accuracy(args[1], x => cnn.Predict(x)):F4}");
+            """);
+        CommandResult built = app.Build();
+        Assert.True(built.Succeeded, built.ToString());
+
+        using var mlpReport = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.ArtifactsOf("fashion_mlp"), "report.json")));
+        using var cnnReport = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.ArtifactsOf("fashion_cnn"), "report.json")));
+        foreach (var report in new[] { mlpReport.RootElement, cnnReport.RootElement })
+        {
+            Assert.True(report.GetProperty("gate").GetProperty("passed").GetBoolean());
+            double drop = report.GetProperty("accuracyDropPoints").GetDouble();
+            Assert.True(drop <= 1.5, $"accuracy drop {drop} points");
+        }
+
+        // Half the hidden neurons gone: the int8 plan of the whole MLP is 239,936 bytes (docs/benchmarks.md).
+        Assert.True(new FileInfo(app.PlanOf("fashion_mlp")).Length < 130_000, $"pruned plan {new FileInfo(app.PlanOf("fashion_mlp")).Length} B");
+        Assert.Contains(mlpReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("sparsity").GetDouble() >= 0.45);
+        Assert.Equal(16, cnnReport.RootElement.GetProperty("chosenClusters").GetInt32());
+        Assert.Contains(cnnReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("clusters").GetInt32() == 16);
+
+        // The generated classes compute what the build's gate evaluated.
+        CommandResult ran = app.Run(Path.Combine(app.Directory, "Data", "eval.npz"), Path.Combine(app.Directory, "Data", "cnn_eval.npz"));
+        Assert.True(ran.Succeeded, ran.ToString());
+        Assert.Contains(FormattableString.Invariant($"mlp-accuracy {100 * mlpReport.RootElement.GetProperty("compressed").GetProperty("accuracy").GetDouble():F4}"), ran.Output);
+        Assert.Contains(FormattableString.Invariant($"cnn-accuracy {100 * cnnReport.RootElement.GetProperty("compressed").GetProperty("accuracy").GetDouble():F4}"), ran.Output);
     }
 
     private static void CopySample(TestApp app, string samples)
