@@ -279,12 +279,5 @@ public sealed class CompressionTests : IDisposable
         Assert.All(result.Report.Search.SkipLast(1), line => Assert.EndsWith("failed", line));
     }
 
-    private CompressionOptions Options(string dir) => new()
-    {
-        ModelPath = Models.FashionMlp,
-        CalibrationPath = Models.FashionCalibration,
-        EvaluationPath = Models.FashionEvaluation,
-        OutputDirectory = dir,
-        Namespace = "Tests",
-    };
+    private static CompressionOptions Options(string dir) => Models.FashionMlpOptions(dir);
 }
