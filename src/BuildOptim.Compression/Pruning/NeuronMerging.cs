@@ -23,7 +23,7 @@ public sealed record NeuronMergingResult(Network Network, IReadOnlyList<NeuronMe
 
 /// <summary>
 /// Near-duplicate neuron merging (<c>MergeNeurons="0.98"</c>): a neuron (Dense output) or output channel
-/// (Conv) whose calibration activations are a positive multiple of an earlier neuron's, up to a cosine
+/// (Conv) whose centred calibration activations are a positive multiple of an earlier neuron's, up to a cosine
 /// similarity threshold, is removed and its outgoing weights are added, scaled, to that neuron's.
 /// </summary>
 /// <remarks>
@@ -32,25 +32,28 @@ public sealed record NeuronMergingResult(Network Network, IReadOnlyList<NeuronMe
 /// read twice and graph outputs constrain them) and which consumer is updated.</para>
 /// <para><b>Similarity.</b> Unit c's activation vector <c>x_c</c> is what the consumer reads of it — after the
 /// fused activation and any pool, unfolded BatchNormalization or Flatten in between — over the calibration
-/// samples and all spatial positions (fp32 plan, the Runtime's own kernels). With the Gram matrix
-/// <c>G[i, j] = Σ x_i·x_j</c>, <c>cos(i, j) = G[i, j] / sqrt(G[i, i]·G[j, j])</c>.</para>
+/// samples and all spatial positions (fp32 plan, the Runtime's own kernels). Units are compared by the cosine
+/// similarity of their mean-centred vectors (the Pearson correlation): with
+/// <c>Cov[i, j] = mean(x_i·x_j) − mean(x_i)·mean(x_j)</c>, <c>cosine(i, j) = Cov[i, j] / sqrt(Cov[i, i]·Cov[j, j])</c>.
+/// Centring matters: activations after ReLU or a global pool are non-negative, and the plain cosine of two
+/// non-negative vectors is high whenever their means dominate, whether or not they vary together.</para>
 /// <para><b>Greedy merge.</b> Units are visited in index order; unit j merges into the kept unit i &lt; j of
 /// highest cosine (ties: lower index) when that cosine is at least the threshold, otherwise it is kept. Units
-/// that are zero on every calibration sample are never merged (their cosine is undefined).</para>
-/// <para><b>Update.</b> <c>alpha = G[i, j] / G[i, i]</c> minimizes <c>||x_j − alpha·x_i||²</c> (alpha &gt; 0
-/// because the cosine is), so the consumer's columns of j, scaled by alpha, are added to those of i:
-/// <c>W_next[:, i] += alpha·W_next[:, j]</c> (every kernel tap for a Conv consumer, every position after a
-/// Flatten). The mean residual <c>r_j = mean(x_j − alpha·x_i)</c> goes into the consumer's bias,
-/// <c>b_next += W_next[:, j]·r_j</c> (per position after a Flatten; averaged over positions for a Conv
-/// consumer, exact away from padded borders). Exact duplicates and positive multiples
+/// that are constant on the calibration set are never merged (their cosine is undefined).</para>
+/// <para><b>Update.</b> <c>alpha = Cov[i, j] / Cov[i, i]</c> and <c>beta = mean(x_j) − alpha·mean(x_i)</c> minimize
+/// <c>||x_j − alpha·x_i − beta||²</c> (alpha &gt; 0 because the cosine is), so the consumer's columns of j, scaled
+/// by alpha, are added to those of i, <c>W_next[:, i] += alpha·W_next[:, j]</c> (every kernel tap for a Conv
+/// consumer, every position after a Flatten), and the offset goes into the consumer's bias,
+/// <c>b_next += W_next[:, j]·mean(x_j − alpha·x_i)</c> (per position after a Flatten; averaged over positions for
+/// a Conv consumer, exact away from padded borders). Exact duplicates and positive multiples
 /// (<c>x_j = alpha·x_i</c>, e.g. ReLU neurons whose incoming weights and bias are scaled copies: ReLU is
 /// positively homogeneous) leave the consumer's output unchanged.</para>
-/// <para>Layers are visited in network order on the network as merged so far; Gram accumulation is
+/// <para>Layers are visited in network order on the network as merged so far; accumulating the statistics is
 /// subsampled deterministically (every k-th sample) beyond <see cref="GramBudget"/> multiply-adds.</para>
 /// </remarks>
 public static class NeuronMerging
 {
-    /// <summary>Work budget for one layer's Gram matrix (multiply-adds); samples beyond it are subsampled.</summary>
+    /// <summary>Work budget for one layer's covariance matrix (multiply-adds); samples beyond it are subsampled.</summary>
     public const double GramBudget = 2e9;
 
     public static NeuronMergingResult Apply(Network network, NdArray calibration, double threshold)
@@ -83,7 +86,7 @@ public static class NeuronMerging
 
             var consumer = current.Layers[chain.ConsumerIndex];
             var statistics = Measure(current, chain, calibration);
-            var merges = Pair(statistics.Gram, units, threshold);
+            var merges = Pair(statistics.Covariance, units, threshold);
             if (merges.Count > 0)
             {
                 current = Merge(current, chain, statistics, merges);
@@ -99,10 +102,11 @@ public static class NeuronMerging
     private readonly record struct MergePair(int Duplicate, int Into, double Alpha);
 
     /// <summary>
-    /// The Gram matrix of the units' activation vectors (row-major, C×C, symmetric), the per-position sums of
-    /// each unit (C×P), the sample count they cover, and P (positions per unit).
+    /// The covariance matrix of the units' activations (row-major, C×C, symmetric; each unit's values over
+    /// samples and positions), the per-position sums of each unit (C×P), the sample count they cover, and P
+    /// (positions per unit).
     /// </summary>
-    private sealed record Statistics(double[] Gram, double[] Sums, int Samples, int Positions);
+    private sealed record Statistics(double[] Covariance, double[] Sums, int Samples, int Positions);
 
     /// <summary>Activation statistics of the consumer's input, unit by unit, over the calibration set.</summary>
     private static Statistics Measure(Network network, NeuronPruning.Chain chain, NdArray calibration)
@@ -154,11 +158,27 @@ public static class NeuronMerging
             }
         }
 
+        // Centre: Cov[i, j] = Gram[i, j] / n − mean_i · mean_j over the n = used · P values of each unit.
+        double count = (double)used * positions;
+        var means = new double[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            double total = 0;
+            foreach (double v in sums.AsSpan(c * positions, positions))
+            {
+                total += v;
+            }
+
+            means[c] = total / count;
+        }
+
         for (int i = 0; i < channels; i++)
         {
-            for (int j = i + 1; j < channels; j++)
+            for (int j = i; j < channels; j++)
             {
-                gram[j * channels + i] = gram[i * channels + j];
+                double covariance = gram[i * channels + j] / count - means[i] * means[j];
+                gram[i * channels + j] = covariance;
+                gram[j * channels + i] = covariance;
             }
         }
 
@@ -166,21 +186,21 @@ public static class NeuronMerging
     }
 
     /// <summary>The greedy, deterministic pairing: each unit against the kept units before it.</summary>
-    private static List<MergePair> Pair(double[] gram, int units, double threshold)
+    private static List<MergePair> Pair(double[] covariance, int units, double threshold)
     {
         var kept = new List<int>();
         var merges = new List<MergePair>();
         for (int j = 0; j < units; j++)
         {
-            double jj = gram[j * units + j];
+            double jj = covariance[j * units + j];
             int best = -1;
             double bestCosine = double.NegativeInfinity;
             foreach (int i in kept)
             {
-                double ii = gram[i * units + i];
+                double ii = covariance[i * units + i];
                 if (jj > 0 && ii > 0)
                 {
-                    double cosine = gram[i * units + j] / Math.Sqrt(ii * jj);
+                    double cosine = covariance[i * units + j] / Math.Sqrt(ii * jj);
                     if (cosine > bestCosine)
                     {
                         (best, bestCosine) = (i, cosine);
@@ -190,7 +210,7 @@ public static class NeuronMerging
 
             if (best >= 0 && bestCosine >= threshold)
             {
-                merges.Add(new MergePair(j, best, gram[best * units + j] / gram[best * units + best]));
+                merges.Add(new MergePair(j, best, covariance[best * units + j] / covariance[best * units + best]));
             }
             else
             {

@@ -38,4 +38,17 @@ internal static class Models
         OutputDirectory = outputDirectory,
         Namespace = "Tests",
     };
+
+    /// <summary>Compressing the FashionCnn sample (residual block, depthwise conv) with its calibration and evaluation data.</summary>
+    public static CompressionOptions FashionCnnOptions(string outputDirectory)
+    {
+        string root = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
+        return new CompressionOptions
+        {
+            ModelPath = Path.Combine(root, "Models", "fashion_cnn.onnx"),
+            CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
+            EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
+            OutputDirectory = outputDirectory,
+        };
+    }
 }

@@ -207,6 +207,18 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Fashion_cnn_merges_only_channels_outside_the_residual_block_and_passes_the_gate()
+    {
+        var result = Compressor.Run(Models.FashionCnnOptions(Path.Combine(_root, "cnn")) with { MaxAccuracyDrop = 1.5, MergeNeurons = 0.9 });
+        output.WriteLine($"{string.Join(", ", result.Report.MergedNeurons)}; {result.SummaryLine}");
+
+        // stem, depthwise and pointwise convs are tied by the residual Add; only the down conv (-> GAP -> Flatten -> fc) merges.
+        Assert.Equal(["/down/Conv"], result.Report.MergedNeurons.Keys);
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        Assert.True(result.Report.Metrics!.AccuracyDropPoints <= 1.5);
+    }
+
+    [Fact]
     public void Merging_composes_with_neuron_pruning_and_the_gate_checks_the_result()
     {
         var result = Compressor.Run(Options(Path.Combine(_root, "both")) with { MergeNeurons = 0.95, Prune = PruneMode.Neurons, Sparsity = 0.3, MaxAccuracyDrop = 1.5 });
