@@ -21,7 +21,8 @@ internal static class CommandLine
         Usage:
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
                               [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
-                              [--sparsity S|auto] [--share-weights K|auto] [--max-accuracy-drop P]
+                              [--sparsity S|auto] [--share-weights K|auto] [--merge-neurons C]
+                              [--max-accuracy-drop P]
                               [--min-agreement A] [--min-cosine C] [--fallback None|Auto]
                               [--gate Error|Warning|Off]
                               [--class-name NAME] [--namespace NS] [--resource-name NAME]
@@ -106,6 +107,7 @@ internal static class CommandLine
             Sparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : a.Number("sparsity", 0, item),
             AutoShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase),
             ShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : (int)a.Number("share-weights", 0, item),
+            MergeNeurons = a.Number("merge-neurons", 0, item),
             MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
             MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),
             MinCosine = a.Get("min-cosine") is null ? null : a.Number("min-cosine", 0, item),

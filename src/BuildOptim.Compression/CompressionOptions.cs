@@ -50,6 +50,12 @@ public sealed record CompressionOptions
     /// <summary><c>ShareWeights="Auto"</c>: the fewest clusters of <see cref="Compressor.AutoClusters"/> that pass the gate.</summary>
     public bool AutoShareWeights { get; init; }
 
+    /// <summary>
+    /// Cosine similarity threshold in (0, 1] for merging near-duplicate neurons/channels on the calibration
+    /// activations (<see cref="Pruning.NeuronMerging"/>); 0 = off.
+    /// </summary>
+    public double MergeNeurons { get; init; }
+
     /// <summary>Allowed top-1 accuracy drop in percentage points (needs labels).</summary>
     public double MaxAccuracyDrop { get; init; } = 1.0;
 

@@ -51,7 +51,10 @@ public static class Compressor
             : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, baseModel);
         int[]? labels = evaluation is null ? null : DataSets.LoadLabels(evaluationPath!, options.Labels, evaluation.SampleCount);
         float[]? reference = evaluation is null ? null : OrtReference.Run(options.ModelPath, baseModel, evaluation);
-        var context = new SearchContext(options, baseModel, calibration, evaluation, labels, reference);
+
+        // 0. MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
+        var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(baseModel, calibration!, options.MergeNeurons) : null;
+        var context = new SearchContext(options, merging?.Network ?? baseModel, calibration, evaluation, labels, reference);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
         var searchLog = new List<string>();
@@ -119,6 +122,7 @@ public static class Compressor
             ChosenSparsity = options.Prune == PruneMode.None ? null : candidate.Sparsity,
             ChosenClusters = candidate.Clusters,
             SharedLayers = candidate.Shared?.Keys.ToHashSet() ?? [],
+            MergedNeurons = merging?.Layers.Where(l => l.Merged > 0).ToDictionary(l => l.Name, l => l.Merged) ?? new Dictionary<string, int>(),
             FallbackLayers = fallbackLayers,
             Search = searchLog,
         };
@@ -346,6 +350,15 @@ public static class Compressor
             throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' is not implemented yet; use MinMax.");
         }
 
+        if (o.MergeNeurons is < 0 or > 1 || double.IsNaN(o.MergeNeurons))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MergeNeurons={o.MergeNeurons.ToString(CultureInfo.InvariantCulture)} on '{item}' must be 0 (off) or a cosine similarity threshold in (0, 1], e.g. 0.98.");
+        }
+
+        if (o.MergeNeurons > 0 && string.IsNullOrWhiteSpace(o.CalibrationPath))
+        {
+            throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"MergeNeurons on '{item}' compares neurons on the Calibration data; set Calibration.");
+        }
 
         if (o.ShareWeights != 0 && (o.ShareWeights < 2 || o.ShareWeights > 256))
         {

@@ -31,6 +31,7 @@ namespace BuildOptim.Tasks
             Add("--prune", request.Prune);
             Add("--sparsity", request.Sparsity);
             Add("--share-weights", request.ShareWeights);
+            Add("--merge-neurons", request.MergeNeurons);
             Add("--max-accuracy-drop", request.MaxAccuracyDrop);
             Add("--min-agreement", request.MinAgreement);
             Add("--min-cosine", request.MinCosine);

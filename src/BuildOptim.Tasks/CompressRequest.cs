@@ -17,6 +17,8 @@ namespace BuildOptim.Tasks
         public string? Prune { get; set; }
         public string? Sparsity { get; set; }
         public string? ShareWeights { get; set; }
+        /// <summary>Cosine threshold for merging near-duplicate neurons; "0" or null = off.</summary>
+        public string? MergeNeurons { get; set; }
         public string? MaxAccuracyDrop { get; set; }
         public string? MinAgreement { get; set; }
 

@@ -22,6 +22,7 @@ namespace BuildOptim.Tasks
         public const string Prune = nameof(Prune);
         public const string Sparsity = nameof(Sparsity);
         public const string ShareWeights = nameof(ShareWeights);
+        public const string MergeNeurons = nameof(MergeNeurons);
         public const string MaxAccuracyDrop = nameof(MaxAccuracyDrop);
         public const string MinAgreement = nameof(MinAgreement);
         public const string MinCosine = nameof(MinCosine);
@@ -87,6 +88,7 @@ namespace BuildOptim.Tasks
                 MinAgreement = Number(item, MinAgreement, 0, 1, "a fraction from 0 to 1", Fail),
                 MinCosine = Number(item, MinCosine, -1, 1, "a cosine similarity from -1 to 1", Fail),
                 ShareWeights = IsAuto(item, ShareWeights) ? "auto" : Count(item, ShareWeights, Fail),
+                MergeNeurons = Number(item, MergeNeurons, 0, 1, "a cosine similarity threshold from 0 (off) to 1, e.g. 0.98", Fail),
                 Gate = CanonicalChoice(gate, GateValues, out string? canonicalGate) ? canonicalGate : null,
                 EmitOnnx = Choice(item, EmitOnnx, BooleanValues, Fail) == "true",
             };

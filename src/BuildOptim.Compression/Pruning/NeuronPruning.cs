@@ -91,11 +91,7 @@ public static class NeuronPruning
             throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1).");
         }
 
-        if (calibration.SampleCount == 0 || calibration.SampleLength != network.InputLength)
-        {
-            throw new ArgumentException($"Calibration samples must be non-empty with {network.InputLength} values each (got {calibration.SampleCount} × {calibration.SampleLength}).", nameof(calibration));
-        }
-
+        CheckCalibration(network, calibration);
         var current = network;
         var summaries = new List<NeuronPruningLayer>();
         Probe? originalProbe = null;
@@ -177,7 +173,16 @@ public static class NeuronPruning
         return new NeuronPruningResult(current, summaries);
     }
 
-    private enum Layout
+    /// <summary>Throws unless <paramref name="calibration"/> holds at least one sample of the network's input length.</summary>
+    internal static void CheckCalibration(Network network, NdArray calibration)
+    {
+        if (calibration.SampleCount == 0 || calibration.SampleLength != network.InputLength)
+        {
+            throw new ArgumentException($"Calibration samples must be non-empty with {network.InputLength} values each (got {calibration.SampleCount} × {calibration.SampleLength}).", nameof(calibration));
+        }
+    }
+
+    internal enum Layout
     {
         /// <summary>Channels on the last dim (a Dense output with rows).</summary>
         Last,
@@ -189,16 +194,16 @@ public static class NeuronPruning
         Flat,
     }
 
-    private sealed record Chain(int ProducerIndex, int Channels, Layout ProducerLayout, List<(int Index, Layout Output)> Between, int ConsumerIndex, int ColumnGroup);
+    internal sealed record Chain(int ProducerIndex, int Channels, Layout ProducerLayout, List<(int Index, Layout Output)> Between, int ConsumerIndex, int ColumnGroup);
 
-    private static int Units(Layer layer) => layer switch
+    internal static int Units(Layer layer) => layer switch
     {
         DenseLayer d => d.N,
         ConvLayer c => c.M,
         _ => 0,
     };
 
-    private static string KindOf(Layer layer) => layer switch
+    internal static string KindOf(Layer layer) => layer switch
     {
         DenseLayer => "Dense",
         ConvLayer { Group: > 1 } => "DepthwiseConv",
@@ -217,7 +222,7 @@ public static class NeuronPruning
     }
 
     /// <summary>Finds the consumer of the producer at <paramref name="producerIndex"/>, or says why there is none that can be updated.</summary>
-    private static (Chain? Chain, string? Constraint) Analyze(Network network, int producerIndex)
+    internal static (Chain? Chain, string? Constraint) Analyze(Network network, int producerIndex)
     {
         var producer = network.Layers[producerIndex];
         int channels;
@@ -356,7 +361,7 @@ public static class NeuronPruning
     }
 
     /// <summary>Runs the fp32 plan of a network with every value in its own buffer.</summary>
-    private sealed class Probe
+    internal sealed class Probe
     {
         private readonly CompiledPlan _plan;
         private readonly PlanRunner _runner;
@@ -436,14 +441,14 @@ public static class NeuronPruning
         return kept;
     }
 
-    private static (float[] Weights, int Rows, int RowLength) ConsumerWeights(Layer consumer) => consumer switch
+    internal static (float[] Weights, int Rows, int RowLength) ConsumerWeights(Layer consumer) => consumer switch
     {
         DenseLayer d => (d.Weights, d.N, d.K),
         ConvLayer c => (c.Weights, c.M, c.Weights.Length / c.M),
         _ => throw new InvalidOperationException(),
     };
 
-    private static int[] KeptColumns(int[] kept, int group)
+    internal static int[] KeptColumns(int[] kept, int group)
     {
         var columns = new int[kept.Length * group];
         for (int i = 0; i < kept.Length; i++)
@@ -580,7 +585,7 @@ public static class NeuronPruning
         }
     }
 
-    private static Network Rewrite(Network network, Chain chain, int[] kept, int[] keptColumns, (float[] Weights, float[] Bias)? refitted)
+    internal static Network Rewrite(Network network, Chain chain, int[] kept, int[] keptColumns, (float[] Weights, float[] Bias)? refitted)
     {
         var values = new List<NetworkValue>(network.Values);
         var layers = new List<Layer>(network.Layers);
@@ -668,7 +673,7 @@ public static class NeuronPruning
         return result;
     }
 
-    private static float[] SelectColumns(float[] weights, int rows, int rowLength, int[] columns)
+    internal static float[] SelectColumns(float[] weights, int rows, int rowLength, int[] columns)
     {
         var result = new float[rows * columns.Length];
         for (int r = 0; r < rows; r++)

@@ -33,6 +33,9 @@ public sealed record CompressionReport(
     /// <summary>Layers whose weights are shared (clustered), by name.</summary>
     public IReadOnlySet<string> SharedLayers { get; init; } = new HashSet<string>();
 
+    /// <summary>Neurons/channels removed by <c>MergeNeurons</c>, by layer name (layers with none are absent).</summary>
+    public IReadOnlyDictionary<string, int> MergedNeurons { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
     public IReadOnlyList<string> FallbackLayers { get; init; } = [];
 
@@ -91,6 +94,7 @@ public sealed record CompressionReport(
             }
 
             w.WriteNumber("chosenClusters", ChosenClusters);
+            w.WriteNumber("mergeNeurons", Options.MergeNeurons);
             w.WriteStartArray("fallbackLayers");
             foreach (string layer in FallbackLayers)
             {
@@ -117,6 +121,7 @@ public sealed record CompressionReport(
                 w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
                 WriteNullable(w, "sensitivity", layer.Sensitivity);
                 w.WriteNumber("clusters", SharedLayers.Contains(layer.Summary.Name) ? ChosenClusters : 0);
+                w.WriteNumber("mergedNeurons", MergedNeurons.TryGetValue(layer.Summary.Name, out int merged) ? merged : 0);
                 w.WriteEndObject();
             }
 

@@ -250,15 +250,7 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void Sixteen_cluster_weight_sharing_on_the_cnn_stays_within_one_and_a_half_points()
     {
-        string root = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
-        var options = new CompressionOptions
-        {
-            ModelPath = Path.Combine(root, "Models", "fashion_cnn.onnx"),
-            CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
-            EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
-            MaxAccuracyDrop = 1.5,
-            OutputDirectory = Path.Combine(_root, "cnn-plain"),
-        };
+        var options = Models.FashionCnnOptions(Path.Combine(_root, "cnn-plain")) with { MaxAccuracyDrop = 1.5 };
         var plain = Compressor.Run(options);
         var shared = Compressor.Run(options with { ShareWeights = 16, OutputDirectory = Path.Combine(_root, "cnn-shared") });
         Assert.True(shared.Report.Gate.Passed, shared.Report.Gate.Message);
@@ -279,12 +271,5 @@ public sealed class CompressionTests : IDisposable
         Assert.All(result.Report.Search.SkipLast(1), line => Assert.EndsWith("failed", line));
     }
 
-    private CompressionOptions Options(string dir) => new()
-    {
-        ModelPath = Models.FashionMlp,
-        CalibrationPath = Models.FashionCalibration,
-        EvaluationPath = Models.FashionEvaluation,
-        OutputDirectory = dir,
-        Namespace = "Tests",
-    };
+    private static CompressionOptions Options(string dir) => Models.FashionMlpOptions(dir);
 }

@@ -1,3 +1,4 @@
+using BuildOptim.Compression;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Lowering;
 
@@ -27,4 +28,27 @@ internal static class Models
     public static string ReferenceOutputs => Path.Combine(TestPaths.TestData, "models", "reference_outputs.npz");
 
     public static Network Lower(string path) => GraphLowering.LowerModel(OnnxModelLoader.Load(path));
+
+    /// <summary>Compressing the FashionMnist MLP with its calibration and labelled evaluation data into <paramref name="outputDirectory"/>.</summary>
+    public static CompressionOptions FashionMlpOptions(string outputDirectory) => new()
+    {
+        ModelPath = FashionMlp,
+        CalibrationPath = FashionCalibration,
+        EvaluationPath = FashionEvaluation,
+        OutputDirectory = outputDirectory,
+        Namespace = "Tests",
+    };
+
+    /// <summary>Compressing the FashionCnn sample (residual block, depthwise conv) with its calibration and evaluation data.</summary>
+    public static CompressionOptions FashionCnnOptions(string outputDirectory)
+    {
+        string root = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
+        return new CompressionOptions
+        {
+            ModelPath = Path.Combine(root, "Models", "fashion_cnn.onnx"),
+            CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
+            EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
+            OutputDirectory = outputDirectory,
+        };
+    }
 }

@@ -17,6 +17,7 @@ public sealed class CompressArgumentsTests
         Prune = "Magnitude",
         Sparsity = "0.5",
         ShareWeights = "16",
+        MergeNeurons = "0.98",
         MaxAccuracyDrop = "1",
         MinAgreement = "0.99",
         Fallback = "Auto",
@@ -37,7 +38,7 @@ public sealed class CompressArgumentsTests
             "/tools/buildoptim.dll", "compress", "/p/Models/mlp.onnx",
             "--calibration", "/p/Data/calib.npy", "--evaluation", "/p/Data/eval.npz", "--labels", "labels",
             "--quantize", "Int8", "--calibrator", "Entropy", "--prune", "Magnitude", "--sparsity", "0.5",
-            "--share-weights", "16", "--max-accuracy-drop", "1", "--min-agreement", "0.99", "--fallback", "Auto",
+            "--share-weights", "16", "--merge-neurons", "0.98", "--max-accuracy-drop", "1", "--min-agreement", "0.99", "--fallback", "Auto",
             "--gate", "Warning", "--class-name", "MlpModel", "--namespace", "App",
             "--resource-name", "BuildOptim.mlp.bopt", "--item", "Models/mlp.onnx", "--out", "/p/obj/buildoptim/mlp/",
         }, args);

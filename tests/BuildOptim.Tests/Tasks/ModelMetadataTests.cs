@@ -54,7 +54,7 @@ public sealed class ModelMetadataTests : IDisposable
         var (request, diagnostics) = Validate(Item(
             ("Evaluation", "Data/eval.npz"), ("Labels", "Data/labels.csv"), ("Quantize", "int8"),
             ("Calibrator", "PERCENTILE"), ("Prune", "neurons"), ("Sparsity", "0.50"), ("ShareWeights", "16"),
-            ("MaxAccuracyDrop", "0.5"), ("MinAgreement", "1"), ("Fallback", "auto"), ("ClassName", "Mlp")), gate: "warning");
+            ("MergeNeurons", "0.980"), ("MaxAccuracyDrop", "0.5"), ("MinAgreement", "1"), ("Fallback", "auto"), ("ClassName", "Mlp")), gate: "warning");
 
         Assert.Empty(diagnostics);
         Assert.NotNull(request);
@@ -64,7 +64,7 @@ public sealed class ModelMetadataTests : IDisposable
         Assert.Equal(Path.Combine(_project.Path, "Data", "labels.csv"), request.Labels);
         Assert.Equal(("Int8", "Percentile", "Neurons", "Auto", "Warning"),
             (request.Quantize, request.Calibrator, request.Prune, request.Fallback, request.Gate));
-        Assert.Equal(("0.5", "16", "0.5", "1"), (request.Sparsity, request.ShareWeights, request.MaxAccuracyDrop, request.MinAgreement));
+        Assert.Equal(("0.5", "16", "0.98", "0.5", "1"), (request.Sparsity, request.ShareWeights, request.MergeNeurons, request.MaxAccuracyDrop, request.MinAgreement));
         Assert.Equal(("Mlp", "App", "Models/mlp.onnx"), (request.ClassName, request.Namespace, request.ItemSpec));
     }
 
@@ -145,6 +145,9 @@ public sealed class ModelMetadataTests : IDisposable
     [InlineData("Sparsity", "NaN")]
     [InlineData("ShareWeights", "-1")]
     [InlineData("ShareWeights", "2.5")]
+    [InlineData("MergeNeurons", "1.5")]
+    [InlineData("MergeNeurons", "-0.1")]
+    [InlineData("MergeNeurons", "high")]
     [InlineData("MaxAccuracyDrop", "-1")]
     [InlineData("MaxAccuracyDrop", "Infinity")]
     [InlineData("MinAgreement", "1.01")]
