@@ -63,6 +63,15 @@ public sealed partial class PlanRunner
         return prepared;
     }
 
+    /// <summary>The bytes a prepared object holds (arrays of packed weights and tables; small records of strides count as 0).</summary>
+    private static long PreparedSize(object? prepared) => prepared switch
+    {
+        int[] packed => (long)packed.Length * sizeof(int),
+        AddOperands add => add.Table.Length,
+        SharedConvWeights shared => shared.Weights.Length + ((long)shared.Packed.Length * sizeof(int)),
+        _ => 0,
+    };
+
     /// <summary>The micro-kernel layout of a u8 × s8 convolution's weights (packing once spares every run the rearrangement).</summary>
     private int[] PackConvWeights(PlanOp op)
     {

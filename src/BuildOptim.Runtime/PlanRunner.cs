@@ -63,6 +63,7 @@ public sealed partial class PlanRunner
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
             + (long)_accumulator.Length * sizeof(int) + (long)_floatScratch.Length * sizeof(float) + _byteScratch.Length;
+        PreparedBytes = _prepared.Sum(PreparedSize);
     }
 
     /// <summary>The plan this runner executes.</summary>
@@ -76,6 +77,12 @@ public sealed partial class PlanRunner
 
     /// <summary>Bytes of scratch memory this runner holds (activations, accumulators, im2col).</summary>
     public long ScratchBytes { get; }
+
+    /// <summary>
+    /// Bytes of constants this runner derived from the plan when it was created: convolution weights packed for the
+    /// micro-kernel, shared weights decoded, and the 64 KiB lookup table of each quantized Add.
+    /// </summary>
+    public long PreparedBytes { get; }
 
     /// <summary>Runs one sample: <paramref name="input"/> has <see cref="InputLength"/> floats, <paramref name="output"/> <see cref="OutputLength"/>.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)

@@ -72,7 +72,7 @@ public abstract class ModelBenchmarks
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"// {compressed.Model.Name}: largest activation {largest:N0} values ({largest * sizeof(float):N0} B as fp32, {largest:N0} B as int8 codes); "
-            + $"PlanRunner.ScratchBytes int8 {_int8.ScratchBytes:N0} B, fp32 {_fp32.ScratchBytes:N0} B; "
+            + $"PlanRunner.ScratchBytes int8 {_int8.ScratchBytes:N0} B, fp32 {_fp32.ScratchBytes:N0} B; PreparedBytes int8 {_int8.PreparedBytes:N0} B, fp32 {_fp32.PreparedBytes:N0} B; "
             + $"plan sizes int8 {new FileInfo(compressed.Int8PlanPath).Length:N0} B, fp32 {new FileInfo(compressed.Fp32PlanPath).Length:N0} B, QDQ model {new FileInfo(compressed.QdqModelPath).Length:N0} B"));
         Console.WriteLine("// " + string.Join("; ", Line("BuildOptim int8", BuildOptimInt8), Line("BuildOptim fp32", BuildOptimFp32), Line("ORT fp32", OrtFp32), Line("ORT int8 (QDQ)", OrtInt8Qdq)));
     }

@@ -6,13 +6,13 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>
-    /// L, the left shift that gives zero-point-corrected codes headroom before <see cref="AddU8"/> and
+    /// L, the left shift that gives zero-point-corrected codes headroom before <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> and
     /// <see cref="RequantizeU8"/> rescale them: |(q − z) · 2^L| ≤ 255 · 2^20 &lt; 2^28, so the rescaled sum of two stays in int32.
     /// </summary>
     public const int RescaleLeftShift = 20;
 
     /// <summary>
-    /// The six fixed-point multipliers of <see cref="AddU8"/> for real scales Sa, Sb (inputs) and Sy (output).
+    /// The six fixed-point multipliers of <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> for real scales Sa, Sb (inputs) and Sy (output).
     /// </summary>
     /// <remarks>
     /// <para>
@@ -23,7 +23,7 @@ public static partial class Kernels
     /// </para>
     /// <para>
     /// The output code is <c>qy = zy + (a' + b')·u / Sy</c>, so the output multiplier is <c>2·max / (2^L · Sy)</c>.
-    /// <see cref="FixedPoint.QuantizeMultiplier"/> represents any real multiplier below 2^30, and <see cref="AddU8"/> applies it in
+    /// <see cref="FixedPoint.QuantizeMultiplier"/> represents any real multiplier below 2^30, and <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> applies it in
     /// 64 bits, so it may exceed 1 (an output scale finer than the inputs') without a separate left shift.
     /// </para>
     /// </remarks>
@@ -147,7 +147,7 @@ public static partial class Kernels
     /// <summary>
     /// Re-expresses codes under new quantization parameters:
     /// <c>y = clamp(zy + R((x − zx)·2^L, m, s), 0, 255)</c> with L = <see cref="RescaleLeftShift"/>, <c>R(v, m, s) = (v·m + 2^(s−1)) &gt;&gt; s</c>
-    /// in 64 bits and <c>m·2^−s ≈ Sx / (Sy·2^L)</c> (<see cref="RequantizeU8Multiplier"/>), as <see cref="AddU8"/> rescales
+    /// in 64 bits and <c>m·2^−s ≈ Sx / (Sy·2^L)</c> (<see cref="RequantizeU8Multiplier"/>), as <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> rescales
     /// each input. In place is allowed.
     /// </summary>
     /// <remarks>The 256 possible outputs are tabulated per call.</remarks>

@@ -46,6 +46,10 @@ public sealed class ProfileTests : IDisposable
         Assert.Contains(timings, t => t.Kind == OpKind.PoolU8 && t.Summary == "2x2 s2 16x28x28");
         Assert.True(timings.Where(t => t.Kind == OpKind.ConvU8S8ToU8).Sum(t => t.MeanMicroseconds) > 0);
         Assert.Equal(before, after);
+
+        // One residual Add (a 64 KiB table) and three convolutions packed for the micro-kernel (the depthwise one is not).
+        long packed = runner.Plan.Ops.ToArray().Where(o => o.Kind == OpKind.ConvU8S8ToU8).Sum(o => (long)BuildOptim.Runtime.Kernels.ConvU8S8PackedWeightsLength(o.Conv(1)) * sizeof(int));
+        Assert.Equal(BuildOptim.Runtime.Kernels.AddU8TableLength + packed, runner.PreparedBytes);
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Profile(input, 0));
         Assert.Throws<ArgumentException>(() => runner.Profile(new float[3], 1));
     }
