@@ -183,12 +183,25 @@ internal static class Emitter
         writer.WriteLine($$"""
 
             /// <summary>
-            /// Creates an instance with its own scratch memory. The first instance in the process loads the
-            /// embedded plan; later ones share it.
+            /// Creates an instance with its own scratch memory that computes on the calling thread. The first
+            /// instance in the process loads the embedded plan; later ones share it.
             /// </summary>
             /// <exception cref="{{InvalidOperationExceptionType}}">The plan is missing from this assembly or does not match this class.</exception>
+            public {{spec.ClassName}}()
+                : this(1)
+            {
+            }
+
+            /// <summary>
+            /// Creates an instance whose large convolutions are split across up to <paramref name="parallelism"/>
+            /// threads (the calling thread and thread-pool work items, each with its own scratch). Outputs are
+            /// bit-identical for every value; calls still allocate nothing.
+            /// </summary>
+            /// <param name="parallelism">1 to 64; 1 uses no other thread.</param>
+            /// <exception cref="{{InvalidOperationExceptionType}}">The plan is missing from this assembly or does not match this class.</exception>
+            /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="parallelism"/> is outside 1 to 64.</exception>
             """);
-        using (writer.OpenBlock("public " + spec.ClassName + "()"))
+        using (writer.OpenBlock("public " + spec.ClassName + "(int parallelism)"))
         {
             writer.WriteLine($$"""
                 var {{PlanLocal}} = {{SharedPlanName}};
@@ -197,7 +210,7 @@ internal static class Emitter
                     {{ThrowPlanMismatchName}}({{PlanLocal}});
                 }
 
-                {{RunnerField}} = new {{PlanRunnerType}}({{PlanLocal}});
+                {{RunnerField}} = new {{PlanRunnerType}}({{PlanLocal}}, parallelism);
                 """);
             if (spec.Classifier)
             {

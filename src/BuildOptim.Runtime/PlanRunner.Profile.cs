@@ -36,7 +36,7 @@ public sealed partial class PlanRunner
             for (int i = 0; i < _ops.Length; i++)
             {
                 long start = Stopwatch.GetTimestamp();
-                Execute(i);
+                ExecuteOp(i);
                 ticks[i] += Stopwatch.GetTimestamp() - start;
             }
         }

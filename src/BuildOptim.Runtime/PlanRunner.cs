@@ -4,7 +4,10 @@ namespace BuildOptim.Runtime;
 /// Executes a <see cref="ModelPlan"/>. All scratch memory is allocated in the constructor:
 /// <see cref="Run(ReadOnlySpan{float}, Span{float})"/> allocates nothing.
 /// </summary>
-/// <remarks>An instance is not thread-safe; create one per thread (they share the plan).</remarks>
+/// <remarks>
+/// An instance is not thread-safe; create one per thread (they share the plan). With a <see cref="Parallelism"/> above 1 a
+/// call may also use thread-pool threads for its large convolutions; it returns when they are done.
+/// </remarks>
 public sealed partial class PlanRunner
 {
     private readonly ModelPlan _plan;
@@ -15,11 +18,34 @@ public sealed partial class PlanRunner
     private readonly float[] _floatScratch;
     private readonly byte[] _byteScratch;
     private readonly object?[] _prepared;
+    private readonly bool[] _parallel;
+    private readonly ConvWorker[] _workers;
 
+    /// <summary>A runner that computes on the calling thread only.</summary>
     public PlanRunner(ModelPlan plan)
+        : this(plan, 1)
+    {
+    }
+
+    /// <summary>
+    /// A runner whose large convolutions are split across up to <paramref name="parallelism"/> threads: the calling thread
+    /// and <paramref name="parallelism"/> − 1 thread-pool work items, each with its own scratch (see <see cref="Parallelism"/>).
+    /// Outputs are bit-identical for every value; 1 (the default) uses no other thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parallelism"/> is below 1 or above 64.</exception>
+    public PlanRunner(ModelPlan plan, int parallelism)
+        : this(plan, parallelism, ParallelMinimumMacs)
+    {
+    }
+
+    /// <summary>As <see cref="PlanRunner(ModelPlan, int)"/> with the size threshold of the parallel convolutions given (tests split small models).</summary>
+    internal PlanRunner(ModelPlan plan, int parallelism, long parallelMinimumMacs)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(parallelism, 64);
         _plan = plan;
+        Parallelism = parallelism;
         _ops = plan.Ops.ToArray();
         _prepared = Prepare(_ops);
         var buffers = plan.Buffers;
@@ -60,9 +86,19 @@ public sealed partial class PlanRunner
         _accumulator = new int[accumulator];
         _floatScratch = new float[floatScratch];
         _byteScratch = new byte[byteScratch];
+        _parallel = new bool[_ops.Length];
+        int workerScratch = 0;
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            _parallel[i] = RunsInParallel(i, parallelMinimumMacs);
+            workerScratch = _parallel[i] ? Math.Max(workerScratch, Kernels.ConvU8S8ScratchLength(_ops[i].Conv(1))) : workerScratch;
+        }
+
+        _workers = _parallel.Contains(true) ? [.. Enumerable.Range(1, parallelism - 1).Select(_ => new ConvWorker(this, workerScratch))] : [];
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
-            + (long)_accumulator.Length * sizeof(int) + (long)_floatScratch.Length * sizeof(float) + _byteScratch.Length;
+            + (long)_accumulator.Length * sizeof(int) + (long)_floatScratch.Length * sizeof(float) + _byteScratch.Length
+            + _workers.Sum(w => w.ScratchBytes);
         PreparedBytes = _prepared.Sum(PreparedSize);
     }
 
@@ -75,7 +111,7 @@ public sealed partial class PlanRunner
     /// <summary>Floats per output sample.</summary>
     public int OutputLength => _plan.OutputLength;
 
-    /// <summary>Bytes of scratch memory this runner holds (activations, accumulators, im2col).</summary>
+    /// <summary>Bytes of scratch memory this runner holds (activations, accumulators, packed columns; with <see cref="Parallelism"/> above 1, each helper's convolution scratch too).</summary>
     public long ScratchBytes { get; }
 
     /// <summary>
@@ -166,7 +202,19 @@ public sealed partial class PlanRunner
     {
         for (int i = 0; i < _ops.Length; i++)
         {
-            Execute(i);
+            ExecuteOp(i);
+        }
+    }
+
+    private void ExecuteOp(int index)
+    {
+        if (_parallel[index])
+        {
+            ExecuteParallel(index);
+        }
+        else
+        {
+            Execute(index);
         }
     }
 

@@ -61,6 +61,7 @@ public sealed class ConvolutionalBuildTests : IClassFixture<ConvolutionalApps>
         Assert.Equal(ConvolutionalApps.ResNet18Samples, buildTime.SampleCount);
         Assert.Equal(512, buildTime.SampleLength);
         Assert.Equal(BitPatterns(buildTime), appOutputs);
+        Assert.Equal(appOutputs, AppOutputs(app.Run!, "parallel-output "));
     }
 
     [Fact]
@@ -69,6 +70,7 @@ public sealed class ConvolutionalBuildTests : IClassFixture<ConvolutionalApps>
         BuiltApp app = ResNet18();
 
         Assert.Equal("allocated-bytes-5-runs 0", SingleLine(app.Run!, "allocated-bytes-5-runs "));
+        Assert.Equal("allocated-bytes-5-parallel-runs 0", SingleLine(app.Run!, "allocated-bytes-5-parallel-runs "));
         AssertNoModelFileNorNativeRuntime(app.App);
     }
 
@@ -154,9 +156,9 @@ public sealed class ConvolutionalBuildTests : IClassFixture<ConvolutionalApps>
     private static string SingleLine(CommandResult run, string prefix) =>
         Assert.Single(Lines(run), l => l.StartsWith(prefix, StringComparison.Ordinal));
 
-    private static string[][] AppOutputs(CommandResult run) =>
+    private static string[][] AppOutputs(CommandResult run, string prefix = "output ") =>
         Lines(run)
-            .Where(l => l.StartsWith("output ", StringComparison.Ordinal))
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
             .Select(l => l.Split(' ').Skip(2).ToArray())
             .ToArray();
 
@@ -247,6 +249,25 @@ public sealed class ConvolutionalApps
             {
                 model.Run(inputs.Sample(s), output);
                 Console.WriteLine($"output {s} " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
+            }
+
+            // The same class with its convolutions split across two threads.
+            var parallel = new ResNet18Model(2);
+            parallel.Run(inputs.Sample(0), output); // warm-up
+            start = Stopwatch.GetTimestamp();
+            before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                parallel.Run(inputs.Sample(i % inputs.SampleCount), output);
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            elapsed = Stopwatch.GetElapsedTime(start);
+            Console.WriteLine($"allocated-bytes-5-parallel-runs {allocated}");
+            Console.WriteLine($"info {elapsed.TotalMilliseconds / 5:F1} ms per Run with parallelism 2");
+            for (int s = 0; s < inputs.SampleCount; s++)
+            {
+                parallel.Run(inputs.Sample(s), output);
+                Console.WriteLine($"parallel-output {s} " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
             }
             """);
 

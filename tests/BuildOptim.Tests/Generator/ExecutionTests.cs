@@ -65,6 +65,13 @@ public class ExecutionTests
 
             public static int Predict(float[] input) => new TinyModel().Predict(input);
 
+            public static float[] RunWithParallelism(float[] input, int parallelism)
+            {
+                var output = new float[TinyModel.OutputLength];
+                new TinyModel(parallelism).Run(input, output);
+                return output;
+            }
+
             public static void RunWithLengths(int inputLength, int outputLength) =>
                 new TinyModel().Run(new float[inputLength], new float[outputLength]);
 
@@ -117,6 +124,16 @@ public class ExecutionTests
 
         Assert.Equal([30.5f, 7f, 0f], model.Call<float[]>("Run", new[] { 1f, 2f, 3f, 4f }));
         Assert.Equal(Expected([0f, 0f, 1f, -1f]), model.Call<float[]>("Run", new[] { 0f, 0f, 1f, -1f }));
+    }
+
+    [Fact]
+    public void Generated_constructor_takes_a_parallelism_and_rejects_one_out_of_range()
+    {
+        using var model = LoadedModel.Compile(TinyDescriptor, TinyPlan());
+
+        Assert.Equal(Expected([1f, 2f, 3f, 4f]), model.Call<float[]>("RunWithParallelism", new[] { 1f, 2f, 3f, 4f }, 4));
+        var error = Assert.ThrowsAny<Exception>(() => model.Call<float[]>("RunWithParallelism", new[] { 1f, 2f, 3f, 4f }, 0));
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException ?? error);
     }
 
     [Fact]

@@ -91,6 +91,7 @@ public class GeneratedApiTests
         Assert.Equal(
             [
                 "FashionMlpModel.FashionMlpModel()",
+                "FashionMlpModel.FashionMlpModel(int)",
                 "FashionMlpModel.InputLength",
                 "FashionMlpModel.InputShape",
                 "FashionMlpModel.OutputLength",

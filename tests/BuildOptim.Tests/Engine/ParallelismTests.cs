@@ -1,0 +1,87 @@
+using BuildOptim.Compression;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Runtime;
+
+namespace BuildOptim.Tests.Engine;
+
+/// <summary><c>PlanRunner</c> with <c>Parallelism</c> above 1: convolutions split by output channels across threads.</summary>
+public sealed class ParallelismTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "buildoptim-parallel-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private ModelPlan CompressFashionCnn(int shareWeights = 0)
+    {
+        string dir = Path.Combine(_root, "cnn" + shareWeights);
+        Compressor.Run(Models.FashionCnnOptions(dir) with { Gate = GateMode.Off, ShareWeights = shareWeights });
+        return ModelPlan.FromFile(Path.Combine(dir, Compressor.PlanFileName));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16)]
+    public void Every_parallelism_gives_the_single_thread_outputs_bit_for_bit(int shareWeights)
+    {
+        // FashionCnn's convolutions are below ParallelMinimumMacs; a threshold of 0 splits the three with 16 or more
+        // channels (2 to 11 blocks of 6), plain and over shared weights.
+        var plan = CompressFashionCnn(shareWeights);
+        var options = Models.FashionCnnOptions(_root);
+        var network = Models.Lower(options.ModelPath);
+        var inputs = DataSets.LoadInputs(options.EvaluationPath!, network);
+        var serial = new PlanRunner(plan);
+        Assert.Equal(1, serial.Parallelism);
+        var expected = new float[32 * serial.OutputLength];
+        for (int s = 0; s < 32; s++)
+        {
+            serial.Run(inputs.Sample(s), expected.AsSpan(s * serial.OutputLength, serial.OutputLength));
+        }
+
+        foreach (int parallelism in new[] { 2, 3, 4, 16 })
+        {
+            var runner = new PlanRunner(plan, parallelism, parallelMinimumMacs: 0);
+            Assert.Equal(parallelism, runner.Parallelism);
+            Assert.True(runner.ScratchBytes > serial.ScratchBytes, "each helper has its own convolution scratch");
+            var actual = new float[expected.Length];
+            for (int s = 0; s < 32; s++)
+            {
+                runner.Run(inputs.Sample(s), actual.AsSpan(s * runner.OutputLength, runner.OutputLength));
+            }
+
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void A_parallel_run_allocates_nothing_on_the_calling_thread()
+    {
+        var plan = CompressFashionCnn();
+        var runner = new PlanRunner(plan, 2, parallelMinimumMacs: 0);
+        var input = new float[runner.InputLength];
+        var output = new float[runner.OutputLength];
+        runner.Run(input, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            runner.Run(input, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Small_convolutions_and_parallelism_one_stay_on_the_calling_thread()
+    {
+        var plan = CompressFashionCnn();
+        var serial = new PlanRunner(plan);
+        Assert.Equal(serial.ScratchBytes, new PlanRunner(plan, 4).ScratchBytes); // nothing reaches ParallelMinimumMacs: no helpers
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PlanRunner(plan, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PlanRunner(plan, 65));
+    }
+}
