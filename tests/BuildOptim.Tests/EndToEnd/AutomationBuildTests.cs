@@ -46,12 +46,13 @@ public sealed class AutomationBuildTests
     }
 
     [Fact]
-    public void Neuron_pruning_and_weight_sharing_build_and_run_within_1_5_points()
+    public void Neuron_merging_pruning_and_weight_sharing_build_and_run_within_1_5_points()
     {
         _fixture.RequirePackage();
 
-        // One app, two models: the MLP with half its hidden neurons removed, the CNN with 16 shared values per layer. The
-        // gate (1.5 points against the original fp32 model) runs in the build; the app then measures the generated classes.
+        // One app, two models: the MLP with near-duplicate neurons merged and half its hidden neurons removed, the CNN with
+        // 16 shared values per layer. The gate (1.5 points against the original fp32 model) runs in the build; the app then
+        // measures the generated classes.
         var app = TestApp.CreateEmpty(_fixture, "prune-share", "");
         CopySample(app, Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist"));
         string cnn = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn");
@@ -59,7 +60,7 @@ public sealed class AutomationBuildTests
         File.Copy(Path.Combine(cnn, "Data", "calib.npy"), Path.Combine(app.Directory, "Data", "cnn_calib.npy"));
         File.Copy(Path.Combine(cnn, "Data", "eval.npz"), Path.Combine(app.Directory, "Data", "cnn_eval.npz"));
         app.WriteProject("""
-            <ModelToCompress Include="Models/fashion_mlp.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" Prune="Neurons" Sparsity="0.5" MaxAccuracyDrop="1.5" />
+            <ModelToCompress Include="Models/fashion_mlp.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" Prune="Neurons" Sparsity="0.5" MergeNeurons="0.9" MaxAccuracyDrop="1.5" />
             <ModelToCompress Include="Models/fashion_cnn.onnx" Calibration="Data/cnn_calib.npy" Evaluation="Data/cnn_eval.npz" ShareWeights="16" MaxAccuracyDrop="1.5" />
             """);
         app.WriteProgram("""
@@ -100,7 +101,11 @@ public sealed class AutomationBuildTests
         // Half the hidden neurons gone: the int8 plan of the whole MLP is 239,936 bytes (docs/benchmarks.md).
         Assert.True(new FileInfo(app.PlanOf("fashion_mlp")).Length < 130_000, $"pruned plan {new FileInfo(app.PlanOf("fashion_mlp")).Length} B");
         Assert.Equal("Neurons", mlpReport.RootElement.GetProperty("options").GetProperty("prune").GetString());
-        Assert.Contains(mlpReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("name").GetString() == "/fc1/Gemm" && l.GetProperty("parameterBytes").GetInt64() == 4 * ((784 * 128) + 128));
+        Assert.Contains(mlpReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("name").GetString() == "/fc1/Gemm" && l.GetProperty("parameterBytes").GetInt64() <= 4 * ((784 * 128) + 128));
+
+        // Near-duplicate neurons merged first (the metadata reaches the engine through the package's targets).
+        Assert.Equal(0.9, mlpReport.RootElement.GetProperty("mergeNeurons").GetDouble());
+        Assert.Contains(mlpReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("mergedNeurons").GetInt32() > 0);
         Assert.Equal(16, cnnReport.RootElement.GetProperty("chosenClusters").GetInt32());
         Assert.Contains(cnnReport.RootElement.GetProperty("layers").EnumerateArray(), l => l.GetProperty("clusters").GetInt32() == 16);
 
