@@ -7,7 +7,7 @@ using Kernels = BuildOptim.Runtime.Kernels;
 
 public class GemvU8S8S32Tests
 {
-    private static readonly int[] Ks = [0, 1, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 784];
+    private static readonly int[] Ks = [0, 1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 288, 784, 1000];
     private static readonly int[] Ns = [0, 1, 3, 10, 17];
 
     [Theory]
@@ -33,6 +33,35 @@ public class GemvU8S8S32Tests
                     Assert.Equal(bias[row] + DotReference(x, w.AsSpan(row * k, k)), expected[row]);
                 }
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Extreme_codes_and_weights_never_saturate_the_int16_pair_sums(string level)
+    {
+        // Codes 255 (both nibbles 15) against weights of −128 and 127, alternating and uniform, over several flushes of
+        // the eight int16 pair sums: the largest |pair sum| a vpmaddubsw path can meet, and its longest int16 run.
+        var simd = SimdLevels.Parse(level);
+        foreach (int k in new[] { 32, 256, 288, 784, 1024 })
+        {
+            var x = Enumerable.Repeat((byte)255, k).ToArray();
+            var w = new sbyte[4 * k];
+            for (int i = 0; i < k; i++)
+            {
+                w[i] = -128;
+                w[k + i] = 127;
+                w[(2 * k) + i] = (sbyte)(i % 2 == 0 ? -128 : 127);
+                w[(3 * k) + i] = (sbyte)((i / 32) % 2 == 0 ? -128 : 127);
+            }
+
+            var expected = new int[4];
+            var actual = new int[4];
+            Kernels.GemvU8S8S32Scalar(x, w, new int[4], expected);
+            Kernels.GemvU8S8S32(x, w, new int[4], actual, simd);
+            Assert.Equal(expected, actual);
+            Assert.Equal(-255 * 128 * k, actual[0]);
+            Assert.Equal(255 * 127 * k, actual[1]);
         }
     }
 
