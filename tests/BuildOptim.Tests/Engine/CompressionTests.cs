@@ -9,18 +9,8 @@ using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Tests.Engine;
 
-public sealed class CompressionTests : IDisposable
+public sealed class CompressionTests : ScratchFolderTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "bopt-engine-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
     [Fact]
     public void Float32_plan_matches_the_torch_reference_outputs()
     {
@@ -62,7 +52,7 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void Compression_is_deterministic_byte_for_byte()
     {
-        string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b");
+        string a = Path.Combine(Root, "a"), b = Path.Combine(Root, "b");
         Compressor.Run(Options(a));
         Compressor.Run(Options(b));
         foreach (string file in new[] { Compressor.PlanFileName, Compressor.DescriptorFileName, Compressor.ReportFileName, Compressor.EvaluationOutputsFileName })
@@ -74,7 +64,7 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void Failed_gate_is_BOPT2001_with_both_accuracies_and_leaves_no_artifacts()
     {
-        string dir = Path.Combine(_root, "gate");
+        string dir = Path.Combine(Root, "gate");
         Compressor.Run(Options(dir)); // a previous good build's artifacts must not survive a failing one
         var result = Compressor.Run(Options(dir) with { Prune = PruneMode.Magnitude, Sparsity = 0.95, MaxAccuracyDrop = 0.05 });
         Assert.False(result.Report.Gate.Passed);
@@ -93,7 +83,7 @@ public sealed class CompressionTests : IDisposable
         {
             ModelPath = Models.MlpTanh,
             CalibrationPath = Models.SmallCalibration,
-            OutputDirectory = Path.Combine(_root, "agree"),
+            OutputDirectory = Path.Combine(Root, "agree"),
         });
         Assert.Equal("agreement", result.Report.Gate.Metric);
         Assert.Equal(0.99, result.Report.Gate.Threshold);
@@ -109,7 +99,7 @@ public sealed class CompressionTests : IDisposable
             CalibrationPath = Models.SmallCalibration,
             EvaluationPath = Models.SmallEvaluationCsv,
             Labels = Models.SmallEvaluationLabelsCsv,
-            OutputDirectory = Path.Combine(_root, "csv"),
+            OutputDirectory = Path.Combine(Root, "csv"),
         });
         Assert.Equal(50, result.Report.Metrics!.SampleCount);
         Assert.NotNull(result.Report.Metrics.CompressedAccuracy);
@@ -119,8 +109,8 @@ public sealed class CompressionTests : IDisposable
     public void Data_of_the_wrong_sample_length_is_BOPT1105()
     {
         var model = Models.Lower(Models.FashionMlp);
-        string path = Path.Combine(_root, "wrong.csv");
-        Directory.CreateDirectory(_root);
+        string path = Path.Combine(Root, "wrong.csv");
+        Directory.CreateDirectory(Root);
         File.WriteAllText(path, "1,2,3\n4,5,6\n");
         var e = Assert.Throws<CompressionException>(() => DataSets.LoadInputs(path, model));
         Assert.Equal("BOPT1105", e.Code);
@@ -182,7 +172,7 @@ public sealed class CompressionTests : IDisposable
             ModelPath = Models.MlpTanh,
             CalibrationPath = Models.SmallCalibration,
             EvaluationPath = Models.SmallEvaluation,
-            OutputDirectory = Path.Combine(_root, "tanh"),
+            OutputDirectory = Path.Combine(Root, "tanh"),
         });
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         Assert.Contains(result.Report.Layers, l => l.Summary.Kind == "Tanh" && l.Summary.Precision == "Int8");
@@ -199,7 +189,7 @@ public sealed class CompressionTests : IDisposable
             CalibrationPath = Path.Combine(root, "Data", "calib.npy"),
             EvaluationPath = Path.Combine(root, "Data", "eval.npz"),
             MaxAccuracyDrop = 0.5,
-            OutputDirectory = Path.Combine(_root, "cnn"),
+            OutputDirectory = Path.Combine(Root, "cnn"),
         });
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         Assert.True(result.Report.Metrics!.AccuracyDropPoints <= 0.5);
@@ -211,23 +201,23 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void Fallback_auto_keeps_the_most_sensitive_layers_in_fp32_until_a_failing_gate_passes()
     {
-        var strict = Options(Path.Combine(_root, "strict")) with { MinAgreement = 1.0 };
+        var strict = Options(Path.Combine(Root, "strict")) with { MinAgreement = 1.0 };
         var failing = Compressor.Run(strict);
         Assert.False(failing.Report.Gate.Passed);
         Assert.Equal("BOPT2002", failing.Report.Gate.Code);
 
-        var rescued = Compressor.Run(strict with { Fallback = "Auto", OutputDirectory = Path.Combine(_root, "rescued") });
+        var rescued = Compressor.Run(strict with { Fallback = "Auto", OutputDirectory = Path.Combine(Root, "rescued") });
         Assert.True(rescued.Report.Gate.Passed, rescued.Report.Gate.Message);
         Assert.NotEmpty(rescued.Report.FallbackLayers);
         Assert.All(rescued.Report.FallbackLayers, name => Assert.Equal("Float32", rescued.Report.Layers.Single(l => l.Summary.Name == name).Summary.Precision));
-        Assert.True(File.Exists(Path.Combine(_root, "rescued", Compressor.PlanFileName)));
-        Assert.Contains("\"fallbackLayers\"", File.ReadAllText(Path.Combine(_root, "rescued", Compressor.ReportFileName)));
+        Assert.True(File.Exists(Path.Combine(Root, "rescued", Compressor.PlanFileName)));
+        Assert.Contains("\"fallbackLayers\"", File.ReadAllText(Path.Combine(Root, "rescued", Compressor.ReportFileName)));
     }
 
     [Fact]
     public void Sparsity_auto_picks_the_largest_tried_sparsity_that_passes_the_gate()
     {
-        var result = Compressor.Run(Options(Path.Combine(_root, "auto")) with { Prune = PruneMode.Magnitude, AutoSparsity = true, MaxAccuracyDrop = 0.5 });
+        var result = Compressor.Run(Options(Path.Combine(Root, "auto")) with { Prune = PruneMode.Magnitude, AutoSparsity = true, MaxAccuracyDrop = 0.5 });
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         double chosen = result.Report.ChosenSparsity!.Value;
         Assert.Contains(chosen, Compressor.AutoSparsities);
@@ -242,23 +232,23 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void Neuron_pruning_at_half_keeps_accuracy_within_one_and_a_half_points_and_halves_the_plan()
     {
-        var plain = Compressor.Run(Options(Path.Combine(_root, "plain")));
-        var pruned = Compressor.Run(Options(Path.Combine(_root, "neurons")) with { Prune = PruneMode.Neurons, Sparsity = 0.5, MaxAccuracyDrop = 1.5 });
+        var plain = Compressor.Run(Options(Path.Combine(Root, "plain")));
+        var pruned = Compressor.Run(Options(Path.Combine(Root, "neurons")) with { Prune = PruneMode.Neurons, Sparsity = 0.5, MaxAccuracyDrop = 1.5 });
         Assert.True(pruned.Report.Gate.Passed, pruned.Report.Gate.Message);
         Assert.True(pruned.Report.Metrics!.AccuracyDropPoints <= 1.5);
         Assert.True(pruned.Report.CompressedBytes < plain.Report.CompressedBytes * 0.55, $"{pruned.Report.CompressedBytes} vs {plain.Report.CompressedBytes}");
 
         // The generated class really is smaller: fewer multiply-adds per Run.
-        var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(Path.Combine(_root, "neurons", Compressor.PlanFileName)));
+        var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(Path.Combine(Root, "neurons", Compressor.PlanFileName)));
         Assert.Equal(784, runner.InputLength);
     }
 
     [Fact]
     public void Sixteen_cluster_weight_sharing_on_the_cnn_stays_within_one_and_a_half_points()
     {
-        var options = Models.FashionCnnOptions(Path.Combine(_root, "cnn-plain")) with { MaxAccuracyDrop = 1.5 };
+        var options = Models.FashionCnnOptions(Path.Combine(Root, "cnn-plain")) with { MaxAccuracyDrop = 1.5 };
         var plain = Compressor.Run(options);
-        var shared = Compressor.Run(options with { ShareWeights = 16, OutputDirectory = Path.Combine(_root, "cnn-shared") });
+        var shared = Compressor.Run(options with { ShareWeights = 16, OutputDirectory = Path.Combine(Root, "cnn-shared") });
         Assert.True(shared.Report.Gate.Passed, shared.Report.Gate.Message);
         Assert.True(shared.Report.Metrics!.AccuracyDropPoints <= 1.5);
         Assert.True(shared.Report.CompressedBytes < plain.Report.CompressedBytes);
@@ -271,7 +261,7 @@ public sealed class CompressionTests : IDisposable
     [Fact]
     public void ShareWeights_auto_picks_the_fewest_clusters_that_pass()
     {
-        var result = Compressor.Run(Options(Path.Combine(_root, "share-auto")) with { AutoShareWeights = true, MaxAccuracyDrop = 1.0 });
+        var result = Compressor.Run(Options(Path.Combine(Root, "share-auto")) with { AutoShareWeights = true, MaxAccuracyDrop = 1.0 });
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         Assert.Contains(result.Report.ChosenClusters, Compressor.AutoClusters);
         Assert.All(result.Report.Search.SkipLast(1), line => Assert.EndsWith("failed", line));

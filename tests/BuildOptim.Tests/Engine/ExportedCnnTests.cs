@@ -5,26 +5,16 @@ using BuildOptim.Onnx.Lowering;
 namespace BuildOptim.Tests.Engine;
 
 /// <summary>Real PyTorch-exported CNNs in the shapes other exporters produce (tests/TestData/cnn/README.md).</summary>
-public sealed class ExportedCnnTests : IDisposable
+public sealed class ExportedCnnTests : ScratchFolderTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "bopt-cnn-" + Guid.NewGuid().ToString("N"));
-
     private static string Cnn(string file) => Path.Combine(TestPaths.TestData, "cnn", file);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
 
     private CompressionResult Compress(string model, string calibration, string evaluation) => Compressor.Run(new CompressionOptions
     {
         ModelPath = Cnn(model),
         CalibrationPath = Cnn(calibration),
         EvaluationPath = Cnn(evaluation),
-        OutputDirectory = Path.Combine(_root, Path.GetFileNameWithoutExtension(model)),
+        OutputDirectory = Path.Combine(Root, Path.GetFileNameWithoutExtension(model)),
     });
 
     [Fact]

@@ -11,19 +11,9 @@ using Xunit.Abstractions;
 namespace BuildOptim.Tests.Engine;
 
 /// <summary>Near-duplicate neuron merging (<c>MergeNeurons</c>) on synthetic networks and the real FashionMnist MLP.</summary>
-public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
+public sealed class NeuronMergingTests(ITestOutputHelper output) : ScratchFolderTest
 {
     private static readonly FusedActivation Relu = new(ActivationKind.Relu, 0, float.PositiveInfinity);
-
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "bopt-merge-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
 
     private static float[] Random(Random random, int n, double scale)
         => Enumerable.Range(0, n).Select(_ => (float)(scale * (random.NextDouble() * 2 - 1))).ToArray();
@@ -191,8 +181,8 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"threshold {threshold}: {string.Join(", ", merged.Layers.Select(l => $"{l.Name} {l.Before}->{l.After}"))}; accuracy {fp32.OriginalAccuracy:P2} -> fp32 {fp32.CompressedAccuracy:P2}, int8 {int8.CompressedAccuracy:P2} ({int8Plan.Length} bytes, {evaluation.SampleCount} samples)");
         }
 
-        var plain = Compressor.Run(Options(Path.Combine(_root, "plain")));
-        var result = Compressor.Run(Options(Path.Combine(_root, "merged")) with { MergeNeurons = 0.95, MaxAccuracyDrop = 1.5 });
+        var plain = Compressor.Run(Options(Path.Combine(Root, "plain")));
+        var result = Compressor.Run(Options(Path.Combine(Root, "merged")) with { MergeNeurons = 0.95, MaxAccuracyDrop = 1.5 });
         int mergedNeurons = result.Report.MergedNeurons.Values.Sum();
         output.WriteLine($"int8, MergeNeurons=0.95: {mergedNeurons} neurons merged, accuracy {result.Report.Metrics!.OriginalAccuracy:P2} (fp32) -> {result.Report.Metrics.CompressedAccuracy:P2}, plan {plain.Report.CompressedBytes} -> {result.Report.CompressedBytes} bytes");
 
@@ -201,7 +191,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
         Assert.True(mergedNeurons > 0);
         Assert.True(result.Report.CompressedBytes < plain.Report.CompressedBytes, $"{result.Report.CompressedBytes} vs {plain.Report.CompressedBytes}");
 
-        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "merged", Compressor.ReportFileName)));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "merged", Compressor.ReportFileName)));
         Assert.Equal(0.95, report.RootElement.GetProperty("mergeNeurons").GetDouble());
         Assert.Equal(mergedNeurons, report.RootElement.GetProperty("layers").EnumerateArray().Sum(l => l.GetProperty("mergedNeurons").GetInt32()));
     }
@@ -209,7 +199,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Fashion_cnn_merges_only_channels_outside_the_residual_block_and_passes_the_gate()
     {
-        var result = Compressor.Run(Models.FashionCnnOptions(Path.Combine(_root, "cnn")) with { MaxAccuracyDrop = 1.5, MergeNeurons = 0.9 });
+        var result = Compressor.Run(Models.FashionCnnOptions(Path.Combine(Root, "cnn")) with { MaxAccuracyDrop = 1.5, MergeNeurons = 0.9 });
         output.WriteLine($"{string.Join(", ", result.Report.MergedNeurons)}; {result.SummaryLine}");
 
         // stem, depthwise and pointwise convs are tied by the residual Add; only the down conv (-> GAP -> Flatten -> fc) merges.
@@ -221,7 +211,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Merging_composes_with_neuron_pruning_and_the_gate_checks_the_result()
     {
-        var result = Compressor.Run(Options(Path.Combine(_root, "both")) with { MergeNeurons = 0.95, Prune = PruneMode.Neurons, Sparsity = 0.3, MaxAccuracyDrop = 1.5 });
+        var result = Compressor.Run(Options(Path.Combine(Root, "both")) with { MergeNeurons = 0.95, Prune = PruneMode.Neurons, Sparsity = 0.3, MaxAccuracyDrop = 1.5 });
         var dense = result.Report.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)).ToArray();
         output.WriteLine($"merge 0.95 + prune 30%: accuracy drop {result.Report.Metrics!.AccuracyDropPoints:F2} points, {result.Report.CompressedBytes} bytes, gate {result.Report.Gate.Passed}");
 
@@ -233,7 +223,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void MergeNeurons_outside_zero_to_one_is_BOPT1201_naming_the_item()
     {
-        var e = Assert.Throws<CompressionException>(() => Compressor.Run(Options(Path.Combine(_root, "bad")) with { MergeNeurons = 1.5, ItemSpec = "Models/fashion_mlp.onnx" }));
+        var e = Assert.Throws<CompressionException>(() => Compressor.Run(Options(Path.Combine(Root, "bad")) with { MergeNeurons = 1.5, ItemSpec = "Models/fashion_mlp.onnx" }));
         Assert.Equal(Diagnostics.InvalidOption, e.Code);
         Assert.Equal(Models.FashionMlp, e.FilePath);
         Assert.Contains("MergeNeurons=1.5 on 'Models/fashion_mlp.onnx'", e.Message);
@@ -242,7 +232,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Cli_merge_neurons_option_reaches_the_report()
     {
-        string dir = Path.Combine(_root, "cli");
+        string dir = Path.Combine(Root, "cli");
         int exit = BuildOptim.Cli.CommandLine.Run(
             ["compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--merge-neurons", "0.97", "--out", dir],
             TextWriter.Null, TextWriter.Null);
@@ -261,14 +251,14 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : IDisposable
     {
         var stderr = new StringWriter();
         int exit = BuildOptim.Cli.CommandLine.Run(
-            ["compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--merge-neurons", value, "--item", "Models/mlp.onnx", "--out", Path.Combine(_root, "cli-bad")],
+            ["compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--merge-neurons", value, "--item", "Models/mlp.onnx", "--out", Path.Combine(Root, "cli-bad")],
             TextWriter.Null, stderr);
 
         Assert.Equal(exitCode, exit);
         string message = stderr.ToString();
         Assert.Contains("error BOPT1201", message);
         Assert.Contains("'Models/mlp.onnx'", message);
-        Assert.False(Directory.Exists(Path.Combine(_root, "cli-bad")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "cli-bad")));
     }
 
     private static CompressionOptions Options(string dir) => Models.FashionMlpOptions(dir);

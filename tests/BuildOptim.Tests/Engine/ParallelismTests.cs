@@ -5,21 +5,11 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Tests.Engine;
 
 /// <summary><c>PlanRunner</c> with <c>Parallelism</c> above 1: convolutions split by output channels across threads.</summary>
-public sealed class ParallelismTests : IDisposable
+public sealed class ParallelismTests : ScratchFolderTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "buildoptim-parallel-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
     private ModelPlan CompressFashionCnn(int shareWeights = 0)
     {
-        string dir = Path.Combine(_root, "cnn" + shareWeights);
+        string dir = Path.Combine(Root, "cnn" + shareWeights);
         Compressor.Run(Models.FashionCnnOptions(dir) with { Gate = GateMode.Off, ShareWeights = shareWeights });
         return ModelPlan.FromFile(Path.Combine(dir, Compressor.PlanFileName));
     }
@@ -32,7 +22,7 @@ public sealed class ParallelismTests : IDisposable
         // FashionCnn's convolutions are below ParallelMinimumMacs; a threshold of 0 splits the three with 16 or more
         // channels (2 to 11 blocks of 6), plain and over shared weights.
         var plan = CompressFashionCnn(shareWeights);
-        var options = Models.FashionCnnOptions(_root);
+        var options = Models.FashionCnnOptions(Root);
         var network = Models.Lower(options.ModelPath);
         var inputs = DataSets.LoadInputs(options.EvaluationPath!, network);
         var serial = new PlanRunner(plan);

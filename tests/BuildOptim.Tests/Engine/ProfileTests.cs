@@ -4,21 +4,11 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Tests.Engine;
 
 /// <summary><c>PlanRunner.Profile</c> and <c>buildoptim profile</c>: per-op timings of a real compressed plan.</summary>
-public sealed class ProfileTests : IDisposable
+public sealed class ProfileTests : ScratchFolderTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "buildoptim-profile-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
-
     private string CompressFashionCnn()
     {
-        string dir = Path.Combine(_root, "cnn");
+        string dir = Path.Combine(Root, "cnn");
         Compressor.Run(Models.FashionCnnOptions(dir) with { Gate = GateMode.Off });
         return Path.Combine(dir, Compressor.PlanFileName);
     }
@@ -59,7 +49,7 @@ public sealed class ProfileTests : IDisposable
     {
         string plan = CompressFashionCnn();
         var stdout = new StringWriter();
-        int exit = BuildOptim.Cli.CommandLine.Run(["profile", plan, "--input", Models.FashionCnnOptions(_root).CalibrationPath!, "--runs", "50"], stdout, TextWriter.Null);
+        int exit = BuildOptim.Cli.CommandLine.Run(["profile", plan, "--input", Models.FashionCnnOptions(Root).CalibrationPath!, "--runs", "50"], stdout, TextWriter.Null);
 
         Assert.Equal(0, exit);
         var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -69,7 +59,7 @@ public sealed class ProfileTests : IDisposable
         Assert.Equal(times.OrderByDescending(t => t), times);
 
         var stderr = new StringWriter();
-        Assert.Equal(2, BuildOptim.Cli.CommandLine.Run(["profile", plan, "--input", Models.FashionCnnOptions(_root).CalibrationPath!, "--runs", "0"], TextWriter.Null, stderr));
+        Assert.Equal(2, BuildOptim.Cli.CommandLine.Run(["profile", plan, "--input", Models.FashionCnnOptions(Root).CalibrationPath!, "--runs", "0"], TextWriter.Null, stderr));
         Assert.Contains("BOPT1201", stderr.ToString());
     }
 }
