@@ -252,20 +252,9 @@ public sealed partial class PlanRunner
             }
 
             case OpKind.ConvU8S8ToU8:
-            {
-                int batch = p[0];
-                var g = op.Conv(1);
-                var w = _plan.Data<sbyte>(op.D[0], g.M * g.PatchLength);
-                var bias = _plan.Data<int>(op.D[1], g.M);
-                var mult = _plan.Data<int>(op.D[2], g.M);
-                var shift = _plan.Data<int>(op.D[3], g.M);
-                for (int b = 0; b < batch; b++)
-                {
-                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, (int[])prepared!, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
-                }
-
+            case OpKind.ConvSharedU8U4ToU8:
+                ExecuteConvChannels(index, 0, op.Conv(1).M, _byteScratch, _accumulator);
                 break;
-            }
 
             case OpKind.ConvU8S8ToF32:
             {
@@ -505,22 +494,6 @@ public sealed partial class PlanRunner
                     Kernels.SharedGemvU8U4S32(x.Slice(r * k, k), indices, codebooks, bias, acc);
                     Kernels.DequantizeS32ToF32(acc, scale, yr);
                     Kernels.ClampF32(yr, op.F(3), op.F(4), yr);
-                }
-
-                break;
-            }
-
-            case OpKind.ConvSharedU8U4ToU8:
-            {
-                int batch = p[0];
-                var g = op.Conv(1);
-                var (weights, packed) = (SharedConvWeights)prepared!;
-                var bias = _plan.Data<int>(op.D[2], g.M);
-                var mult = _plan.Data<int>(op.D[3], g.M);
-                var shift = _plan.Data<int>(op.D[4], g.M);
-                for (int b = 0; b < batch; b++)
-                {
-                    Kernels.ConvU8S8(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], weights, packed, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], _byteScratch, _accumulator, B(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
                 }
 
                 break;

@@ -53,7 +53,7 @@ public sealed partial class PlanRunner
         Exception? failure = null;
         try
         {
-            ExecuteConvChannels(index, 0, ChannelStart(1, parts, blocks, g.M), _byteScratch);
+            ExecuteConvChannels(index, 0, ChannelStart(1, parts, blocks, g.M), _byteScratch, _accumulator);
         }
         catch (Exception e)
         {
@@ -75,8 +75,11 @@ public sealed partial class PlanRunner
     private static int ChannelStart(int t, int parts, int blocks, int channels)
         => Math.Min(channels, (int)((long)blocks * t / parts) * ConvChannelBlock);
 
-    /// <summary>Output channels [<paramref name="first"/>, <paramref name="end"/>) of a convolution op, every sample of its batch.</summary>
-    private void ExecuteConvChannels(int index, int first, int end, byte[] scratch)
+    /// <summary>
+    /// Output channels [<paramref name="first"/>, <paramref name="end"/>) of an int8 convolution op (plain or over shared
+    /// weights), every sample of its batch; all of them (0, M) is the op itself.
+    /// </summary>
+    private void ExecuteConvChannels(int index, int first, int end, byte[] scratch, int[] accumulator)
     {
         var op = _ops[index];
         var p = op.P;
@@ -110,7 +113,7 @@ public sealed partial class PlanRunner
         var y = B(op.Outputs[0], batch * g.OutputLength);
         for (int b = 0; b < batch; b++)
         {
-            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, [], y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels));
+            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels));
         }
     }
 
@@ -139,7 +142,7 @@ public sealed partial class PlanRunner
         {
             try
             {
-                runner.ExecuteConvChannels(_index, _first, _end, _scratch);
+                runner.ExecuteConvChannels(_index, _first, _end, _scratch, []);
             }
             catch (Exception e)
             {

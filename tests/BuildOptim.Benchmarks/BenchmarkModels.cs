@@ -1,6 +1,6 @@
 using System.Reflection;
 using BuildOptim.Compression.Reporting;
-using BuildOptim.Runtime.Data;
+using BuildOptim.TestShared;
 
 namespace BuildOptim.Benchmarks;
 
@@ -11,7 +11,7 @@ public sealed record BenchmarkModel(string Name, string ModelPath, string Calibr
 public static class BenchmarkModels
 {
     public const int ResNet18CalibrationSamples = 8;
-    private const int ResNet18Side = 224;
+    private const int ResNet18Side = ResNetInputs.Side;
 
     public static string RepoRoot => Metadata("RepoRoot");
 
@@ -35,7 +35,7 @@ public static class BenchmarkModels
         Directory.CreateDirectory(dataDirectory);
         string calibration = Path.Combine(dataDirectory, "resnet18_calib.npy");
         string evaluation = Path.Combine(dataDirectory, "resnet18_eval.npy");
-        var images = UpscaledFashionImages(ResNet18CalibrationSamples);
+        var images = ResNetInputs.UpscaledFashionImages(Path.Combine(RepoRoot, "samples", "FashionMnist", "Data", "eval.npz"), ResNet18CalibrationSamples);
         NpyWriter.WriteFloat32(calibration, images, [ResNet18CalibrationSamples, 3, ResNet18Side, ResNet18Side]);
         // The sensitivity analysis runs the plan once per layer and sample: one sample keeps the setup short.
         NpyWriter.WriteFloat32(evaluation, images.AsSpan(0, 3 * ResNet18Side * ResNet18Side), [1, 3, ResNet18Side, ResNet18Side]);
@@ -55,32 +55,6 @@ public static class BenchmarkModels
         }
 
         return model;
-    }
-
-    private static float[] UpscaledFashionImages(int count)
-    {
-        string source = Path.Combine(RepoRoot, "samples", "FashionMnist", "Data", "eval.npz");
-        NdArray images = NpzReader.Read(source).Single(a => a.Name != "labels");
-        const int scale = ResNet18Side / 28;
-        const int plane = ResNet18Side * ResNet18Side;
-        var data = new float[count * 3 * plane];
-        for (int s = 0; s < count; s++)
-        {
-            ReadOnlySpan<float> image = images.Sample(s);
-            Span<float> first = data.AsSpan(s * 3 * plane, plane);
-            for (int y = 0; y < ResNet18Side; y++)
-            {
-                for (int x = 0; x < ResNet18Side; x++)
-                {
-                    first[y * ResNet18Side + x] = (image[y / scale * 28 + x / scale] - 0.45f) / 0.225f;
-                }
-            }
-
-            first.CopyTo(data.AsSpan(s * 3 * plane + plane, plane));
-            first.CopyTo(data.AsSpan(s * 3 * plane + 2 * plane, plane));
-        }
-
-        return data;
     }
 
     private static string Metadata(string key)

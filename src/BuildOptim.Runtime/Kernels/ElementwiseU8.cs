@@ -97,11 +97,12 @@ public static partial class Kernels
         }
 
         // Row qa of the table is the Add of the constant code qa with every code qb.
+        var rowShape = new BroadcastShape([256], [1], [1]);
         for (int qa = 0; qa < 256; qa++)
         {
             var row = table.Slice(qa * 256, 256);
             row.Fill((byte)qa);
-            AddU8(row, zeroPointA, multiplierA, shiftA, codes, zeroPointB, multiplierB, shiftB, new BroadcastShape([256], [1], [1]), outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB, row);
+            AddU8(row, zeroPointA, multiplierA, shiftA, codes, zeroPointB, multiplierB, shiftB, rowShape, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB, row);
         }
     }
 

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using BuildOptim.Compression.Reporting;
 using BuildOptim.Runtime.Data;
+using BuildOptim.TestShared;
 using Xunit.Abstractions;
 
 namespace BuildOptim.Tests.EndToEnd;
@@ -180,7 +181,7 @@ public sealed record BuiltApp(TestApp App, CommandResult Build, CommandResult? R
 public sealed class ConvolutionalApps
 {
     public const int ResNet18Samples = 8;
-    private const int ResNet18Side = 224;
+    private const int ResNet18Side = ResNetInputs.Side;
 
     private readonly object _lock = new();
     private BuiltApp? _resNet18;
@@ -336,26 +337,7 @@ public sealed class ConvolutionalApps
     private static void WriteResNetCalibration(string path)
     {
         string source = Path.Combine(TestPaths.RepoRoot, "samples", "FashionMnist", "Data", "eval.npz");
-        NdArray images = NpzReader.Read(source).Single(a => a.Name != "labels");
-        Assert.True(images.SampleCount >= ResNet18Samples && images.SampleLength == 28 * 28, $"{source}: unexpected shape ({string.Join(", ", images.Shape)})");
-
-        const int scale = ResNet18Side / 28;
-        const int plane = ResNet18Side * ResNet18Side;
-        var data = new float[ResNet18Samples * 3 * plane];
-        for (int s = 0; s < ResNet18Samples; s++)
-        {
-            ReadOnlySpan<float> image = images.Sample(s);
-            Span<float> first = data.AsSpan(s * 3 * plane, plane);
-            for (int y = 0; y < ResNet18Side; y++)
-            {
-                for (int x = 0; x < ResNet18Side; x++)
-                {
-                    first[y * ResNet18Side + x] = (image[y / scale * 28 + x / scale] - 0.45f) / 0.225f;
-                }
-            }
-            first.CopyTo(data.AsSpan(s * 3 * plane + plane, plane));
-            first.CopyTo(data.AsSpan(s * 3 * plane + 2 * plane, plane));
-        }
+        var data = ResNetInputs.UpscaledFashionImages(source, ResNet18Samples);
         NpyWriter.WriteFloat32(path, data, [ResNet18Samples, 3, ResNet18Side, ResNet18Side]);
     }
 
