@@ -95,11 +95,12 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B) and the accumulators
-    /// of one tile row of it (4 · 6 · B), one group's padded image, tap offsets (4 · P) and packed weights, and alignment slack.
+    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B), the accumulators
+    /// of one tile row of it (4 · 6 · B) and one row of their codes (B), one group's padded image, tap offsets (4 · P) and packed
+    /// weights, and alignment slack.
     /// </summary>
     private static int ConvGemmU8S8ScratchLength(in ConvGeometry g)
-        => (4 * (PatchPairs(g.PatchLength) + GemmTileRows) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
+        => (((4 * (PatchPairs(g.PatchLength) + GemmTileRows)) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
             + (4 * ConvGemmU8S8GroupWeightsLength(g)) + GemmScratchAlignment;
 
     /// <summary>
@@ -158,10 +159,40 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Where a finished accumulator row segment goes: <c>acc[t]</c> is channel <c>m</c> at pixel <c>p + t</c>.</summary>
+    /// <summary>Where finished accumulators go.</summary>
     private interface IConvGemmOutput
     {
+        /// <summary>A dense row segment: <c>acc[t]</c> is channel <c>m</c> at pixel <c>p + t</c>.</summary>
         void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level);
+
+        /// <summary>
+        /// A run of wide pixels (see the file header): <c>acc[t]</c> is channel <c>m</c> at wide pixel <c>p0 + t</c>, that is output
+        /// row <c>(p0 + t) / wq</c>, column <c>(p0 + t) mod wq</c>, dropped when that column is <paramref name="ow"/> or more.
+        /// <paramref name="acc"/> may be overwritten, and so may <paramref name="codes"/>, which holds at least acc.Length bytes.
+        /// </summary>
+        void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level);
+    }
+
+    /// <summary>
+    /// Copies the valid pixels of a run of wide pixels [p0, p0 + count), elements of <paramref name="elementSize"/> bytes from
+    /// <paramref name="source"/> (wide pixel p0 at offset 0), to their dense places <c>oh · ow + column − denseBase</c> from
+    /// <paramref name="dense"/>. Forward, so it may compact in place (every dense index is at or below its wide one).
+    /// </summary>
+    private static void CopyWideRuns(ref byte source, ref byte dense, int denseBase, int p0, int count, int wq, int ow, int elementSize)
+    {
+        int oh = p0 / wq;
+        int column = p0 - (oh * wq);
+        for (int t = 0; t < count; oh++, column = 0)
+        {
+            int run = Math.Min(count - t, wq - column);
+            int valid = Math.Min(run, ow - column);
+            if (valid > 0)
+            {
+                CopySmall(ref Unsafe.Add(ref source, t * elementSize), ref Unsafe.Add(ref dense, ((oh * ow) + column - denseBase) * elementSize), valid * elementSize);
+            }
+
+            t += run;
+        }
     }
 
     /// <summary>
@@ -188,6 +219,8 @@ public static partial class Kernels
             var rest = scratch[(align + (4 * pairs * blockPixels))..];
             var blockAcc = MemoryMarshal.Cast<byte, int>(rest[..(4 * GemmTileRows * blockPixels)]);
             rest = rest[(4 * GemmTileRows * blockPixels)..];
+            var codes = rest[..blockPixels];
+            rest = rest[blockPixels..];
             var tapOffsets = MemoryMarshal.Cast<byte, int>(rest[..(4 * patch)]);
             rest = rest[(4 * patch)..];
             if (packedWeights.IsEmpty)
@@ -239,36 +272,10 @@ public static partial class Kernels
                         GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
                     }
 
-                    // Drop the Wq − OW wide pixels past each output row's end by moving the valid runs down in place (each
-                    // run moves to an index at or below its own), then hand each channel's block over in one piece.
-                    int firstOh = p0 / image.Wq;
-                    int firstOw = p0 - (firstOh * image.Wq);
-                    int denseStart = (firstOh * g.OW) + Math.Min(firstOw, g.OW);
+                    int channel = firstChannel + (b * GemmTileRows);
                     for (int r = 0; r < tileRows; r++)
                     {
-                        var row = blockAcc.Slice(r * blockPixels, count);
-                        int dense = count;
-                        if (image.Wq != g.OW)
-                        {
-                            dense = 0;
-                            for (int t = 0, ow = firstOw; t < count; ow = 0)
-                            {
-                                int run = Math.Min(count - t, image.Wq - ow);
-                                int valid = Math.Max(0, Math.Min(run, g.OW - ow));
-                                if (valid > 0)
-                                {
-                                    CopySmall(ref Unsafe.As<int, byte>(ref row[t]), ref Unsafe.As<int, byte>(ref row[dense]), 4 * valid);
-                                }
-
-                                dense += valid;
-                                t += run;
-                            }
-                        }
-
-                        if (dense > 0)
-                        {
-                            output.Write(firstChannel + (b * GemmTileRows) + r, denseStart, row[..dense], level);
-                        }
+                        output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), image.Wq, g.OW, codes, level);
                     }
                 }
             }
@@ -285,6 +292,14 @@ public static partial class Kernels
         int plane = g.H * g.W;
         int left = Math.Min(g.PadLeft, image.Wp);
         int columns = Math.Min(g.W, image.Wp - left);
+
+        // Unpadded, stride 1, full-width rows: the image is x itself followed by the panels' slack.
+        if (g.PadTop == 0 && left == 0 && g.StrideH == 1 && image.Hq == g.H && image.Wp == g.W)
+        {
+            xg[..(channels * plane)].CopyTo(padded);
+            padded[(channels * plane)..].Fill(fill);
+            return;
+        }
 
         // One fill for all the padding, then the rows of x (one memset beats a few small ones per row).
         padded.Fill(fill);
@@ -419,6 +434,13 @@ public static partial class Kernels
             ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, length - 8));
             Unsafe.WriteUnaligned(ref destination, head);
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, length - 8), tail);
+        }
+        else if (length >= 4)
+        {
+            uint head = Unsafe.ReadUnaligned<uint>(ref source);
+            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, length - 4));
+            Unsafe.WriteUnaligned(ref destination, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, length - 4), tail);
         }
         else
         {

@@ -191,6 +191,20 @@ public static partial class Kernels
 
         public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
             => RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, _y.Slice((m * pixels) + p, acc.Length), level);
+
+        /// <summary>Requantizes the whole wide run (full vectors, no per-row tails), then copies the valid codes out.</summary>
+        public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
+        {
+            if (wq == ow)
+            {
+                Write(m, p0, acc, level);
+                return;
+            }
+
+            var row = codes[..acc.Length];
+            RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, row, level);
+            CopyWideRuns(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(_y.Slice(m * pixels, pixels)), 0, p0, acc.Length, wq, ow, 1);
+        }
     }
 
     /// <summary>Scales accumulators to floats: <c>y[m, p] = clamp((float)acc · scale[m], min, max)</c>.</summary>
@@ -206,6 +220,25 @@ public static partial class Kernels
             for (int i = 0; i < acc.Length; i++)
             {
                 yRow[i] = ClampF32(acc[i] * s, min, max);
+            }
+        }
+
+        /// <summary>Compacts the valid accumulators in place, then scales them.</summary>
+        public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
+        {
+            int firstOh = p0 / wq;
+            int denseStart = (firstOh * ow) + Math.Min(p0 - (firstOh * wq), ow);
+            int lastOh = (p0 + acc.Length - 1) / wq;
+            int denseEnd = (lastOh * ow) + Math.Min(p0 + acc.Length - (lastOh * wq), ow);
+            if (wq != ow)
+            {
+                ref byte start = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetReference(acc));
+                CopyWideRuns(ref start, ref start, denseStart, p0, acc.Length, wq, ow, 4);
+            }
+
+            if (denseEnd > denseStart)
+            {
+                Write(m, denseStart, acc[..(denseEnd - denseStart)], level);
             }
         }
     }
@@ -300,7 +333,7 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, as in <see cref="RequantizeS32ToU8Avx2"/>; returns how many leading elements it wrote.</summary>
+    /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, as in <see cref="RequantizeS32ToU8Avx2"/>; returns n (it needs n ≥ 8).</summary>
     private static int RequantizeRowS32ToU8Avx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
     {
         ref int accRef = ref MemoryMarshal.GetReference(acc);
@@ -312,7 +345,7 @@ public static partial class Kernels
         var maxV = Vector256.Create((long)max);
         int n = y.Length;
         int i = 0;
-        for (; i <= n - 8; i += 8)
+        while (true)
         {
             var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
             var even = Avx2.Multiply(a, multiplierV);
@@ -323,9 +356,14 @@ public static partial class Kernels
             var words = Vector128.Narrow(q.GetLower(), q.GetUpper());
             var bytes = Vector128.Narrow(words, words).AsByte();
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
-        }
+            if (i + 8 >= n)
+            {
+                return n;
+            }
 
-        return i;
+            // The last vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
+            i = Math.Min(i + 8, n - 8);
+        }
     }
 
     /// <summary>
@@ -333,7 +371,7 @@ public static partial class Kernels
     /// product: <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by
     /// positive integers), the inner one being the high int32 of the 64-bit sum and the outer one <c>vpsrad</c>. Exact:
     /// |acc · m + 2^(s−1)| &lt; 2^63, the high half is below 2^30 in magnitude, so with |zeroPoint| ≤ 2^30 the sum and clamp
-    /// stay in int32. Returns how many leading elements it wrote.
+    /// stay in int32. Returns n (it needs n ≥ 8).
     /// </summary>
     private static int RequantizeRowS32ToU8HighAvx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
     {
@@ -347,7 +385,7 @@ public static partial class Kernels
         var maxV = Vector256.Create((int)max);
         int n = y.Length;
         int i = 0;
-        for (; i <= n - 8; i += 8)
+        while (true)
         {
             var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
             var even = Avx2.Multiply(a, multiplierV) + roundingV;
@@ -358,8 +396,13 @@ public static partial class Kernels
             var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
             var bytes = Sse2.PackUnsignedSaturate(words, words);
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
-        }
+            if (i + 8 >= n)
+            {
+                return n;
+            }
 
-        return i;
+            // The last vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
+            i = Math.Min(i + 8, n - 8);
+        }
     }
 }

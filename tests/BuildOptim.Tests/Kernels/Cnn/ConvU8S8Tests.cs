@@ -197,10 +197,11 @@ public class ConvU8S8Tests
     {
         // P = 2·3·3 = 18 (9 pairs), 3 channels per group (one block of 6). The padded image is 14 × 14 per channel (Wq = 14
         // wide pixels per output row), so 12 · 14 = 168 wide pixels make 11 panels, one block of 176; the image holds
-        // 2 · 196 bytes plus the last panel's reads (11 · 16) and 32 bytes of slack.
+        // 2 · 196 bytes plus the last panel's reads (11 · 16) and 32 bytes of slack. Each pixel of the block also has 9 pairs
+        // of packed columns, 6 accumulators and one output code.
         var g = Conv(6, 12, 12, 9, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 3);
         int image = (2 * 14 * 14) + (11 * 16) + 32;
-        Assert.Equal((4 * (9 + 6) * 176) + image + (4 * 18) + (4 * 9 * 6) + 64, Kernels.ConvU8S8ScratchLength(g));
+        Assert.Equal((((4 * (9 + 6)) + 1) * 176) + image + (4 * 18) + (4 * 9 * 6) + 64, Kernels.ConvU8S8ScratchLength(g));
         Assert.Equal(0, Kernels.ConvU8S8AccumulatorLength(g));
         Assert.Equal(3 * 9 * 6, Kernels.ConvU8S8PackedWeightsLength(g));
         // Depthwise: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2) = 18 columns (one 16-output chunk of the
