@@ -38,6 +38,77 @@ public sealed partial class PlanRunner
         return (acc, floats, bytes);
     }
 
+    /// <summary>
+    /// Pairs each int8 convolution with the 2 × 2, stride-2 MaxPool that follows it, when the pool is the only reader of the
+    /// convolution's output and the fused kernel fits (<see cref="Kernels.ConvU8S8MaxPool2x2Fits"/>): the convolution then
+    /// writes the pooled codes itself, bit for bit the same, and the pool op is skipped (<paramref name="parallel"/>: the ops
+    /// split across threads). Returns, per op, the index of the pool
+    /// fused into it (−1 for none) and whether it is a pool fused away.
+    /// </summary>
+    private static (int[] PooledBy, bool[] FusedAway) FusePools(PlanOp[] ops, ModelPlan plan, bool[] parallel)
+    {
+        var pooledBy = new int[ops.Length];
+        var fusedAway = new bool[ops.Length];
+        pooledBy.AsSpan().Fill(-1);
+        for (int i = 0; i + 1 < ops.Length; i++)
+        {
+            var conv = ops[i];
+            var pool = ops[i + 1];
+            if (conv.Kind is not (OpKind.ConvU8S8ToU8 or OpKind.ConvSharedU8U4ToU8) || pool.Kind != OpKind.PoolU8 || pool.P[15] != 0)
+            {
+                continue;
+            }
+
+            var g = conv.Conv(1);
+            var pg = pool.Pool(0);
+            int convOut = conv.Outputs[0];
+            bool shapes = pg.KH == 2 && pg.KW == 2 && pg.StrideH == 2 && pg.StrideW == 2 && pg.DilationH == 1 && pg.DilationW == 1
+                && pg.PadTop == 0 && pg.PadLeft == 0 && pg.PadBottom == 0 && pg.PadRight == 0
+                && (long)pg.C == (long)conv.P[0] * g.M && pg.H == g.OH && pg.W == g.OW && pg.OH == g.OH / 2 && pg.OW == g.OW / 2;
+            // The pool's output may reuse the convolution's input buffer only when the kernel has copied all of x before it
+            // writes any output: one group, one sample, one thread, and a padded image.
+            bool overwritesInput = pool.Outputs[0] == conv.Inputs[0]
+                && !(g.Group == 1 && conv.P[0] == 1 && !parallel[i] && Kernels.ConvU8S8CopiesInputFirst(g));
+            if (!shapes || pool.Inputs[0] != convOut || overwritesInput || !Kernels.ConvU8S8MaxPool2x2Fits(g)
+                || !DeadAfter(ops, i + 2, convOut, plan))
+            {
+                continue;
+            }
+
+            pooledBy[i] = i + 1;
+            fusedAway[i + 1] = true;
+        }
+
+        return (pooledBy, fusedAway);
+    }
+
+    /// <summary>Whether no op from <paramref name="from"/> on reads <paramref name="buffer"/> before one overwrites it, and it is not an output.</summary>
+    private static bool DeadAfter(PlanOp[] ops, int from, int buffer, ModelPlan plan)
+    {
+        foreach (var (outputBuffer, _) in plan.Outputs)
+        {
+            if (outputBuffer == buffer)
+            {
+                return false;
+            }
+        }
+
+        for (int j = from; j < ops.Length; j++)
+        {
+            if (ops[j].Inputs.Contains(buffer))
+            {
+                return false;
+            }
+
+            if (ops[j].Outputs.Contains(buffer))
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Per-op decoded parameters (broadcast strides, transpose and pad tables, packed convolution weights), built once.</summary>
     private object?[] Prepare(PlanOp[] ops)
     {

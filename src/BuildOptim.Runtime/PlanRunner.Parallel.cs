@@ -110,6 +110,19 @@ public sealed partial class PlanRunner
         int pairs = (patch + 1) / 2;
         var packedSlice = packed.Slice(first / ConvChannelBlock * pairs * ConvChannelBlock, Kernels.ConvU8S8PackedWeightsLength(slice));
         var x = B(op.Inputs[0], batch * g.InputLength);
+        if (_pooledBy[index] >= 0)
+        {
+            // A 2 × 2 MaxPool fused in (see FusePools): the convolution writes the pool's output.
+            int pooled = (g.OH / 2) * (g.OW / 2);
+            var yPooled = B(_ops[_pooledBy[index]].Outputs[0], batch * g.M * pooled);
+            for (int b = 0; b < batch; b++)
+            {
+                Kernels.ConvU8S8MaxPool2x2(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled));
+            }
+
+            return;
+        }
+
         var y = B(op.Outputs[0], batch * g.OutputLength);
         for (int b = 0; b < batch; b++)
         {

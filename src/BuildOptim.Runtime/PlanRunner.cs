@@ -19,6 +19,8 @@ public sealed partial class PlanRunner
     private readonly byte[] _byteScratch;
     private readonly object?[] _prepared;
     private readonly bool[] _parallel;
+    private readonly int[] _pooledBy;
+    private readonly bool[] _fusedAway;
     private readonly ConvWorker[] _workers;
 
     /// <summary>A runner that computes on the calling thread only.</summary>
@@ -39,7 +41,7 @@ public sealed partial class PlanRunner
     }
 
     /// <summary>As <see cref="PlanRunner(ModelPlan, int)"/> with the size threshold of the parallel convolutions given (tests split small models).</summary>
-    internal PlanRunner(ModelPlan plan, int parallelism, long parallelMinimumMacs)
+    internal PlanRunner(ModelPlan plan, int parallelism, long parallelMinimumMacs, bool fusePools = true)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
@@ -94,6 +96,7 @@ public sealed partial class PlanRunner
             workerScratch = _parallel[i] ? Math.Max(workerScratch, Kernels.ConvU8S8ScratchLength(_ops[i].Conv(1))) : workerScratch;
         }
 
+        (_pooledBy, _fusedAway) = fusePools ? FusePools(_ops, plan, _parallel) : (Enumerable.Repeat(-1, _ops.Length).ToArray(), new bool[_ops.Length]);
         _workers = _parallel.Contains(true) ? [.. Enumerable.Range(1, parallelism - 1).Select(_ => new ConvWorker(this, workerScratch))] : [];
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
@@ -202,7 +205,10 @@ public sealed partial class PlanRunner
     {
         for (int i = 0; i < _ops.Length; i++)
         {
-            ExecuteOp(i);
+            if (!_fusedAway[i])
+            {
+                ExecuteOp(i);
+            }
         }
     }
 

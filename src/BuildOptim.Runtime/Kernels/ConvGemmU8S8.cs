@@ -86,6 +86,18 @@ public static partial class Kernels
         }
     }
 
+    /// <summary>Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels.</summary>
+    private static bool ConvGemmReadsInput(in ConvGeometry g)
+        => g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
+            && g.OH == g.H && g.OW == g.W && g.OH * g.OW % GemmTilePixels == 0;
+
+    /// <summary>
+    /// Whether a one-group u8 × s8 convolution reads all of x into its scratch before it writes any output, so that its output
+    /// may overwrite its input: true for the matrix-product path when it pads an image (not for depthwise convolutions, which
+    /// copy one channel at a time, nor for 1×1 convolutions that read x in place).
+    /// </summary>
+    internal static bool ConvU8S8CopiesInputFirst(in ConvGeometry g) => g.Group == 1 && !g.IsDepthwise && !ConvGemmReadsInput(g);
+
     /// <summary>Wide pixels per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
     private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
     {
@@ -232,9 +244,7 @@ public static partial class Kernels
             }
 
             ReadOnlySpan<byte> source;
-            bool readsX = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
-                && g.OH == g.H && g.OW == g.W && widePixels % GemmTilePixels == 0;
-            if (readsX)
+            if (ConvGemmReadsInput(g))
             {
                 source = xg;
                 for (int k = 0; k < patch; k++)

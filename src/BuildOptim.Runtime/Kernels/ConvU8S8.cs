@@ -320,9 +320,7 @@ public static partial class Kernels
         int i = 0;
         if (level >= SimdLevel.Vector256 && Avx2.IsSupported && n >= 8)
         {
-            i = shift >= 32 && Math.Abs((long)zeroPoint) <= 1 << 30
-                ? RequantizeRowS32ToU8HighAvx2(acc, multiplier, shift, zeroPoint, min, max, y)
-                : RequantizeRowS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
+            i = RequantizeRowS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
         }
 
         long rounding = 1L << (shift - 1);
@@ -333,29 +331,17 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, as in <see cref="RequantizeS32ToU8Avx2"/>; returns n (it needs n ≥ 8).</summary>
+    /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, 8 at a time (<see cref="RowRequantizerAvx2"/>); returns n (it needs n ≥ 8).</summary>
     private static int RequantizeRowS32ToU8Avx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
     {
         ref int accRef = ref MemoryMarshal.GetReference(acc);
         ref byte yRef = ref MemoryMarshal.GetReference(y);
-        var multiplierV = Vector256.Create(multiplier);
-        var shiftV = Vector256.Create((ulong)shift);
-        var zeroPointV = Vector256.Create((long)zeroPoint);
-        var minV = Vector256.Create((long)min);
-        var maxV = Vector256.Create((long)max);
+        var requantizer = new RowRequantizerAvx2(multiplier, shift, zeroPoint, min, max);
         int n = y.Length;
         int i = 0;
         while (true)
         {
-            var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
-            var even = Avx2.Multiply(a, multiplierV);
-            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), multiplierV);
-            var qEven = ClampS64(RoundingShiftRightS64(even, shiftV) + zeroPointV, minV, maxV);
-            var qOdd = ClampS64(RoundingShiftRightS64(odd, shiftV) + zeroPointV, minV, maxV);
-            var q = (qEven | Avx2.ShiftLeftLogical(qOdd, 32)).AsInt32();
-            var words = Vector128.Narrow(q.GetLower(), q.GetUpper());
-            var bytes = Vector128.Narrow(words, words).AsByte();
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), requantizer.Apply(Vector256.LoadUnsafe(ref accRef, (nuint)i)));
             if (i + 8 >= n)
             {
                 return n;
@@ -367,42 +353,64 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/> for shifts of 32 or more, in 32-bit lanes after one 64-bit
-    /// product: <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by
-    /// positive integers), the inner one being the high int32 of the 64-bit sum and the outer one <c>vpsrad</c>. Exact:
-    /// |acc · m + 2^(s−1)| &lt; 2^63, the high half is below 2^30 in magnitude, so with |zeroPoint| ≤ 2^30 the sum and clamp
-    /// stay in int32. Returns n (it needs n ≥ 8).
+    /// <see cref="RequantizeRowS32ToU8"/> for eight accumulators of one channel, in AVX2. For shifts of 32 or more (with
+    /// |zeroPoint| ≤ 2^30) it works in 32-bit lanes after one 64-bit product:
+    /// <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by positive
+    /// integers), the inner one being the high int32 of the 64-bit sum and the outer one <c>vpsrad</c>. Exact:
+    /// |acc · m + 2^(s−1)| &lt; 2^63 and the high half is below 2^30 in magnitude, so the sum and clamp stay in int32. Other
+    /// shifts take the 64-bit lanes of <see cref="RequantizeS32ToU8Avx2"/>.
     /// </summary>
-    private static int RequantizeRowS32ToU8HighAvx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
+    private readonly struct RowRequantizerAvx2
     {
-        ref int accRef = ref MemoryMarshal.GetReference(acc);
-        ref byte yRef = ref MemoryMarshal.GetReference(y);
-        var multiplierV = Vector256.Create(multiplier);
-        var roundingV = Vector256.Create(1L << (shift - 1));
-        var shiftV = Vector128.CreateScalar(shift - 32);
-        var zeroPointV = Vector256.Create(zeroPoint);
-        var minV = Vector256.Create((int)min);
-        var maxV = Vector256.Create((int)max);
-        int n = y.Length;
-        int i = 0;
-        while (true)
+        private readonly bool _high;
+        private readonly Vector256<int> _multiplier;
+        private readonly Vector256<long> _rounding;
+        private readonly Vector128<int> _highShift;
+        private readonly Vector256<ulong> _shift;
+        private readonly Vector256<int> _zeroPoint;
+        private readonly Vector256<int> _min;
+        private readonly Vector256<int> _max;
+        private readonly Vector256<long> _zeroPoint64;
+        private readonly Vector256<long> _min64;
+        private readonly Vector256<long> _max64;
+
+        public RowRequantizerAvx2(int multiplier, int shift, int zeroPoint, byte min, byte max)
         {
-            var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
-            var even = Avx2.Multiply(a, multiplierV) + roundingV;
-            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), multiplierV) + roundingV;
-            var high = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsInt32(), odd.AsInt32(), 0b1010_1010);
-            var q = Avx2.ShiftRightArithmetic(high, shiftV) + zeroPointV;
-            q = Avx2.Min(Avx2.Max(q, minV), maxV);
-            var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
-            var bytes = Sse2.PackUnsignedSaturate(words, words);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), bytes.AsUInt64().ToScalar());
-            if (i + 8 >= n)
+            _high = shift >= 32 && Math.Abs((long)zeroPoint) <= 1 << 30;
+            _multiplier = Vector256.Create(multiplier);
+            _rounding = Vector256.Create(1L << (shift - 1));
+            _highShift = Vector128.CreateScalar(shift - 32);
+            _shift = Vector256.Create((ulong)shift);
+            _zeroPoint = Vector256.Create(zeroPoint);
+            _min = Vector256.Create((int)min);
+            _max = Vector256.Create((int)max);
+            _zeroPoint64 = Vector256.Create((long)zeroPoint);
+            _min64 = Vector256.Create((long)min);
+            _max64 = Vector256.Create((long)max);
+        }
+
+        /// <summary>The eight codes of <paramref name="a"/>, as the bytes of a ulong (lane 0 lowest).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Apply(Vector256<int> a)
+        {
+            var even = Avx2.Multiply(a, _multiplier);
+            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), _multiplier);
+            if (_high)
             {
-                return n;
+                even += _rounding;
+                odd += _rounding;
+                var high = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsInt32(), odd.AsInt32(), 0b1010_1010);
+                var q = Avx2.ShiftRightArithmetic(high, _highShift) + _zeroPoint;
+                q = Avx2.Min(Avx2.Max(q, _min), _max);
+                var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+                return Sse2.PackUnsignedSaturate(words, words).AsUInt64().ToScalar();
             }
 
-            // The last vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
-            i = Math.Min(i + 8, n - 8);
+            var qEven = ClampS64(RoundingShiftRightS64(even, _shift) + _zeroPoint64, _min64, _max64);
+            var qOdd = ClampS64(RoundingShiftRightS64(odd, _shift) + _zeroPoint64, _min64, _max64);
+            var both = (qEven | Avx2.ShiftLeftLogical(qOdd, 32)).AsInt32();
+            var narrow = Vector128.Narrow(both.GetLower(), both.GetUpper());
+            return Vector128.Narrow(narrow, narrow).AsByte().AsUInt64().ToScalar();
         }
     }
 }

@@ -48,6 +48,30 @@ public sealed class ParallelismTests : ScratchFolderTest
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16)]
+    public void Pools_fused_into_their_convolutions_give_the_unfused_outputs_bit_for_bit(int shareWeights)
+    {
+        // The stem's 2 × 2 MaxPool runs inside the convolution by default (its output overwrites the stem's input buffer,
+        // which only a single-threaded run allows); plain and over shared weights.
+        var plan = CompressFashionCnn(shareWeights);
+        var options = Models.FashionCnnOptions(Root);
+        var inputs = DataSets.LoadInputs(options.EvaluationPath!, Models.Lower(options.ModelPath));
+        var fused = new PlanRunner(plan);
+        var unfused = new PlanRunner(plan, 1, PlanRunner.ParallelMinimumMacs, fusePools: false);
+        Assert.Contains(fused.Profile(inputs.Sample(0), 1), t => t.Kind == OpKind.PoolU8 && t.Summary.Contains("fused into"));
+        Assert.DoesNotContain(unfused.Profile(inputs.Sample(0), 1), t => t.Summary.Contains("fused into"));
+        var expected = new float[unfused.OutputLength];
+        var actual = new float[fused.OutputLength];
+        for (int s = 0; s < 64; s++)
+        {
+            unfused.Run(inputs.Sample(s), expected);
+            fused.Run(inputs.Sample(s), actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void A_parallel_run_allocates_nothing_on_the_calling_thread()
     {

@@ -33,7 +33,8 @@ public sealed class ProfileTests : ScratchFolderTest
         Assert.Equal(Enumerable.Range(0, timings.Count), timings.Select(t => t.Index));
         Assert.All(timings, t => Assert.True(t.MeanMicroseconds >= 0 && double.IsFinite(t.MeanMicroseconds)));
         Assert.Contains(timings, t => t.Kind == OpKind.ConvU8S8ToU8 && t.Summary == "3x3 16->16 s1 14x14 depthwise");
-        Assert.Contains(timings, t => t.Kind == OpKind.PoolU8 && t.Summary == "2x2 s2 16x28x28");
+        Assert.Contains(timings, t => t.Kind == OpKind.ConvU8S8ToU8 && t.Summary == "3x3 1->16 s1 28x28 + MaxPool #2" && t.MeanMicroseconds > 0);
+        Assert.Contains(timings, t => t.Kind == OpKind.PoolU8 && t.Summary == "2x2 s2 16x28x28, fused into #1" && t.MeanMicroseconds == 0);
         Assert.True(timings.Where(t => t.Kind == OpKind.ConvU8S8ToU8).Sum(t => t.MeanMicroseconds) > 0);
         Assert.Equal(before, after);
 

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BuildOptim.Runtime;
+
+// A u8 × s8 convolution followed by a 2 × 2, stride-2 MaxPool of its codes, in one pass.
+//
+// Requantization y = clamp(zy + ((acc · m + 2^(s−1)) >> s), lo, hi) never decreases as acc grows when m ≥ 0 (and never
+// increases when m < 0), so the largest code of a window is the requantized largest (smallest) accumulator: pooling the
+// accumulators first gives the same codes bit for bit as the convolution followed by the pool, requantizes a quarter as many
+// values and never writes the full-resolution output.
+public static partial class Kernels
+{
+    /// <summary>
+    /// Whether <see cref="ConvU8S8MaxPool2x2(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>
+    /// runs <paramref name="g"/>: an output of at least 2 × 2 whose channels each come out of the kernel in one piece (depthwise
+    /// convolutions, and the others when their wide pixels fit one block).
+    /// </summary>
+    public static bool ConvU8S8MaxPool2x2Fits(in ConvGeometry g)
+        => g.OH >= 2 && g.OW >= 2 && (g.IsDepthwise || ConvGemmU8S8BlockPixels(g) >= g.OH * ConvGemmImage.For(g).Wq);
+
+    /// <summary>
+    /// <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>
+    /// followed by a 2 × 2, stride-2, unpadded MaxPool of its codes (floor mode):
+    /// <c>y[m, ph, pw] = max over i, j &lt; 2 of conv[m, 2·ph + i, 2·pw + j]</c>, y being [M, OH/2, OW/2]. Bit for bit the same as
+    /// the two ops in turn (see the file header); needs <see cref="ConvU8S8MaxPool2x2Fits"/> and the same scratch as the convolution.
+    /// </summary>
+    public static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+        => ConvU8S8MaxPool2x2(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
+
+    /// <summary>The fused convolution and pool taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
+    {
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength);
+        if (!ConvU8S8MaxPool2x2Fits(g))
+        {
+            ThrowShape($"Conv {g} cannot be pooled in one pass: it needs an output of at least 2 × 2 computed one whole channel at a time.");
+        }
+
+        if (y.Length != g.M * (g.OH / 2) * (g.OW / 2))
+        {
+            ThrowShape($"Conv {g} pooled 2 × 2 has {g.M * (g.OH / 2) * (g.OW / 2)} outputs; got {y.Length}.");
+        }
+
+        if (multiplier.Length != g.M || shift.Length != g.M)
+        {
+            ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
+        }
+
+        foreach (int s in shift)
+        {
+            if ((uint)(s - 1) >= FixedPoint.MaxShift)
+            {
+                ThrowShiftOutOfRange();
+            }
+        }
+
+        if (clampMin > clampMax)
+        {
+            ThrowEmptyClampRange();
+        }
+
+        var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
+    }
+
+    /// <summary>Pools each whole channel's accumulators 2 × 2 in place, then requantizes the pooled quarter into y.</summary>
+    private readonly ref struct PoolRequantizeConvOutput(ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y, int outputRows, int outputColumns) : IConvGemmOutput
+    {
+        private readonly ReadOnlySpan<int> _multiplier = multiplier;
+        private readonly ReadOnlySpan<int> _shift = shift;
+        private readonly Span<byte> _y = y;
+
+        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
+            => WriteWide(m, p, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(acc), acc.Length), outputColumns, outputColumns, default, level);
+
+        public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
+        {
+            if (p0 != 0 || acc.Length != outputRows * wq)
+            {
+                ThrowShape("A pooled convolution needs each channel's accumulators in one piece.");
+            }
+
+            int pooledRows = outputRows / 2;
+            int pooledColumns = outputColumns / 2;
+            int pooled = pooledRows * pooledColumns;
+            var y = _y.Slice(m * pooled, pooled);
+            if (pooledColumns >= 8 && level >= SimdLevel.Vector256 && Avx2.IsSupported)
+            {
+                MaxPool2x2RequantizeAvx2(acc, wq, pooledRows, pooledColumns, new RowRequantizerAvx2(_multiplier[m], _shift[m], zeroPoint, min, max), _multiplier[m] < 0, y);
+                return;
+            }
+
+            MaxPool2x2S32InPlace(acc, wq, pooledRows, pooledColumns, _multiplier[m] < 0);
+            RequantizeRowS32ToU8(acc[..pooled], _multiplier[m], _shift[m], zeroPoint, min, max, y, level);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[ph · pw' + pw] = requantize(max (or min) over i, j &lt; 2 of acc[(2·ph + i) · stride + 2·pw + j])</c> for ph &lt; rows
+    /// and pw &lt; pw' = columns (at least 8), 8 outputs at a time; a row's last 8 are recomputed from <c>columns − 8</c> rather than
+    /// leave a scalar tail.
+    /// </summary>
+    private static void MaxPool2x2RequantizeAvx2(ReadOnlySpan<int> acc, int stride, int rows, int columns, RowRequantizerAvx2 requantizer, bool minimum, Span<byte> y)
+    {
+        ref int a = ref MemoryMarshal.GetReference(acc[..((((2 * rows) - 1) * stride) + (2 * columns))]);
+        ref byte yRef = ref MemoryMarshal.GetReference(y[..(rows * columns)]);
+        for (int ph = 0; ph < rows; ph++)
+        {
+            ref int r0 = ref Unsafe.Add(ref a, 2 * ph * stride);
+            ref int r1 = ref Unsafe.Add(ref r0, stride);
+            ref byte o = ref Unsafe.Add(ref yRef, ph * columns);
+            int pw = 0;
+            while (true)
+            {
+                nuint at = (nuint)(2 * pw);
+                var v0 = Vector256.LoadUnsafe(ref r0, at);
+                var v1 = Vector256.LoadUnsafe(ref r1, at);
+                var w0 = Vector256.LoadUnsafe(ref r0, at + 8);
+                var w1 = Vector256.LoadUnsafe(ref r1, at + 8);
+                var lo = minimum ? Avx2.Min(v0, v1) : Avx2.Max(v0, v1);
+                var hi = minimum ? Avx2.Min(w0, w1) : Avx2.Max(w0, w1);
+
+                // Columns 2pw..2pw+15 → the even and the odd columns of each 128-bit lane, then the lanes put back in order.
+                var even = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b10_00_10_00).AsInt32();
+                var odd = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b11_01_11_01).AsInt32();
+                var window = Avx2.Permute4x64((minimum ? Avx2.Min(even, odd) : Avx2.Max(even, odd)).AsInt64(), 0b11_01_10_00).AsInt32();
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, pw), requantizer.Apply(window));
+                if (pw + 8 >= columns)
+                {
+                    break;
+                }
+
+                pw = Math.Min(pw + 8, columns - 8);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>acc[ph · pw' + pw] = max (or min) over i, j &lt; 2 of acc[(2·ph + i) · stride + 2·pw + j]</c>, for ph &lt; rows and
+    /// pw &lt; pw' = columns. In place and forward: every write lands below the inputs still to be read.
+    /// </summary>
+    private static void MaxPool2x2S32InPlace(Span<int> acc, int stride, int rows, int columns, bool minimum)
+    {
+        ref int a = ref MemoryMarshal.GetReference(acc[..((((2 * rows) - 1) * stride) + (2 * columns))]);
+        for (int ph = 0; ph < rows; ph++)
+        {
+            ref int r0 = ref Unsafe.Add(ref a, 2 * ph * stride);
+            ref int r1 = ref Unsafe.Add(ref r0, stride);
+            ref int o = ref Unsafe.Add(ref a, ph * columns);
+            for (int pw = 0; pw < columns; pw++)
+            {
+                int c = 2 * pw;
+                Unsafe.Add(ref o, pw) = minimum
+                    ? Math.Min(Math.Min(Unsafe.Add(ref r0, c), Unsafe.Add(ref r0, c + 1)), Math.Min(Unsafe.Add(ref r1, c), Unsafe.Add(ref r1, c + 1)))
+                    : Math.Max(Math.Max(Unsafe.Add(ref r0, c), Unsafe.Add(ref r0, c + 1)), Math.Max(Unsafe.Add(ref r1, c), Unsafe.Add(ref r1, c + 1)));
+            }
+        }
+    }
+}
