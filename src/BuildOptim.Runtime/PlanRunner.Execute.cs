@@ -120,7 +120,7 @@ public sealed partial class PlanRunner
             prepared[i] = op.Kind switch
             {
                 OpKind.BinaryF32 => new BroadcastOperands(BroadcastAt(p, 1)),
-                OpKind.AddU8 => new AddOperands(new BroadcastOperands(BroadcastAt(p, 0)), AddTable(p)),
+                OpKind.AddU8 => PrepareAdd(p),
                 OpKind.MulU8 => new BroadcastOperands(BroadcastAt(p, 0)),
                 OpKind.Transpose => new[] { p.AsSpan(1, p[0]).ToArray(), p.AsSpan(7, p[0]).ToArray() },
                 OpKind.Pad => new[] { p.AsSpan(3, p[0]).ToArray(), p.AsSpan(9, 2 * p[0]).ToArray() },
@@ -138,7 +138,7 @@ public sealed partial class PlanRunner
     private static long PreparedSize(object? prepared) => prepared switch
     {
         int[] packed => (long)packed.Length * sizeof(int),
-        AddOperands add => add.Table.Length,
+        AddOperands add => add.Table?.Length ?? 0,
         SharedConvWeights shared => shared.Weights.Length + ((long)shared.Packed.Length * sizeof(int)),
         _ => 0,
     };
@@ -150,17 +150,30 @@ public sealed partial class PlanRunner
         return Kernels.PackConvU8S8Weights(_plan.Data<sbyte>(op.D[0], g.M * g.PatchLength), g);
     }
 
-    /// <summary>The output code of every pair of input codes of a quantized Add (<see cref="Kernels.AddU8Table"/>).</summary>
-    private static byte[] AddTable(int[] p)
+    /// <summary>
+    /// A quantized Add's broadcast and how it runs: computed eight codes at a time (<see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>)
+    /// when it broadcasts nothing and the machine has AVX2, else through the output code of every pair of input codes
+    /// (<see cref="Kernels.AddU8Table"/>, 64 KiB). Both give the same codes.
+    /// </summary>
+    private static AddOperands PrepareAdd(int[] p)
     {
+        var operands = new BroadcastOperands(BroadcastAt(p, 0));
         int q = 19;
+        var parameters = new AddU8Parameters(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0);
+        int length = operands.Shape.Length;
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && operands.LengthA == length && operands.LengthB == length
+            && operands.Shape.StridesA.AsSpan().SequenceEqual(operands.Shape.StridesB) && Kernels.AddU8Vectorizes(parameters))
+        {
+            return new AddOperands(operands, null, parameters);
+        }
+
         var table = new byte[Kernels.AddU8TableLength];
-        Kernels.AddU8Table(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0, table);
-        return table;
+        Kernels.AddU8Table(parameters.ZeroPointA, parameters.MultiplierA, parameters.ShiftA, parameters.ZeroPointB, parameters.MultiplierB, parameters.ShiftB, parameters.OutputZeroPoint, parameters.OutputMultiplier, parameters.OutputShift, parameters.ClampMin, parameters.ClampMax, parameters.NegateB, table);
+        return new AddOperands(operands, table, parameters);
     }
 
-    /// <summary>A quantized Add's broadcast and its lookup table.</summary>
-    private sealed record AddOperands(BroadcastOperands Operands, byte[] Table);
+    /// <summary>A quantized Add's broadcast, its parameters and, when it is not computed in vector lanes, its lookup table.</summary>
+    private sealed record AddOperands(BroadcastOperands Operands, byte[]? Table, AddU8Parameters Parameters);
 
     /// <summary>
     /// A shared-weight convolution's int8 weights decoded from their 4-bit indices and codebooks, and packed for the
@@ -403,8 +416,15 @@ public sealed partial class PlanRunner
 
             case OpKind.AddU8:
             {
-                var ((shape, lengthA, lengthB), table) = (AddOperands)prepared!;
-                Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), shape, table, B(o0, shape.Length));
+                var ((shape, lengthA, lengthB), table, parameters) = (AddOperands)prepared!;
+                if (table is null)
+                {
+                    Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), parameters, B(o0, shape.Length));
+                }
+                else
+                {
+                    Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), shape, table, B(o0, shape.Length));
+                }
                 break;
             }
 

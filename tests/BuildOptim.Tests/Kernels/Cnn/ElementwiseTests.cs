@@ -146,6 +146,49 @@ public class ElementwiseTests
         Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[3], new byte[3], BroadcastShape.Create([3], [3])!, new byte[100], new byte[3]));
     }
 
+    [Theory]
+    [MemberData(nameof(ConvMaxPoolU8S8Tests.Levels), MemberType = typeof(ConvMaxPoolU8S8Tests))]
+    public void Computed_AddU8_equals_the_table_for_every_pair_of_codes(string level)
+    {
+        // All 65,536 pairs (plus 3 for a tail), in place over either input too: equal scales (input shifts of 31), scales far
+        // apart, output scales finer than the inputs' (shifts below 32), Sub, and a fused ReLU clamp.
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(407);
+        var a = new byte[65536 + 3];
+        var b = new byte[65536 + 3];
+        for (int i = 0; i < a.Length; i++)
+        {
+            (a[i], b[i]) = ((byte)(i >> 8), (byte)i);
+        }
+
+        var cases = new (double ScaleA, double ScaleB, double ScaleY)[] { (0.02, 0.02, 0.04), (0.003, 0.09, 0.05), (0.05, 0.01, 1e-9), (0.01, 0.04, 0.03), (0.2, 0.001, 0.1) };
+        foreach (var (scaleA, scaleB, scaleY) in cases)
+        {
+            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
+            var p = new AddU8Parameters(random.Next(256), ma, sa, random.Next(256), mb, sb, random.Next(256), my, sy, (byte)random.Next(0, 60), (byte)random.Next(200, 256), random.Next(2) == 1);
+            Assert.True(Kernels.AddU8Vectorizes(p), $"{p}");
+            var table = new byte[Kernels.AddU8TableLength];
+            Kernels.AddU8Table(p.ZeroPointA, ma, sa, p.ZeroPointB, mb, sb, p.OutputZeroPoint, my, sy, p.ClampMin, p.ClampMax, p.NegateB, table);
+            var expected = new byte[a.Length];
+            Kernels.AddU8(a, b, BroadcastShape.Create([a.Length], [b.Length])!, table, expected);
+
+            var y = new byte[a.Length];
+            Kernels.AddU8(a, b, p, y, simd);
+            AssertBytesEqual(expected, y, $"{level} {p}");
+            var inPlaceA = (byte[])a.Clone();
+            Kernels.AddU8(inPlaceA, b, p, inPlaceA, simd);
+            AssertBytesEqual(expected, inPlaceA, $"{level} in place over a {p}");
+            var inPlaceB = (byte[])b.Clone();
+            Kernels.AddU8(a, inPlaceB, p, inPlaceB, simd);
+            AssertBytesEqual(expected, inPlaceB, $"{level} in place over b {p}");
+        }
+
+        var ok = new AddU8Parameters(0, 1 << 30, 31, 0, 1 << 30, 31, 0, 1 << 30, 40, 0, 255, false);
+        Assert.False(Kernels.AddU8Vectorizes(ok with { ShiftA = 30 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[8], new byte[8], ok with { ShiftB = 63 }, new byte[8]));
+        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[8], new byte[7], ok, new byte[8]));
+    }
+
     [Fact]
     public void Empty_outputs_touch_nothing()
     {
