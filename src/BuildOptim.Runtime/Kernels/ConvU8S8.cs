@@ -203,7 +203,37 @@ public static partial class Kernels
 
             var row = codes[..acc.Length];
             RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, row, level);
-            CopyWideRuns(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(_y.Slice(m * pixels, pixels)), 0, p0, acc.Length, wq, ow, 1);
+            CopyWideCodes(ref MemoryMarshal.GetReference(row), _y.Slice(m * pixels, pixels), p0, acc.Length, wq, ow);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CopyWideRuns"/> for codes: a run of at most 8 is copied as one 8-byte store when that stays inside the
+    /// dense range this call writes; the bytes past the run are then overwritten by the runs after it, which fill that
+    /// range in increasing order.
+    /// </summary>
+    private static void CopyWideCodes(ref byte source, Span<byte> channel, int p0, int count, int wq, int ow)
+    {
+        int oh = p0 / wq;
+        int column = p0 - (oh * wq);
+        int lastOh = (p0 + count - 1) / wq;
+        int denseEnd = (lastOh * ow) + Math.Min(p0 + count - (lastOh * wq), ow);
+        ref byte dense = ref MemoryMarshal.GetReference(channel[..denseEnd]);
+        for (int t = 0; t < count; oh++, column = 0)
+        {
+            int run = Math.Min(count - t, wq - column);
+            int valid = Math.Min(run, ow - column);
+            int at = (oh * ow) + column;
+            if (valid > 0 && valid <= 8 && at + 8 <= denseEnd)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dense, at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, t)));
+            }
+            else if (valid > 0)
+            {
+                CopySmall(ref Unsafe.Add(ref source, t), ref Unsafe.Add(ref dense, at), valid);
+            }
+
+            t += run;
         }
     }
 
