@@ -25,6 +25,13 @@ public static partial class Kernels
             return;
         }
 
+        if (IsPool3x3Stride2(g) && g.OW >= 8 && g.W >= 16 && MaxPool3x3RowLength(g) <= MaxPool3x3RowLimit
+            && maxLevel >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated && x.Length == g.InputLength && y.Length == g.OutputLength)
+        {
+            MaxPool3x3Stride2U8Vector128(x, g, y);
+            return;
+        }
+
         Pool2D<byte, byte, MaxPoolU8Op>(x, g, default, y, maxLevel);
     }
 
@@ -58,6 +65,69 @@ public static partial class Kernels
                     var pairs = Vector128.Max(rows & lowBytes, Vector128.ShiftRightLogical(rows, 8));
                     var bytes = Vector128.Narrow(pairs, pairs);
                     Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, row + (nuint)at), bytes.AsUInt64().ToScalar());
+                }
+            }
+        }
+    }
+
+    /// <summary>The longest padded row <see cref="MaxPool3x3Stride2U8Vector128"/> keeps on the stack.</summary>
+    private const int MaxPool3x3RowLimit = 4096;
+
+    /// <summary>
+    /// A 3 × 3 window at stride 2, no dilation, at most one padded row and column before x (ResNet's pool after its stem),
+    /// and every window holding at least one row and one column of x.
+    /// </summary>
+    private static bool IsPool3x3Stride2(in PoolGeometry g)
+        => g.KH == 3 && g.KW == 3 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
+            && (uint)g.PadTop <= 1 && (uint)g.PadLeft <= 1 && g.C >= 0 && g.OH >= 1 && g.H >= 1
+            && (2 * (g.OH - 1)) - g.PadTop <= g.H - 1 && (2 * (g.OW - 1)) - g.PadLeft <= g.W - 1;
+
+    /// <summary>Bytes of the padded row: the left pad, W codes, and zeros up to the last vector's reads (2·OW + 2 + 16).</summary>
+    private static int MaxPool3x3RowLength(in PoolGeometry g) => Math.Max(g.W + g.PadLeft, (2 * g.OW) + 2) + 16;
+
+    /// <summary>
+    /// 3 × 3 stride-2 MaxPool, 8 outputs at a time: per output row, the byte-wise max of its (up to) three input rows into a
+    /// row with the left pad and everything past x set to 0, then <c>y[ow] = max(row[2·ow], row[2·ow + 1], row[2·ow + 2])</c>
+    /// from two 16-byte loads split into low and high bytes. 0 never wins a max of codes over a window that holds at least one
+    /// code of x, so the padding acts as ONNX's −∞. A row's last 8 outputs are recomputed from <c>OW − 8</c>. Max is exact, so
+    /// this equals the generic loop.
+    /// </summary>
+    private static void MaxPool3x3Stride2U8Vector128(ReadOnlySpan<byte> x, in PoolGeometry g, Span<byte> y)
+    {
+        Span<byte> row = stackalloc byte[MaxPool3x3RowLength(g)];
+        row.Clear();
+        ref byte rowRef = ref MemoryMarshal.GetReference(row);
+        ref byte xRef = ref MemoryMarshal.GetReference(x);
+        ref byte yRef = ref MemoryMarshal.GetReference(y);
+        var lowBytes = Vector128.Create((ushort)0xFF);
+        int plane = g.H * g.W;
+        for (int c = 0; c < g.C; c++)
+        {
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                int first = Math.Max(0, (2 * oh) - g.PadTop);
+                int last = Math.Min(g.H - 1, (2 * oh) - g.PadTop + 2);
+                nuint channel = (nuint)(c * plane);
+                for (int w = 0; w < g.W; w += 16)
+                {
+                    nuint at = (nuint)Math.Min(w, g.W - 16);
+                    var v = Vector128.LoadUnsafe(ref xRef, channel + (nuint)(first * g.W) + at);
+                    for (int ih = first + 1; ih <= last; ih++)
+                    {
+                        v = Vector128.Max(v, Vector128.LoadUnsafe(ref xRef, channel + (nuint)(ih * g.W) + at));
+                    }
+
+                    v.StoreUnsafe(ref rowRef, at + (nuint)g.PadLeft);
+                }
+
+                nuint output = (nuint)(((c * g.OH) + oh) * g.OW);
+                for (int ow = 0; ow < g.OW; ow += 8)
+                {
+                    nuint at = (nuint)Math.Min(ow, g.OW - 8);
+                    var pairs = Vector128.LoadUnsafe(ref rowRef, 2 * at).AsUInt16();
+                    var next = Vector128.LoadUnsafe(ref rowRef, (2 * at) + 2).AsUInt16();
+                    var window = Vector128.Max(Vector128.Max(pairs & lowBytes, Vector128.ShiftRightLogical(pairs, 8)), next & lowBytes);
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, output + at), Vector128.Narrow(window, window).AsUInt64().ToScalar());
                 }
             }
         }

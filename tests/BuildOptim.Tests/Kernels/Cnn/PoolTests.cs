@@ -35,6 +35,16 @@ public class PoolTests
         Pool(3, 16, 16, 2, 2, strideH: 2, strideW: 2),
         Pool(2, 13, 21, 2, 2, strideH: 2, strideW: 2),
         Pool(2, 4, 130, 2, 2, strideH: 2, strideW: 2),
+
+        // The 3 × 3 stride-2 vector path: ResNet's pool (pad 1) smaller, no pad, odd sizes, ceil mode with and without pad
+        // (a last window with one column and one row of x), pads on one side only, and OW = 8 exactly.
+        Pool(2, 30, 34, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Pool(2, 17, 40, 3, 3, strideH: 2, strideW: 2),
+        Pool(3, 21, 23, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Pool(2, 20, 20, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, ceilMode: true),
+        Pool(1, 18, 18, 3, 3, strideH: 2, strideW: 2, ceilMode: true),
+        Pool(2, 19, 26, 3, 3, strideH: 2, strideW: 2, padTop: 0, padLeft: 1, padBottom: 1, padRight: 0),
+        Pool(1, 16, 16, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ];
 
     [Fact]
