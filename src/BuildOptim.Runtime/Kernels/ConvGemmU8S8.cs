@@ -98,22 +98,91 @@ public static partial class Kernels
     /// </summary>
     internal static bool ConvU8S8CopiesInputFirst(in ConvGeometry g) => g.Group == 1 && !g.IsDepthwise && !ConvGemmReadsInput(g);
 
-    /// <summary>Wide pixels per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
+    /// <summary>Outputs at most for which <see cref="UsesDenseColumns"/> builds an explicit column matrix.</summary>
+    private const int DenseColumnsMaxPixels = 256;
+
+    /// <summary>
+    /// Whether the panels are packed from an explicit im2col matrix of the OH · OW real pixels (rows of ⌈OH·OW / 16⌉ · 16
+    /// codes, copied once per call from the padded image) rather than from the wide pixels: when the wide pixels past each
+    /// output row would cost at least 10 % more micro-kernel work (ResNet-18's 3×3 layers on 7×7 and 14×14 outputs: 12.5 %
+    /// and 11 %) and the matrix stays small. The 8-wide tail tile counts half.
+    /// </summary>
+    private static bool UsesDenseColumns(in ConvGeometry g)
+    {
+        int dense = g.OH * g.OW;
+        if (ConvGemmReadsInput(g) || dense > DenseColumnsMaxPixels)
+        {
+            return false;
+        }
+
+        static int HalfTiles(int pixels) => (2 * (pixels / GemmTilePixels)) + (pixels % GemmTilePixels == 0 ? 0 : pixels % GemmTilePixels > 8 ? 2 : 1);
+        return 10 * HalfTiles(dense) <= 9 * HalfTiles(g.OH * ConvGemmImage.For(g).Wq);
+    }
+
+    /// <summary>Pixels per output row the matrix product runs over: OW with dense columns, else the Wq wide pixels.</summary>
+    private static int ConvGemmRowPixels(in ConvGeometry g) => UsesDenseColumns(g) ? g.OW : ConvGemmImage.For(g).Wq;
+
+    /// <summary>Bytes of the explicit column matrix (0 without dense columns): P rows of ⌈OH·OW / 16⌉ · 16 codes and 16 of slack.</summary>
+    private static int DenseColumnsLength(in ConvGeometry g)
+        => UsesDenseColumns(g) ? (g.PatchLength * DenseColumnsRow(g)) + GemmTilePixels : 0;
+
+    private static int DenseColumnsRow(in ConvGeometry g) => ((g.OH * g.OW) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
+
+    /// <summary>Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
     private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
     {
         int fit = GemmBlockBytes / (4 * PatchPairs(g.PatchLength)) / GemmTilePixels * GemmTilePixels;
-        int all = ((g.OH * ConvGemmImage.For(g).Wq) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
+        int all = ((g.OH * ConvGemmRowPixels(g)) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
         return Math.Max(GemmTilePixels, Math.Min(fit, all));
+    }
+
+    /// <summary>
+    /// The explicit column matrix: <c>dense[k · row + oh · OW + ow] = padded[tapOffsets[k] + sw · (oh · Wq + ow)]</c>. Rows of
+    /// fewer than 16 outputs are copied as 16 codes; the excess lands on the next output row, the next tap's row or the slack,
+    /// all written later or never read for a kept pixel.
+    /// </summary>
+    private static void BuildDenseColumns(ReadOnlySpan<byte> padded, ReadOnlySpan<int> tapOffsets, in ConvGeometry g, ConvGemmImage image, Span<byte> dense)
+    {
+        int row = DenseColumnsRow(g);
+        int stride = g.StrideW;
+        ref byte src = ref MemoryMarshal.GetReference(padded);
+        ref byte dst = ref MemoryMarshal.GetReference(dense[..((tapOffsets.Length * row) + GemmTilePixels)]);
+        int last = 0;
+        foreach (int offset in tapOffsets)
+        {
+            last = Math.Max(last, offset);
+        }
+
+        if ((long)last + (stride * (((g.OH - 1) * image.Wq) + Math.Max(g.OW - GemmTilePixels, 0) + GemmTilePixels)) > padded.Length)
+        {
+            ThrowShape("The padded image is too short for the column copies.");
+        }
+
+        for (int k = 0; k < tapOffsets.Length; k++)
+        {
+            int from = tapOffsets[k];
+            int to = k * row;
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                ref byte s = ref Unsafe.Add(ref src, from + (stride * oh * image.Wq));
+                ref byte d = ref Unsafe.Add(ref dst, to + (oh * g.OW));
+                for (int ow = 0; ow < g.OW; ow += GemmTilePixels)
+                {
+                    int at = g.OW >= GemmTilePixels ? Math.Min(ow, g.OW - GemmTilePixels) : 0;
+                    LoadTapU8(ref s, stride * at, stride).StoreUnsafe(ref d, (nuint)at);
+                }
+            }
+        }
     }
 
     /// <summary>
     /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B), the accumulators
     /// of one tile row of it (4 · 6 · B) and one row of their codes (B), one group's padded image, tap offsets (4 · P) and packed
-    /// weights, and alignment slack.
+    /// weights, the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and alignment slack.
     /// </summary>
     private static int ConvGemmU8S8ScratchLength(in ConvGeometry g)
         => (((4 * (PatchPairs(g.PatchLength) + GemmTileRows)) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
-            + (4 * ConvGemmU8S8GroupWeightsLength(g)) + GemmScratchAlignment;
+            + (4 * ConvGemmU8S8GroupWeightsLength(g)) + DenseColumnsLength(g) + GemmScratchAlignment;
 
     /// <summary>
     /// Ints of the pre-packed weights <see cref="PackConvU8S8Weights"/> returns for <paramref name="g"/>
@@ -222,7 +291,9 @@ public static partial class Kernels
         int panelLength = pairs * GemmTilePixels;
         int weightsLength = ConvGemmU8S8GroupWeightsLength(g);
         var image = ConvGemmImage.For(g);
-        int widePixels = g.OH * image.Wq;
+        int rowPixels = ConvGemmRowPixels(g);
+        int widePixels = g.OH * rowPixels;
+        int stride = g.StrideW;
 
         fixed (byte* scratchStart = scratch)
         {
@@ -258,6 +329,17 @@ public static partial class Kernels
                 PadConvGemmImage(xg, g, image, zeroPoint, padded);
                 source = padded;
                 image.TapOffsets(g, tapOffsets);
+                if (rowPixels != image.Wq)
+                {
+                    var dense = rest.Slice(image.Length, DenseColumnsLength(g));
+                    BuildDenseColumns(padded, tapOffsets, g, image, dense);
+                    source = dense;
+                    stride = 1;
+                    for (int k = 0; k < patch; k++)
+                    {
+                        tapOffsets[k] = k * DenseColumnsRow(g);
+                    }
+                }
             }
 
             Span<int> blockBias = stackalloc int[GemmTileRows];
@@ -267,7 +349,7 @@ public static partial class Kernels
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
                 for (int q = 0; q < panelCount; q++)
                 {
-                    PackColumnPanelU8(source, tapOffsets, g.StrideW, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                    PackColumnPanelU8(source, tapOffsets, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
                 }
 
                 for (int b = 0; b * GemmTileRows < rows; b++)
@@ -285,7 +367,7 @@ public static partial class Kernels
                     int channel = firstChannel + (b * GemmTileRows);
                     for (int r = 0; r < tileRows; r++)
                     {
-                        output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), image.Wq, g.OW, codes, level);
+                        output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), rowPixels, g.OW, codes, level);
                     }
                 }
             }

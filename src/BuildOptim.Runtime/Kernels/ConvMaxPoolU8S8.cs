@@ -19,7 +19,7 @@ public static partial class Kernels
     /// convolutions, and the others when their wide pixels fit one block).
     /// </summary>
     public static bool ConvU8S8MaxPool2x2Fits(in ConvGeometry g)
-        => g.OH >= 2 && g.OW >= 2 && (g.IsDepthwise || ConvGemmU8S8BlockPixels(g) >= g.OH * ConvGemmImage.For(g).Wq);
+        => g.OH >= 2 && g.OW >= 2 && (g.IsDepthwise || ConvGemmU8S8BlockPixels(g) >= g.OH * ConvGemmRowPixels(g));
 
     /// <summary>
     /// <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>

@@ -145,7 +145,17 @@ public static partial class Kernels
 
     /// <summary><see cref="AveragePoolU8(ReadOnlySpan{byte}, in PoolGeometry, bool, byte, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void AveragePoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, bool countIncludePad, byte zeroPoint, Span<byte> y, SimdLevel maxLevel)
-        => Pool2D<byte, int, AveragePoolU8Op>(x, g, new AveragePoolU8Op(countIncludePad, zeroPoint), y, maxLevel);
+    {
+        // One unpadded window over the whole plane (ResNet's last pool) is a global average: the same rounded mean of the same codes.
+        if (g.KH == g.H && g.KW == g.W && g.OH == 1 && g.OW == 1 && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0
+            && g.H > 0 && g.W > 0 && maxLevel >= SimdLevel.Vector128 && x.Length == g.InputLength && y.Length == g.OutputLength)
+        {
+            GlobalAveragePoolU8(x, g.C, g.H * g.W, y);
+            return;
+        }
+
+        Pool2D<byte, int, AveragePoolU8Op>(x, g, new AveragePoolU8Op(countIncludePad, zeroPoint), y, maxLevel);
+    }
 
     /// <summary><c>y[c] = ⌊(2·Σ_s x[c, s] + spatial) / (2·spatial)⌋</c>: the mean code rounded half up, exactly (same parameters in and out).</summary>
     public static void GlobalAveragePoolU8(ReadOnlySpan<byte> x, int channels, int spatial, Span<byte> y)

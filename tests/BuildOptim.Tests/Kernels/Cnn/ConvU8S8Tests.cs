@@ -28,6 +28,11 @@ public class ConvU8S8Tests
         Conv(12, 10, 37, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
         Conv(512, 7, 7, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
+        // Explicit column matrices (outputs of at most 256 pixels whose wide rows would cost 10 % more): stride 2, and rows of
+        // exactly 16 outputs (the others above: 7×7 and 12×12 outputs, groups, several blocks).
+        Conv(5, 15, 15, 7, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(4, 8, 16, 6, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+
         // Direct depthwise: FashionCnn's layer, stride 2 (odd and even sizes), rows wider than one 16-output chunk, a 5 × 5
         // kernel (odd tap count), dilation, asymmetric pads, and a plane narrower than its chunk.
         Conv(16, 14, 14, 16, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 16),
@@ -196,12 +201,13 @@ public class ConvU8S8Tests
     public void Scratch_lengths_cover_one_pixel_block_and_one_group_of_weights()
     {
         // P = 2·3·3 = 18 (9 pairs), 3 channels per group (one block of 6). The padded image is 14 × 14 per channel (Wq = 14
-        // wide pixels per output row), so 12 · 14 = 168 wide pixels make 11 panels, one block of 176; the image holds
-        // 2 · 196 bytes plus the last panel's reads (11 · 16) and 32 bytes of slack. Each pixel of the block also has 9 pairs
-        // of packed columns, 6 accumulators and one output code.
+        // wide pixels per output row), 2 · 196 bytes plus the reads of the 11 panels of 168 wide pixels (11 · 16) and 32 bytes
+        // of slack. 168 wide pixels cost 10.5 tiles, the 144 real ones 9: the panels are packed from an explicit column matrix
+        // (18 rows of 144 codes and 16 of slack), in one block of 144 pixels, each with 9 pairs of packed columns, 6
+        // accumulators and one output code.
         var g = Conv(6, 12, 12, 9, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 3);
         int image = (2 * 14 * 14) + (11 * 16) + 32;
-        Assert.Equal((((4 * (9 + 6)) + 1) * 176) + image + (4 * 18) + (4 * 9 * 6) + 64, Kernels.ConvU8S8ScratchLength(g));
+        Assert.Equal((((4 * (9 + 6)) + 1) * 144) + image + (4 * 18) + (4 * 9 * 6) + ((18 * 144) + 16) + 64, Kernels.ConvU8S8ScratchLength(g));
         Assert.Equal(0, Kernels.ConvU8S8AccumulatorLength(g));
         Assert.Equal(3 * 9 * 6, Kernels.ConvU8S8PackedWeightsLength(g));
         // Depthwise: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2) = 18 columns (one 16-output chunk of the
