@@ -19,7 +19,7 @@ public sealed partial class PlanRunner
                     break;
                 case OpKind.ConvU8S8ToU8:
                 case OpKind.ConvU8S8ToF32:
-                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1)));
+                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1), packedWeights: true));
                     acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
                     break;
                 case OpKind.DenseSharedU8U4ToU8:
@@ -29,7 +29,7 @@ public sealed partial class PlanRunner
                 case OpKind.ConvSharedU8U4ToU8:
                 case OpKind.ConvSharedU8U4ToF32:
                     // Decoded and packed once in Prepare: the plain kernel's scratch.
-                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1)));
+                    bytes = Math.Max(bytes, Kernels.ConvU8S8ScratchLength(op.Conv(1), packedWeights: true));
                     acc = Math.Max(acc, Kernels.ConvU8S8AccumulatorLength(op.Conv(1)));
                     break;
             }

@@ -93,7 +93,7 @@ public sealed partial class PlanRunner
         for (int i = 0; i < _ops.Length; i++)
         {
             _parallel[i] = RunsInParallel(i, parallelMinimumMacs);
-            workerScratch = _parallel[i] ? Math.Max(workerScratch, Kernels.ConvU8S8ScratchLength(_ops[i].Conv(1))) : workerScratch;
+            workerScratch = _parallel[i] ? Math.Max(workerScratch, Kernels.ConvU8S8ScratchLength(_ops[i].Conv(1), packedWeights: true)) : workerScratch;
         }
 
         (_pooledBy, _fusedAway) = fusePools ? FusePools(_ops, plan, _parallel) : (Enumerable.Repeat(-1, _ops.Length).ToArray(), new bool[_ops.Length]);

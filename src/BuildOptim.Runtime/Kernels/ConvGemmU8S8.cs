@@ -204,11 +204,11 @@ public static partial class Kernels
     /// <summary>
     /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels of one chunk (4 · pairs · B), the
     /// accumulators of one tile row of it (4 · 6 · B; of every channel when chunked) and one row of their codes (B), one group's padded image, tap offsets (4 · P) and packed
-    /// weights, the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and alignment slack.
+    /// weights (unless given pre-packed), the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and alignment slack.
     /// </summary>
-    private static int ConvGemmU8S8ScratchLength(in ConvGeometry g)
+    private static int ConvGemmU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
         => (((4 * (ConvGemmU8S8Blocking(g).ChunkPairs + ConvGemmAccumulatorRows(g))) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
-            + (4 * ConvGemmU8S8GroupWeightsLength(g)) + DenseColumnsLength(g) + GemmScratchAlignment;
+            + (packedWeights ? 0 : 4 * ConvGemmU8S8GroupWeightsLength(g)) + DenseColumnsLength(g) + GemmScratchAlignment;
 
     /// <summary>
     /// Ints of the pre-packed weights <see cref="PackConvU8S8Weights"/> returns for <paramref name="g"/>

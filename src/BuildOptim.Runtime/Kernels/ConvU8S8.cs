@@ -13,8 +13,14 @@ public static partial class Kernels
     /// alignment slack (see ConvGemmU8S8.cs); for depthwise convolutions, which run directly, one channel's padded plane
     /// (see ConvDepthwiseU8S8.cs).
     /// </summary>
-    public static int ConvU8S8ScratchLength(in ConvGeometry g)
-        => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g);
+    public static int ConvU8S8ScratchLength(in ConvGeometry g) => ConvU8S8ScratchLength(g, packedWeights: false);
+
+    /// <summary>
+    /// <see cref="ConvU8S8ScratchLength(in ConvGeometry)"/> for calls that pass weights pre-packed by <see cref="PackConvU8S8Weights"/>
+    /// (<paramref name="packedWeights"/>): no room for packing them per call (ResNet-18's 512-channel layers: 4.7 MB less).
+    /// </summary>
+    public static int ConvU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
+        => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g, packedWeights);
 
     /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack, <c>OH · OW + 16</c> (0 otherwise).</summary>
     public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
@@ -131,9 +137,10 @@ public static partial class Kernels
             ThrowShape($"Conv {g} needs {ConvU8S8PackedWeightsLength(g)} packed weights; got {packedWeights.Length}.");
         }
 
-        if (scratch.Length < ConvU8S8ScratchLength(g) || accScratch.Length < ConvU8S8AccumulatorLength(g))
+        int scratchLength = ConvU8S8ScratchLength(g, !packedWeights.IsEmpty);
+        if (scratch.Length < scratchLength || accScratch.Length < ConvU8S8AccumulatorLength(g))
         {
-            ThrowShape($"Conv {g} needs {ConvU8S8ScratchLength(g)} bytes and {ConvU8S8AccumulatorLength(g)} ints of scratch; got {scratch.Length} and {accScratch.Length}.");
+            ThrowShape($"Conv {g} needs {scratchLength} bytes and {ConvU8S8AccumulatorLength(g)} ints of scratch; got {scratch.Length} and {accScratch.Length}.");
         }
     }
 

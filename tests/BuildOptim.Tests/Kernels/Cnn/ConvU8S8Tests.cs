@@ -216,6 +216,14 @@ public class ConvU8S8Tests
         Assert.Equal((((4 * (9 + 6)) + 1) * 144) + image + (4 * 18) + (4 * 9 * 6) + ((18 * 144) + 16) + 64, Kernels.ConvU8S8ScratchLength(g));
         Assert.Equal(0, Kernels.ConvU8S8AccumulatorLength(g));
         Assert.Equal(3 * 9 * 6, Kernels.ConvU8S8PackedWeightsLength(g));
+
+        // With weights pre-packed there is no room for packing one group's: exactly that much scratch runs, a byte less is refused.
+        int packedLength = Kernels.ConvU8S8ScratchLength(g, packedWeights: true);
+        Assert.Equal(Kernels.ConvU8S8ScratchLength(g) - (4 * 9 * 6), packedLength);
+        var c = RandomQuantizedConv(new Random(204), g);
+        var prepacked = c.With(packedWeights: Kernels.PackConvU8S8Weights(c.W, g));
+        AssertBytesEqual(c.Run(SimdLevel.Scalar), prepacked.With(scratch: new byte[packedLength]).Run(SimdLevel.Vector512), "pre-packed, exact scratch");
+        Assert.Throws<ArgumentException>(() => prepacked.With(scratch: new byte[packedLength - 1]).Run(SimdLevel.Vector512));
         // Depthwise: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2) = 18 columns (one 16-output chunk of the
         // rightmost tap), and one channel's accumulators plus a chunk of slack.
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
