@@ -128,39 +128,13 @@ public static partial class Kernels
 
     private static int DenseColumnsRow(in ConvGeometry g) => ((g.OH * g.OW) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
 
-    /// <summary>Pixels a block keeps at least (or all of them, when fewer) before the patch is split into chunks.</summary>
-    private const int GemmMinimumBlockPixels = 128;
-
-    /// <summary>Pixels (wide or dense) per block: see <see cref="ConvGemmU8S8Blocking"/>.</summary>
-    private static int ConvGemmU8S8BlockPixels(in ConvGeometry g) => ConvGemmU8S8Blocking(g).Pixels;
-
-    /// <summary>
-    /// How the matrix product is blocked: pixels per block (a multiple of <see cref="GemmTilePixels"/>) and patch pairs per
-    /// chunk. Normally a block holds as many pixels as their panels of the whole patch fit in <see cref="GemmBlockBytes"/>, in
-    /// one chunk. A patch so long that fewer than <see cref="GemmMinimumBlockPixels"/> pixels would fit (ResNet-18's 3×3
-    /// layers of 256 and 512 channels) is instead split into chunks of pairs whose panels fit, over blocks of that many
-    /// pixels: every pixel block streams the weights once, so fewer, larger blocks read them fewer times.
-    /// </summary>
-    private static (int Pixels, int ChunkPairs) ConvGemmU8S8Blocking(in ConvGeometry g)
+    /// <summary>Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
+    private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
     {
-        int pairs = PatchPairs(g.PatchLength);
+        int fit = GemmBlockBytes / (4 * PatchPairs(g.PatchLength)) / GemmTilePixels * GemmTilePixels;
         int all = ((g.OH * ConvGemmRowPixels(g)) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
-        int fit = GemmBlockBytes / (4 * pairs) / GemmTilePixels * GemmTilePixels;
-        int minimum = Math.Max(GemmTilePixels, Math.Min(all, GemmMinimumBlockPixels));
-        if (fit >= minimum)
-        {
-            return (Math.Min(fit, all), pairs);
-        }
-
-        return (minimum, Math.Max(1, GemmBlockBytes / (4 * minimum)));
+        return Math.Max(GemmTilePixels, Math.Min(fit, all));
     }
-
-    /// <summary>Whether the patch is split into chunks (<see cref="ConvGemmU8S8Blocking"/>): then the accumulators of every output channel of a block are kept, not one tile row's.</summary>
-    private static bool ConvGemmChunked(in ConvGeometry g) => ConvGemmU8S8Blocking(g).ChunkPairs < PatchPairs(g.PatchLength);
-
-    /// <summary>Accumulator rows a block keeps: 6, or every output channel of the group rounded up to 6 when chunked.</summary>
-    private static int ConvGemmAccumulatorRows(in ConvGeometry g)
-        => ConvGemmChunked(g) ? GemmRowBlocks(g.GroupOutputChannels) * GemmTileRows : GemmTileRows;
 
     /// <summary>
     /// The explicit column matrix: <c>dense[k · row + oh · OW + ow] = padded[tapOffsets[k] + sw · (oh · Wq + ow)]</c>. Rows of
@@ -202,12 +176,13 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels of one chunk (4 · pairs · B), the
-    /// accumulators of one tile row of it (4 · 6 · B; of every channel when chunked) and one row of their codes (B), one group's padded image, tap offsets (4 · P) and packed
-    /// weights (unless given pre-packed), the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and alignment slack.
+    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B), the accumulators
+    /// of one tile row of it (4 · 6 · B) and one row of their codes (B), one group's padded image, tap offsets (4 · P), packed
+    /// weights (unless given pre-packed), the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and
+    /// alignment slack.
     /// </summary>
     private static int ConvGemmU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
-        => (((4 * (ConvGemmU8S8Blocking(g).ChunkPairs + ConvGemmAccumulatorRows(g))) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
+        => (((4 * (PatchPairs(g.PatchLength) + GemmTileRows)) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
             + (packedWeights ? 0 : 4 * ConvGemmU8S8GroupWeightsLength(g)) + DenseColumnsLength(g) + GemmScratchAlignment;
 
     /// <summary>
@@ -313,10 +288,8 @@ public static partial class Kernels
         int rows = g.GroupOutputChannels;
         int patch = g.PatchLength;
         int pairs = PatchPairs(patch);
-        var (blockPixels, chunkPairs) = ConvGemmU8S8Blocking(g);
-        bool chunked = chunkPairs < pairs;
-        int accumulatorRows = ConvGemmAccumulatorRows(g);
-        int panelLength = chunkPairs * GemmTilePixels;
+        int blockPixels = ConvGemmU8S8BlockPixels(g);
+        int panelLength = pairs * GemmTilePixels;
         int weightsLength = ConvGemmU8S8GroupWeightsLength(g);
         var image = ConvGemmImage.For(g);
         int rowPixels = ConvGemmRowPixels(g);
@@ -326,10 +299,10 @@ public static partial class Kernels
         fixed (byte* scratchStart = scratch)
         {
             int align = (int)((GemmScratchAlignment - ((nint)scratchStart % GemmScratchAlignment)) % GemmScratchAlignment);
-            var panels = MemoryMarshal.Cast<byte, int>(scratch.Slice(align, 4 * chunkPairs * blockPixels));
-            var rest = scratch[(align + (4 * chunkPairs * blockPixels))..];
-            var blockAcc = MemoryMarshal.Cast<byte, int>(rest[..(4 * accumulatorRows * blockPixels)]);
-            rest = rest[(4 * accumulatorRows * blockPixels)..];
+            var panels = MemoryMarshal.Cast<byte, int>(scratch.Slice(align, 4 * pairs * blockPixels));
+            var rest = scratch[(align + (4 * pairs * blockPixels))..];
+            var blockAcc = MemoryMarshal.Cast<byte, int>(rest[..(4 * GemmTileRows * blockPixels)]);
+            rest = rest[(4 * GemmTileRows * blockPixels)..];
             var codes = rest[..blockPixels];
             rest = rest[blockPixels..];
             var tapOffsets = MemoryMarshal.Cast<byte, int>(rest[..(4 * patch)]);
@@ -375,41 +348,27 @@ public static partial class Kernels
             {
                 int count = Math.Min(blockPixels, widePixels - p0);
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
-
-                // One chunk of pairs at a time (the whole patch unless chunked): pack its panels, run every tile row over them,
-                // starting from the bias in the first chunk and from the kept accumulators after it; the last chunk hands each
-                // tile row's accumulators over.
-                for (int c0 = 0; c0 < pairs; c0 += chunkPairs)
+                for (int q = 0; q < panelCount; q++)
                 {
-                    int cp = Math.Min(chunkPairs, pairs - c0);
-                    var chunkTaps = tapOffsets.Slice(2 * c0, Math.Min(2 * cp, patch - (2 * c0)));
+                    PackColumnPanelU8(source, tapOffsets, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                }
+
+                for (int b = 0; b * GemmTileRows < rows; b++)
+                {
+                    int tileRows = Math.Min(GemmTileRows, rows - (b * GemmTileRows));
+                    blockBias.Clear();
+                    bias.Slice(b * GemmTileRows, tileRows).CopyTo(blockBias);
+                    var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
                     for (int q = 0; q < panelCount; q++)
                     {
-                        PackColumnPanelU8(source, chunkTaps, stride, p0 + (q * GemmTilePixels), panels.Slice(q * cp * GemmTilePixels, cp * GemmTilePixels), level);
+                        int at = q * GemmTilePixels;
+                        GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
                     }
 
-                    bool last = c0 + cp == pairs;
-                    for (int b = 0; b * GemmTileRows < rows; b++)
+                    int channel = firstChannel + (b * GemmTileRows);
+                    for (int r = 0; r < tileRows; r++)
                     {
-                        int tileRows = Math.Min(GemmTileRows, rows - (b * GemmTileRows));
-                        blockBias.Clear();
-                        bias.Slice(b * GemmTileRows, tileRows).CopyTo(blockBias);
-                        var weightBlock = packedWeights.Slice((b * pairs * GemmTileRows) + (c0 * GemmTileRows), cp * GemmTileRows);
-                        var acc = blockAcc[((chunked ? b : 0) * GemmTileRows * blockPixels)..];
-                        for (int q = 0; q < panelCount; q++)
-                        {
-                            int at = q * GemmTilePixels;
-                            GemmTileU8S8(panels.Slice(q * cp * GemmTilePixels, cp * GemmTilePixels), weightBlock, blockBias, cp, Math.Min(GemmTilePixels, count - at), acc[at..], blockPixels, c0 > 0, level);
-                        }
-
-                        if (last)
-                        {
-                            int channel = firstChannel + (b * GemmTileRows);
-                            for (int r = 0; r < tileRows; r++)
-                            {
-                                output.WriteWide(channel + r, p0, acc.Slice(r * blockPixels, count), rowPixels, g.OW, codes, level);
-                            }
-                        }
+                        output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), rowPixels, g.OW, codes, level);
                     }
                 }
             }
@@ -608,11 +567,10 @@ public static partial class Kernels
 
     /// <summary>
     /// <c>tile[r·stride + t] = bias[r] + Σ_j (lo(panel[j·16 + t]) · lo(w[j·6 + r]) + hi(panel[j·16 + t]) · hi(w[j·6 + r]))</c>
-    /// for r &lt; 6 and t &lt; <paramref name="width"/> (lo/hi the signed 16-bit halves), or that sum added to the tile's own
-    /// values when <paramref name="accumulate"/> (a later chunk of the patch); lanes up to 16 (8 when width ≤ 8) may also be
-    /// written.
+    /// for r &lt; 6 and t &lt; <paramref name="width"/> (lo/hi the signed 16-bit halves); lanes up to 16 (8 when width ≤ 8) may
+    /// also be written.
     /// </summary>
-    private static void GemmTileU8S8(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride, bool accumulate, SimdLevel level)
+    private static void GemmTileU8S8(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride, SimdLevel level)
     {
         panel = panel[..(pairs * GemmTilePixels)];
         weightBlock = weightBlock[..(pairs * GemmTileRows)];
@@ -622,11 +580,11 @@ public static partial class Kernels
         {
             if (width > 8)
             {
-                GemmTileU8S8Avx2x16(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride, accumulate);
+                GemmTileU8S8Avx2x16(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
             }
             else
             {
-                GemmTileU8S8Avx2x8(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride, accumulate);
+                GemmTileU8S8Avx2x8(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
             }
 
             return;
@@ -634,7 +592,7 @@ public static partial class Kernels
 
         if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
         {
-            GemmTileU8S8Vector128(panel, weightBlock, bias, pairs, width, tile, stride, accumulate);
+            GemmTileU8S8Vector128(panel, weightBlock, bias, pairs, width, tile, stride);
             return;
         }
 
@@ -642,7 +600,7 @@ public static partial class Kernels
         {
             for (int t = 0; t < width; t++)
             {
-                int sum = accumulate ? tile[(r * stride) + t] : bias[r];
+                int sum = bias[r];
                 for (int j = 0; j < pairs; j++)
                 {
                     int c = panel[(j * GemmTilePixels) + t];
@@ -656,28 +614,15 @@ public static partial class Kernels
     }
 
     /// <summary>The 6 × 16 tile in twelve accumulators: per pair two column loads, six broadcasts, twelve <c>vpmaddwd</c>.</summary>
-    private static void GemmTileU8S8Avx2x16(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride, bool accumulate)
+    private static void GemmTileU8S8Avx2x16(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride)
     {
-        Vector256<int> a00, a10, a20, a30, a40, a50, a01, a11, a21, a31, a41, a51;
-        if (accumulate)
-        {
-            (a00, a01) = (Vector256.LoadUnsafe(ref t, 0), Vector256.LoadUnsafe(ref t, 8));
-            (a10, a11) = (Vector256.LoadUnsafe(ref t, stride), Vector256.LoadUnsafe(ref t, stride + 8));
-            (a20, a21) = (Vector256.LoadUnsafe(ref t, 2 * stride), Vector256.LoadUnsafe(ref t, (2 * stride) + 8));
-            (a30, a31) = (Vector256.LoadUnsafe(ref t, 3 * stride), Vector256.LoadUnsafe(ref t, (3 * stride) + 8));
-            (a40, a41) = (Vector256.LoadUnsafe(ref t, 4 * stride), Vector256.LoadUnsafe(ref t, (4 * stride) + 8));
-            (a50, a51) = (Vector256.LoadUnsafe(ref t, 5 * stride), Vector256.LoadUnsafe(ref t, (5 * stride) + 8));
-        }
-        else
-        {
-            a00 = a01 = Vector256.Create(bias[0]);
-            a10 = a11 = Vector256.Create(bias[1]);
-            a20 = a21 = Vector256.Create(bias[2]);
-            a30 = a31 = Vector256.Create(bias[3]);
-            a40 = a41 = Vector256.Create(bias[4]);
-            a50 = a51 = Vector256.Create(bias[5]);
-        }
-
+        var a00 = Vector256.Create(bias[0]);
+        var a10 = Vector256.Create(bias[1]);
+        var a20 = Vector256.Create(bias[2]);
+        var a30 = Vector256.Create(bias[3]);
+        var a40 = Vector256.Create(bias[4]);
+        var a50 = Vector256.Create(bias[5]);
+        var (a01, a11, a21, a31, a41, a51) = (a00, a10, a20, a30, a40, a50);
         for (int j = 0; j < pairs; j++)
         {
             var c0 = Vector256.LoadUnsafe(ref panel).AsInt16();
@@ -719,14 +664,14 @@ public static partial class Kernels
     }
 
     /// <summary>The 6 × 8 tile of a panel's last eight or fewer pixels.</summary>
-    private static void GemmTileU8S8Avx2x8(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride, bool accumulate)
+    private static void GemmTileU8S8Avx2x8(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride)
     {
-        var a0 = accumulate ? Vector256.LoadUnsafe(ref t, 0) : Vector256.Create(bias[0]);
-        var a1 = accumulate ? Vector256.LoadUnsafe(ref t, stride) : Vector256.Create(bias[1]);
-        var a2 = accumulate ? Vector256.LoadUnsafe(ref t, 2 * stride) : Vector256.Create(bias[2]);
-        var a3 = accumulate ? Vector256.LoadUnsafe(ref t, 3 * stride) : Vector256.Create(bias[3]);
-        var a4 = accumulate ? Vector256.LoadUnsafe(ref t, 4 * stride) : Vector256.Create(bias[4]);
-        var a5 = accumulate ? Vector256.LoadUnsafe(ref t, 5 * stride) : Vector256.Create(bias[5]);
+        var a0 = Vector256.Create(bias[0]);
+        var a1 = Vector256.Create(bias[1]);
+        var a2 = Vector256.Create(bias[2]);
+        var a3 = Vector256.Create(bias[3]);
+        var a4 = Vector256.Create(bias[4]);
+        var a5 = Vector256.Create(bias[5]);
         for (int j = 0; j < pairs; j++)
         {
             var c = Vector256.LoadUnsafe(ref panel).AsInt16();
@@ -749,7 +694,7 @@ public static partial class Kernels
     }
 
     /// <summary>The tile four pixels at a time, portable: the 16-bit halves split by mask and shift, multiplied in int32.</summary>
-    private static void GemmTileU8S8Vector128(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride, bool accumulate)
+    private static void GemmTileU8S8Vector128(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride)
     {
         ref int pr = ref MemoryMarshal.GetReference(panel);
         ref int wr = ref MemoryMarshal.GetReference(weightBlock);
@@ -759,7 +704,7 @@ public static partial class Kernels
         {
             for (int t = 0; t < width; t += 4)
             {
-                var a = accumulate ? Vector128.LoadUnsafe(ref tr, (nuint)((r * stride) + t)) : Vector128.Create(bias[r]);
+                var a = Vector128.Create(bias[r]);
                 for (int j = 0; j < pairs; j++)
                 {
                     var c = Vector128.LoadUnsafe(ref pr, (nuint)((j * GemmTilePixels) + t));

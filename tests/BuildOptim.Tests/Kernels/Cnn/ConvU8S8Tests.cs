@@ -33,9 +33,8 @@ public class ConvU8S8Tests
         Conv(5, 15, 15, 7, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(4, 8, 16, 6, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
-        // Patches split into chunks of pairs (fewer than 128 pixels' panels of the whole patch would fit 256 KiB): an odd
-        // patch (2,295 taps: chunks of 682 and 466 pairs, the last one padded), and two pixel blocks (128 + 80) with a
-        // channel count that is not a multiple of 6. Conv(512, 7, 7, ...) above is chunked too.
+        // Long patches over explicit column matrices: an odd patch of 2,295 taps, and 196 pixels in blocks of 48 with a
+        // channel count that is not a multiple of 6.
         Conv(255, 9, 9, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(300, 14, 14, 9, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
