@@ -44,23 +44,7 @@ public static partial class Kernels
             ThrowShape($"Conv {g} pooled 2 × 2 has {g.M * (g.OH / 2) * (g.OW / 2)} outputs; got {y.Length}.");
         }
 
-        if (multiplier.Length != g.M || shift.Length != g.M)
-        {
-            ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
-        }
-
-        foreach (int s in shift)
-        {
-            if ((uint)(s - 1) >= FixedPoint.MaxShift)
-            {
-                ThrowShiftOutOfRange();
-            }
-        }
-
-        if (clampMin > clampMax)
-        {
-            ThrowEmptyClampRange();
-        }
+        ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
 
         var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);

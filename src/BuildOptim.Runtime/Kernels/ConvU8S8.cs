@@ -65,23 +65,7 @@ public static partial class Kernels
     internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
     {
         ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
-        if (multiplier.Length != g.M || shift.Length != g.M)
-        {
-            ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
-        }
-
-        foreach (int s in shift)
-        {
-            if ((uint)(s - 1) >= FixedPoint.MaxShift)
-            {
-                ThrowShiftOutOfRange();
-            }
-        }
-
-        if (clampMin > clampMax)
-        {
-            ThrowEmptyClampRange();
-        }
+        ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
 
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
@@ -122,6 +106,28 @@ public static partial class Kernels
 
         var output = new ScaleConvOutput(scale, clampMin, clampMax, y, g.OH * g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
+    }
+
+    /// <summary>One multiplier and one shift in [1, 62] per output channel, and a clamp range that is not empty.</summary>
+    private static void ValidateConvRequantization(in ConvGeometry g, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, byte clampMin, byte clampMax)
+    {
+        if (multiplier.Length != g.M || shift.Length != g.M)
+        {
+            ThrowShape($"Conv {g} needs {g.M} multipliers and shifts; got {multiplier.Length} and {shift.Length}.");
+        }
+
+        foreach (int s in shift)
+        {
+            if ((uint)(s - 1) >= FixedPoint.MaxShift)
+            {
+                ThrowShiftOutOfRange();
+            }
+        }
+
+        if (clampMin > clampMax)
+        {
+            ThrowEmptyClampRange();
+        }
     }
 
     private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength)
