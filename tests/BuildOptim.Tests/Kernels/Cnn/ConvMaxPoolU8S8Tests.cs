@@ -59,6 +59,31 @@ public class ConvMaxPoolU8S8Tests
     }
 
     [Fact]
+    public void Channel_ranges_pooled_apart_give_the_whole_output()
+    {
+        // How PlanRunner splits a pooled convolution across threads: whole 6-channel blocks of the packed weights, the matching
+        // slices of bias, multipliers and shifts, and the pooled output of those channels.
+        var g = Conv(3, 19, 37, 20, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1);
+        var c = ConvU8S8Tests.RandomQuantizedConv(new Random(404), g);
+        var packed = Kernels.PackConvU8S8Weights(c.W, g);
+        var expected = RunPooled(c.With(packedWeights: packed), SimdLevel.Vector512);
+        int pooled = (g.OH / 2) * (g.OW / 2);
+        int pairs = (g.PatchLength + 1) / 2;
+        var y = new byte[expected.Length];
+        foreach (var (first, end) in new[] { (0, 6), (6, 18), (18, 20) })
+        {
+            var slice = g with { M = end - first };
+            Kernels.ConvU8S8MaxPool2x2(
+                c.X, slice, c.InputZeroPoint, c.W.AsSpan(first * g.PatchLength, slice.M * g.PatchLength),
+                packed.AsSpan(first / 6 * pairs * 6, Kernels.ConvU8S8PackedWeightsLength(slice)),
+                c.Bias.AsSpan(first, slice.M), c.Multiplier.AsSpan(first, slice.M), c.Shift.AsSpan(first, slice.M), c.OutputZeroPoint, c.ClampMin, c.ClampMax,
+                new byte[Kernels.ConvU8S8ScratchLength(slice, packedWeights: true)], new int[Kernels.ConvU8S8AccumulatorLength(slice)], y.AsSpan(first * pooled, slice.M * pooled));
+        }
+
+        AssertBytesEqual(expected, y, $"{g}");
+    }
+
+    [Fact]
     public void Shapes_it_cannot_pool_in_one_pass_are_refused()
     {
         // 64 · 64 wide pixels of a 3 × 3 patch over 128 channels span several pixel blocks.
