@@ -134,13 +134,24 @@ public sealed partial class PlanRunner
     private sealed class ConvWorker(PlanRunner runner, int scratchBytes) : IThreadPoolWorkItem
     {
         private readonly byte[] _scratch = new byte[scratchBytes];
-        private readonly ManualResetEventSlim _done = new(initialState: false);
+        private readonly ManualResetEventSlim _done = CreateDoneEvent();
         private int _index;
         private int _first;
         private int _end;
         private Exception? _failure;
 
         public long ScratchBytes => _scratch.Length;
+
+        /// <summary>
+        /// The completion event, made to block once so that it creates its lock object now: a later wait that outlasts the
+        /// spinning (a busy machine) would otherwise allocate it on the calling thread during a run.
+        /// </summary>
+        private static ManualResetEventSlim CreateDoneEvent()
+        {
+            var done = new ManualResetEventSlim(initialState: false);
+            done.Wait(1);
+            return done;
+        }
 
         public void Assign(int index, int first, int end)
         {

@@ -25,18 +25,8 @@ public class ConvMaxPoolU8S8Tests
         Conv(5, 33, 70, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ];
 
-    public static TheoryData<string> Levels
-    {
-        get
-        {
-            var data = SimdLevels.Accelerated;
-            data.Add(nameof(SimdLevel.Scalar));
-            return data;
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Levels))]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Equals_the_convolution_then_the_pool_bit_for_bit(string level)
     {
         var simd = SimdLevels.Parse(level);

@@ -147,7 +147,7 @@ public class ElementwiseTests
     }
 
     [Theory]
-    [MemberData(nameof(ConvMaxPoolU8S8Tests.Levels), MemberType = typeof(ConvMaxPoolU8S8Tests))]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Computed_AddU8_equals_the_table_for_every_pair_of_codes(string level)
     {
         // All 65,536 pairs (plus 3 for a tail), in place over either input too: equal scales (input shifts of 31), scales far
