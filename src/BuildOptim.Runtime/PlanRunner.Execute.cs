@@ -42,8 +42,8 @@ public sealed partial class PlanRunner
     /// Pairs each int8 convolution with the 2 × 2, stride-2 MaxPool that follows it, when the pool is the only reader of the
     /// convolution's output and the fused kernel fits (<see cref="Kernels.ConvU8S8MaxPool2x2Fits"/>): the convolution then
     /// writes the pooled codes itself, bit for bit the same, and the pool op is skipped (<paramref name="parallel"/>: the ops
-    /// split across threads). Returns, per op, the index of the pool
-    /// fused into it (−1 for none) and whether it is a pool fused away.
+    /// split across threads). Returns, per op, the index of the pool fused into it (−1 for none) and whether it is a pool
+    /// fused away.
     /// </summary>
     private static (int[] PooledBy, bool[] FusedAway) FusePools(PlanOp[] ops, ModelPlan plan, bool[] parallel)
     {
