@@ -34,7 +34,7 @@ public static partial class Kernels
     /// </summary>
     /// <remarks>
     /// <para>
-    /// <c>scratch</c> needs at least <see cref="ConvU8S8ScratchLength"/> bytes and <c>accScratch</c> at least
+    /// <c>scratch</c> needs at least <see cref="ConvU8S8ScratchLength(in ConvGeometry)"/> bytes and <c>accScratch</c> at least
     /// <see cref="ConvU8S8AccumulatorLength"/> ints; both are overwritten.
     /// </para>
     /// <para>

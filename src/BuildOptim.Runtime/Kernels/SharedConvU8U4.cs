@@ -6,7 +6,7 @@ public static partial class Kernels
 {
     /// <summary>
     /// Bytes of scratch the shared-weight convolutions need: the decoded int8 weights (<c>M · PatchLength</c>, rounded
-    /// up to 64) followed by <see cref="ConvU8S8ScratchLength"/>.
+    /// up to 64) followed by <see cref="ConvU8S8ScratchLength(in ConvGeometry)"/>.
     /// </summary>
     public static int ConvSharedU8U4ScratchLength(in ConvGeometry g)
         => SharedConvDecodedLength(g) + ConvU8S8ScratchLength(g);
