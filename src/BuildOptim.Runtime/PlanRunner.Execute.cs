@@ -62,9 +62,8 @@ public sealed partial class PlanRunner
             var g = conv.Conv(1);
             var pg = pool.Pool(0);
             int convOut = conv.Outputs[0];
-            bool shapes = pg.KH == 2 && pg.KW == 2 && pg.StrideH == 2 && pg.StrideW == 2 && pg.DilationH == 1 && pg.DilationW == 1
-                && pg.PadTop == 0 && pg.PadLeft == 0 && pg.PadBottom == 0 && pg.PadRight == 0
-                && (long)pg.C == (long)conv.P[0] * g.M && pg.H == g.OH && pg.W == g.OW && pg.OH == g.OH / 2 && pg.OW == g.OW / 2;
+            bool shapes = Kernels.IsPool2x2Stride2(pg) && (long)pg.C == (long)conv.P[0] * g.M
+                && pg.H == g.OH && pg.W == g.OW && pg.OH == g.OH / 2 && pg.OW == g.OW / 2;
             // The pool's output may reuse the convolution's input buffer only when the kernel has copied all of x before it
             // writes any output: one group, one sample, one thread, and a padded image.
             bool overwritesInput = pool.Outputs[0] == conv.Inputs[0]

@@ -244,8 +244,8 @@ public static partial class Kernels
     /// <summary>Where finished accumulators go.</summary>
     private interface IConvGemmOutput
     {
-        /// <summary>A dense row segment: <c>acc[t]</c> is channel <c>m</c> at pixel <c>p + t</c>.</summary>
-        void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level);
+        /// <summary>A dense row segment: <c>acc[t]</c> is channel <c>m</c> at pixel <c>p + t</c> (scratch: it may be overwritten).</summary>
+        void Write(int m, int p, Span<int> acc, SimdLevel level);
 
         /// <summary>
         /// A run of wide pixels (see the file header): <c>acc[t]</c> is channel <c>m</c> at wide pixel <c>p0 + t</c>, that is output
@@ -256,21 +256,40 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// The dense pixels [Start, End) that the wide pixels [p0, p0 + count) hold: those whose column is below
+    /// <paramref name="ow"/> (wide pixel p is output row p / wq, column p mod wq).
+    /// </summary>
+    private static (int Start, int End) DenseRange(int p0, int count, int wq, int ow)
+    {
+        int firstOh = p0 / wq;
+        int lastOh = (p0 + count - 1) / wq;
+        return ((firstOh * ow) + Math.Min(p0 - (firstOh * wq), ow), (lastOh * ow) + Math.Min(p0 + count - (lastOh * wq), ow));
+    }
+
+    /// <summary>
     /// Copies the valid pixels of a run of wide pixels [p0, p0 + count), elements of <paramref name="elementSize"/> bytes from
     /// <paramref name="source"/> (wide pixel p0 at offset 0), to their dense places <c>oh · ow + column − denseBase</c> from
-    /// <paramref name="dense"/>. Forward, so it may compact in place (every dense index is at or below its wide one).
+    /// <paramref name="dense"/>, in increasing order. Forward, so it may compact in place (every dense index is at or below
+    /// its wide one). When <paramref name="disjoint"/> (source and destination do not overlap), a run of at most 8 bytes is
+    /// stored as 8 bytes if they stay inside the dense range of this call: the runs after it overwrite the excess.
     /// </summary>
-    private static void CopyWideRuns(ref byte source, ref byte dense, int denseBase, int p0, int count, int wq, int ow, int elementSize)
+    private static void CopyWideRuns(ref byte source, ref byte dense, int denseBase, int p0, int count, int wq, int ow, int elementSize, bool disjoint)
     {
         int oh = p0 / wq;
         int column = p0 - (oh * wq);
+        int endByte = (DenseRange(p0, count, wq, ow).End - denseBase) * elementSize;
         for (int t = 0; t < count; oh++, column = 0)
         {
             int run = Math.Min(count - t, wq - column);
-            int valid = Math.Min(run, ow - column);
-            if (valid > 0)
+            int bytes = Math.Min(run, ow - column) * elementSize;
+            int at = ((oh * ow) + column - denseBase) * elementSize;
+            if (disjoint && bytes > 0 && bytes <= 8 && at + 8 <= endByte)
             {
-                CopySmall(ref Unsafe.Add(ref source, t * elementSize), ref Unsafe.Add(ref dense, ((oh * ow) + column - denseBase) * elementSize), valid * elementSize);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dense, at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, t * elementSize)));
+            }
+            else if (bytes > 0)
+            {
+                CopySmall(ref Unsafe.Add(ref source, t * elementSize), ref Unsafe.Add(ref dense, at), bytes);
             }
 
             t += run;
@@ -336,9 +355,10 @@ public static partial class Kernels
                     BuildDenseColumns(padded, tapOffsets, g, image, dense);
                     source = dense;
                     stride = 1;
+                    int denseRow = DenseColumnsRow(g);
                     for (int k = 0; k < patch; k++)
                     {
-                        tapOffsets[k] = k * DenseColumnsRow(g);
+                        tapOffsets[k] = k * denseRow;
                     }
                 }
             }

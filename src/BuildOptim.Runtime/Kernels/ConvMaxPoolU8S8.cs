@@ -57,8 +57,8 @@ public static partial class Kernels
         private readonly ReadOnlySpan<int> _shift = shift;
         private readonly Span<byte> _y = y;
 
-        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
-            => WriteWide(m, p, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(acc), acc.Length), outputColumns, outputColumns, default, level);
+        public void Write(int m, int p, Span<int> acc, SimdLevel level)
+            => WriteWide(m, p, acc, outputColumns, outputColumns, default, level);
 
         public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
         {
@@ -87,7 +87,7 @@ public static partial class Kernels
     /// and pw &lt; pw' = columns (at least 8), 8 outputs at a time; a row's last 8 are recomputed from <c>columns − 8</c> rather than
     /// leave a scalar tail.
     /// </summary>
-    private static void MaxPool2x2RequantizeAvx2(ReadOnlySpan<int> acc, int stride, int rows, int columns, RowRequantizerAvx2 requantizer, bool minimum, Span<byte> y)
+    private static void MaxPool2x2RequantizeAvx2(ReadOnlySpan<int> acc, int stride, int rows, int columns, in RowRequantizerAvx2 requantizer, bool minimum, Span<byte> y)
     {
         ref int a = ref MemoryMarshal.GetReference(acc[..((((2 * rows) - 1) * stride) + (2 * columns))]);
         ref byte yRef = ref MemoryMarshal.GetReference(y[..(rows * columns)]);

@@ -202,7 +202,7 @@ public static partial class Kernels
         private readonly ReadOnlySpan<int> _shift = shift;
         private readonly Span<byte> _y = y;
 
-        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
+        public void Write(int m, int p, Span<int> acc, SimdLevel level)
             => RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, _y.Slice((m * pixels) + p, acc.Length), level);
 
         /// <summary>Requantizes the whole wide run (full vectors, no per-row tails), then copies the valid codes out.</summary>
@@ -216,37 +216,8 @@ public static partial class Kernels
 
             var row = codes[..acc.Length];
             RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, row, level);
-            CopyWideCodes(ref MemoryMarshal.GetReference(row), _y.Slice(m * pixels, pixels), p0, acc.Length, wq, ow);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="CopyWideRuns"/> for codes: a run of at most 8 is copied as one 8-byte store when that stays inside the
-    /// dense range this call writes; the bytes past the run are then overwritten by the runs after it, which fill that
-    /// range in increasing order.
-    /// </summary>
-    private static void CopyWideCodes(ref byte source, Span<byte> channel, int p0, int count, int wq, int ow)
-    {
-        int oh = p0 / wq;
-        int column = p0 - (oh * wq);
-        int lastOh = (p0 + count - 1) / wq;
-        int denseEnd = (lastOh * ow) + Math.Min(p0 + count - (lastOh * wq), ow);
-        ref byte dense = ref MemoryMarshal.GetReference(channel[..denseEnd]);
-        for (int t = 0; t < count; oh++, column = 0)
-        {
-            int run = Math.Min(count - t, wq - column);
-            int valid = Math.Min(run, ow - column);
-            int at = (oh * ow) + column;
-            if (valid > 0 && valid <= 8 && at + 8 <= denseEnd)
-            {
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dense, at), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, t)));
-            }
-            else if (valid > 0)
-            {
-                CopySmall(ref Unsafe.Add(ref source, t), ref Unsafe.Add(ref dense, at), valid);
-            }
-
-            t += run;
+            var channel = _y.Slice(m * pixels, DenseRange(p0, acc.Length, wq, ow).End);
+            CopyWideRuns(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(channel), 0, p0, acc.Length, wq, ow, 1, disjoint: true);
         }
     }
 
@@ -256,7 +227,7 @@ public static partial class Kernels
         private readonly ReadOnlySpan<float> _scale = scale;
         private readonly Span<float> _y = y;
 
-        public void Write(int m, int p, ReadOnlySpan<int> acc, SimdLevel level)
+        public void Write(int m, int p, Span<int> acc, SimdLevel level)
         {
             float s = _scale[m];
             var yRow = _y.Slice((m * pixels) + p, acc.Length);
@@ -269,14 +240,11 @@ public static partial class Kernels
         /// <summary>Compacts the valid accumulators in place, then scales them.</summary>
         public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
         {
-            int firstOh = p0 / wq;
-            int denseStart = (firstOh * ow) + Math.Min(p0 - (firstOh * wq), ow);
-            int lastOh = (p0 + acc.Length - 1) / wq;
-            int denseEnd = (lastOh * ow) + Math.Min(p0 + acc.Length - (lastOh * wq), ow);
+            var (denseStart, denseEnd) = DenseRange(p0, acc.Length, wq, ow);
             if (wq != ow)
             {
                 ref byte start = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetReference(acc));
-                CopyWideRuns(ref start, ref start, denseStart, p0, acc.Length, wq, ow, 4);
+                CopyWideRuns(ref start, ref start, denseStart, p0, acc.Length, wq, ow, 4, disjoint: false);
             }
 
             if (denseEnd > denseStart)

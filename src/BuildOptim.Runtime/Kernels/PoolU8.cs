@@ -36,7 +36,7 @@ public static partial class Kernels
     }
 
     /// <summary>A 2 × 2 window at stride 2 with no padding or dilation, every window inside x (the common downsampling pool).</summary>
-    private static bool IsPool2x2Stride2(in PoolGeometry g)
+    internal static bool IsPool2x2Stride2(in PoolGeometry g)
         => g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
             && g.PadTop == 0 && g.PadLeft == 0 && g.C >= 0 && g.OH >= 0 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
 
