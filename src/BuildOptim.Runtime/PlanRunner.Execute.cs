@@ -160,8 +160,8 @@ public sealed partial class PlanRunner
         int q = 19;
         var parameters = new AddU8Parameters(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0);
         int length = operands.Shape.Length;
-        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && operands.LengthA == length && operands.LengthB == length
-            && operands.Shape.StridesA.AsSpan().SequenceEqual(operands.Shape.StridesB) && Kernels.AddU8Vectorizes(parameters))
+        if (operands.LengthA == length && operands.LengthB == length && operands.Shape.StridesA.AsSpan().SequenceEqual(operands.Shape.StridesB)
+            && Kernels.AddU8ComputedIsFaster(parameters))
         {
             return new AddOperands(operands, null, parameters);
         }

@@ -36,6 +36,12 @@ public static partial class Kernels
             && (uint)(p.OutputShift - 1) < FixedPoint.MaxShift && p.ClampMin <= p.ClampMax;
 
     /// <summary>
+    /// Whether the computed Add beats the 64 KiB table on this machine: it vectorizes these parameters and AVX2 runs its
+    /// lanes (without it each code costs three 64-bit requantizations, slower than one lookup).
+    /// </summary>
+    internal static bool AddU8ComputedIsFaster(in AddU8Parameters p) => Avx2.IsSupported && AddU8Vectorizes(p);
+
+    /// <summary>
     /// Quantized Add of two inputs of the same length, no broadcasting: <c>y[i]</c> is
     /// <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/>'s
     /// code for <c>a[i]</c> and <c>b[i]</c>, bit for bit, computed eight at a time without a table. Needs
