@@ -188,7 +188,18 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The sum of the codes, 32 at a time with <c>vpsadbw</c> (sums of absolute differences against zero) where AVX2 is present.</summary>
+    /// <summary>32 zero bytes then 32 bytes of ones: loaded from offset r, a mask that keeps the last r bytes of 32.</summary>
+    private static ReadOnlySpan<byte> TailMaskU8 =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    ];
+
+    /// <summary>
+    /// The sum of the codes, 32 at a time with <c>vpsadbw</c> (sums of absolute differences against zero) where AVX2 is present;
+    /// the last r &lt; 32 codes as the last 32 bytes with the first 32 − r masked off (no scalar tail).
+    /// </summary>
     private static long SumU8(ReadOnlySpan<byte> x)
     {
         long sum = 0;
@@ -200,6 +211,15 @@ public static partial class Kernels
             for (; i <= x.Length - 32; i += 32)
             {
                 acc += Avx2.SumAbsoluteDifferences(Vector256.LoadUnsafe(ref r, (nuint)i), Vector256<byte>.Zero).AsUInt64();
+            }
+
+            int rest = x.Length - i;
+            if (rest > 0)
+            {
+                var mask = Vector256.Create(TailMaskU8.Slice(rest, 32));
+                var last = Vector256.LoadUnsafe(ref r, (nuint)(x.Length - 32)) & mask;
+                acc += Avx2.SumAbsoluteDifferences(last, Vector256<byte>.Zero).AsUInt64();
+                i = x.Length;
             }
 
             sum = (long)Vector256.Sum(acc);

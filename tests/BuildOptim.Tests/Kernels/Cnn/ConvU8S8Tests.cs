@@ -33,6 +33,11 @@ public class ConvU8S8Tests
         Conv(5, 15, 15, 7, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(4, 8, 16, 6, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
+        // Tiles requantized as they finish (dense pixels): a last tile of 9 to 15 pixels (5 × 5 = 16 + 9), and FashionCnn's
+        // stride-2 layer (49 = 3 · 16 + 1, 64 channels in blocks of 6).
+        Conv(8, 5, 5, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+
         // Long patches over explicit column matrices: an odd patch of 2,295 taps, and 196 pixels in blocks of 48 with a
         // channel count that is not a multiple of 6.
         Conv(255, 9, 9, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
