@@ -602,6 +602,10 @@ public static partial class Kernels
             {
                 GemmTileU8S8Avx2x16(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
             }
+            else if (width <= GemmColumnsMaxWidth)
+            {
+                GemmTileU8S8Avx2Columns(panel, weightBlock, bias, pairs, width, tile, stride);
+            }
             else
             {
                 GemmTileU8S8Avx2x8(ref MemoryMarshal.GetReference(panel), ref MemoryMarshal.GetReference(weightBlock), bias, pairs, ref MemoryMarshal.GetReference(tile), (nuint)stride);
@@ -681,6 +685,69 @@ public static partial class Kernels
         a41.StoreUnsafe(ref t, (4 * stride) + 8);
         a50.StoreUnsafe(ref t, 5 * stride);
         a51.StoreUnsafe(ref t, (5 * stride) + 8);
+    }
+
+    /// <summary>Pixels at most of a panel's last tile that <see cref="GemmTileU8S8Avx2Columns"/> computes one column at a time.</summary>
+    private const int GemmColumnsMaxWidth = 4;
+
+    /// <summary>
+    /// A last tile of at most four pixels (ResNet-18's and FashionCnn's 7 × 7 outputs leave 49 = 3 · 16 + 1) with the six
+    /// channels in the lanes: per pair, one load of the block's six weights (eight lanes, the last two ignored) and one
+    /// broadcast and one <c>vpmaddwd</c> per pixel (one, two or four columns), instead of six broadcasts and six
+    /// <c>vpmaddwd</c> over eight pixels.
+    /// </summary>
+    private static void GemmTileU8S8Avx2Columns(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride)
+    {
+        ref int p = ref MemoryMarshal.GetReference(panel);
+        ref int w = ref MemoryMarshal.GetReference(weightBlock);
+        Span<int> lanes = stackalloc int[8];
+        bias[..GemmTileRows].CopyTo(lanes);
+        var start = Vector256.Create<int>(lanes);
+        var (a0, a1, a2, a3) = (start, start, start, start);
+        int t1 = Math.Min(1, width - 1);
+        int t2 = Math.Min(2, width - 1);
+        int t3 = Math.Min(3, width - 1);
+
+        // Eight lanes read two ints past the block's six; the last pair is loaded through the buffer instead.
+        for (int j = 0; j < pairs; j++)
+        {
+            Vector256<short> wv;
+            if (j < pairs - 1)
+            {
+                wv = Vector256.LoadUnsafe(ref w, (nuint)(j * GemmTileRows)).AsInt16();
+            }
+            else
+            {
+                lanes.Clear();
+                weightBlock.Slice(j * GemmTileRows, GemmTileRows).CopyTo(lanes);
+                wv = Vector256.Create<int>(lanes).AsInt16();
+            }
+
+            ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
+            a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Vector256.Create(c).AsInt16(), wv));
+            if (width > 1)
+            {
+                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
+                if (width > 2)
+                {
+                    a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
+                    a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
+                }
+            }
+        }
+
+        Span<int> columns = stackalloc int[4 * 8];
+        a0.CopyTo(columns);
+        a1.CopyTo(columns[8..]);
+        a2.CopyTo(columns[16..]);
+        a3.CopyTo(columns[24..]);
+        for (int t = 0; t < width; t++)
+        {
+            for (int r = 0; r < GemmTileRows; r++)
+            {
+                tile[(r * stride) + t] = columns[(t * 8) + r];
+            }
+        }
     }
 
     /// <summary>The 6 × 8 tile of a panel's last eight or fewer pixels.</summary>
