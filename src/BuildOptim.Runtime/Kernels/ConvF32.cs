@@ -4,11 +4,14 @@ public static partial class Kernels
 {
     /// <summary>
     /// Floats of scratch <see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/>
-    /// needs: one group's im2col matrix, <c>(C / Group) · KH · KW · OH · OW</c>; 0 for depthwise and for 1×1 stride-1
-    /// unpadded convolutions, which read their input directly.
+    /// needs: one group's im2col matrix, <c>(C / Group) · KH · KW · OH · OW</c> (none for 1×1 stride-1 unpadded convolutions,
+    /// which read their input directly), and one packed 16-column strip of it, <c>16 · (C / Group) · KH · KW</c>; 0 for depthwise.
     /// </summary>
     public static int ConvF32ScratchLength(in ConvGeometry g)
-        => g.IsDepthwise || IsPointwise(g) ? 0 : g.PatchLength * g.OH * g.OW;
+        => g.IsDepthwise ? 0 : (IsPointwise(g) ? 0 : g.PatchLength * g.OH * g.OW) + ConvF32PanelLength(g);
+
+    /// <summary>Floats of the packed strip the matrix product reads (see <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, Span{float}, SimdLevel)"/>).</summary>
+    private static int ConvF32PanelLength(in ConvGeometry g) => 16 * g.PatchLength;
 
     /// <summary>
     /// 2-D convolution of one NCHW sample with zero padding:
@@ -25,7 +28,8 @@ public static partial class Kernels
     /// <param name="y">Output [M, OH, OW].</param>
     /// <remarks>
     /// Depthwise convolutions (G = C = M) run a direct loop; the others build each group's im2col matrix [C/G·KH·KW, OH·OW]
-    /// (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights. Either way each output sums from
+    /// (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights, 16 columns at a time packed
+    /// contiguously. Either way each output sums from
     /// its bias, tap by tap in (c, kh, kw) order, one rounded multiply and one rounded add each (the direct path skips padded
     /// taps, the im2col path adds w · 0), so every vector width agrees with the scalar path bit for bit.
     /// </remarks>
@@ -66,9 +70,10 @@ public static partial class Kernels
         {
             var xg = x.Slice(group * groupInput, groupInput);
             ReadOnlySpan<float> columns = xg;
+            var panel = scratch[..ConvF32PanelLength(g)];
             if (!pointwise)
             {
-                var im2col = scratch[..(patch * pixels)];
+                var im2col = scratch.Slice(panel.Length, patch * pixels);
                 Im2ColF32(xg, g, im2col);
                 columns = im2col;
             }
@@ -83,6 +88,7 @@ public static partial class Kernels
                 clampMin,
                 clampMax,
                 y.Slice(group * groupOutputs * pixels, groupOutputs * pixels),
+                panel,
                 maxLevel);
         }
     }

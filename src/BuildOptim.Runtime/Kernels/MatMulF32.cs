@@ -59,6 +59,15 @@ public static partial class Kernels
     /// their order are those of the scalar loop, so all widths agree bit for bit.
     /// </remarks>
     internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, SimdLevel level)
+        => GemmF32(a, b, init, m, k, n, clampMin, clampMax, y, default, level);
+
+    /// <summary>
+    /// <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>
+    /// with scratch for one packed strip of b (<paramref name="panel"/>, at least 16 · k floats; empty for none): each
+    /// 16-column strip is first copied into it as k contiguous rows of 16, so the passes of every row block over the strip
+    /// read one sequential run instead of k rows n floats apart (a page apart for large images). Same operations, same order.
+    /// </summary>
+    internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, Span<float> panel, SimdLevel level)
     {
         a = a[..(m * k)];
         b = b[..(k * n)];
@@ -71,9 +80,18 @@ public static partial class Kernels
         int j = 0;
         if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
         {
+            bool pack = panel.Length >= 16 * k && m > 4;
             for (; j <= n - 16; j += 16)
             {
-                GemmF32Strip256(a, b, init, m, k, n, j, clampMin, clampMax, y);
+                if (pack)
+                {
+                    PackStripF32(b, k, n, j, panel);
+                    GemmF32Strip256(a, panel, 16, init, m, k, n, j, clampMin, clampMax, y);
+                }
+                else
+                {
+                    GemmF32Strip256(a, b[j..], n, init, m, k, n, j, clampMin, clampMax, y);
+                }
             }
         }
 
@@ -100,11 +118,29 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Columns [j, j + 16) of every row.</summary>
-    private static void GemmF32Strip256(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    /// <summary><c>panel[p · 16 + t] = b[p, j + t]</c> for p &lt; k, t &lt; 16.</summary>
+    private static void PackStripF32(ReadOnlySpan<float> b, int k, int n, int j, Span<float> panel)
     {
+        ref float source = ref MemoryMarshal.GetReference(b[..(((k - 1) * n) + j + 16)]);
+        ref float destination = ref MemoryMarshal.GetReference(panel[..(16 * k)]);
+        for (int p = 0; p < k; p++)
+        {
+            nuint from = ((nuint)p * (nuint)n) + (nuint)j;
+            Vector256.LoadUnsafe(ref source, from).StoreUnsafe(ref destination, (nuint)p * 16);
+            Vector256.LoadUnsafe(ref source, from + 8).StoreUnsafe(ref destination, ((nuint)p * 16) + 8);
+        }
+    }
+
+    /// <summary>Columns [j, j + 16) of every row, with <c>b[p, j + t]</c> read at <c>strip[p · stride + t]</c>.</summary>
+    private static void GemmF32Strip256(ReadOnlySpan<float> a, ReadOnlySpan<float> strip, int stride, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    {
+        if (k > 0 && strip.Length < ((k - 1) * stride) + 16)
+        {
+            ThrowShape("The column strip is too short.");
+        }
+
         ref float ar = ref MemoryMarshal.GetReference(a);
-        ref float bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j);
+        ref float bj = ref MemoryMarshal.GetReference(strip);
         ref float yr = ref MemoryMarshal.GetReference(y);
         var lo = Vector256.Create(clampMin);
         var hi = Vector256.Create(clampMax);
@@ -122,7 +158,7 @@ public static partial class Kernels
             var (c01, c11, c21, c31) = (c00, c10, c20, c30);
             for (int p = 0; p < k; p++)
             {
-                nuint row = (nuint)p * (nuint)n;
+                nuint row = (nuint)p * (nuint)stride;
                 var b0 = Vector256.LoadUnsafe(ref bj, row);
                 var b1 = Vector256.LoadUnsafe(ref bj, row + 8);
                 var w = Vector256.Create(Unsafe.Add(ref a0, p));
@@ -160,7 +196,7 @@ public static partial class Kernels
             var c1 = c0;
             for (int p = 0; p < k; p++)
             {
-                nuint row = (nuint)p * (nuint)n;
+                nuint row = (nuint)p * (nuint)stride;
                 var w = Vector256.Create(Unsafe.Add(ref a0, p));
                 c0 += w * Vector256.LoadUnsafe(ref bj, row);
                 c1 += w * Vector256.LoadUnsafe(ref bj, row + 8);
