@@ -5,13 +5,14 @@ public static partial class Kernels
     /// <summary>
     /// Floats of scratch <see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/>
     /// needs: one group's im2col matrix, <c>(C / Group) · KH · KW · OH · OW</c> (none for 1×1 stride-1 unpadded convolutions,
-    /// which read their input directly), and one packed 16-column strip of it, <c>16 · (C / Group) · KH · KW</c>; 0 for depthwise.
+    /// which read their input directly), one packed 16-column strip of it and 16 outputs of each of a group's channels (the
+    /// last strip's), <c>16 · ((C / Group) · KH · KW + M / Group)</c>; 0 for depthwise.
     /// </summary>
     public static int ConvF32ScratchLength(in ConvGeometry g)
         => g.IsDepthwise ? 0 : (IsPointwise(g) ? 0 : g.PatchLength * g.OH * g.OW) + ConvF32PanelLength(g);
 
     /// <summary>Floats of the packed strip the matrix product reads (see <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, Span{float}, SimdLevel)"/>).</summary>
-    private static int ConvF32PanelLength(in ConvGeometry g) => 16 * g.PatchLength;
+    private static int ConvF32PanelLength(in ConvGeometry g) => 16 * (g.PatchLength + g.GroupOutputChannels);
 
     /// <summary>
     /// 2-D convolution of one NCHW sample with zero padding:

@@ -65,7 +65,9 @@ public static partial class Kernels
     /// <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>
     /// with scratch for one packed strip of b (<paramref name="panel"/>, at least 16 · k floats; empty for none): each
     /// 16-column strip is first copied into it as k contiguous rows of 16, so the passes of every row block over the strip
-    /// read one sequential run instead of k rows n floats apart (a page apart for large images). Same operations, same order.
+    /// read one sequential run instead of k rows n floats apart (a page apart for large images). With 16 · (k + m) floats
+    /// the last n mod 16 columns also run as a strip, padded with zero columns, whose rows go through the scratch. Same
+    /// operations, same order.
     /// </summary>
     internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, Span<float> panel, SimdLevel level)
     {
@@ -93,6 +95,22 @@ public static partial class Kernels
                     GemmF32Strip256(a, b[j..], n, init, m, k, n, j, clampMin, clampMax, y);
                 }
             }
+
+            // The last n − j < 16 columns: packed with zero columns after them into a full strip, computed into the rows of
+            // 16 after the strip, and the real columns copied out (each one the same operations as in the scalar loop).
+            if (j < n && panel.Length >= 16 * (k + m) && m > 4)
+            {
+                int width = n - j;
+                var rows = panel.Slice(16 * k, 16 * m);
+                PackStripF32(b, k, n, j, width, panel);
+                GemmF32Strip256(a, panel, 16, init, m, k, 16, 0, clampMin, clampMax, rows);
+                for (int i = 0; i < m; i++)
+                {
+                    rows.Slice(i * 16, width).CopyTo(y.Slice((i * n) + j, width));
+                }
+
+                j = n;
+            }
         }
 
         if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
@@ -115,6 +133,17 @@ public static partial class Kernels
 
                 y[(i * n) + j] = ClampF32(acc, clampMin, clampMax);
             }
+        }
+    }
+
+    /// <summary><c>panel[p · 16 + t] = b[p, j + t]</c> for p &lt; k and t &lt; <paramref name="width"/>, and 0 for t from there to 16.</summary>
+    private static void PackStripF32(ReadOnlySpan<float> b, int k, int n, int j, int width, Span<float> panel)
+    {
+        panel = panel[..(16 * k)];
+        panel.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            b.Slice((p * n) + j, width).CopyTo(panel.Slice(p * 16, width));
         }
     }
 

@@ -100,10 +100,11 @@ public class ConvF32Tests
     [Fact]
     public void Scratch_holds_the_im2col_matrix_and_one_packed_strip()
     {
-        // Depthwise: none. Pointwise: the strip only (16 columns of the 16-value patch). Otherwise the im2col matrix too.
+        // Depthwise: none. Pointwise: the strip (16 columns of the 16-value patch) and 16 outputs per channel. Otherwise the
+        // im2col matrix too.
         Assert.Equal(0, Kernels.ConvF32ScratchLength(Conv(8, 7, 7, 8, 3, 3, group: 8)));
-        Assert.Equal(16 * 16, Kernels.ConvF32ScratchLength(Conv(16, 5, 5, 32, 1, 1)));
-        Assert.Equal((3 * 3 * 3 * 7 * 9) + (16 * 3 * 3 * 3), Kernels.ConvF32ScratchLength(Conv(3, 9, 11, 8, 3, 3)));
+        Assert.Equal(16 * (16 + 32), Kernels.ConvF32ScratchLength(Conv(16, 5, 5, 32, 1, 1)));
+        Assert.Equal((3 * 3 * 3 * 7 * 9) + (16 * ((3 * 3 * 3) + 8)), Kernels.ConvF32ScratchLength(Conv(3, 9, 11, 8, 3, 3)));
     }
 
     [Fact]
