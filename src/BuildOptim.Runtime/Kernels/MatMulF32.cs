@@ -82,7 +82,7 @@ public static partial class Kernels
         int j = 0;
         if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
         {
-            bool pack = panel.Length >= 16 * k && m > 4;
+            bool pack = k > 0 && m > 4 && panel.Length >= 16 * k;
             for (; j <= n - 16; j += 16)
             {
                 if (pack)
@@ -98,7 +98,7 @@ public static partial class Kernels
 
             // The last n − j < 16 columns: packed with zero columns after them into a full strip, computed into the rows of
             // 16 after the strip, and the real columns copied out (each one the same operations as in the scalar loop).
-            if (j < n && panel.Length >= 16 * (k + m) && m > 4)
+            if (j < n && pack && panel.Length >= 16 * (k + m))
             {
                 int width = n - j;
                 var rows = panel.Slice(16 * k, 16 * m);
