@@ -30,44 +30,50 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Row k = (c·KH + kh)·KW + kw of one group's im2col matrix:
-    /// <c>row[oh·OW + ow] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>, or <paramref name="fill"/> outside x.
+    /// Pixels [<paramref name="p0"/>, <paramref name="p0"/> + row.Length) of row k = (c·KH + kh)·KW + kw of one group's im2col
+    /// matrix: <c>row[oh·OW + ow − p0] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c>, or <paramref name="fill"/> outside x.
     /// </summary>
-    private static void Im2ColRow<T>(ReadOnlySpan<T> x, in ConvGeometry g, int k, T fill, Span<T> row)
+    private static void Im2ColRow<T>(ReadOnlySpan<T> x, in ConvGeometry g, int k, T fill, int p0, Span<T> row)
     {
+        if (row.IsEmpty)
+        {
+            return;
+        }
+
         int kw = k % g.KW;
         int kh = k / g.KW % g.KH;
         int c = k / (g.KW * g.KH);
         var plane = x.Slice(c * g.H * g.W, g.H * g.W);
         int iw0 = (kw * g.DilationW) - g.PadLeft;
         var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
-        for (int oh = 0; oh < g.OH; oh++)
+        int end = p0 + row.Length;
+        for (int oh = p0 / g.OW; oh * g.OW < end; oh++)
         {
-            var d = row.Slice(oh * g.OW, g.OW);
+            // Columns [first, last) of output row oh fall in the range.
+            int first = Math.Max(p0 - (oh * g.OW), 0);
+            int last = Math.Min(end - (oh * g.OW), g.OW);
+            var d = row.Slice((oh * g.OW) + first - p0, last - first);
             int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
-            if ((uint)ih >= (uint)g.H)
+            int from = Math.Clamp(lo, first, last);
+            int to = Math.Clamp(hi, from, last);
+            if ((uint)ih >= (uint)g.H || from == to)
             {
                 d.Fill(fill);
                 continue;
             }
 
-            d[..lo].Fill(fill);
-            d[hi..].Fill(fill);
-            if (lo == hi)
-            {
-                continue;
-            }
-
+            d[..(from - first)].Fill(fill);
+            d[(to - first)..].Fill(fill);
             var src = plane.Slice(ih * g.W, g.W);
             if (g.StrideW == 1)
             {
-                src.Slice(lo + iw0, hi - lo).CopyTo(d[lo..hi]);
+                src.Slice(from + iw0, to - from).CopyTo(d[(from - first)..(to - first)]);
             }
             else
             {
-                for (int ow = lo; ow < hi; ow++)
+                for (int ow = from; ow < to; ow++)
                 {
-                    d[ow] = src[(ow * g.StrideW) + iw0];
+                    d[ow - first] = src[(ow * g.StrideW) + iw0];
                 }
             }
         }

@@ -4,15 +4,23 @@ public static partial class Kernels
 {
     /// <summary>
     /// Floats of scratch <see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/>
-    /// needs: one group's im2col matrix, <c>(C / Group) · KH · KW · OH · OW</c> (none for 1×1 stride-1 unpadded convolutions,
-    /// which read their input directly), one packed 16-column strip of it and 16 outputs of each of a group's channels (the
-    /// last strip's), <c>16 · ((C / Group) · KH · KW + M / Group)</c>; 0 for depthwise.
+    /// needs: the im2col matrix of one block of pixels, <c>(C / Group) · KH · KW · B</c> (none for 1×1 stride-1 unpadded
+    /// convolutions, which read their input directly), one packed 16-column strip of it and 16 outputs of each of a group's
+    /// channels (the last strip's), <c>16 · ((C / Group) · KH · KW + M / Group)</c>; 0 for depthwise. B is a multiple of 16
+    /// whose block stays within about 256 KiB, or all OH · OW pixels if fewer.
     /// </summary>
     public static int ConvF32ScratchLength(in ConvGeometry g)
-        => g.IsDepthwise ? 0 : (IsPointwise(g) ? 0 : g.PatchLength * g.OH * g.OW) + ConvF32PanelLength(g);
+        => g.IsDepthwise ? 0 : (IsPointwise(g) ? 0 : g.PatchLength * ConvF32BlockPixels(g)) + ConvF32PanelLength(g);
 
-    /// <summary>Floats of the packed strip the matrix product reads (see <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, Span{float}, SimdLevel)"/>).</summary>
+    /// <summary>Floats of the packed strip the matrix product reads (see <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/>).</summary>
     private static int ConvF32PanelLength(in ConvGeometry g) => 16 * (g.PatchLength + g.GroupOutputChannels);
+
+    /// <summary>Bytes of im2col matrix per block of pixels (half of a 512 KiB L2).</summary>
+    private const int ConvF32BlockBytes = 256 * 1024;
+
+    /// <summary>Pixels per im2col block: a multiple of 16 whose rows of the patch fit <see cref="ConvF32BlockBytes"/>, at most all of them.</summary>
+    private static int ConvF32BlockPixels(in ConvGeometry g)
+        => Math.Min(g.OH * g.OW, Math.Max(16, ConvF32BlockBytes / (4 * g.PatchLength) / 16 * 16));
 
     /// <summary>
     /// 2-D convolution of one NCHW sample with zero padding:
@@ -29,8 +37,8 @@ public static partial class Kernels
     /// <param name="y">Output [M, OH, OW].</param>
     /// <remarks>
     /// Depthwise convolutions (G = C = M) run a direct loop; the others build each group's im2col matrix [C/G·KH·KW, OH·OW]
-    /// (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights, 16 columns at a time packed
-    /// contiguously. Either way each output sums from its bias, tap by tap in (c, kh, kw) order, one rounded multiply and
+    /// a block of pixels at a time (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights,
+    /// 16 columns at a time packed contiguously. Either way each output sums from its bias, tap by tap in (c, kh, kw) order, one rounded multiply and
     /// one rounded add each (the direct path skips padded taps, the im2col path adds w · 0), so every vector width agrees
     /// with the scalar path bit for bit.
     /// </remarks>
@@ -67,43 +75,33 @@ public static partial class Kernels
         int groupInput = g.GroupInputChannels * g.H * g.W;
         int groupOutputs = g.GroupOutputChannels;
         bool pointwise = IsPointwise(g);
+        int block = ConvF32BlockPixels(g);
+        var panel = scratch[..ConvF32PanelLength(g)];
+        var columns = scratch.Slice(panel.Length, pointwise ? 0 : patch * block);
         for (int group = 0; group < g.Group; group++)
         {
             var xg = x.Slice(group * groupInput, groupInput);
-            ReadOnlySpan<float> columns = xg;
-            var panel = scratch[..ConvF32PanelLength(g)];
-            if (!pointwise)
+            var wg = weights.Slice(group * groupOutputs * patch, groupOutputs * patch);
+            var bg = bias.IsEmpty ? default : bias.Slice(group * groupOutputs, groupOutputs);
+            var yg = y.Slice(group * groupOutputs * pixels, groupOutputs * pixels);
+            if (pointwise)
             {
-                var im2col = scratch.Slice(panel.Length, patch * pixels);
-                Im2ColF32(xg, g, im2col);
-                columns = im2col;
+                GemmF32(wg, xg, bg, groupOutputs, patch, pixels, clampMin, clampMax, yg, pixels, panel, maxLevel);
+                continue;
             }
 
-            GemmF32(
-                weights.Slice(group * groupOutputs * patch, groupOutputs * patch),
-                columns,
-                bias.IsEmpty ? default : bias.Slice(group * groupOutputs, groupOutputs),
-                groupOutputs,
-                patch,
-                pixels,
-                clampMin,
-                clampMax,
-                y.Slice(group * groupOutputs * pixels, groupOutputs * pixels),
-                panel,
-                maxLevel);
-        }
-    }
+            // The im2col matrix a block of pixels at a time (it stays in L2), each block's columns of y written in place.
+            for (int p0 = 0; p0 < pixels; p0 += block)
+            {
+                int count = Math.Min(block, pixels - p0);
+                var im2col = columns[..(patch * count)];
+                for (int k = 0; k < patch; k++)
+                {
+                    Im2ColRow(xg, g, k, 0f, p0, im2col.Slice(k * count, count));
+                }
 
-    /// <summary>
-    /// <c>columns[(c·KH + kh)·KW + kw, oh·OW + ow] = x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c> (0 outside x)
-    /// for one group's input channels.
-    /// </summary>
-    private static void Im2ColF32(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> columns)
-    {
-        int pixels = g.OH * g.OW;
-        for (int k = 0; k < g.PatchLength; k++)
-        {
-            Im2ColRow(x, g, k, 0f, columns.Slice(k * pixels, pixels));
+                GemmF32(wg, im2col, bg, groupOutputs, patch, count, clampMin, clampMax, yg[p0..], pixels, panel, maxLevel);
+            }
         }
     }
 

@@ -59,7 +59,7 @@ public static partial class Kernels
     /// their order are those of the scalar loop, so all widths agree bit for bit.
     /// </remarks>
     internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, SimdLevel level)
-        => GemmF32(a, b, init, m, k, n, clampMin, clampMax, y, default, level);
+        => GemmF32(a, b, init, m, k, n, clampMin, clampMax, y, n, default, level);
 
     /// <summary>
     /// <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>
@@ -67,13 +67,23 @@ public static partial class Kernels
     /// 16-column strip is first copied into it as k contiguous rows of 16, so the passes of every row block over the strip
     /// read one sequential run instead of k rows n floats apart (a page apart for large images). With 16 · (k + m) floats
     /// the last n mod 16 columns also run as a strip, padded with zero columns, whose rows go through the scratch. Same
-    /// operations, same order.
+    /// operations, same order. Row i of y starts at <c>i · ldy</c> (ldy ≥ n: a block of columns of a wider output).
     /// </summary>
-    internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, Span<float> panel, SimdLevel level)
+    internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, int ldy, Span<float> panel, SimdLevel level)
     {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (ldy < n)
+        {
+            ThrowShape($"Output rows of {ldy} cannot hold {n} columns.");
+        }
+
         a = a[..(m * k)];
         b = b[..(k * n)];
-        y = y[..(m * n)];
+        y = y[..(((m - 1) * ldy) + n)];
         if (!init.IsEmpty)
         {
             init = init[..m];
@@ -88,11 +98,11 @@ public static partial class Kernels
                 if (pack)
                 {
                     PackStripF32(b, k, n, j, panel);
-                    GemmF32Strip256(a, panel, 16, init, m, k, n, j, clampMin, clampMax, y);
+                    GemmF32Strip256(a, panel, 16, init, m, k, ldy, j, clampMin, clampMax, y);
                 }
                 else
                 {
-                    GemmF32Strip256(a, b[j..], n, init, m, k, n, j, clampMin, clampMax, y);
+                    GemmF32Strip256(a, b[j..], n, init, m, k, ldy, j, clampMin, clampMax, y);
                 }
             }
 
@@ -106,7 +116,7 @@ public static partial class Kernels
                 GemmF32Strip256(a, panel, 16, init, m, k, 16, 0, clampMin, clampMax, rows);
                 for (int i = 0; i < m; i++)
                 {
-                    rows.Slice(i * 16, width).CopyTo(y.Slice((i * n) + j, width));
+                    rows.Slice(i * 16, width).CopyTo(y.Slice((i * ldy) + j, width));
                 }
 
                 j = n;
@@ -117,7 +127,7 @@ public static partial class Kernels
         {
             for (; j <= n - 8; j += 8)
             {
-                GemmF32Strip128(a, b, init, m, k, n, j, clampMin, clampMax, y);
+                GemmF32Strip128(a, b, init, m, k, n, ldy, j, clampMin, clampMax, y);
             }
         }
 
@@ -131,7 +141,7 @@ public static partial class Kernels
                     acc += a[(i * k) + p] * b[(p * n) + j];
                 }
 
-                y[(i * n) + j] = ClampF32(acc, clampMin, clampMax);
+                y[(i * ldy) + j] = ClampF32(acc, clampMin, clampMax);
             }
         }
     }
@@ -160,8 +170,8 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Columns [j, j + 16) of every row, with <c>b[p, j + t]</c> read at <c>strip[p · stride + t]</c>.</summary>
-    private static void GemmF32Strip256(ReadOnlySpan<float> a, ReadOnlySpan<float> strip, int stride, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    /// <summary>Columns [j, j + 16) of every row (row i of y at <c>i · ldy</c>), with <c>b[p, j + t]</c> read at <c>strip[p · stride + t]</c>.</summary>
+    private static void GemmF32Strip256(ReadOnlySpan<float> a, ReadOnlySpan<float> strip, int stride, ReadOnlySpan<float> init, int m, int k, int ldy, int j, float clampMin, float clampMax, Span<float> y)
     {
         if (k > 0 && strip.Length < ((k - 1) * stride) + 16)
         {
@@ -204,16 +214,16 @@ public static partial class Kernels
                 c31 += w * b1;
             }
 
-            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
             ClampF32(c00, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c01, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c10, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c11, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c20, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c21, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c30, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c31, lo, hi).StoreUnsafe(ref yr, at + 8);
         }
@@ -231,14 +241,14 @@ public static partial class Kernels
                 c1 += w * Vector256.LoadUnsafe(ref bj, row + 8);
             }
 
-            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
             ClampF32(c0, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c1, lo, hi).StoreUnsafe(ref yr, at + 8);
         }
     }
 
-    /// <summary>Columns [j, j + 8) of every row.</summary>
-    private static void GemmF32Strip128(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, int j, float clampMin, float clampMax, Span<float> y)
+    /// <summary>Columns [j, j + 8) of every row (row i of y at <c>i · ldy</c>).</summary>
+    private static void GemmF32Strip128(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, int ldy, int j, float clampMin, float clampMax, Span<float> y)
     {
         ref float ar = ref MemoryMarshal.GetReference(a);
         ref float bj = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), j);
@@ -276,16 +286,16 @@ public static partial class Kernels
                 c31 += w * b1;
             }
 
-            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
             ClampF32(c00, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c01, lo, hi).StoreUnsafe(ref yr, at + 4);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c10, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c11, lo, hi).StoreUnsafe(ref yr, at + 4);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c20, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c21, lo, hi).StoreUnsafe(ref yr, at + 4);
-            at += (nuint)n;
+            at += (nuint)ldy;
             ClampF32(c30, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c31, lo, hi).StoreUnsafe(ref yr, at + 4);
         }
@@ -303,7 +313,7 @@ public static partial class Kernels
                 c1 += w * Vector128.LoadUnsafe(ref bj, row + 4);
             }
 
-            nuint at = ((nuint)i * (nuint)n) + (nuint)j;
+            nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
             ClampF32(c0, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c1, lo, hi).StoreUnsafe(ref yr, at + 4);
         }

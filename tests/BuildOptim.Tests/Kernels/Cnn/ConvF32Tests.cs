@@ -31,6 +31,11 @@ public class ConvF32Tests
         Conv(3, 20, 20, 10, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(2, 23, 37, 5, 3, 3, strideW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(32, 4, 4, 17, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+
+        // Several im2col blocks (the patch of 288 / 576 values makes blocks of 224 / 112 pixels): blocks that start inside an
+        // output row, a last block with a partial strip (420 = 224 + 196), and one of a single pixel (225 = 2 · 112 + 1).
+        Conv(32, 20, 21, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(64, 30, 30, 6, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ];
 
     [Fact]
@@ -105,6 +110,9 @@ public class ConvF32Tests
         Assert.Equal(0, Kernels.ConvF32ScratchLength(Conv(8, 7, 7, 8, 3, 3, group: 8)));
         Assert.Equal(16 * (16 + 32), Kernels.ConvF32ScratchLength(Conv(16, 5, 5, 32, 1, 1)));
         Assert.Equal((3 * 3 * 3 * 7 * 9) + (16 * ((3 * 3 * 3) + 8)), Kernels.ConvF32ScratchLength(Conv(3, 9, 11, 8, 3, 3)));
+
+        // A patch of 576 values: blocks of 112 pixels, not the whole 56 × 56 image.
+        Assert.Equal((576 * 112) + (16 * (576 + 64)), Kernels.ConvF32ScratchLength(Conv(64, 56, 56, 64, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)));
     }
 
     [Fact]
