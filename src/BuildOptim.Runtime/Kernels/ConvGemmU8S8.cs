@@ -147,12 +147,7 @@ public static partial class Kernels
         int stride = g.StrideW;
         ref byte src = ref MemoryMarshal.GetReference(padded);
         ref byte dst = ref MemoryMarshal.GetReference(dense[..((tapOffsets.Length * row) + GemmTilePixels)]);
-        int last = 0;
-        foreach (int offset in tapOffsets)
-        {
-            last = Math.Max(last, offset);
-        }
-
+        int last = MaxTapOffset(tapOffsets);
         if ((long)last + (stride * (((g.OH - 1) * image.Wq) + Math.Max(g.OW - GemmTilePixels, 0) + GemmTilePixels)) > padded.Length)
         {
             ThrowShape("The padded image is too short for the column copies.");
@@ -363,6 +358,7 @@ public static partial class Kernels
                 }
             }
 
+            int lastOffset = MaxTapOffset(tapOffsets);
             Span<int> blockBias = stackalloc int[GemmTileRows];
             for (int p0 = 0; p0 < widePixels; p0 += blockPixels)
             {
@@ -370,7 +366,7 @@ public static partial class Kernels
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
                 for (int q = 0; q < panelCount; q++)
                 {
-                    PackColumnPanelU8(source, tapOffsets, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                    PackColumnPanelU8(source, tapOffsets, lastOffset, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
                 }
 
                 for (int b = 0; b * GemmTileRows < rows; b++)
@@ -444,7 +440,7 @@ public static partial class Kernels
     /// One column panel at wide pixel <paramref name="p"/>: <c>panel[j·16 + t] = col[2j, t] | col[2j+1, t] &lt;&lt; 16</c> with
     /// <c>col[k, t] = source[tapOffsets[k] + stride · (p + t)]</c> and <c>col[P, t] = 0</c> for an odd patch P.
     /// </summary>
-    private static void PackColumnPanelU8(ReadOnlySpan<byte> source, ReadOnlySpan<int> tapOffsets, int stride, int p, Span<int> panel, SimdLevel level)
+    private static void PackColumnPanelU8(ReadOnlySpan<byte> source, ReadOnlySpan<int> tapOffsets, int lastOffset, int stride, int p, Span<int> panel, SimdLevel level)
     {
         int patch = tapOffsets.Length;
         int pairs = PatchPairs(patch);
@@ -452,14 +448,9 @@ public static partial class Kernels
         panel = panel[..(pairs * GemmTilePixels)];
         if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated && stride <= 2)
         {
-            // Every tap's 16 · stride bytes lie inside source (the image length covers the last panel's lanes).
-            int last = 0;
-            foreach (int offset in tapOffsets)
-            {
-                last = Math.Max(last, offset);
-            }
-
-            if ((long)last + start + (16 * stride) > source.Length)
+            // Every tap's 16 · stride bytes lie inside source (the image length covers the last panel's lanes);
+            // lastOffset is the largest tap offset (MaxTapOffset), found once per call of the convolution.
+            if ((long)lastOffset + start + (16 * stride) > source.Length)
             {
                 ThrowShape("The padded image is too short for the panel reads.");
             }
@@ -467,26 +458,40 @@ public static partial class Kernels
             ref byte s = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
             ref int o = ref MemoryMarshal.GetReference(tapOffsets);
             ref int d = ref MemoryMarshal.GetReference(panel);
-            bool avx2 = level >= SimdLevel.Vector256 && Avx2.IsSupported;
+            int full = patch / 2;
+            if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
+            {
+                // Bytes interleaved (first[t], second[t]) and zero-extended to 16 bits are the int32 pairs.
+                for (int j = 0; j < full; j++)
+                {
+                    var first = LoadTapU8(ref s, Unsafe.Add(ref o, 2 * j), stride);
+                    var second = LoadTapU8(ref s, Unsafe.Add(ref o, (2 * j) + 1), stride);
+                    nuint at = (nuint)(j * GemmTilePixels);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)).AsInt32().StoreUnsafe(ref d, at);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)).AsInt32().StoreUnsafe(ref d, at + 8);
+                }
+
+                if (full < pairs)
+                {
+                    var first = LoadTapU8(ref s, Unsafe.Add(ref o, patch - 1), stride);
+                    nuint at = (nuint)(full * GemmTilePixels);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at + 8);
+                }
+
+                return;
+            }
+
             for (int j = 0; j < pairs; j++)
             {
                 int k = 2 * j;
                 var first = LoadTapU8(ref s, Unsafe.Add(ref o, k), stride);
                 var second = k + 1 < patch ? LoadTapU8(ref s, Unsafe.Add(ref o, k + 1), stride) : Vector128<byte>.Zero;
                 nuint at = (nuint)(j * GemmTilePixels);
-                if (avx2)
-                {
-                    // Bytes interleaved (first[t], second[t]) and zero-extended to 16 bits are the int32 pairs.
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)).AsInt32().StoreUnsafe(ref d, at);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)).AsInt32().StoreUnsafe(ref d, at + 8);
-                }
-                else
-                {
-                    var (a0, a1) = Vector128.Widen(first);
-                    var (b0, b1) = Vector128.Widen(second);
-                    StorePairs128(a0, b0, ref d, at);
-                    StorePairs128(a1, b1, ref d, at + 8);
-                }
+                var (a0, a1) = Vector128.Widen(first);
+                var (b0, b1) = Vector128.Widen(second);
+                StorePairs128(a0, b0, ref d, at);
+                StorePairs128(a1, b1, ref d, at + 8);
             }
 
             return;
@@ -685,6 +690,18 @@ public static partial class Kernels
         a41.StoreUnsafe(ref t, (4 * stride) + 8);
         a50.StoreUnsafe(ref t, 5 * stride);
         a51.StoreUnsafe(ref t, (5 * stride) + 8);
+    }
+
+    /// <summary>The largest of the tap offsets (0 for none).</summary>
+    private static int MaxTapOffset(ReadOnlySpan<int> tapOffsets)
+    {
+        int last = 0;
+        foreach (int offset in tapOffsets)
+        {
+            last = Math.Max(last, offset);
+        }
+
+        return last;
     }
 
     /// <summary>Pixels at most of a panel's last tile that <see cref="GemmTileU8S8Avx2Columns"/> computes one column at a time.</summary>
