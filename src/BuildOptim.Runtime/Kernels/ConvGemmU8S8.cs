@@ -375,10 +375,17 @@ public static partial class Kernels
                     blockBias.Clear();
                     bias.Slice(b * GemmTileRows, tileRows).CopyTo(blockBias);
                     var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
-                    for (int q = 0; q < panelCount; q++)
+                    if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
                     {
-                        int at = q * GemmTilePixels;
-                        GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
+                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels);
+                    }
+                    else
+                    {
+                        for (int q = 0; q < panelCount; q++)
+                        {
+                            int at = q * GemmTilePixels;
+                            GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
+                        }
                     }
 
                     int channel = firstChannel + (b * GemmTileRows);
@@ -642,7 +649,41 @@ public static partial class Kernels
         }
     }
 
+    /// <summary>
+    /// Every tile of one row block over <paramref name="count"/> pixels of packed panels (<paramref name="panelLength"/> ints
+    /// apart), in AVX2: the full 16-pixel tiles in one loop with the micro-kernel inlined (no call and no span checks per
+    /// tile, which cost about as much as a short patch's multiplies), then the last tile as <see cref="GemmTileU8S8"/> takes it.
+    /// </summary>
+    private static void GemmRowBlockU8S8Avx2(ReadOnlySpan<int> panels, int panelLength, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int count, Span<int> blockAcc, int stride)
+    {
+        int full = count / GemmTilePixels;
+        if (full > 0)
+        {
+            // Bounds of the full tiles: their panels, the block's weights and bias, and their accumulators.
+            if ((long)full * panelLength > panels.Length || panelLength < pairs * GemmTilePixels || weightBlock.Length < pairs * GemmTileRows
+                || bias.Length < GemmTileRows || ((long)(GemmTileRows - 1) * stride) + (full * GemmTilePixels) > blockAcc.Length)
+            {
+                ThrowShape("A row block's tiles lie outside their operands.");
+            }
+
+            ref int panel = ref MemoryMarshal.GetReference(panels);
+            ref int weights = ref MemoryMarshal.GetReference(weightBlock);
+            ref int acc = ref MemoryMarshal.GetReference(blockAcc);
+            for (int q = 0; q < full; q++)
+            {
+                GemmTileU8S8Avx2x16(ref Unsafe.Add(ref panel, q * panelLength), ref weights, bias, pairs, ref Unsafe.Add(ref acc, q * GemmTilePixels), (nuint)stride);
+            }
+        }
+
+        int at = full * GemmTilePixels;
+        if (at < count)
+        {
+            GemmTileU8S8(panels.Slice(full * panelLength, panelLength), weightBlock, bias, pairs, count - at, blockAcc[at..], stride, SimdLevel.Vector256);
+        }
+    }
+
     /// <summary>The 6 × 16 tile in twelve accumulators: per pair two column loads, six broadcasts, twelve <c>vpmaddwd</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GemmTileU8S8Avx2x16(ref int panel, ref int weights, ReadOnlySpan<int> bias, int pairs, ref int t, nuint stride)
     {
         var a00 = Vector256.Create(bias[0]);
