@@ -364,9 +364,16 @@ public static partial class Kernels
             {
                 int count = Math.Min(blockPixels, widePixels - p0);
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
-                for (int q = 0; q < panelCount; q++)
+                if (level >= SimdLevel.Vector256 && Avx2.IsSupported && stride <= 2)
                 {
-                    PackColumnPanelU8(source, tapOffsets, lastOffset, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                    PackColumnPanelsU8Avx2(source, tapOffsets, lastOffset, stride, p0, panelCount, panels, panelLength);
+                }
+                else
+                {
+                    for (int q = 0; q < panelCount; q++)
+                    {
+                        PackColumnPanelU8(source, tapOffsets, lastOffset, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                    }
                 }
 
                 for (int b = 0; b * GemmTileRows < rows; b++)
@@ -465,27 +472,9 @@ public static partial class Kernels
             ref byte s = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
             ref int o = ref MemoryMarshal.GetReference(tapOffsets);
             ref int d = ref MemoryMarshal.GetReference(panel);
-            int full = patch / 2;
             if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
             {
-                // Bytes interleaved (first[t], second[t]) and zero-extended to 16 bits are the int32 pairs.
-                for (int j = 0; j < full; j++)
-                {
-                    var first = LoadTapU8(ref s, Unsafe.Add(ref o, 2 * j), stride);
-                    var second = LoadTapU8(ref s, Unsafe.Add(ref o, (2 * j) + 1), stride);
-                    nuint at = (nuint)(j * GemmTilePixels);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)).AsInt32().StoreUnsafe(ref d, at);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)).AsInt32().StoreUnsafe(ref d, at + 8);
-                }
-
-                if (full < pairs)
-                {
-                    var first = LoadTapU8(ref s, Unsafe.Add(ref o, patch - 1), stride);
-                    nuint at = (nuint)(full * GemmTilePixels);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at + 8);
-                }
-
+                PackPanelAvx2(ref s, ref o, patch, stride, ref d);
                 return;
             }
 
@@ -524,6 +513,52 @@ public static partial class Kernels
                     packed[t] = first[t * stride];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PackColumnPanelU8"/> for <paramref name="panelCount"/> consecutive panels from wide pixel <paramref name="p"/>
+    /// (<paramref name="panelLength"/> ints apart), in AVX2, with one bounds check for all of them.
+    /// </summary>
+    private static void PackColumnPanelsU8Avx2(ReadOnlySpan<byte> source, ReadOnlySpan<int> tapOffsets, int lastOffset, int stride, int p, int panelCount, Span<int> panels, int panelLength)
+    {
+        int patch = tapOffsets.Length;
+        if ((long)lastOffset + ((long)stride * (p + (GemmTilePixels * panelCount))) > source.Length
+            || (long)panelCount * panelLength > panels.Length || panelLength < PatchPairs(patch) * GemmTilePixels)
+        {
+            ThrowShape("The padded image is too short for the panel reads.");
+        }
+
+        ref byte s = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), stride * p);
+        ref int o = ref MemoryMarshal.GetReference(tapOffsets);
+        ref int d = ref MemoryMarshal.GetReference(panels);
+        for (int q = 0; q < panelCount; q++)
+        {
+            PackPanelAvx2(ref Unsafe.Add(ref s, stride * GemmTilePixels * q), ref o, patch, stride, ref Unsafe.Add(ref d, q * panelLength));
+        }
+    }
+
+    /// <summary>One panel's pairs from the 16 · stride bytes at each tap offset of <paramref name="s"/> (bounds checked by the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackPanelAvx2(ref byte s, ref int o, int patch, int stride, ref int d)
+    {
+        // Bytes interleaved (first[t], second[t]) and zero-extended to 16 bits are the int32 pairs.
+        int full = patch / 2;
+        for (int j = 0; j < full; j++)
+        {
+            var first = LoadTapU8(ref s, Unsafe.Add(ref o, 2 * j), stride);
+            var second = LoadTapU8(ref s, Unsafe.Add(ref o, (2 * j) + 1), stride);
+            nuint at = (nuint)(j * GemmTilePixels);
+            Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)).AsInt32().StoreUnsafe(ref d, at);
+            Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)).AsInt32().StoreUnsafe(ref d, at + 8);
+        }
+
+        if ((patch & 1) != 0)
+        {
+            var first = LoadTapU8(ref s, Unsafe.Add(ref o, patch - 1), stride);
+            nuint at = (nuint)(full * GemmTilePixels);
+            Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at);
+            Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, Vector128<byte>.Zero)).AsInt32().StoreUnsafe(ref d, at + 8);
         }
     }
 
