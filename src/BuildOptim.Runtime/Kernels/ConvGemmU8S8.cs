@@ -248,6 +248,13 @@ public static partial class Kernels
         /// <paramref name="acc"/> may be overwritten, and so may <paramref name="codes"/>, which holds at least acc.Length bytes.
         /// </summary>
         void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level);
+
+        /// <summary>
+        /// <see cref="WriteWide"/> for the <paramref name="rows"/> channels <c>m</c>, <c>m + 1</c>, … of a row block at once
+        /// (channel <c>m + r</c>'s run at <c>blockAcc[r · stride]</c>, <paramref name="count"/> long), sparing a call chain per row;
+        /// false if this output does not do that, and the caller writes row by row.
+        /// </summary>
+        bool WriteRows(int m, int rows, int p0, Span<int> blockAcc, int stride, int count, int wq, int ow, Span<byte> codes, SimdLevel level);
     }
 
     /// <summary>
@@ -396,9 +403,12 @@ public static partial class Kernels
                     }
 
                     int channel = firstChannel + (b * GemmTileRows);
-                    for (int r = 0; r < tileRows; r++)
+                    if (!output.WriteRows(channel, tileRows, p0, blockAcc, blockPixels, count, rowPixels, g.OW, codes, level))
                     {
-                        output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), rowPixels, g.OW, codes, level);
+                        for (int r = 0; r < tileRows; r++)
+                        {
+                            output.WriteWide(channel + r, p0, blockAcc.Slice(r * blockPixels, count), rowPixels, g.OW, codes, level);
+                        }
                     }
                 }
             }

@@ -57,6 +57,8 @@ public static partial class Kernels
         private readonly ReadOnlySpan<int> _shift = shift;
         private readonly Span<byte> _y = y;
 
+        public bool WriteRows(int m, int rows, int p0, Span<int> blockAcc, int stride, int count, int wq, int ow, Span<byte> codes, SimdLevel level) => false;
+
         public void Write(int m, int p, Span<int> acc, SimdLevel level)
             => WriteWide(m, p, acc, outputColumns, outputColumns, default, level);
 

@@ -205,6 +205,52 @@ public static partial class Kernels
         public void Write(int m, int p, Span<int> acc, SimdLevel level)
             => RequantizeRowS32ToU8(acc, _multiplier[m], _shift[m], zeroPoint, min, max, _y.Slice((m * pixels) + p, acc.Length), level);
 
+        /// <summary>
+        /// In AVX2, each row's requantizer is built and its vectors run right here (dense rows straight into y, wide ones
+        /// through <paramref name="codes"/>), with one bounds check for the block.
+        /// </summary>
+        public bool WriteRows(int m, int rows, int p0, Span<int> blockAcc, int stride, int count, int wq, int ow, Span<byte> codes, SimdLevel level)
+        {
+            if (level < SimdLevel.Vector256 || !Avx2.IsSupported || count < 8)
+            {
+                return false;
+            }
+
+            var (denseStart, denseEnd) = DenseRange(p0, count, wq, ow);
+            if (rows < 1 || (long)(rows - 1) * stride + count > blockAcc.Length || (long)(m + rows) * pixels > _y.Length
+                || m + rows > _multiplier.Length || denseEnd > pixels || codes.Length < count)
+            {
+                ThrowShape("A convolution row block lies outside its output.");
+            }
+
+            ref int acc = ref MemoryMarshal.GetReference(blockAcc);
+            ref byte row = ref MemoryMarshal.GetReference(codes);
+            for (int r = 0; r < rows; r++)
+            {
+                var requantizer = new RowRequantizerAvx2(_multiplier[m + r], _shift[m + r], zeroPoint, min, max);
+                ref int a = ref Unsafe.Add(ref acc, r * stride);
+                ref byte channel = ref MemoryMarshal.GetReference(_y.Slice((m + r) * pixels, pixels));
+
+                // Dense: codes go to y from p0 on. Wide: into the codes row, then the valid runs out.
+                ref byte to = ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row;
+                for (int i = 0; ; i = Math.Min(i + 8, count - 8))
+                {
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, i), requantizer.Apply(Vector256.LoadUnsafe(ref a, (nuint)i)));
+                    if (i + 8 >= count)
+                    {
+                        break;
+                    }
+                }
+
+                if (wq != ow)
+                {
+                    CopyWideRuns(ref row, ref channel, 0, p0, count, wq, ow, 1, disjoint: true);
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>Requantizes the whole wide run (full vectors, no per-row tails), then copies the valid codes out.</summary>
         public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
         {
@@ -236,6 +282,8 @@ public static partial class Kernels
                 yRow[i] = ClampF32(acc[i] * s, min, max);
             }
         }
+
+        public bool WriteRows(int m, int rows, int p0, Span<int> blockAcc, int stride, int count, int wq, int ow, Span<byte> codes, SimdLevel level) => false;
 
         /// <summary>Compacts the valid accumulators in place, then scales them.</summary>
         public void WriteWide(int m, int p0, Span<int> acc, int wq, int ow, Span<byte> codes, SimdLevel level)
