@@ -70,17 +70,26 @@ public static partial class Kernels
         /// <summary>Where each tap k = (c·KH + kh)·KW + kw of wide pixel 0 lies: channel c, phase (kh·dh) mod sh, row (kh·dh) / sh, column kw·dw.</summary>
         public void TapOffsets(in ConvGeometry g, Span<int> offsets)
         {
-            int k = 0;
-            for (int c = 0; c < g.GroupInputChannels; c++)
+            // Channel 0's taps first (the phase and row of each kh take a division), then every other channel's shifted.
+            int taps = g.KH * g.KW;
+            var first = offsets[..taps];
+            for (int kh = 0; kh < g.KH; kh++)
             {
-                for (int kh = 0; kh < g.KH; kh++)
+                int rowShift = kh * g.DilationH;
+                int rowStart = (((rowShift % g.StrideH) * Hq) + (rowShift / g.StrideH)) * Wp;
+                for (int kw = 0; kw < g.KW; kw++)
                 {
-                    int rowShift = kh * g.DilationH;
-                    int rowStart = (c * ChannelStride) + ((((rowShift % g.StrideH) * Hq) + (rowShift / g.StrideH)) * Wp);
-                    for (int kw = 0; kw < g.KW; kw++)
-                    {
-                        offsets[k++] = rowStart + (kw * g.DilationW);
-                    }
+                    first[(kh * g.KW) + kw] = rowStart + (kw * g.DilationW);
+                }
+            }
+
+            for (int c = 1; c < g.GroupInputChannels; c++)
+            {
+                var channel = offsets.Slice(c * taps, taps);
+                int shift = c * ChannelStride;
+                for (int t = 0; t < taps; t++)
+                {
+                    channel[t] = first[t] + shift;
                 }
             }
         }
