@@ -91,7 +91,7 @@ public static partial class Kernels
             if (taps == 9 && g.KW == 3 && stride == 1 && g.DilationH == 1 && g.DilationW == 1)
             {
                 Depthwise3x3Stride1Avx2(ref planeRef, plane.Width, rowStep, g.OH, g.OW, start, weightPairs, ref accRef);
-                output.Write(c, 0, acc[..pixels], level);
+                WriteChannel(ref output, c, acc, pixels, g.OW, level);
                 continue;
             }
 
@@ -118,6 +118,16 @@ public static partial class Kernels
                 }
             }
 
+            WriteChannel(ref output, c, acc, pixels, g.OW, level);
+        }
+    }
+
+    /// <summary>One channel's dense accumulators to <paramref name="output"/>: as a one-row block where the output takes blocks, else row by row.</summary>
+    private static void WriteChannel<TOutput>(ref TOutput output, int c, Span<int> acc, int pixels, int ow, SimdLevel level)
+        where TOutput : IConvGemmOutput, allows ref struct
+    {
+        if (!output.WriteRows(c, 1, 0, acc, pixels, pixels, ow, ow, default, level))
+        {
             output.Write(c, 0, acc[..pixels], level);
         }
     }

@@ -218,7 +218,7 @@ public static partial class Kernels
 
             var (denseStart, denseEnd) = DenseRange(p0, count, wq, ow);
             if (rows < 1 || (long)(rows - 1) * stride + count > blockAcc.Length || (long)(m + rows) * pixels > _y.Length
-                || m + rows > _multiplier.Length || denseEnd > pixels || codes.Length < count)
+                || m + rows > _multiplier.Length || denseEnd > pixels || (wq != ow && codes.Length < count))
             {
                 ThrowShape("A convolution row block lies outside its output.");
             }
