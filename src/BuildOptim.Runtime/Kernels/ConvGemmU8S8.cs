@@ -435,10 +435,11 @@ public static partial class Kernels
         int left = Math.Min(g.PadLeft, image.Wp);
         int columns = Math.Min(g.W, image.Wp - left);
 
-        // Unpadded, stride 1, full-width rows: the image is x itself followed by the panels' slack.
+        // Unpadded, stride 1, full-width rows: the image is x itself followed by the panels' slack. Copied 32 bytes at a
+        // time: memmove's `rep movsb` for a few KiB measured over a microsecond a call on this Zen 3 (perf, FashionCnn's 1 × 1).
         if (g.PadTop == 0 && left == 0 && g.StrideH == 1 && image.Hq == g.H && image.Wp == g.W)
         {
-            xg[..(channels * plane)].CopyTo(padded);
+            CopySmall(ref MemoryMarshal.GetReference(xg[..(channels * plane)]), ref MemoryMarshal.GetReference(padded[..(channels * plane)]), channels * plane);
             padded[(channels * plane)..].Fill(fill);
             return;
         }
