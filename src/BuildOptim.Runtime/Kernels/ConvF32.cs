@@ -38,9 +38,9 @@ public static partial class Kernels
     /// <remarks>
     /// Depthwise convolutions (G = C = M) run a direct loop; the others build each group's im2col matrix [C/G·KH·KW, OH·OW]
     /// a block of pixels at a time (or use x itself for 1×1 stride-1 unpadded) and multiply it by the group's weights,
-    /// 16 columns at a time packed contiguously. Either way each output sums from its bias, tap by tap in (c, kh, kw) order, one rounded multiply and
-    /// one rounded add each (the direct path skips padded taps, the im2col path adds w · 0), so every vector width agrees
-    /// with the scalar path bit for bit.
+    /// 16 columns at a time packed contiguously. Either way each output sums from its bias, tap by tap in (c, kh, kw)
+    /// order, one rounded multiply and one rounded add each (the direct path skips padded taps, the im2col path adds
+    /// w · 0), so every vector width agrees with the scalar path bit for bit.
     /// </remarks>
     public static void ConvF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y)
         => ConvF32(x, g, weights, bias, clampMin, clampMax, scratch, y, SimdLevel.Vector512);

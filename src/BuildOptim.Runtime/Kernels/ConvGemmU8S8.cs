@@ -480,6 +480,7 @@ public static partial class Kernels
         int pairs = PatchPairs(patch);
         int start = stride * p;
         panel = panel[..(pairs * GemmTilePixels)];
+        // AVX2 machines pack whole blocks in PackColumnPanelsU8Avx2; this is the Vector128 and scalar path.
         if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated && stride <= 2)
         {
             // Every tap's 16 · stride bytes lie inside source (the image length covers the last panel's lanes);
@@ -492,12 +493,6 @@ public static partial class Kernels
             ref byte s = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
             ref int o = ref MemoryMarshal.GetReference(tapOffsets);
             ref int d = ref MemoryMarshal.GetReference(panel);
-            if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
-            {
-                PackPanelAvx2(ref s, ref o, patch, stride, ref d);
-                return;
-            }
-
             for (int j = 0; j < pairs; j++)
             {
                 int k = 2 * j;

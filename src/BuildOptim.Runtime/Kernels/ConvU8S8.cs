@@ -216,7 +216,7 @@ public static partial class Kernels
                 return false;
             }
 
-            var (denseStart, denseEnd) = DenseRange(p0, count, wq, ow);
+            int denseEnd = DenseRange(p0, count, wq, ow).End;
             if (rows < 1 || (long)(rows - 1) * stride + count > blockAcc.Length || (long)(m + rows) * pixels > _y.Length
                 || m + rows > _multiplier.Length || denseEnd > pixels || (wq != ow && codes.Length < count))
             {
@@ -232,15 +232,7 @@ public static partial class Kernels
                 ref byte channel = ref MemoryMarshal.GetReference(_y.Slice((m + r) * pixels, pixels));
 
                 // Dense: codes go to y from p0 on. Wide: into the codes row, then the valid runs out.
-                ref byte to = ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row;
-                for (int i = 0; ; i = Math.Min(i + 8, count - 8))
-                {
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, i), requantizer.Apply(Vector256.LoadUnsafe(ref a, (nuint)i)));
-                    if (i + 8 >= count)
-                    {
-                        break;
-                    }
-                }
+                RequantizeRunAvx2(requantizer, ref a, ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row, count);
 
                 if (wq != ow)
                 {
@@ -393,21 +385,25 @@ public static partial class Kernels
     /// <summary>The AVX2 lanes of <see cref="RequantizeRowS32ToU8"/>, 8 at a time (<see cref="RowRequantizerAvx2"/>); returns n (it needs n ≥ 8).</summary>
     private static int RequantizeRowS32ToU8Avx2(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y)
     {
-        ref int accRef = ref MemoryMarshal.GetReference(acc);
-        ref byte yRef = ref MemoryMarshal.GetReference(y);
-        var requantizer = new RowRequantizerAvx2(multiplier, shift, zeroPoint, min, max);
         int n = y.Length;
-        int i = 0;
-        while (true)
+        RequantizeRunAvx2(new RowRequantizerAvx2(multiplier, shift, zeroPoint, min, max), ref MemoryMarshal.GetReference(acc[..n]), ref MemoryMarshal.GetReference(y), n);
+        return n;
+    }
+
+    /// <summary>
+    /// <c>y[i]</c> = the code of <c>acc[i]</c> for i &lt; n (n ≥ 8, both in bounds: the caller checks), 8 at a time; the last
+    /// vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequantizeRunAvx2(in RowRequantizerAvx2 requantizer, ref int acc, ref byte y, int n)
+    {
+        for (int i = 0; ; i = Math.Min(i + 8, n - 8))
         {
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), requantizer.Apply(Vector256.LoadUnsafe(ref accRef, (nuint)i)));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, i), requantizer.Apply(Vector256.LoadUnsafe(ref acc, (nuint)i)));
             if (i + 8 >= n)
             {
-                return n;
+                return;
             }
-
-            // The last vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
-            i = Math.Min(i + 8, n - 8);
         }
     }
 
