@@ -124,8 +124,17 @@ public static partial class Kernels
             return false;
         }
 
-        static int HalfTiles(int pixels) => (2 * (pixels / GemmTilePixels)) + (pixels % GemmTilePixels == 0 ? 0 : pixels % GemmTilePixels > 8 ? 2 : 1);
-        return 10 * HalfTiles(dense) <= 9 * HalfTiles(g.OH * ConvGemmImage.For(g).Wq);
+        return 10 * TileWork(dense) <= 9 * TileWork(g.OH * ConvGemmImage.For(g).Wq);
+    }
+
+    /// <summary>
+    /// <c>vpmaddwd</c> per pair and row block to cover <paramref name="pixels"/>: 12 per full 16-pixel tile, then 6 for a last
+    /// tile of 5 to 8 pixels, 12 for 9 to 15, and one per pixel up to <see cref="GemmColumnsMaxWidth"/> (<see cref="GemmTileU8S8Avx2Columns"/>).
+    /// </summary>
+    private static int TileWork(int pixels)
+    {
+        int tail = pixels % GemmTilePixels;
+        return (12 * (pixels / GemmTilePixels)) + (tail <= GemmColumnsMaxWidth ? tail : tail <= 8 ? 6 : 12);
     }
 
     /// <summary>Pixels per output row the matrix product runs over: OW with dense columns, else the Wq wide pixels.</summary>
@@ -162,6 +171,11 @@ public static partial class Kernels
             ThrowShape("The padded image is too short for the column copies.");
         }
 
+        if (BuildDenseColumnsShuffled(padded, tapOffsets, g, image, dense))
+        {
+            return;
+        }
+
         for (int k = 0; k < tapOffsets.Length; k++)
         {
             int from = tapOffsets[k];
@@ -177,6 +191,79 @@ public static partial class Kernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="BuildDenseColumns"/> for output rows of at most 8 pixels whose KW taps all lie in the 16 bytes from the row's
+    /// first tap (FashionCnn's and ResNet-18's 7 × 7 outputs): one load per input channel, kernel row and output row, then one
+    /// <c>pshufb</c> and one 8-byte store per tap instead of a strided 16-byte copy per tap. The store's bytes past OW land on
+    /// the next output row (written next) or the row's padding, never on another tap's row. Returns false where it does not
+    /// apply (then nothing is written).
+    /// </summary>
+    private static bool BuildDenseColumnsShuffled(ReadOnlySpan<byte> padded, ReadOnlySpan<int> tapOffsets, in ConvGeometry g, ConvGemmImage image, Span<byte> dense)
+    {
+        int row = DenseColumnsRow(g);
+        int kw = g.KW;
+        int sw = g.StrideW;
+        int taps = tapOffsets.Length;
+        if (!Ssse3.IsSupported || g.OW > 8 || kw > 16 || taps % kw != 0 || ((g.OH - 1) * g.OW) + 8 > row)
+        {
+            return false;
+        }
+
+        // The taps of a kernel row sit at fixed distances from its first one; each gets the shuffle of its 8 outputs.
+        Span<byte> control = stackalloc byte[16 * kw];
+        for (int t = 0; t < kw; t++)
+        {
+            int distance = tapOffsets[t] - tapOffsets[0];
+            if (distance < 0 || distance + (sw * (g.OW - 1)) > 15)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < 16; i++)
+            {
+                control[(16 * t) + i] = i < g.OW ? (byte)(distance + (sw * i)) : (byte)0x80;
+            }
+        }
+
+        long rowStep = (long)sw * image.Wq;
+        for (int k0 = 0; k0 < taps; k0 += kw)
+        {
+            int first = tapOffsets[k0];
+            if (first < 0 || first + (rowStep * (g.OH - 1)) + 16 > padded.Length)
+            {
+                return false;
+            }
+
+            for (int t = 1; t < kw; t++)
+            {
+                if (tapOffsets[k0 + t] - first != tapOffsets[t] - tapOffsets[0])
+                {
+                    return false;
+                }
+            }
+        }
+
+        ref byte src = ref MemoryMarshal.GetReference(padded);
+        ref byte dst = ref MemoryMarshal.GetReference(dense[..(taps * row)]);
+        ref byte shuffles = ref MemoryMarshal.GetReference(control);
+        for (int k0 = 0; k0 < taps; k0 += kw)
+        {
+            ref byte s = ref Unsafe.Add(ref src, tapOffsets[k0]);
+            for (int oh = 0; oh < g.OH; oh++)
+            {
+                var v = Vector128.LoadUnsafe(ref s, (nuint)(rowStep * oh));
+                ref byte d = ref Unsafe.Add(ref dst, (k0 * row) + (oh * g.OW));
+                for (int t = 0; t < kw; t++)
+                {
+                    var tap = Ssse3.Shuffle(v, Vector128.LoadUnsafe(ref shuffles, (nuint)(16 * t)));
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, t * row), tap.AsUInt64().ToScalar());
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -806,18 +893,50 @@ public static partial class Kernels
     /// </summary>
     private static void GemmTileU8S8Avx2Columns(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int pairs, int width, Span<int> tile, int stride)
     {
-        ref int p = ref MemoryMarshal.GetReference(panel);
-        ref int w = ref MemoryMarshal.GetReference(weightBlock);
+        ref int p = ref MemoryMarshal.GetReference(panel[..(((pairs - 1) * GemmTilePixels) + width)]);
+        ref int w = ref MemoryMarshal.GetReference(weightBlock[..(pairs * GemmTileRows)]);
         Span<int> lanes = stackalloc int[8];
         bias[..GemmTileRows].CopyTo(lanes);
         var start = Vector256.Create<int>(lanes);
-        var (a0, a1, a2, a3) = (start, start, start, start);
         int t1 = Math.Min(1, width - 1);
         int t2 = Math.Min(2, width - 1);
         int t3 = Math.Min(3, width - 1);
 
-        // Eight lanes read two ints past the block's six; the last pair is loaded through the buffer instead.
-        for (int j = 0; j < pairs; j++)
+        // Two sums per column, one over the even pairs and one over the odd: a vpmaddwd + vpaddd chain takes four cycles a
+        // step, so a single column with one sum would wait on itself. Integer sums in any order are the same sum.
+        // Eight lanes read two ints past the block's six, so the last pair's weights are loaded through the buffer.
+        var (a0, a1, a2, a3) = (start, Vector256<int>.Zero, Vector256<int>.Zero, Vector256<int>.Zero);
+        var (b0, b1, b2, b3) = (Vector256<int>.Zero, Vector256<int>.Zero, Vector256<int>.Zero, Vector256<int>.Zero);
+        if (width > 1)
+        {
+            (a1, a2, a3) = (start, start, start);
+        }
+
+        int j = 0;
+        for (; j + 2 < pairs; j += 2)
+        {
+            var wv = Vector256.LoadUnsafe(ref w, (nuint)(j * GemmTileRows)).AsInt16();
+            var wn = Vector256.LoadUnsafe(ref w, (nuint)((j + 1) * GemmTileRows)).AsInt16();
+            ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
+            ref int n = ref Unsafe.Add(ref c, GemmTilePixels);
+            a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Vector256.Create(c).AsInt16(), wv));
+            b0 = Avx2.Add(b0, Avx2.MultiplyAddAdjacent(Vector256.Create(n).AsInt16(), wn));
+            if (width > 1)
+            {
+                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
+                b1 = Avx2.Add(b1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref n, t1)).AsInt16(), wn));
+                if (width > 2)
+                {
+                    a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
+                    b2 = Avx2.Add(b2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref n, t2)).AsInt16(), wn));
+                    a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
+                    b3 = Avx2.Add(b3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref n, t3)).AsInt16(), wn));
+                }
+            }
+        }
+
+        // One or two pairs left; the last one's weights through the buffer.
+        for (; j < pairs; j++)
         {
             Vector256<short> wv;
             if (j < pairs - 1)
@@ -833,22 +952,16 @@ public static partial class Kernels
 
             ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
             a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Vector256.Create(c).AsInt16(), wv));
-            if (width > 1)
-            {
-                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
-                if (width > 2)
-                {
-                    a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
-                    a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
-                }
-            }
+            a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
+            a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
+            a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
         }
 
         Span<int> columns = stackalloc int[4 * 8];
-        a0.CopyTo(columns);
-        a1.CopyTo(columns[8..]);
-        a2.CopyTo(columns[16..]);
-        a3.CopyTo(columns[24..]);
+        (a0 + b0).CopyTo(columns);
+        (a1 + b1).CopyTo(columns[8..]);
+        (a2 + b2).CopyTo(columns[16..]);
+        (a3 + b3).CopyTo(columns[24..]);
         for (int t = 0; t < width; t++)
         {
             for (int r = 0; r < GemmTileRows; r++)

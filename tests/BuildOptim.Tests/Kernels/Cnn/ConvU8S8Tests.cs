@@ -38,6 +38,15 @@ public class ConvU8S8Tests
         Conv(8, 5, 5, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
+        // Last tiles of two, three and four pixels (18, 35 and 36 outputs) with odd and even pair counts, and output rows of
+        // at most 8 built by shuffles: a 5 × 5 kernel, dilation, and a stride-2 row too long for one 16-byte window.
+        Conv(5, 3, 6, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(2, 5, 7, 13, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(7, 6, 6, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(3, 7, 7, 6, 5, 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2),
+        Conv(4, 8, 8, 6, 3, 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2),
+        Conv(3, 16, 16, 5, 5, 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2),
+
         // Long patches over explicit column matrices: an odd patch of 2,295 taps, and 196 pixels in blocks of 48 with a
         // channel count that is not a multiple of 6.
         Conv(255, 9, 9, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
