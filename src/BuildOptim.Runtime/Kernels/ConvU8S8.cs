@@ -391,12 +391,24 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// <c>y[i]</c> = the code of <c>acc[i]</c> for i &lt; n (n ≥ 8, both in bounds: the caller checks), 8 at a time; the last
-    /// vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
+    /// <c>y[i]</c> = the code of <c>acc[i]</c> for i &lt; n (n ≥ 8, both in bounds: the caller checks), 16 at a time when the
+    /// requantizer folds (else 8); the last vector overlaps the one before it rather than leave a scalar tail (each output depends on its own input only).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RequantizeRunAvx2(in RowRequantizerAvx2 requantizer, ref int acc, ref byte y, int n)
     {
+        if (requantizer.Folds && n >= 16)
+        {
+            for (int i = 0; ; i = Math.Min(i + 16, n - 16))
+            {
+                requantizer.Apply16(Vector256.LoadUnsafe(ref acc, (nuint)i), Vector256.LoadUnsafe(ref acc, (nuint)i + 8)).StoreUnsafe(ref y, (nuint)i);
+                if (i + 16 >= n)
+                {
+                    return;
+                }
+            }
+        }
+
         for (int i = 0; ; i = Math.Min(i + 8, n - 8))
         {
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, i), requantizer.Apply(Vector256.LoadUnsafe(ref acc, (nuint)i)));
@@ -408,23 +420,34 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// <see cref="RequantizeRowS32ToU8"/> for eight accumulators of one channel, in AVX2. For shifts of 32 or more (with
-    /// |zeroPoint| ≤ 2^30) it works in 32-bit lanes after one 64-bit product:
+    /// <see cref="RequantizeRowS32ToU8"/> for eight (or sixteen) accumulators of one channel, in AVX2. For shifts of 32 or more
+    /// (with |zeroPoint| ≤ 2^30) it works in 32-bit lanes after one 64-bit product:
     /// <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by positive
     /// integers), the inner one being the high int32 of the 64-bit sum and the outer one <c>vpsrad</c>. Exact:
-    /// |acc · m + 2^(s−1)| &lt; 2^63 and the high half is below 2^30 in magnitude, so the sum and clamp stay in int32. Other
-    /// shifts take the 64-bit lanes of <see cref="RequantizeS32ToU8Avx2"/>.
+    /// |acc · m + 2^(s−1)| &lt; 2^63 and the high half is below 2^30 in magnitude, so the sum and clamp stay in int32.
+    /// <para>
+    /// For s ≥ 33 (every convolution of the sample models) the rounding term 2^(s−1) is a multiple of 2^32, so it passes
+    /// through the inner floor whole: the high int32 of acc · m alone, plus 2^(s−33). The zero point joins it as
+    /// zy · 2^(s−32), a multiple of the outer divisor, so one constant <c>c = 2^(s−33) + zy · 2^(s−32)</c> (when
+    /// |c| &lt; 2^30) replaces the two 64-bit rounding adds and the zero-point add: <c>q = (hi(acc · m) + c) &gt;&gt; (s − 32)</c>.
+    /// The saturating packs then clamp to [0, 255] and a byte max and min to [min, max]: the same as clamping the int32.
+    /// </para>
+    /// Other shifts take the 64-bit lanes of <see cref="RequantizeS32ToU8Avx2"/>.
     /// </summary>
     private readonly struct RowRequantizerAvx2
     {
         private readonly bool _high;
+        private readonly bool _folded;
         private readonly Vector256<int> _multiplier;
         private readonly Vector256<long> _rounding;
+        private readonly Vector256<int> _offset;
         private readonly Vector128<int> _highShift;
         private readonly Vector256<ulong> _shift;
         private readonly Vector256<int> _zeroPoint;
         private readonly Vector256<int> _min;
         private readonly Vector256<int> _max;
+        private readonly Vector128<byte> _minCode;
+        private readonly Vector128<byte> _maxCode;
         private readonly Vector256<long> _zeroPoint64;
         private readonly Vector256<long> _min64;
         private readonly Vector256<long> _max64;
@@ -432,22 +455,38 @@ public static partial class Kernels
         public RowRequantizerAvx2(int multiplier, int shift, int zeroPoint, byte min, byte max)
         {
             _high = shift >= 32 && Math.Abs((long)zeroPoint) <= 1 << 30;
+            long offset = _high && shift >= 33 ? (1L << (shift - 33)) + ((long)zeroPoint << (shift - 32)) : long.MaxValue;
+            _folded = Math.Abs(offset) < 1 << 30;
             _multiplier = Vector256.Create(multiplier);
             _rounding = Vector256.Create(1L << (shift - 1));
+            _offset = Vector256.Create(_folded ? (int)offset : 0);
             _highShift = Vector128.CreateScalar(shift - 32);
             _shift = Vector256.Create((ulong)shift);
             _zeroPoint = Vector256.Create(zeroPoint);
             _min = Vector256.Create((int)min);
             _max = Vector256.Create((int)max);
+            _minCode = Vector128.Create(min);
+            _maxCode = Vector128.Create(max);
             _zeroPoint64 = Vector256.Create((long)zeroPoint);
             _min64 = Vector256.Create((long)min);
             _max64 = Vector256.Create((long)max);
         }
 
+        /// <summary>Whether <see cref="Apply16"/> may be used: the folded form (see the struct's summary).</summary>
+        public bool Folds => _folded;
+
         /// <summary>The eight codes of <paramref name="a"/>, as the bytes of a ulong (lane 0 lowest).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ulong Apply(Vector256<int> a)
         {
+            if (_folded)
+            {
+                var q = Folded(a);
+                var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+                var codes = Sse2.PackUnsignedSaturate(words, words);
+                return Sse2.Min(Sse2.Max(codes, _minCode), _maxCode).AsUInt64().ToScalar();
+            }
+
             var even = Avx2.Multiply(a, _multiplier);
             var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), _multiplier);
             if (_high)
@@ -466,6 +505,26 @@ public static partial class Kernels
             var both = (qEven | Avx2.ShiftLeftLogical(qOdd, 32)).AsInt32();
             var narrow = Vector128.Narrow(both.GetLower(), both.GetUpper());
             return Vector128.Narrow(narrow, narrow).AsByte().AsUInt64().ToScalar();
+        }
+
+        /// <summary>The sixteen codes of <paramref name="a"/> then <paramref name="b"/>; needs <see cref="Folds"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<byte> Apply16(Vector256<int> a, Vector256<int> b)
+        {
+            // vpackssdw packs within 128-bit lanes (a0..3 b0..3 | a4..7 b4..7); vpermq puts a's words before b's.
+            var words = Avx2.Permute4x64(Avx2.PackSignedSaturate(Folded(a), Folded(b)).AsInt64(), 0b11_01_10_00).AsInt16();
+            var codes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
+            return Sse2.Min(Sse2.Max(codes, _minCode), _maxCode);
+        }
+
+        /// <summary><c>(hi(a · m) + c) &gt;&gt; (s − 32)</c>: the code before its clamp, in int32.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector256<int> Folded(Vector256<int> a)
+        {
+            var even = Avx2.Multiply(a, _multiplier);
+            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), _multiplier);
+            var high = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsInt32(), odd.AsInt32(), 0b1010_1010);
+            return Avx2.ShiftRightArithmetic(high + _offset, _highShift);
         }
     }
 }
