@@ -248,6 +248,32 @@ public static partial class Kernels
         ref byte src = ref MemoryMarshal.GetReference(padded);
         ref byte dst = ref MemoryMarshal.GetReference(dense[..(taps * row)]);
         ref byte shuffles = ref MemoryMarshal.GetReference(control);
+        if (kw == 3)
+        {
+            // 3 × 3 kernels, the common case, with the three shuffles in registers.
+            var c0 = Vector128.LoadUnsafe(ref shuffles);
+            var c1 = Vector128.LoadUnsafe(ref shuffles, 16);
+            var c2 = Vector128.LoadUnsafe(ref shuffles, 32);
+            nuint step = (nuint)rowStep;
+            nuint tapRow = (nuint)row;
+            for (int k0 = 0; k0 < taps; k0 += 3)
+            {
+                ref byte s = ref Unsafe.Add(ref src, tapOffsets[k0]);
+                ref byte d = ref Unsafe.Add(ref dst, k0 * row);
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    var v = Vector128.LoadUnsafe(ref s);
+                    Unsafe.WriteUnaligned(ref d, Ssse3.Shuffle(v, c0).AsUInt64().ToScalar());
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, tapRow), Ssse3.Shuffle(v, c1).AsUInt64().ToScalar());
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref d, 2 * tapRow), Ssse3.Shuffle(v, c2).AsUInt64().ToScalar());
+                    s = ref Unsafe.Add(ref s, step);
+                    d = ref Unsafe.Add(ref d, g.OW);
+                }
+            }
+
+            return true;
+        }
+
         for (int k0 = 0; k0 < taps; k0 += kw)
         {
             ref byte s = ref Unsafe.Add(ref src, tapOffsets[k0]);
@@ -913,6 +939,25 @@ public static partial class Kernels
         }
 
         int j = 0;
+        if (width == 1)
+        {
+            // One column: four sums over the pairs j mod 4, so that four chains are in flight.
+            for (; j + 4 < pairs; j += 4)
+            {
+                ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
+                ref int wj = ref Unsafe.Add(ref w, j * GemmTileRows);
+                a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Vector256.Create(c).AsInt16(), Vector256.LoadUnsafe(ref wj).AsInt16()));
+                b0 = Avx2.Add(b0, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, GemmTilePixels)).AsInt16(), Vector256.LoadUnsafe(ref wj, GemmTileRows).AsInt16()));
+                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, 2 * GemmTilePixels)).AsInt16(), Vector256.LoadUnsafe(ref wj, 2 * GemmTileRows).AsInt16()));
+                b1 = Avx2.Add(b1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, 3 * GemmTilePixels)).AsInt16(), Vector256.LoadUnsafe(ref wj, 3 * GemmTileRows).AsInt16()));
+            }
+
+            a0 += a1;
+            b0 += b1;
+            a1 = Vector256<int>.Zero;
+            b1 = Vector256<int>.Zero;
+        }
+
         for (; j + 2 < pairs; j += 2)
         {
             var wv = Vector256.LoadUnsafe(ref w, (nuint)(j * GemmTileRows)).AsInt16();
