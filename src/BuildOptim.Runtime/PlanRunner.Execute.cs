@@ -133,6 +133,21 @@ public sealed partial class PlanRunner
         return prepared;
     }
 
+    /// <summary>The prepared layout of each u8 × s8 convolution (its tap offsets and blocking depend on the geometry alone).</summary>
+    private static Kernels.ConvGemmLayout?[] PrepareConvLayouts(PlanOp[] ops)
+    {
+        var layouts = new Kernels.ConvGemmLayout?[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            if (ops[i].Kind is OpKind.ConvU8S8ToU8 or OpKind.ConvU8S8ToF32 or OpKind.ConvSharedU8U4ToU8 or OpKind.ConvSharedU8U4ToF32)
+            {
+                layouts[i] = Kernels.ConvGemmLayout.For(ops[i].Conv(1));
+            }
+        }
+
+        return layouts;
+    }
+
     /// <summary>The bytes a prepared object holds (arrays of packed weights and tables; small records of strides count as 0).</summary>
     private static long PreparedSize(object? prepared) => prepared switch
     {
@@ -348,7 +363,7 @@ public sealed partial class PlanRunner
                 var scale = _plan.Data<float>(op.D[2], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, (int[])prepared!, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], w, (int[])prepared!, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _convLayouts[index]);
                 }
 
                 break;
@@ -598,7 +613,7 @@ public sealed partial class PlanRunner
                 var scale = _plan.Data<float>(op.D[3], g.M);
                 for (int b = 0; b < batch; b++)
                 {
-                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], weights, packed, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength));
+                    Kernels.ConvU8S8ToF32(B(i0, batch * g.InputLength).Slice(b * g.InputLength, g.InputLength), g, (byte)p[16], weights, packed, bias, scale, op.F(17), op.F(18), _byteScratch, _accumulator, F(o0, batch * g.OutputLength).Slice(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _convLayouts[index]);
                 }
 
                 break;

@@ -117,7 +117,7 @@ public sealed partial class PlanRunner
             var yPooled = B(_ops[_pooledBy[index]].Outputs[0], batch * g.M * pooled);
             for (int b = 0; b < batch; b++)
             {
-                Kernels.ConvU8S8MaxPool2x2(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled));
+                Kernels.ConvU8S8MaxPool2x2(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _convLayouts[index]);
             }
 
             return;
@@ -126,7 +126,7 @@ public sealed partial class PlanRunner
         var y = B(op.Outputs[0], batch * g.OutputLength);
         for (int b = 0; b < batch; b++)
         {
-            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels));
+            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _convLayouts[index]);
         }
     }
 

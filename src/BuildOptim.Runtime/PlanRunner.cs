@@ -18,6 +18,9 @@ public sealed partial class PlanRunner
     private readonly float[] _floatScratch;
     private readonly byte[] _byteScratch;
     private readonly object?[] _prepared;
+
+    /// <summary>Per convolution op, its tap offsets and blocking (<see cref="Kernels.ConvGemmLayout"/>); null for other ops.</summary>
+    private readonly Kernels.ConvGemmLayout?[] _convLayouts;
     private readonly bool[] _parallel;
     private readonly int[] _pooledBy;
     private readonly bool[] _fusedAway;
@@ -50,6 +53,7 @@ public sealed partial class PlanRunner
         Parallelism = parallelism;
         _ops = plan.Ops.ToArray();
         _prepared = Prepare(_ops);
+        _convLayouts = PrepareConvLayouts(_ops);
         var buffers = plan.Buffers;
         _floats = new float[]?[buffers.Length];
         _bytes = new byte[]?[buffers.Length];

@@ -54,7 +54,7 @@ public static partial class Kernels
     /// Hq rows per phase, Wp = sw · Wq bytes per row, sh phases per channel, and the bytes a group needs including the
     /// reads of the last panel's unused lanes.
     /// </summary>
-    private readonly record struct ConvGemmImage(int Wq, int Hq, int Wp, int ChannelStride, int Length)
+    internal readonly record struct ConvGemmImage(int Wq, int Hq, int Wp, int ChannelStride, int Length)
     {
         public static ConvGemmImage For(in ConvGeometry g)
         {
@@ -145,6 +145,84 @@ public static partial class Kernels
         => UsesDenseColumns(g) ? (g.PatchLength * DenseColumnsRow(g)) + GemmTilePixels : 0;
 
     private static int DenseColumnsRow(in ConvGeometry g) => ((g.OH * g.OW) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
+
+    /// <summary>
+    /// What a non-depthwise u8 × s8 convolution derives from its geometry alone (not from M, so channel slices share it):
+    /// the pixel block, the wide or dense pixel rows, the padded image, and the tap offsets its panels read, with the
+    /// largest of them. <see cref="PlanRunner"/> prepares one per convolution op, so a run does no per-call index arithmetic
+    /// (about 20 divisions and a pass over the patch per convolution); the kernels called without one derive the same
+    /// values into their scratch.
+    /// </summary>
+    internal sealed class ConvGemmLayout
+    {
+        private readonly ConvGeometry _key;
+
+        private ConvGemmLayout(in ConvGeometry g)
+        {
+            _key = g with { M = g.Group };
+            int patch = g.PatchLength;
+            BlockPixels = ConvGemmU8S8BlockPixels(g);
+            Image = ConvGemmImage.For(g);
+            RowPixels = ConvGemmRowPixels(g);
+            ReadsInput = ConvGemmReadsInput(g);
+            Dense = !ReadsInput && RowPixels != Image.Wq;
+            DenseLength = DenseColumnsLength(g);
+            PackStride = Dense ? 1 : g.StrideW;
+            TapOffsets = new int[patch];
+            ImageTapOffsets = [];
+            if (ReadsInput)
+            {
+                for (int k = 0; k < patch; k++)
+                {
+                    TapOffsets[k] = k * g.OH * RowPixels;
+                }
+            }
+            else
+            {
+                Image.TapOffsets(g, TapOffsets);
+                if (Dense)
+                {
+                    ImageTapOffsets = TapOffsets;
+                    TapOffsets = new int[patch];
+                    int denseRow = DenseColumnsRow(g);
+                    for (int k = 0; k < patch; k++)
+                    {
+                        TapOffsets[k] = k * denseRow;
+                    }
+                }
+            }
+
+            LastOffset = MaxTapOffset(TapOffsets);
+        }
+
+        /// <summary>The layout of <paramref name="g"/>, or null for a depthwise convolution (its kernels need none).</summary>
+        public static ConvGemmLayout? For(in ConvGeometry g) => g.IsDepthwise ? null : new ConvGemmLayout(g);
+
+        public int BlockPixels { get; }
+
+        public ConvGemmImage Image { get; }
+
+        public int RowPixels { get; }
+
+        public bool ReadsInput { get; }
+
+        public bool Dense { get; }
+
+        public int DenseLength { get; }
+
+        public int PackStride { get; }
+
+        /// <summary>The offset of each tap in the source the panels are packed from (x, the padded image or the dense columns).</summary>
+        public int[] TapOffsets { get; }
+
+        /// <summary>With dense columns, the taps' offsets in the padded image they are built from; else empty.</summary>
+        public int[] ImageTapOffsets { get; }
+
+        public int LastOffset { get; }
+
+        /// <summary>Whether this layout is <paramref name="g"/>'s (any M).</summary>
+        public bool Fits(in ConvGeometry g) => _key == g with { M = g.Group };
+    }
 
     /// <summary>Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
     private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
@@ -425,17 +503,17 @@ public static partial class Kernels
     /// channel <c>firstChannel + i</c> and pixel p to <paramref name="output"/>, one output-row run of a block at a time.
     /// <paramref name="packedWeights"/> is this group's packed weights, or empty to pack <paramref name="weights"/> into scratch.
     /// </summary>
-    private static unsafe void ConvGemmU8S8Group<TOutput>(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, int firstChannel, Span<byte> scratch, ref TOutput output, SimdLevel level)
+    private static unsafe void ConvGemmU8S8Group<TOutput>(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, int firstChannel, Span<byte> scratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
         where TOutput : IConvGemmOutput, allows ref struct
     {
         int rows = g.GroupOutputChannels;
         int patch = g.PatchLength;
         int pairs = PatchPairs(patch);
-        int blockPixels = ConvGemmU8S8BlockPixels(g);
+        int blockPixels = layout?.BlockPixels ?? ConvGemmU8S8BlockPixels(g);
         int panelLength = pairs * GemmTilePixels;
-        int weightsLength = ConvGemmU8S8GroupWeightsLength(g);
-        var image = ConvGemmImage.For(g);
-        int rowPixels = ConvGemmRowPixels(g);
+        int weightsLength = packedWeights.IsEmpty ? ConvGemmU8S8GroupWeightsLength(g) : 0;
+        var image = layout?.Image ?? ConvGemmImage.For(g);
+        int rowPixels = layout?.RowPixels ?? ConvGemmRowPixels(g);
         int widePixels = g.OH * rowPixels;
         int stride = g.StrideW;
 
@@ -459,7 +537,27 @@ public static partial class Kernels
             }
 
             ReadOnlySpan<byte> source;
-            if (ConvGemmReadsInput(g))
+            if (layout is not null)
+            {
+                // Prepared once for this geometry: the taps the panels read, and where the source comes from.
+                source = xg;
+                if (!layout.ReadsInput)
+                {
+                    var padded = rest[..image.Length];
+                    PadConvGemmImage(xg, g, image, zeroPoint, padded);
+                    source = padded;
+                    if (layout.Dense)
+                    {
+                        var dense = rest.Slice(image.Length, layout.DenseLength);
+                        BuildDenseColumns(padded, layout.ImageTapOffsets, g, image, dense);
+                        source = dense;
+                    }
+                }
+
+                tapOffsets = layout.TapOffsets;
+                stride = layout.PackStride;
+            }
+            else if (ConvGemmReadsInput(g))
             {
                 source = xg;
                 for (int k = 0; k < patch; k++)
@@ -487,7 +585,7 @@ public static partial class Kernels
                 }
             }
 
-            int lastOffset = MaxTapOffset(tapOffsets);
+            int lastOffset = layout?.LastOffset ?? MaxTapOffset(tapOffsets);
             Span<int> blockBias = stackalloc int[GemmTileRows];
             for (int p0 = 0; p0 < widePixels; p0 += blockPixels)
             {

@@ -31,7 +31,7 @@ public static partial class Kernels
         => ConvU8S8MaxPool2x2(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary>The fused convolution and pool taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
+    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
         ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength);
         if (!ConvU8S8MaxPool2x2Fits(g))
@@ -47,7 +47,7 @@ public static partial class Kernels
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
 
         var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }
 
     /// <summary>Pools each whole channel's accumulators 2 × 2 in place, then requantizes the pooled quarter into y.</summary>

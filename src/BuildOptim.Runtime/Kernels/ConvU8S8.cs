@@ -62,13 +62,13 @@ public static partial class Kernels
         => ConvU8S8(x, g, inputZeroPoint, weights, default, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel);
 
     /// <summary>The pre-packed overload taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
         ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
 
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public static partial class Kernels
         => ConvU8S8ToF32(x, g, inputZeroPoint, weights, default, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel);
 
     /// <summary>The pre-packed float-output overload taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel)
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
         ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
         if (scale.Length != g.M)
@@ -105,7 +105,7 @@ public static partial class Kernels
         }
 
         var output = new ScaleConvOutput(scale, clampMin, clampMax, y, g.OH * g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }
 
     /// <summary>One multiplier and one shift in [1, 62] per output channel, and a clamp range that is not empty.</summary>
@@ -151,9 +151,14 @@ public static partial class Kernels
     }
 
     /// <summary>Every group's accumulators, handed to <paramref name="output"/> row segment by row segment.</summary>
-    private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
+    private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
         where TOutput : IConvGemmOutput, allows ref struct
     {
+        if (layout is not null && !layout.Fits(g))
+        {
+            ThrowShape($"Conv {g} was given the prepared layout of another geometry.");
+        }
+
         int pixels = g.OH * g.OW;
         if (UsesDirectDepthwise(g, level))
         {
@@ -190,6 +195,7 @@ public static partial class Kernels
                 bias.Slice(group * groupOutputs, groupOutputs),
                 group * groupOutputs,
                 scratch,
+                layout,
                 ref output,
                 level);
         }

@@ -79,7 +79,30 @@ public class ConvU8S8Tests
             var scalarF32 = c.RunToF32(SimdLevel.Scalar);
             AssertBitIdentical(scalarF32, c.RunToF32(simd), $"{level} to float {g}");
             AssertBitIdentical(scalarF32, prepacked.RunToF32(simd), $"{level} pre-packed to float {g}");
+
+            // As PlanRunner runs it: pre-packed, with the layout prepared once for the geometry.
+            var laidOut = prepacked.With(layout: Kernels.ConvGemmLayout.For(g));
+            AssertBytesEqual(scalar, laidOut.Run(simd), $"{level} prepared layout {g}");
+            AssertBytesEqual(scalar, laidOut.Run(SimdLevel.Scalar), $"scalar prepared layout {g}");
+            AssertBitIdentical(scalarF32, laidOut.RunToF32(simd), $"{level} prepared layout to float {g}");
         }
+    }
+
+    [Fact]
+    public void A_prepared_layout_serves_any_channel_slice_and_no_other_geometry()
+    {
+        var random = new Random(205);
+        var g = Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1);
+        var layout = Kernels.ConvGemmLayout.For(g)!;
+        var slice = g with { M = 12 };
+        var c = RandomQuantizedConv(random, slice);
+        AssertBytesEqual(c.Run(SimdLevel.Scalar), c.With(layout: layout).Run(SimdLevel.Vector512), "channel slice");
+
+        Assert.Null(Kernels.ConvGemmLayout.For(Conv(16, 14, 14, 16, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 16)));
+        var other = RandomQuantizedConv(random, Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2));
+        other.Run(SimdLevel.Vector512);
+        var error = Assert.Throws<ArgumentException>(() => other.With(layout: layout).Run(SimdLevel.Vector512));
+        Assert.Contains("prepared layout", error.Message);
     }
 
     [Fact]
@@ -318,7 +341,9 @@ public class ConvU8S8Tests
 
         public int[]? PackedWeights { get; init; }
 
-        public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null, int[]? packedWeights = null)
+        public Kernels.ConvGemmLayout? Layout { get; init; }
+
+        public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null, int[]? packedWeights = null, Kernels.ConvGemmLayout? layout = null)
             => new(G)
             {
                 X = x ?? X,
@@ -334,19 +359,20 @@ public class ConvU8S8Tests
                 Scratch = scratch ?? Scratch,
                 AccScratch = accScratch ?? AccScratch,
                 PackedWeights = packedWeights ?? PackedWeights,
+                Layout = layout ?? Layout,
             };
 
         public byte[] Run(SimdLevel level)
         {
             var y = new byte[G.OutputLength];
-            Kernels.ConvU8S8(X, G, InputZeroPoint, W, PackedWeights, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            Kernels.ConvU8S8(X, G, InputZeroPoint, W, PackedWeights, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout);
             return y;
         }
 
         public float[] RunToF32(SimdLevel level, float clampMin = -3f, float clampMax = 3f)
         {
             var y = new float[G.OutputLength];
-            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, PackedWeights, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level);
+            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, PackedWeights, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout);
             return y;
         }
     }
