@@ -40,7 +40,7 @@ public static partial class Kernels
         => g.IsDepthwise && level >= SimdLevel.Vector256 && Avx2.IsSupported && g.StrideW <= 2;
 
     /// <summary>Scratch bytes of a depthwise convolution: one padded plane (see the file header).</summary>
-    private static int ConvDepthwiseU8S8ScratchLength(in ConvGeometry g) => DepthwisePlane.For(g).Length;
+    private static int ConvDepthwiseU8S8ScratchLength(in ConvGeometry g) => DepthwisePlane.For(g).Length + PaddedRowU8.Store;
 
     /// <summary>Every channel's accumulators <c>bias[c] + Σ_k w[c, k] · x[c, tap k]</c>, handed to <paramref name="output"/> channel by channel.</summary>
     private static void ConvDepthwiseU8S8Avx2<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
@@ -51,7 +51,7 @@ public static partial class Kernels
         int pairs = PatchPairs(taps);
         int pixels = g.OH * g.OW;
         int inputPlane = g.H * g.W;
-        var padded = scratch[..plane.Length];
+        var padded = scratch[..(plane.Length + PaddedRowU8.Store)];
         var acc = accScratch[..(pixels + DepthwiseChunk)];
         Span<int> offsets = stackalloc int[2 * pairs];
         Span<int> weightPairs = stackalloc int[pairs];
@@ -72,12 +72,23 @@ public static partial class Kernels
         ref int accRef = ref MemoryMarshal.GetReference(acc);
         int rowStep = g.StrideH * plane.Width;
         int stride = g.StrideW;
+        bool rowsInRegisters = PaddedRowU8.Fits(g.PadLeft, g.W);
+        var paddedRow = rowsInRegisters ? new PaddedRowU8(g.PadLeft, g.W, zeroPoint) : default;
         for (int c = 0; c < g.C; c++)
         {
             ref byte xc = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c * inputPlane);
             for (int r = 0; r < g.H; r++)
             {
-                CopySmall(ref Unsafe.Add(ref xc, r * g.W), ref Unsafe.Add(ref planeRef, ((r + g.PadTop) * plane.Width) + g.PadLeft), g.W);
+                int from = (c * inputPlane) + (r * g.W);
+                int to = (r + g.PadTop) * plane.Width;
+                if (rowsInRegisters && from <= x.Length - 16)
+                {
+                    paddedRow.Write(ref Unsafe.Add(ref xc, r * g.W), ref Unsafe.Add(ref planeRef, to));
+                }
+                else
+                {
+                    CopySmall(ref Unsafe.Add(ref xc, r * g.W), ref Unsafe.Add(ref planeRef, to + g.PadLeft), g.W);
+                }
             }
 
             var wc = weights.Slice(c * taps, taps);

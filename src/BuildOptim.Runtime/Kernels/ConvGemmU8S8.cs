@@ -664,6 +664,8 @@ public static partial class Kernels
 
         ref byte xRef = ref MemoryMarshal.GetReference(xg);
         ref byte padRef = ref MemoryMarshal.GetReference(padded);
+        bool rowsInRegisters = PaddedRowU8.Fits(left, columns);
+        var paddedRow = rowsInRegisters ? new PaddedRowU8(left, columns, fill) : default;
         for (int c = 0; c < channels; c++)
         {
             for (int e = 0; e < g.StrideH; e++)
@@ -673,11 +675,62 @@ public static partial class Kernels
                     int ih = (r * g.StrideH) + e - g.PadTop;
                     if ((uint)ih < (uint)g.H)
                     {
-                        int to = (c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp) + left;
-                        CopySmall(ref Unsafe.Add(ref xRef, (c * plane) + (ih * g.W)), ref Unsafe.Add(ref padRef, to), columns);
+                        int from = (c * plane) + (ih * g.W);
+                        int to = (c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp);
+                        if (rowsInRegisters && from <= xg.Length - 16 && to <= padded.Length - PaddedRowU8.Store)
+                        {
+                            paddedRow.Write(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to));
+                        }
+                        else
+                        {
+                            CopySmall(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to + left), columns);
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A padded row of short input rows (left + columns ≤ 16) built in a register and stored whole: fill, the row's
+    /// codes, then fill up to 32 bytes. The kernels' later 16-byte reads of the row then come from one store (a read that
+    /// spans several smaller stores waits for them to reach the cache), and one shuffle replaces the short copies. The bytes
+    /// past the row's width land on the rows after it in memory, which are padding (where fill belongs) or written later.
+    /// </summary>
+    private readonly struct PaddedRowU8
+    {
+        /// <summary>Bytes each row store writes: the rows' buffers keep this much room past the last row's start.</summary>
+        public const int Store = 32;
+
+        private readonly Vector128<byte> _control;
+        private readonly Vector128<byte> _fillOutside;
+        private readonly Vector128<byte> _fill;
+
+        public PaddedRowU8(int left, int columns, byte fill)
+        {
+            Span<byte> control = stackalloc byte[16];
+            Span<byte> outside = stackalloc byte[16];
+            for (int i = 0; i < 16; i++)
+            {
+                bool inside = i >= left && i < left + columns;
+                control[i] = inside ? (byte)(i - left) : (byte)0x80;
+                outside[i] = inside ? (byte)0 : fill;
+            }
+
+            _control = Vector128.Create<byte>(control);
+            _fillOutside = Vector128.Create<byte>(outside);
+            _fill = Vector128.Create(fill);
+        }
+
+        /// <summary>Whether rows of <paramref name="columns"/> codes after <paramref name="left"/> fill bytes fit one shuffle.</summary>
+        public static bool Fits(int left, int columns) => Ssse3.IsSupported && left >= 0 && columns > 0 && left + columns <= 16;
+
+        /// <summary>Reads 16 bytes from <paramref name="source"/> and writes <see cref="Store"/> bytes from <paramref name="row"/> (both in bounds: the caller checks).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Write(ref byte source, ref byte row)
+        {
+            var low = Ssse3.Shuffle(Vector128.LoadUnsafe(ref source), _control) | _fillOutside;
+            Vector256.Create(low, _fill).StoreUnsafe(ref row);
         }
     }
 
