@@ -20,7 +20,7 @@ namespace BuildOptim.Runtime;
 public static class PlanFormat
 {
     public static ReadOnlySpan<byte> Magic => "BOPTPLAN"u8;
-    public const int Version = 2;
+    public const int Version = 3;
     public const int HeaderSize = 64;
     public const int IoRecordSize = 8;
     public const int BufferRecordSize = 8;
@@ -75,7 +75,7 @@ public enum OpKind
     GlobalPoolU8 = 16,
     /// <summary>P: op (<see cref="BinaryOp"/>), rank, outputDims[6], stridesA[6], stridesB[6].</summary>
     BinaryF32 = 17,
-    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], zeroPointA, multiplierA, shiftA, zeroPointB, multiplierB, shiftB, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB.</summary>
+    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], multiplierA, multiplierB, offset, shift, clampMin, clampMax (<see cref="AddU8Parameters"/>; since version 3).</summary>
     AddU8 = 18,
     /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], zeroPointA, zeroPointB, multiplier, shift, outputZeroPoint, clampMin, clampMax.</summary>
     MulU8 = 19,

@@ -152,7 +152,6 @@ public sealed partial class PlanRunner
     private static long PreparedSize(object? prepared) => prepared switch
     {
         int[] packed => (long)packed.Length * sizeof(int),
-        AddOperands add => add.Table?.Length ?? 0,
         SharedConvWeights shared => shared.Weights.Length + ((long)shared.Packed.Length * sizeof(int)),
         _ => 0,
     };
@@ -165,29 +164,27 @@ public sealed partial class PlanRunner
     }
 
     /// <summary>
-    /// A quantized Add's broadcast and how it runs: computed eight codes at a time (<see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>)
-    /// when it broadcasts nothing and the machine has AVX2, else through the output code of every pair of input codes
-    /// (<see cref="Kernels.AddU8Table"/>, 64 KiB). Both give the same codes.
+    /// A quantized Add's broadcast and parameters, and whether it broadcasts at all: then it runs elementwise
+    /// (<see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>, 16 codes at a
+    /// time in AVX2), else through the broadcasting loop. Both give the same codes.
     /// </summary>
     private static AddOperands PrepareAdd(int[] p)
     {
         var operands = new BroadcastOperands(BroadcastAt(p, 0));
         int q = 19;
-        var parameters = new AddU8Parameters(p[q], p[q + 1], p[q + 2], p[q + 3], p[q + 4], p[q + 5], p[q + 6], p[q + 7], p[q + 8], (byte)p[q + 9], (byte)p[q + 10], p[q + 11] != 0);
-        int length = operands.Shape.Length;
-        if (operands.LengthA == length && operands.LengthB == length && operands.Shape.StridesA.AsSpan().SequenceEqual(operands.Shape.StridesB)
-            && Kernels.AddU8ComputedIsFaster(parameters))
+        var parameters = new AddU8Parameters(p[q], p[q + 1], p[q + 2], p[q + 3], (byte)p[q + 4], (byte)p[q + 5]);
+        if (!parameters.IsValid)
         {
-            return new AddOperands(operands, null, parameters);
+            throw new InvalidDataException($"A quantized Add has invalid parameters {parameters}.");
         }
 
-        var table = new byte[Kernels.AddU8TableLength];
-        Kernels.AddU8Table(parameters.ZeroPointA, parameters.MultiplierA, parameters.ShiftA, parameters.ZeroPointB, parameters.MultiplierB, parameters.ShiftB, parameters.OutputZeroPoint, parameters.OutputMultiplier, parameters.OutputShift, parameters.ClampMin, parameters.ClampMax, parameters.NegateB, table);
-        return new AddOperands(operands, table, parameters);
+        int length = operands.Shape.Length;
+        bool elementwise = operands.LengthA == length && operands.LengthB == length && operands.Shape.StridesA.AsSpan().SequenceEqual(operands.Shape.StridesB);
+        return new AddOperands(operands, elementwise, parameters);
     }
 
-    /// <summary>A quantized Add's broadcast, its parameters and, when it is not computed in vector lanes, its lookup table.</summary>
-    private sealed record AddOperands(BroadcastOperands Operands, byte[]? Table, AddU8Parameters Parameters);
+    /// <summary>A quantized Add's broadcast, whether it broadcasts nothing, and its parameters.</summary>
+    private sealed record AddOperands(BroadcastOperands Operands, bool Elementwise, AddU8Parameters Parameters);
 
     /// <summary>
     /// A shared-weight convolution's int8 weights decoded from their 4-bit indices and codebooks, and packed for the
@@ -430,15 +427,16 @@ public sealed partial class PlanRunner
 
             case OpKind.AddU8:
             {
-                var ((shape, lengthA, lengthB), table, parameters) = (AddOperands)prepared!;
-                if (table is null)
+                var ((shape, lengthA, lengthB), elementwise, parameters) = (AddOperands)prepared!;
+                if (elementwise)
                 {
                     Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), parameters, B(o0, shape.Length));
                 }
                 else
                 {
-                    Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), shape, table, B(o0, shape.Length));
+                    Kernels.AddU8(B(i0, lengthA), B(op.Inputs[1], lengthB), shape, parameters, B(o0, shape.Length));
                 }
+
                 break;
             }
 

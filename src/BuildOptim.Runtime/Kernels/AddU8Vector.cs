@@ -6,51 +6,120 @@ using System.Runtime.Intrinsics.X86;
 namespace BuildOptim.Runtime;
 
 /// <summary>
-/// The parameters of a quantized Add (or Sub) of
-/// <see cref="Kernels.AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/>:
-/// input zero points, multipliers and shifts (<see cref="Kernels.AddU8Multipliers"/>), the output's, the clamp and whether b is subtracted.
+/// A quantized Add (or Sub) of <see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>:
+/// <c>y = clamp(⌊(qa · MultiplierA + qb · MultiplierB + Offset) / 2^Shift⌋, ClampMin, ClampMax)</c>, from
+/// <see cref="Kernels.AddU8Coefficients"/>. The zero points, the output's rounding and a Sub's sign are folded into the
+/// multipliers and the offset.
 /// </summary>
-public readonly record struct AddU8Parameters(
-    int ZeroPointA, int MultiplierA, int ShiftA,
-    int ZeroPointB, int MultiplierB, int ShiftB,
-    int OutputZeroPoint, int OutputMultiplier, int OutputShift,
-    byte ClampMin, byte ClampMax, bool NegateB);
-
-// The elementwise quantized Add computed, not looked up: the same integer formula as the scalar AddU8, eight codes at a time.
-//
-// Each input is rescaled as a' = R((q − z)·2^L, m, s) with R(v, m, s) = ⌊(v·m + 2^(s−1)) / 2^s⌋. For s ≥ 32 that is the high
-// int32 of the 64-bit v·m + 2^(s−1), shifted right by s − 32 (nested floors of divisions by powers of two); s = 31 (an input
-// whose scale is the larger one: m·2^−s = ½) doubles v first, which keeps the quotient exact. The sum a' + b' is then
-// requantized like a convolution's accumulator (RowRequantizerAvx2). Everything is integer, so the lanes equal the scalar
-// formula, and the 64 KiB table, bit for bit.
-public static partial class Kernels
+public readonly record struct AddU8Parameters(int MultiplierA, int MultiplierB, int Offset, int Shift, byte ClampMin, byte ClampMax)
 {
     /// <summary>
-    /// Whether <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/> computes these
-    /// parameters in vector lanes: input shifts in [31, 62] (<see cref="AddU8Multipliers"/> always gives such shifts) and
-    /// zero points that are codes.
+    /// Whether these parameters are valid: a shift in [0, 30], a clamp range that is not empty, and sums that stay in int32
+    /// for every pair of codes (<see cref="Kernels.AddU8Coefficients"/> always gives such parameters).
     /// </summary>
-    public static bool AddU8Vectorizes(in AddU8Parameters p)
-        => p.ShiftA is >= 31 and <= FixedPoint.MaxShift && p.ShiftB is >= 31 and <= FixedPoint.MaxShift
-            && (uint)p.ZeroPointA <= byte.MaxValue && (uint)p.ZeroPointB <= byte.MaxValue && (uint)p.OutputZeroPoint <= byte.MaxValue
-            && (uint)(p.OutputShift - 1) < FixedPoint.MaxShift && p.ClampMin <= p.ClampMax;
+    public bool IsValid
+    {
+        get
+        {
+            long low = Offset + (255L * Math.Min(MultiplierA, 0)) + (255L * Math.Min(MultiplierB, 0));
+            long high = Offset + (255L * Math.Max(MultiplierA, 0)) + (255L * Math.Max(MultiplierB, 0));
+            return (uint)Shift <= 30 && ClampMin <= ClampMax && low >= int.MinValue && high <= int.MaxValue;
+        }
+    }
+}
+
+// The elementwise quantized Add, one rounding (see AddU8Coefficients): y = clamp((qa·Ma + qb·Mb + C) >> S). Every sum stays
+// in int32 (AddU8Parameters.IsValid), so the AVX2 lanes (vpmulld, vpaddd, vpsrad, saturating packs) equal the scalar
+// formula bit for bit.
+public static partial class Kernels
+{
+    /// <summary>The largest <see cref="AddU8Parameters.Shift"/> <see cref="AddU8Coefficients"/> tries: 2^−24 of a code per unit of the multipliers.</summary>
+    private const int AddU8MaxShift = 24;
 
     /// <summary>
-    /// Whether the computed Add beats the 64 KiB table on this machine: it vectorizes these parameters and AVX2 runs its
-    /// lanes (without it each code costs three 64-bit requantizations, slower than one lookup).
+    /// The parameters of a quantized Add (or Sub when <paramref name="negateB"/>) of inputs with scales Sa, Sb and zero points
+    /// za, zb into an output with scale Sy and zero point zy: <c>y = clamp(zy + round(ra·(qa − za) ± rb·(qb − zb)))</c> with
+    /// <c>ra = Sa / Sy</c>, <c>rb = Sb / Sy</c>, computed in integers as
+    /// <c>⌊(Ma·(qa − za) ± Mb·(qb − zb) + 2^(S−1)) / 2^S⌋ + zy</c>, <c>Ma = round(ra·2^S)</c>, <c>Mb = round(rb·2^S)</c>.
     /// </summary>
-    internal static bool AddU8ComputedIsFaster(in AddU8Parameters p) => Avx2.IsSupported && AddU8Vectorizes(p);
+    /// <remarks>
+    /// <para>
+    /// S is the largest shift up to 24 for which <c>qa·Ma ± qb·Mb + C</c> stays in int32 for every pair of codes, with
+    /// <c>C = zy·2^S + 2^(S−1) − Ma·za ∓ Mb·zb</c>: about 21 for ra ≈ rb ≈ 1 (a residual block). Rounding Ma and Mb moves the
+    /// sum before the output's rounding by at most <c>255 / 2^S</c> of a code (1.2·10^−4 at S = 21), so the code is the real
+    /// sum rounded (half up) except within that distance of a half.
+    /// </para>
+    /// <para>
+    /// Outputs whose scale is so much finer than an input's that even S = 0 overflows (ra + rb above about 2^22: every
+    /// input step then moves the output millions of codes) have both multipliers scaled down by the same factor until the
+    /// sums fit: the sign and zero of the sum are kept, and any other sum saturates as it would.
+    /// </para>
+    /// </remarks>
+    public static AddU8Parameters AddU8Coefficients(double scaleA, int zeroPointA, double scaleB, int zeroPointB, double scaleOut, int zeroPointOut, bool negateB, byte clampMin, byte clampMax)
+    {
+        if (!(scaleA > 0) || !(scaleB > 0) || !(scaleOut > 0) || !double.IsFinite(scaleA) || !double.IsFinite(scaleB) || !double.IsFinite(scaleOut))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scaleA), "Scales must be positive and finite.");
+        }
+
+        ValidateZeroPoint(zeroPointA);
+        ValidateZeroPoint(zeroPointB);
+        ValidateZeroPoint(zeroPointOut);
+        if (clampMin > clampMax)
+        {
+            ThrowEmptyClampRange();
+        }
+
+        double ra = scaleA / scaleOut;
+        double rb = (negateB ? -scaleB : scaleB) / scaleOut;
+        for (int shift = AddU8MaxShift; shift >= 0; shift--)
+        {
+            if (TryAddU8Coefficients(ra, rb, shift, zeroPointA, zeroPointB, zeroPointOut, clampMin, clampMax, out var p))
+            {
+                return p;
+            }
+        }
+
+        // Degenerate output scale: shrink both ratios alike until S = 0 fits.
+        double factor = 1;
+        AddU8Parameters capped;
+        do
+        {
+            factor /= 2;
+        }
+        while (!TryAddU8Coefficients(ra * factor, rb * factor, 0, zeroPointA, zeroPointB, zeroPointOut, clampMin, clampMax, out capped));
+
+        return capped;
+    }
+
+    private static bool TryAddU8Coefficients(double ra, double rb, int shift, int za, int zb, int zy, byte clampMin, byte clampMax, out AddU8Parameters p)
+    {
+        p = default;
+        double ma = Math.Round(Math.ScaleB(ra, shift), MidpointRounding.AwayFromZero);
+        double mb = Math.Round(Math.ScaleB(rb, shift), MidpointRounding.AwayFromZero);
+        if (Math.Abs(ma) > int.MaxValue / 255 || Math.Abs(mb) > int.MaxValue / 255)
+        {
+            return false;
+        }
+
+        long offset = ((long)zy << shift) + (shift > 0 ? 1L << (shift - 1) : 0) - ((long)ma * za) - ((long)mb * zb);
+        if (offset < int.MinValue || offset > int.MaxValue)
+        {
+            return false;
+        }
+
+        p = new AddU8Parameters((int)ma, (int)mb, (int)offset, shift, clampMin, clampMax);
+        return p.IsValid;
+    }
 
     /// <summary>
-    /// Quantized Add of two inputs of the same length, no broadcasting: <c>y[i]</c> is
-    /// <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/>'s
-    /// code for <c>a[i]</c> and <c>b[i]</c>, bit for bit, computed eight at a time without a table. Needs
-    /// <see cref="AddU8Vectorizes"/>. In place is allowed (y may be a or b).
+    /// Quantized Add of two inputs of the same length, no broadcasting: <c>y[i]</c> is the code of <c>a[i]</c> and <c>b[i]</c>
+    /// under <paramref name="p"/> (<see cref="AddU8Parameters"/>), sixteen at a time in AVX2. In place is allowed (y may be a or b).
     /// </summary>
     public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y)
         => AddU8(a, b, p, y, SimdLevel.Vector512);
 
-    /// <summary>The computed Add taking no path wider than <paramref name="maxLevel"/>.</summary>
+    /// <summary>The elementwise Add taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y, SimdLevel maxLevel)
     {
         if (a.Length != y.Length || b.Length != y.Length)
@@ -58,11 +127,7 @@ public static partial class Kernels
             ThrowShape($"An elementwise Add got inputs of {a.Length} and {b.Length} codes and {y.Length} outputs.");
         }
 
-        if (!AddU8Vectorizes(p))
-        {
-            throw new ArgumentOutOfRangeException(nameof(p), "Input shifts must lie in [31, 62], zero points be codes and the clamp range not empty.");
-        }
-
+        ValidateAdd(p);
         int n = y.Length;
         int i = 0;
         if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported)
@@ -76,66 +141,63 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The scalar formula for one pair of codes.</summary>
+    /// <summary>The scalar formula for one pair of codes (int32 throughout: <see cref="AddU8Parameters.IsValid"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte AddU8Code(byte qa, byte qb, in AddU8Parameters p)
+        => (byte)Math.Clamp(((qa * p.MultiplierA) + (qb * p.MultiplierB) + p.Offset) >> p.Shift, p.ClampMin, p.ClampMax);
+
+    private static void ValidateAdd(in AddU8Parameters p)
     {
-        int rescaledA = FixedPoint.Requantize((qa - p.ZeroPointA) << RescaleLeftShift, p.MultiplierA, p.ShiftA);
-        int rescaledB = FixedPoint.Requantize((qb - p.ZeroPointB) << RescaleLeftShift, p.MultiplierB, p.ShiftB);
-        int sum = rescaledA + (p.NegateB ? -rescaledB : rescaledB);
-        return ClampToU8(p.OutputZeroPoint + RequantizeWide(sum, p.OutputMultiplier, p.OutputShift), p.ClampMin, p.ClampMax);
+        if (!p.IsValid)
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), $"{p}: the shift must lie in [0, 30], the clamp range not be empty, and every sum fit int32 (see AddU8Coefficients).");
+        }
     }
 
-    /// <summary>The AVX2 lanes: whole vectors of 8 only (a tail recomputed over written outputs would be wrong in place); returns how many it wrote.</summary>
+    /// <summary>
+    /// The AVX2 lanes: whole vectors of 16, then of 8, only (a tail recomputed over outputs already written would be wrong in
+    /// place); returns how many it wrote.
+    /// </summary>
     private static int AddU8Avx2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y)
     {
         ref byte aRef = ref MemoryMarshal.GetReference(a);
         ref byte bRef = ref MemoryMarshal.GetReference(b);
         ref byte yRef = ref MemoryMarshal.GetReference(y);
-        var rescaleA = new InputRescalerAvx2(p.ZeroPointA, p.MultiplierA, p.ShiftA);
-        var rescaleB = new InputRescalerAvx2(p.ZeroPointB, p.MultiplierB, p.ShiftB);
-        var output = new RowRequantizerAvx2(p.OutputMultiplier, p.OutputShift, p.OutputZeroPoint, p.ClampMin, p.ClampMax);
+        var ma = Vector256.Create(p.MultiplierA);
+        var mb = Vector256.Create(p.MultiplierB);
+        var offset = Vector256.Create(p.Offset);
+        var shift = Vector128.CreateScalar(p.Shift);
+        var min = Vector128.Create(p.ClampMin);
+        var max = Vector128.Create(p.ClampMax);
         int n = y.Length;
         int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var low = Sum(ref Unsafe.Add(ref aRef, i), ref Unsafe.Add(ref bRef, i), ma, mb, offset, shift);
+            var high = Sum(ref Unsafe.Add(ref aRef, i + 8), ref Unsafe.Add(ref bRef, i + 8), ma, mb, offset, shift);
+
+            // vpackssdw packs within 128-bit lanes (low0..3 high0..3 | low4..7 high4..7); vpermq puts low's words first.
+            var words = Avx2.Permute4x64(Avx2.PackSignedSaturate(low, high).AsInt64(), 0b11_01_10_00).AsInt16();
+            var codes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
+            Sse2.Min(Sse2.Max(codes, min), max).StoreUnsafe(ref yRef, (nuint)i);
+        }
+
         for (; i <= n - 8; i += 8)
         {
-            var qa = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref aRef, i))).AsByte());
-            var qb = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bRef, i))).AsByte());
-            var rescaledB = rescaleB.Apply(qb);
-            var sum = p.NegateB ? rescaleA.Apply(qa) - rescaledB : rescaleA.Apply(qa) + rescaledB;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), output.Apply(sum));
+            var sum = Sum(ref Unsafe.Add(ref aRef, i), ref Unsafe.Add(ref bRef, i), ma, mb, offset, shift);
+            var words = Sse2.PackSignedSaturate(sum.GetLower(), sum.GetUpper());
+            var codes = Sse2.PackUnsignedSaturate(words, words);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), Sse2.Min(Sse2.Max(codes, min), max).AsUInt64().ToScalar());
         }
 
         return i;
-    }
-
-    /// <summary><c>R((q − z)·2^L, m, s)</c> for eight codes q, s in [31, 62] (see the file header).</summary>
-    private readonly struct InputRescalerAvx2
-    {
-        private readonly Vector256<int> _zeroPoint;
-        private readonly Vector256<int> _multiplier;
-        private readonly Vector256<long> _rounding;
-        private readonly Vector128<int> _shift;
-        private readonly Vector128<int> _leftShift;
-
-        public InputRescalerAvx2(int zeroPoint, int multiplier, int shift)
-        {
-            // s = 31: v·2 over 2^32 is v over 2^31 exactly, so double v (|(q − z)·2^21| < 2^29) and divide by 2^32.
-            int extra = Math.Max(0, 32 - shift);
-            _zeroPoint = Vector256.Create(zeroPoint);
-            _multiplier = Vector256.Create(multiplier);
-            _rounding = Vector256.Create(1L << (shift + extra - 1));
-            _shift = Vector128.CreateScalar(shift + extra - 32);
-            _leftShift = Vector128.CreateScalar(RescaleLeftShift + extra);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<int> Apply(Vector256<int> q)
+        static Vector256<int> Sum(ref byte qa, ref byte qb, Vector256<int> ma, Vector256<int> mb, Vector256<int> offset, Vector128<int> shift)
         {
-            var v = Avx2.ShiftLeftLogical(q - _zeroPoint, _leftShift);
-            var even = Avx2.Multiply(v, _multiplier) + _rounding;
-            var odd = Avx2.Multiply(Avx2.ShiftRightLogical(v.AsInt64(), 32).AsInt32(), _multiplier) + _rounding;
-            var high = Avx2.Blend(Avx2.ShiftRightLogical(even, 32).AsInt32(), odd.AsInt32(), 0b1010_1010);
-            return Avx2.ShiftRightArithmetic(high, _shift);
+            var va = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref qa)).AsByte());
+            var vb = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref qb)).AsByte());
+            return Avx2.ShiftRightArithmetic(Avx2.MultiplyLow(va, ma) + Avx2.MultiplyLow(vb, mb) + offset, shift);
         }
     }
 }

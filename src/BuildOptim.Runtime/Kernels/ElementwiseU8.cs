@@ -6,115 +6,29 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>
-    /// L, the left shift that gives zero-point-corrected codes headroom before <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> and
-    /// <see cref="RequantizeU8"/> rescale them: |(q − z) · 2^L| ≤ 255 · 2^20 &lt; 2^28, so the rescaled sum of two stays in int32.
+    /// L, the left shift that gives zero-point-corrected codes headroom before <see cref="RequantizeU8"/> rescales them:
+    /// |(q − z) · 2^L| ≤ 255 · 2^20 &lt; 2^28.
     /// </summary>
     public const int RescaleLeftShift = 20;
 
     /// <summary>
-    /// The six fixed-point multipliers of <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> for real scales Sa, Sb (inputs) and Sy (output).
+    /// Quantized Add (or Sub) with numpy broadcasting: each output is the code of its two inputs under
+    /// <paramref name="p"/>, exactly as <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>
+    /// computes it. In place is allowed.
     /// </summary>
-    /// <remarks>
-    /// <para>
-    /// <c>ya = Sa·(qa − za)</c> and <c>yb = Sb·(qb − zb)</c> are rewritten over the common unit <c>u = 2·max(Sa, Sb) / 2^L</c>:
-    /// <c>a' = (qa − za)·2^L · Sa / (2·max)</c>, <c>b' = (qb − zb)·2^L · Sb / (2·max)</c>, so <c>ya + yb = u·(a' + b')</c>. The
-    /// input multipliers <c>Sa / (2·max)</c> and <c>Sb / (2·max)</c> lie in (0, ½]; rounding a' and b' costs at most
-    /// ½·u = max / 2^L, about 2^−20 of an input step.
-    /// </para>
-    /// <para>
-    /// The output code is <c>qy = zy + (a' + b')·u / Sy</c>, so the output multiplier is <c>2·max / (2^L · Sy)</c>.
-    /// <see cref="FixedPoint.QuantizeMultiplier"/> represents any real multiplier below 2^30, and <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> applies it in
-    /// 64 bits, so it may exceed 1 (an output scale finer than the inputs') without a separate left shift.
-    /// </para>
-    /// </remarks>
-    public static (int MultiplierA, int ShiftA, int MultiplierB, int ShiftB, int OutputMultiplier, int OutputShift) AddU8Multipliers(double scaleA, double scaleB, double scaleOut)
+    /// <remarks>qa·Ma and qb·Mb + C depend on one code each, so they are tabulated per call (256 entries each).</remarks>
+    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Parameters p, Span<byte> y)
     {
-        if (!(scaleA > 0) || !(scaleB > 0) || !(scaleOut > 0) || !double.IsFinite(scaleA) || !double.IsFinite(scaleB) || !double.IsFinite(scaleOut))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scaleA), "Scales must be positive and finite.");
-        }
-
-        double twiceMax = 2 * Math.Max(scaleA, scaleB);
-        var (multiplierA, shiftA) = FixedPoint.QuantizeMultiplier(scaleA / twiceMax);
-        var (multiplierB, shiftB) = FixedPoint.QuantizeMultiplier(scaleB / twiceMax);
-        var (multiplierOut, shiftOut) = FixedPoint.QuantizeMultiplier(twiceMax / (Math.ScaleB(1, RescaleLeftShift) * scaleOut));
-        return (multiplierA, shiftA, multiplierB, shiftB, multiplierOut, shiftOut);
-    }
-
-    /// <summary>
-    /// Quantized Add (or Sub) with numpy broadcasting, integer-only (TFLite's scheme, see <see cref="AddU8Multipliers"/>):
-    /// <c>a' = R((qa − za)·2^L, mA, sA)</c>, <c>b' = ±R((qb − zb)·2^L, mB, sB)</c> (minus when <paramref name="negateB"/>),
-    /// <c>y = clamp(zy + R(a' + b', mOut, sOut), clampMin, clampMax)</c>, with L = <see cref="RescaleLeftShift"/> and
-    /// <c>R(v, m, s) = (v·m + 2^(s−1)) &gt;&gt; s</c> in 64 bits (<see cref="FixedPoint.Requantize"/>).
-    /// </summary>
-    /// <remarks>a' and b' depend on one code each, so they are tabulated per call (256 entries each); each output is then one 64-bit requantization.</remarks>
-    public static void AddU8(ReadOnlySpan<byte> a, int zeroPointA, int multiplierA, int shiftA, ReadOnlySpan<byte> b, int zeroPointB, int multiplierB, int shiftB, BroadcastShape shape, int outputZeroPoint, int outputMultiplier, int outputShift, byte clampMin, byte clampMax, bool negateB, Span<byte> y)
-    {
-        ValidateZeroPoint(zeroPointA);
-        ValidateZeroPoint(zeroPointB);
-        ValidateShift(shiftA);
-        ValidateShift(shiftB);
-        ValidateShift(outputShift);
-        if (clampMin > clampMax)
-        {
-            ThrowEmptyClampRange();
-        }
-
+        ValidateAdd(p);
         Span<int> tableA = stackalloc int[256];
         Span<int> tableB = stackalloc int[256];
         for (int q = 0; q < 256; q++)
         {
-            tableA[q] = FixedPoint.Requantize((q - zeroPointA) << RescaleLeftShift, multiplierA, shiftA);
-            int rescaledB = FixedPoint.Requantize((q - zeroPointB) << RescaleLeftShift, multiplierB, shiftB);
-            tableB[q] = negateB ? -rescaledB : rescaledB;
+            tableA[q] = q * p.MultiplierA;
+            tableB[q] = (q * p.MultiplierB) + p.Offset;
         }
 
-        var run = new AddU8Run(a, tableA, b, tableB, y, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax);
-        ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
-    }
-
-    /// <summary>Entries of an <see cref="AddU8Table"/>: one output code per pair of input codes.</summary>
-    public const int AddU8TableLength = 256 * 256;
-
-    /// <summary>
-    /// Tabulates <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/>
-    /// for every pair of codes: <c>table[qa · 256 + qb]</c> is the output code of qa and qb. An Add's output depends on its two
-    /// input codes only, so a plan builds this once per op (64 KiB) and each call is one lookup per element
-    /// (<see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, BroadcastShape, ReadOnlySpan{byte}, Span{byte})"/>), the same codes
-    /// bit for bit.
-    /// </summary>
-    public static void AddU8Table(int zeroPointA, int multiplierA, int shiftA, int zeroPointB, int multiplierB, int shiftB, int outputZeroPoint, int outputMultiplier, int outputShift, byte clampMin, byte clampMax, bool negateB, Span<byte> table)
-    {
-        if (table.Length != AddU8TableLength)
-        {
-            ThrowShape($"An Add table has {AddU8TableLength} entries; got {table.Length}.");
-        }
-
-        Span<byte> codes = stackalloc byte[256];
-        for (int q = 0; q < 256; q++)
-        {
-            codes[q] = (byte)q;
-        }
-
-        // Row qa of the table is the Add of the constant code qa with every code qb.
-        var rowShape = new BroadcastShape([256], [1], [1]);
-        for (int qa = 0; qa < 256; qa++)
-        {
-            var row = table.Slice(qa * 256, 256);
-            row.Fill((byte)qa);
-            AddU8(row, zeroPointA, multiplierA, shiftA, codes, zeroPointB, multiplierB, shiftB, rowShape, outputZeroPoint, outputMultiplier, outputShift, clampMin, clampMax, negateB, row);
-        }
-    }
-
-    /// <summary>Quantized Add by lookup: <c>y = table[a · 256 + b]</c> with numpy broadcasting, <paramref name="table"/> from <see cref="AddU8Table"/>. In place is allowed.</summary>
-    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, ReadOnlySpan<byte> table, Span<byte> y)
-    {
-        if (table.Length != AddU8TableLength)
-        {
-            ThrowShape($"An Add table has {AddU8TableLength} entries; got {table.Length}.");
-        }
-
-        var run = new AddU8TableRun(a, b, table, y);
+        var run = new AddU8Run(a, tableA, b, tableB, y, p.Shift, p.ClampMin, p.ClampMax);
         ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
     }
 
@@ -148,8 +62,7 @@ public static partial class Kernels
     /// <summary>
     /// Re-expresses codes under new quantization parameters:
     /// <c>y = clamp(zy + R((x − zx)·2^L, m, s), 0, 255)</c> with L = <see cref="RescaleLeftShift"/>, <c>R(v, m, s) = (v·m + 2^(s−1)) &gt;&gt; s</c>
-    /// in 64 bits and <c>m·2^−s ≈ Sx / (Sy·2^L)</c> (<see cref="RequantizeU8Multiplier"/>), as <see cref="AddU8(ReadOnlySpan{byte}, int, int, int, ReadOnlySpan{byte}, int, int, int, BroadcastShape, int, int, int, byte, byte, bool, Span{byte})"/> rescales
-    /// each input. In place is allowed.
+    /// in 64 bits and <c>m·2^−s ≈ Sx / (Sy·2^L)</c> (<see cref="RequantizeU8Multiplier"/>). In place is allowed.
     /// </summary>
     /// <remarks>The 256 possible outputs are tabulated per call.</remarks>
     public static void RequantizeU8(ReadOnlySpan<byte> x, int zeroPointIn, int multiplier, int shift, int outputZeroPoint, Span<byte> y)
@@ -195,72 +108,21 @@ public static partial class Kernels
         }
     }
 
-    private ref struct AddU8Run : IBroadcastRun
-    {
-        private readonly ReadOnlySpan<byte> _a;
-        private readonly ReadOnlySpan<int> _tableA;
-        private readonly ReadOnlySpan<byte> _b;
-        private readonly ReadOnlySpan<int> _tableB;
-        private readonly Span<byte> _y;
-        private readonly int _zeroPoint;
-        private readonly int _multiplier;
-        private readonly int _shift;
-        private readonly byte _min;
-        private readonly byte _max;
-
-        public AddU8Run(ReadOnlySpan<byte> a, ReadOnlySpan<int> tableA, ReadOnlySpan<byte> b, ReadOnlySpan<int> tableB, Span<byte> y, int zeroPoint, int multiplier, int shift, byte min, byte max)
-        {
-            _a = a;
-            _tableA = tableA;
-            _b = b;
-            _tableB = tableB;
-            _y = y;
-            _zeroPoint = zeroPoint;
-            _multiplier = multiplier;
-            _shift = shift;
-            _min = min;
-            _max = max;
-        }
-
-        public readonly void Invoke(int offsetA, int strideA, int offsetB, int strideB, int offsetY, int count)
-        {
-            var y = _y.Slice(offsetY, count);
-            for (int i = 0; i < count; i++)
-            {
-                int sum = _tableA[_a[offsetA + (i * strideA)]] + _tableB[_b[offsetB + (i * strideB)]];
-                y[i] = ClampToU8(_zeroPoint + RequantizeWide(sum, _multiplier, _shift), _min, _max);
-            }
-        }
-    }
-
-    private readonly ref struct AddU8TableRun(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> table, Span<byte> y) : IBroadcastRun
+    private readonly ref struct AddU8Run(ReadOnlySpan<byte> a, ReadOnlySpan<int> tableA, ReadOnlySpan<byte> b, ReadOnlySpan<int> tableB, Span<byte> y, int shift, byte min, byte max) : IBroadcastRun
     {
         private readonly ReadOnlySpan<byte> _a = a;
+        private readonly ReadOnlySpan<int> _tableA = tableA;
         private readonly ReadOnlySpan<byte> _b = b;
-        private readonly ReadOnlySpan<byte> _table = table;
+        private readonly ReadOnlySpan<int> _tableB = tableB;
         private readonly Span<byte> _y = y;
 
         public void Invoke(int offsetA, int strideA, int offsetB, int strideB, int offsetY, int count)
         {
             var y = _y.Slice(offsetY, count);
-            ref byte t = ref MemoryMarshal.GetReference(_table);
-            if (strideA == 1 && strideB == 1)
-            {
-                ref byte a = ref MemoryMarshal.GetReference(_a.Slice(offsetA, count));
-                ref byte b = ref MemoryMarshal.GetReference(_b.Slice(offsetB, count));
-                ref byte yRef = ref MemoryMarshal.GetReference(y);
-                for (nint i = 0; i < count; i++)
-                {
-                    // The index is below 65,536 = the table's length.
-                    Unsafe.Add(ref yRef, i) = Unsafe.Add(ref t, (Unsafe.Add(ref a, i) << 8) | Unsafe.Add(ref b, i));
-                }
-
-                return;
-            }
-
             for (int i = 0; i < count; i++)
             {
-                y[i] = Unsafe.Add(ref t, (_a[offsetA + (i * strideA)] << 8) | _b[offsetB + (i * strideB)]);
+                int sum = _tableA[_a[offsetA + (i * strideA)]] + _tableB[_b[offsetB + (i * strideB)]];
+                y[i] = (byte)Math.Clamp(sum >> shift, min, max);
             }
         }
     }

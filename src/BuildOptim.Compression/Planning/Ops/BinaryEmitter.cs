@@ -57,9 +57,9 @@ internal sealed class BinaryEmitter : ILayerEmitter
         }
         else
         {
-            // a' = (qa − za)·2^L·Sa/(2·max), b' likewise; y = zy + (a' ± b')·2·max/(2^L·Sy).
-            var (ma, sa, mb, sb, mo, so) = Kernels.AddU8Multipliers(pa.Scale, pb.Scale, py.Scale);
-            context.Emit(OpKind.AddU8, [x, w], [y], [.. broadcast, pa.ZeroPoint, ma, sa, pb.ZeroPoint, mb, sb, py.ZeroPoint, mo, so, lo, hi, b.Kind == BinaryKind.Sub ? 1 : 0]);
+            // y = clamp(⌊(qa·Ma ± qb·Mb + C) / 2^S⌋): Ma ≈ Sa/Sy·2^S, Mb ≈ Sb/Sy·2^S, C holds the zero points and the rounding.
+            var add = Kernels.AddU8Coefficients(pa.Scale, pa.ZeroPoint, pb.Scale, pb.ZeroPoint, py.Scale, py.ZeroPoint, b.Kind == BinaryKind.Sub, lo, hi);
+            context.Emit(OpKind.AddU8, [x, w], [y], [.. broadcast, add.MultiplierA, add.MultiplierB, add.Offset, add.Shift, add.ClampMin, add.ClampMax]);
         }
 
         context.Summarize(b, Kind(b), int8: true);

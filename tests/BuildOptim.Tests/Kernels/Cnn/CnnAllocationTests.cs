@@ -32,6 +32,7 @@ public class CnnAllocationTests
         var shape = BroadcastShape.Create([16, 14, 14], [16, 1, 1])!;
         var channel = RandomFloats(random, 16);
         var channelCodes = RandomBytes(random, 16);
+        var add = Kernels.AddU8Coefficients(0.02, 3, 0.03, 4, 0.04, 5, true, 0, 255);
         int[] dims = [16, 14, 14], perm = [1, 2, 0], pads = [0, 1, 1, 0, 1, 1];
         var padded = new float[16 * 16 * 16];
 
@@ -51,7 +52,8 @@ public class CnnAllocationTests
                 Kernels.MaxPoolU8(codes, pool, yCodes.AsSpan(0, pool.OutputLength));
                 Kernels.AveragePoolU8(codes, pool, false, 3, yCodes.AsSpan(0, pool.OutputLength));
                 Kernels.BinaryF32(BinaryOp.Add, x, channel, shape, y.AsSpan(0, x.Length));
-                Kernels.AddU8(codes, 3, 1 << 30, 31, channelCodes, 4, 1 << 30, 32, shape, 5, 1 << 30, 50, 0, 255, true, yCodes.AsSpan(0, codes.Length));
+                Kernels.AddU8(codes, channelCodes, shape, add, yCodes.AsSpan(0, codes.Length));
+                Kernels.AddU8(codes, codes, add, yCodes.AsSpan(0, codes.Length));
                 Kernels.MulU8(codes, 3, channelCodes, 4, shape, 1 << 30, 40, 5, 0, 255, yCodes.AsSpan(0, codes.Length));
                 Kernels.RequantizeU8(codes, 3, 1 << 30, 50, 5, yCodes.AsSpan(0, codes.Length));
                 Kernels.TransposeF32(x, dims, perm, y.AsSpan(0, x.Length));

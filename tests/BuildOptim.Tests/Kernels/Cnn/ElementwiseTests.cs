@@ -101,57 +101,32 @@ public class ElementwiseTests
                 double scaleA = LogUniform(random, 1e-3, 0.1), scaleB = LogUniform(random, 1e-3, 0.1);
                 double scaleY = (scaleA + scaleB) * LogUniform(random, 0.25, 2);
                 int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
-                var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
+                var p = Kernels.AddU8Coefficients(scaleA, za, scaleB, zb, scaleY, zy, negateB, 0, 255);
                 var y = new byte[shape.Length];
-                Kernels.AddU8(a, za, ma, sa, b, zb, mb, sb, shape, zy, my, sy, 0, 255, negateB, y);
+                Kernels.AddU8(a, b, shape, p, y);
 
-                long R(long v, int m, int s) => ((v * m) + (1L << (s - 1))) >> s;
+                // One rounding of the fixed-point sum: ⌊(Ma·(qa − za) ± Mb·(qb − zb) + 2^(S−1)) / 2^S⌋ + zy, in 64 bits.
+                long ma = (long)Math.Round(Math.ScaleB(scaleA / scaleY, p.Shift), MidpointRounding.AwayFromZero);
+                long mb = (long)Math.Round(Math.ScaleB(scaleB / scaleY, p.Shift), MidpointRounding.AwayFromZero);
                 var exact = Broadcast(dimsA, dimsB, (i, j) =>
                 {
-                    long sum = R((long)(a[i] - za) << 20, ma, sa) + ((negateB ? -1 : 1) * R((long)(b[j] - zb) << 20, mb, sb));
-                    return (byte)Math.Clamp(zy + R(sum, my, sy), 0, 255);
+                    long sum = (ma * (a[i] - za)) + ((negateB ? -1 : 1) * mb * (b[j] - zb)) + (1L << (p.Shift - 1));
+                    return (byte)Math.Clamp(zy + (sum >> p.Shift), 0, 255);
                 });
                 var real = Broadcast(dimsA, dimsB, (i, j) => Quantize((scaleA * (a[i] - za)) + ((negateB ? -1 : 1) * scaleB * (b[j] - zb)), (float)scaleY, zy));
-                string context = $"trial {trial} [{string.Join(",", dimsA)}] ± [{string.Join(",", dimsB)}]";
+                string context = $"trial {trial} [{string.Join(",", dimsA)}] ± [{string.Join(",", dimsB)}] {p}";
                 AssertBytesEqual(exact, y, context);
                 AssertWithinCodes(real, y, 1, context);
             }
         }
     }
 
-    [Fact]
-    public void AddU8_by_table_gives_the_same_codes_as_the_formula()
-    {
-        var random = new Random(405);
-        foreach (var (dimsA, dimsB) in Shapes)
-        {
-            var shape = BroadcastShape.Create(dimsA, dimsB)!;
-            var a = RandomBytes(random, Count(dimsA));
-            var b = RandomBytes(random, Count(dimsB));
-            double scaleA = LogUniform(random, 1e-3, 0.1), scaleB = LogUniform(random, 1e-3, 0.1);
-            double scaleY = (scaleA + scaleB) * LogUniform(random, 0.25, 2);
-            int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
-            byte min = (byte)random.Next(0, 100), max = (byte)random.Next(150, 256);
-            bool negateB = random.Next(2) == 1;
-            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
-            var expected = new byte[shape.Length];
-            Kernels.AddU8(a, za, ma, sa, b, zb, mb, sb, shape, zy, my, sy, min, max, negateB, expected);
-            var table = new byte[Kernels.AddU8TableLength];
-            Kernels.AddU8Table(za, ma, sa, zb, mb, sb, zy, my, sy, min, max, negateB, table);
-            var y = new byte[shape.Length];
-            Kernels.AddU8(a, b, shape, table, y);
-            AssertBytesEqual(expected, y, $"[{string.Join(",", dimsA)}] ± [{string.Join(",", dimsB)}]");
-        }
-
-        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[3], new byte[3], BroadcastShape.Create([3], [3])!, new byte[100], new byte[3]));
-    }
-
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
-    public void Computed_AddU8_equals_the_table_for_every_pair_of_codes(string level)
+    public void Elementwise_AddU8_equals_the_broadcasting_formula_for_every_pair_of_codes(string level)
     {
-        // All 65,536 pairs (plus 3 for a tail), in place over either input too: equal scales (input shifts of 31), scales far
-        // apart, output scales finer than the inputs' (shifts below 32), Sub, and a fused ReLU clamp.
+        // All 65,536 pairs (plus 3 for a tail), in place over either input too: equal scales, scales far apart, an output
+        // scale finer than the inputs' and one so fine the multipliers are capped, Sub, and a fused ReLU clamp.
         var simd = SimdLevels.Parse(level);
         var random = new Random(407);
         var a = new byte[65536 + 3];
@@ -161,16 +136,14 @@ public class ElementwiseTests
             (a[i], b[i]) = ((byte)(i >> 8), (byte)i);
         }
 
-        var cases = new (double ScaleA, double ScaleB, double ScaleY)[] { (0.02, 0.02, 0.04), (0.003, 0.09, 0.05), (0.05, 0.01, 1e-9), (0.01, 0.04, 0.03), (0.2, 0.001, 0.1) };
+        var shape = BroadcastShape.Create([a.Length], [b.Length])!;
+        var cases = new (double ScaleA, double ScaleB, double ScaleY)[] { (0.02, 0.02, 0.04), (0.003, 0.09, 0.05), (0.05, 0.01, 1e-9), (0.01, 0.04, 0.03), (0.2, 0.001, 0.1), (0.05, 0.01, 1e-4) };
         foreach (var (scaleA, scaleB, scaleY) in cases)
         {
-            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
-            var p = new AddU8Parameters(random.Next(256), ma, sa, random.Next(256), mb, sb, random.Next(256), my, sy, (byte)random.Next(0, 60), (byte)random.Next(200, 256), random.Next(2) == 1);
-            Assert.True(Kernels.AddU8Vectorizes(p), $"{p}");
-            var table = new byte[Kernels.AddU8TableLength];
-            Kernels.AddU8Table(p.ZeroPointA, ma, sa, p.ZeroPointB, mb, sb, p.OutputZeroPoint, my, sy, p.ClampMin, p.ClampMax, p.NegateB, table);
+            var p = Kernels.AddU8Coefficients(scaleA, random.Next(256), scaleB, random.Next(256), scaleY, random.Next(256), random.Next(2) == 1, (byte)random.Next(0, 60), (byte)random.Next(200, 256));
+            Assert.True(p.IsValid, $"{p}");
             var expected = new byte[a.Length];
-            Kernels.AddU8(a, b, BroadcastShape.Create([a.Length], [b.Length])!, table, expected);
+            Kernels.AddU8(a, b, shape, p, expected);
 
             var y = new byte[a.Length];
             Kernels.AddU8(a, b, p, y, simd);
@@ -183,9 +156,12 @@ public class ElementwiseTests
             AssertBytesEqual(expected, inPlaceB, $"{level} in place over b {p}");
         }
 
-        var ok = new AddU8Parameters(0, 1 << 30, 31, 0, 1 << 30, 31, 0, 1 << 30, 40, 0, 255, false);
-        Assert.False(Kernels.AddU8Vectorizes(ok with { ShiftA = 30 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[8], new byte[8], ok with { ShiftB = 63 }, new byte[8]));
+        var ok = new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255);
+        Assert.True(ok.IsValid);
+        Assert.False((ok with { Shift = 31 }).IsValid);
+        Assert.False((ok with { MultiplierA = 1 << 24 }).IsValid);
+        Assert.False((ok with { Offset = int.MaxValue - 100 }).IsValid);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[8], new byte[8], ok with { ClampMin = 9, ClampMax = 8 }, new byte[8]));
         Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[8], new byte[7], ok, new byte[8]));
     }
 
@@ -195,7 +171,7 @@ public class ElementwiseTests
         // [0, 3] with [3]: built by hand, as numpy broadcasts a 0 against a 1 to 0.
         var shape = new BroadcastShape([0, 3], [3, 1], [0, 1]);
         Kernels.BinaryF32(BinaryOp.Add, [], new float[3], shape, []);
-        Kernels.AddU8([], 0, 1 << 30, 31, new byte[3], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, []);
+        Kernels.AddU8([], new byte[3], shape, new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255), []);
         Kernels.MulU8([], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 0, 255, []);
     }
 
@@ -203,28 +179,55 @@ public class ElementwiseTests
     public void AddU8_clamps_a_fused_relu()
     {
         var shape = BroadcastShape.Create([4], [4])!;
-        var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(0.1, 0.1, 0.1);
+        var p = Kernels.AddU8Coefficients(0.1, 20, 0.1, 10, 0.1, 50, false, 50, 255);
         var y = new byte[4];
-        Kernels.AddU8([0, 10, 20, 30], 20, ma, sa, [0, 5, 10, 15], 10, mb, sb, shape, 50, my, sy, 50, 255, false, y);
+        Kernels.AddU8([0, 10, 20, 30], [0, 5, 10, 15], shape, p, y);
         Assert.Equal(new byte[] { 50, 50, 50, 65 }, y);
     }
 
     [Fact]
-    public void AddU8Multipliers_represent_the_derived_real_multipliers()
+    public void AddU8Coefficients_take_the_finest_shift_whose_sums_fit_int32()
     {
         var random = new Random(405);
         for (int i = 0; i < 200; i++)
         {
             double scaleA = LogUniform(random, 1e-5, 10), scaleB = LogUniform(random, 1e-5, 10), scaleY = LogUniform(random, 1e-5, 10);
-            var (ma, sa, mb, sb, my, sy) = Kernels.AddU8Multipliers(scaleA, scaleB, scaleY);
-            double twiceMax = 2 * Math.Max(scaleA, scaleB);
-            Assert.Equal(scaleA / twiceMax, Math.ScaleB(ma, -sa), 1e-9 * scaleA / twiceMax);
-            Assert.Equal(scaleB / twiceMax, Math.ScaleB(mb, -sb), 1e-9 * scaleB / twiceMax);
-            double output = twiceMax / (Math.ScaleB(1, Kernels.RescaleLeftShift) * scaleY);
+            int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+            bool negateB = random.Next(2) == 1;
+            var p = Kernels.AddU8Coefficients(scaleA, za, scaleB, zb, scaleY, zy, negateB, 0, 255);
+            Assert.True(p.IsValid, $"{p}");
+            double ra = scaleA / scaleY, rb = (negateB ? -scaleB : scaleB) / scaleY;
+            if (Math.Abs(ra) + Math.Abs(rb) > 1 << 21)
+            {
+                continue; // a degenerate output scale: capped multipliers, checked below
+            }
 
-            // Below 2^-32 the multiplier is 0: |a' + b'| < 2^29 then always requantizes to 0 anyway.
-            Assert.Equal(output < Math.ScaleB(1, -32) ? 0 : output, Math.ScaleB(my, -sy), 1e-9 * output);
+            // Each multiplier is its ratio rounded at 2^−S, the offset folds the zero points and the rounding, and one more
+            // bit of shift would overflow (or S is the largest tried, 24).
+            Assert.Equal(Math.Round(Math.ScaleB(ra, p.Shift), MidpointRounding.AwayFromZero), p.MultiplierA);
+            Assert.Equal(Math.Round(Math.ScaleB(rb, p.Shift), MidpointRounding.AwayFromZero), p.MultiplierB);
+            Assert.Equal(((long)zy << p.Shift) + (p.Shift > 0 ? 1L << (p.Shift - 1) : 0) - ((long)p.MultiplierA * za) - ((long)p.MultiplierB * zb), p.Offset);
+            if (p.Shift < 24)
+            {
+                double ma = Math.Round(Math.ScaleB(ra, p.Shift + 1), MidpointRounding.AwayFromZero);
+                double mb = Math.Round(Math.ScaleB(rb, p.Shift + 1), MidpointRounding.AwayFromZero);
+                double offset = (zy * Math.ScaleB(1, p.Shift + 1)) + Math.ScaleB(1, p.Shift) - (ma * za) - (mb * zb);
+                double high = offset + (255 * Math.Max(ma, 0)) + (255 * Math.Max(mb, 0));
+                double low = offset + (255 * Math.Min(ma, 0)) + (255 * Math.Min(mb, 0));
+                Assert.True(high > int.MaxValue || low < int.MinValue || Math.Abs(ma) > int.MaxValue / 255 || Math.Abs(mb) > int.MaxValue / 255, $"{p} could shift once more");
+            }
         }
+
+        // An output scale 10^7 times finer than an input's: S = 0, multipliers scaled down alike, zero differences still zy.
+        var capped = Kernels.AddU8Coefficients(0.05, 7, 0.01, 9, 1e-9, 100, false, 0, 255);
+        Assert.True(capped.IsValid);
+        Assert.Equal(0, capped.Shift);
+        Assert.Equal(5.0, (double)capped.MultiplierA / capped.MultiplierB, 1e-3);
+        var y = new byte[3];
+        Kernels.AddU8([7, 8, 6], [9, 9, 9], capped, y);
+        Assert.Equal(new byte[] { 100, 255, 0 }, y);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8Coefficients(0.1, 256, 0.1, 0, 0.1, 0, false, 0, 255));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8Coefficients(0, 0, 0.1, 0, 0.1, 0, false, 0, 255));
     }
 
     [Fact]
@@ -313,8 +316,9 @@ public class ElementwiseTests
         Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[5], new float[3], shape, new float[6]));
         Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[6], new float[3], shape, new float[7]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.BinaryF32((BinaryOp)99, new float[6], new float[3], shape, new float[6]));
-        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[6], 0, 1 << 30, 31, new byte[4], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, new byte[6]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[6], 256, 1 << 30, 31, new byte[3], 0, 1 << 30, 31, shape, 0, 1 << 30, 31, 0, 255, false, new byte[6]));
+        var add = new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255);
+        Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[6], new byte[4], shape, add, new byte[6]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[6], new byte[3], shape, add with { Shift = -1 }, new byte[6]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.MulU8(new byte[6], 0, new byte[3], 0, shape, 1 << 30, 63, 0, 0, 255, new byte[6]));
         Assert.Throws<ArgumentException>(() => Kernels.MulU8(new byte[6], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 9, 8, new byte[6]));
         Assert.Throws<ArgumentException>(() => Kernels.RequantizeU8(new byte[6], 0, 1 << 30, 31, 0, new byte[5]));
