@@ -708,18 +708,11 @@ public static partial class Kernels
 
         public PaddedRowU8(int left, int columns, byte fill)
         {
-            Span<byte> control = stackalloc byte[16];
-            Span<byte> outside = stackalloc byte[16];
-            for (int i = 0; i < 16; i++)
-            {
-                bool inside = i >= left && i < left + columns;
-                control[i] = inside ? (byte)(i - left) : (byte)0x80;
-                outside[i] = inside ? (byte)0 : fill;
-            }
-
-            _control = Vector128.Create<byte>(control);
-            _fillOutside = Vector128.Create<byte>(outside);
+            var index = Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var inside = Vector128.GreaterThanOrEqual(index, Vector128.Create((byte)left)) & Vector128.LessThan(index, Vector128.Create((byte)(left + columns)));
+            _control = Vector128.ConditionalSelect(inside, index - Vector128.Create((byte)left), Vector128.Create((byte)0x80));
             _fill = Vector128.Create(fill);
+            _fillOutside = Vector128.AndNot(_fill, inside);
         }
 
         /// <summary>Whether rows of <paramref name="columns"/> codes after <paramref name="left"/> fill bytes fit one shuffle.</summary>
