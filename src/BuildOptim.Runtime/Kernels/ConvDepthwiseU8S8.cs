@@ -55,9 +55,12 @@ public static partial class Kernels
         var acc = accScratch[..(pixels + DepthwiseChunk)];
         Span<int> offsets = stackalloc int[2 * pairs];
         Span<int> weightPairs = stackalloc int[pairs];
-        for (int k = 0; k < taps; k++)
+        for (int kh = 0, k = 0; kh < g.KH; kh++)
         {
-            offsets[k] = (k / g.KW * g.DilationH * plane.Width) + (k % g.KW * g.DilationW);
+            for (int kw = 0; kw < g.KW; kw++, k++)
+            {
+                offsets[k] = (kh * g.DilationH * plane.Width) + (kw * g.DilationW);
+            }
         }
 
         // The odd tap's partner reads tap 0 again, against a zero weight.
