@@ -159,6 +159,7 @@ public static partial class Kernels
 
         private ConvGemmLayout(in ConvGeometry g)
         {
+            ValidateConvGeometry(g);
             _key = g with { M = g.Group };
             int patch = g.PatchLength;
             BlockPixels = ConvGemmU8S8BlockPixels(g);
@@ -193,6 +194,8 @@ public static partial class Kernels
             }
 
             LastOffset = MaxTapOffset(TapOffsets);
+            PackedScratchLength = ConvGemmU8S8ScratchLength(g, packedWeights: true);
+            PoolFits = ConvU8S8MaxPool2x2Fits(g);
         }
 
         /// <summary>The layout of <paramref name="g"/>, or null for a depthwise convolution (its kernels need none).</summary>
@@ -219,6 +222,12 @@ public static partial class Kernels
         public int[] ImageTapOffsets { get; }
 
         public int LastOffset { get; }
+
+        /// <summary>Scratch bytes with the weights pre-packed (<see cref="ConvU8S8ScratchLength(in ConvGeometry, bool)"/>; the same for any M).</summary>
+        public int PackedScratchLength { get; }
+
+        /// <summary><see cref="ConvU8S8MaxPool2x2Fits"/> of the geometry.</summary>
+        public bool PoolFits { get; }
 
         /// <summary>Whether this layout is <paramref name="g"/>'s (any M).</summary>
         public bool Fits(in ConvGeometry g) => _key == g with { M = g.Group };

@@ -33,8 +33,8 @@ public static partial class Kernels
     /// <summary>The fused convolution and pool taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength);
-        if (!ConvU8S8MaxPool2x2Fits(g))
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength, layout);
+        if (!(layout?.PoolFits ?? ConvU8S8MaxPool2x2Fits(g)))
         {
             ThrowShape($"Conv {g} cannot be pooled in one pass: it needs an output of at least 2 × 2 computed one whole channel at a time.");
         }

@@ -64,7 +64,7 @@ public static partial class Kernels
     /// <summary>The pre-packed overload taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout);
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
 
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
@@ -93,7 +93,7 @@ public static partial class Kernels
     /// <summary>The pre-packed float-output overload taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout);
         if (scale.Length != g.M)
         {
             ThrowShape($"Conv {g} needs {g.M} scales; got {scale.Length}.");
@@ -130,9 +130,15 @@ public static partial class Kernels
         }
     }
 
-    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength)
+    /// <summary>Checks the operands (with a prepared layout, against the lengths it holds rather than derived again).</summary>
+    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength, ConvGemmLayout? layout)
     {
         ValidateConvGeometry(g);
+        if (layout is not null && !layout.Fits(g))
+        {
+            ThrowShape($"Conv {g} was given the prepared layout of another geometry.");
+        }
+
         if (x.Length != g.InputLength || weights.Length != g.M * g.PatchLength || bias.Length != g.M || outputLength != g.OutputLength)
         {
             ThrowShape($"Conv {g} got input {x.Length}, weights {weights.Length}, bias {bias.Length}, output {outputLength}.");
@@ -143,7 +149,7 @@ public static partial class Kernels
             ThrowShape($"Conv {g} needs {ConvU8S8PackedWeightsLength(g)} packed weights; got {packedWeights.Length}.");
         }
 
-        int scratchLength = ConvU8S8ScratchLength(g, !packedWeights.IsEmpty);
+        int scratchLength = layout is not null && !packedWeights.IsEmpty ? layout.PackedScratchLength : ConvU8S8ScratchLength(g, !packedWeights.IsEmpty);
         if (scratch.Length < scratchLength || accScratch.Length < ConvU8S8AccumulatorLength(g))
         {
             ThrowShape($"Conv {g} needs {scratchLength} bytes and {ConvU8S8AccumulatorLength(g)} ints of scratch; got {scratch.Length} and {accScratch.Length}.");
@@ -154,11 +160,6 @@ public static partial class Kernels
     private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
         where TOutput : IConvGemmOutput, allows ref struct
     {
-        if (layout is not null && !layout.Fits(g))
-        {
-            ThrowShape($"Conv {g} was given the prepared layout of another geometry.");
-        }
-
         int pixels = g.OH * g.OW;
         if (UsesDirectDepthwise(g, level))
         {
