@@ -150,6 +150,7 @@ public static partial class Kernels
     /// One channel of a 3 × 3, horizontal stride 1, undilated depthwise convolution: the loop above unrolled, its five
     /// weight pairs (taps (0,1), (2,3), (4,5), (6,7), (8, zero)) held in registers, each of the nine tap vectors loaded once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Depthwise3x3Stride1Avx2(ref byte plane, int width, int rowStep, int outputRows, int outputColumns, Vector256<int> start, ReadOnlySpan<int> weightPairs, ref int acc)
     {
         var w01 = Vector256.Create(weightPairs[0]).AsInt16();

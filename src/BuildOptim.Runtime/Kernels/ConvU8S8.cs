@@ -406,14 +406,23 @@ public static partial class Kernels
     {
         if (requantizer.Folds && n >= 16)
         {
-            for (int i = 0; ; i = Math.Min(i + 16, n - 16))
+            int i = 0;
+            for (; i <= n - 16; i += 16)
             {
                 requantizer.Apply16(Vector256.LoadUnsafe(ref acc, (nuint)i), Vector256.LoadUnsafe(ref acc, (nuint)i + 8)).StoreUnsafe(ref y, (nuint)i);
-                if (i + 16 >= n)
-                {
-                    return;
-                }
             }
+
+            // The last 1 to 15: one overlapping vector of 8 or of 16 (49 = 3 · 16 + 1 recomputes 7, not 15).
+            if (i < n - 8)
+            {
+                requantizer.Apply16(Vector256.LoadUnsafe(ref acc, (nuint)(n - 16)), Vector256.LoadUnsafe(ref acc, (nuint)(n - 8))).StoreUnsafe(ref y, (nuint)(n - 16));
+            }
+            else if (i < n)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref y, n - 8), requantizer.Apply(Vector256.LoadUnsafe(ref acc, (nuint)(n - 8))));
+            }
+
+            return;
         }
 
         for (int i = 0; ; i = Math.Min(i + 8, n - 8))

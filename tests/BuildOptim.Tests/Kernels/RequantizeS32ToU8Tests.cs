@@ -40,6 +40,44 @@ public class RequantizeS32ToU8Tests
 
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void One_channel_rows_match_the_exact_reference_for_every_length_and_shift_kind(string level)
+    {
+        // RequantizeRowS32ToU8 (a convolution channel's row): shifts below 32 (64-bit lanes), 32 (high half, rounding
+        // added in 64 bits) and 33 or more (rounding and zero point folded into one int32 constant, 16 codes a step),
+        // zero points whose folded constant does or does not fit, and every tail of a 16-wide loop.
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(65);
+        foreach (int shift in new[] { 1, 20, 31, 32, 33, 40, 50, FixedPoint.MaxShift })
+        {
+            foreach (int zeroPoint in new[] { -300, 0, 5, 255, 1 << 20, (1 << 30) + 5 })
+            {
+                for (int length = 1; length <= 70; length++)
+                {
+                    var acc = new int[length];
+                    for (int i = 0; i < length; i++)
+                    {
+                        acc[i] = i % 5 == 0 ? random.Next(int.MinValue, int.MaxValue) : random.Next(-1 << 22, 1 << 22);
+                    }
+
+                    int multiplier = random.Next(2) == 0 ? random.Next(1 << 30, int.MaxValue) : -random.Next(1 << 30, int.MaxValue);
+                    byte min = (byte)random.Next(0, 100), max = (byte)random.Next(150, 256);
+                    var expected = new byte[length];
+                    for (int i = 0; i < length; i++)
+                    {
+                        long q = zeroPoint + ((((long)acc[i] * multiplier) + (1L << (shift - 1))) >> shift);
+                        expected[i] = (byte)Math.Clamp(q, min, max);
+                    }
+
+                    var y = new byte[length];
+                    Kernels.RequantizeRowS32ToU8(acc, multiplier, shift, zeroPoint, min, max, y, simd);
+                    Cnn.CnnTestSupport.AssertBytesEqual(expected, y, $"{level} shift {shift}, zero point {zeroPoint}, length {length}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Any_int32_operands_with_shifts_in_range_match_the_exact_reference(string level)
     {
         var simd = SimdLevels.Parse(level);
