@@ -175,19 +175,13 @@ public static partial class Kernels
         {
             var low = Sum(ref Unsafe.Add(ref aRef, i), ref Unsafe.Add(ref bRef, i), ma, mb, offset, shift);
             var high = Sum(ref Unsafe.Add(ref aRef, i + 8), ref Unsafe.Add(ref bRef, i + 8), ma, mb, offset, shift);
-
-            // vpackssdw packs within 128-bit lanes (low0..3 high0..3 | low4..7 high4..7); vpermq puts low's words first.
-            var words = Avx2.Permute4x64(Avx2.PackSignedSaturate(low, high).AsInt64(), 0b11_01_10_00).AsInt16();
-            var codes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
-            Sse2.Min(Sse2.Max(codes, min), max).StoreUnsafe(ref yRef, (nuint)i);
+            PackClampU8(low, high, min, max).StoreUnsafe(ref yRef, (nuint)i);
         }
 
         for (; i <= n - 8; i += 8)
         {
             var sum = Sum(ref Unsafe.Add(ref aRef, i), ref Unsafe.Add(ref bRef, i), ma, mb, offset, shift);
-            var words = Sse2.PackSignedSaturate(sum.GetLower(), sum.GetUpper());
-            var codes = Sse2.PackUnsignedSaturate(words, words);
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), Sse2.Min(Sse2.Max(codes, min), max).AsUInt64().ToScalar());
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref yRef, i), PackClampU8(sum, min, max));
         }
 
         return i;

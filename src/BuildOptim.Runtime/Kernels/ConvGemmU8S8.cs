@@ -168,31 +168,14 @@ public static partial class Kernels
             ReadsInput = ConvGemmReadsInput(g);
             Dense = !ReadsInput && RowPixels != Image.Wq;
             DenseLength = DenseColumnsLength(g);
-            PackStride = Dense ? 1 : g.StrideW;
-            TapOffsets = new int[patch];
-            ImageTapOffsets = [];
-            if (ReadsInput)
+            ImageTapOffsets = Dense ? new int[patch] : [];
+            if (Dense)
             {
-                for (int k = 0; k < patch; k++)
-                {
-                    TapOffsets[k] = k * g.OH * RowPixels;
-                }
-            }
-            else
-            {
-                Image.TapOffsets(g, TapOffsets);
-                if (Dense)
-                {
-                    ImageTapOffsets = TapOffsets;
-                    TapOffsets = new int[patch];
-                    int denseRow = DenseColumnsRow(g);
-                    for (int k = 0; k < patch; k++)
-                    {
-                        TapOffsets[k] = k * denseRow;
-                    }
-                }
+                Image.TapOffsets(g, ImageTapOffsets);
             }
 
+            TapOffsets = new int[patch];
+            PanelTapOffsets(g, Image, RowPixels, ReadsInput, Dense, TapOffsets);
             LastOffset = MaxTapOffset(TapOffsets);
             PackedScratchLength = ConvGemmU8S8ScratchLength(g, packedWeights: true);
             PoolFits = ConvU8S8MaxPool2x2Fits(g);
@@ -213,8 +196,6 @@ public static partial class Kernels
 
         public int DenseLength { get; }
 
-        public int PackStride { get; }
-
         /// <summary>The offset of each tap in the source the panels are packed from (x, the padded image or the dense columns).</summary>
         public int[] TapOffsets { get; }
 
@@ -231,6 +212,25 @@ public static partial class Kernels
 
         /// <summary>Whether this layout is <paramref name="g"/>'s (any M).</summary>
         public bool Fits(in ConvGeometry g) => _key == g with { M = g.Group };
+    }
+
+    /// <summary>
+    /// The offset of each tap in the source the panels are packed from: <c>k · OH · row</c> in x itself (a convolution that
+    /// reads its input in place), <c>k · row</c> in the explicit column matrix (dense), else the tap's place in the padded image.
+    /// </summary>
+    private static void PanelTapOffsets(in ConvGeometry g, ConvGemmImage image, int rowPixels, bool readsInput, bool dense, Span<int> offsets)
+    {
+        if (!readsInput && !dense)
+        {
+            image.TapOffsets(g, offsets);
+            return;
+        }
+
+        int step = readsInput ? g.OH * rowPixels : DenseColumnsRow(g);
+        for (int k = 0; k < offsets.Length; k++)
+        {
+            offsets[k] = k * step;
+        }
     }
 
     /// <summary>Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
@@ -545,56 +545,41 @@ public static partial class Kernels
                 rest = rest[(4 * weightsLength)..];
             }
 
-            ReadOnlySpan<byte> source;
-            if (layout is not null)
-            {
-                // Prepared once for this geometry: the taps the panels read, and where the source comes from.
-                source = xg;
-                if (!layout.ReadsInput)
-                {
-                    var padded = rest[..image.Length];
-                    PadConvGemmImage(xg, g, image, zeroPoint, padded);
-                    source = padded;
-                    if (layout.Dense)
-                    {
-                        var dense = rest.Slice(image.Length, layout.DenseLength);
-                        BuildDenseColumns(padded, layout.ImageTapOffsets, g, image, dense);
-                        source = dense;
-                    }
-                }
-
-                tapOffsets = layout.TapOffsets;
-                stride = layout.PackStride;
-            }
-            else if (ConvGemmReadsInput(g))
-            {
-                source = xg;
-                for (int k = 0; k < patch; k++)
-                {
-                    tapOffsets[k] = k * widePixels;
-                }
-            }
-            else
+            // The source the panels are packed from: x itself, the padded image, or the dense columns built from it. A prepared
+            // layout holds the tap offsets; without one they are derived into scratch (the image's first when dense columns
+            // are built from them).
+            bool readsInput = layout?.ReadsInput ?? ConvGemmReadsInput(g);
+            bool dense = layout?.Dense ?? (!readsInput && rowPixels != image.Wq);
+            ReadOnlySpan<byte> source = xg;
+            if (!readsInput)
             {
                 var padded = rest[..image.Length];
                 PadConvGemmImage(xg, g, image, zeroPoint, padded);
                 source = padded;
-                image.TapOffsets(g, tapOffsets);
-                if (rowPixels != image.Wq)
+                if (dense)
                 {
-                    var dense = rest.Slice(image.Length, DenseColumnsLength(g));
-                    BuildDenseColumns(padded, tapOffsets, g, image, dense);
-                    source = dense;
-                    stride = 1;
-                    int denseRow = DenseColumnsRow(g);
-                    for (int k = 0; k < patch; k++)
+                    ReadOnlySpan<int> imageTaps = layout?.ImageTapOffsets ?? default;
+                    if (layout is null)
                     {
-                        tapOffsets[k] = k * denseRow;
+                        image.TapOffsets(g, tapOffsets);
+                        imageTaps = tapOffsets;
                     }
+
+                    var columns = rest.Slice(image.Length, layout?.DenseLength ?? DenseColumnsLength(g));
+                    BuildDenseColumns(padded, imageTaps, g, image, columns);
+                    source = columns;
+                    stride = 1;
                 }
             }
 
-            int lastOffset = layout?.LastOffset ?? MaxTapOffset(tapOffsets);
+            ReadOnlySpan<int> panelTaps = layout?.TapOffsets ?? default;
+            if (layout is null)
+            {
+                PanelTapOffsets(g, image, rowPixels, readsInput, dense, tapOffsets);
+                panelTaps = tapOffsets;
+            }
+
+            int lastOffset = layout?.LastOffset ?? MaxTapOffset(panelTaps);
             Span<int> blockBias = stackalloc int[GemmTileRows];
             for (int p0 = 0; p0 < widePixels; p0 += blockPixels)
             {
@@ -602,13 +587,13 @@ public static partial class Kernels
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
                 if (level >= SimdLevel.Vector256 && Avx2.IsSupported && stride <= 2)
                 {
-                    PackColumnPanelsU8Avx2(source, tapOffsets, lastOffset, stride, p0, panelCount, panels, panelLength);
+                    PackColumnPanelsU8Avx2(source, panelTaps, lastOffset, stride, p0, panelCount, panels, panelLength);
                 }
                 else
                 {
                     for (int q = 0; q < panelCount; q++)
                     {
-                        PackColumnPanelU8(source, tapOffsets, lastOffset, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
+                        PackColumnPanelU8(source, panelTaps, lastOffset, stride, p0 + (q * GemmTilePixels), panels.Slice(q * panelLength, panelLength), level);
                     }
                 }
 
@@ -1150,9 +1135,12 @@ public static partial class Kernels
 
             ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
             a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Vector256.Create(c).AsInt16(), wv));
-            a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
-            a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
-            a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
+            if (width > 1)
+            {
+                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t1)).AsInt16(), wv));
+                a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t2)).AsInt16(), wv));
+                a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Vector256.Create(Unsafe.Add(ref c, t3)).AsInt16(), wv));
+            }
         }
 
         Span<int> columns = stackalloc int[4 * 8];

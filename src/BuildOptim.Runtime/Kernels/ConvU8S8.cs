@@ -436,6 +436,28 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// Eight int32 lanes as codes clamped to [<paramref name="min"/>, <paramref name="max"/>], the bytes of a ulong (lane 0
+    /// lowest): the saturating packs clamp to [0, 255], then a byte max and min, the same as clamping the int32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PackClampU8(Vector256<int> q, Vector128<byte> min, Vector128<byte> max)
+    {
+        var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+        var codes = Sse2.PackUnsignedSaturate(words, words);
+        return Sse2.Min(Sse2.Max(codes, min), max).AsUInt64().ToScalar();
+    }
+
+    /// <summary><see cref="PackClampU8(Vector256{int}, Vector128{byte}, Vector128{byte})"/> for sixteen lanes, <paramref name="low"/>'s first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> PackClampU8(Vector256<int> low, Vector256<int> high, Vector128<byte> min, Vector128<byte> max)
+    {
+        // vpackssdw packs within 128-bit lanes (low0..3 high0..3 | low4..7 high4..7); vpermq puts low's words first.
+        var words = Avx2.Permute4x64(Avx2.PackSignedSaturate(low, high).AsInt64(), 0b11_01_10_00).AsInt16();
+        var codes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
+        return Sse2.Min(Sse2.Max(codes, min), max);
+    }
+
+    /// <summary>
     /// <see cref="RequantizeRowS32ToU8"/> for eight (or sixteen) accumulators of one channel, in AVX2. For shifts of 32 or more
     /// (with |zeroPoint| ≤ 2^30) it works in 32-bit lanes after one 64-bit product:
     /// <c>⌊(acc · m + 2^(s−1)) / 2^s⌋ = ⌊⌊(acc · m + 2^(s−1)) / 2^32⌋ / 2^(s−32)⌋</c> (nested floors of divisions by positive
@@ -497,10 +519,7 @@ public static partial class Kernels
         {
             if (_folded)
             {
-                var q = Folded(a);
-                var words = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
-                var codes = Sse2.PackUnsignedSaturate(words, words);
-                return Sse2.Min(Sse2.Max(codes, _minCode), _maxCode).AsUInt64().ToScalar();
+                return PackClampU8(Folded(a), _minCode, _maxCode);
             }
 
             var even = Avx2.Multiply(a, _multiplier);
@@ -525,13 +544,7 @@ public static partial class Kernels
 
         /// <summary>The sixteen codes of <paramref name="a"/> then <paramref name="b"/>; needs <see cref="Folds"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector128<byte> Apply16(Vector256<int> a, Vector256<int> b)
-        {
-            // vpackssdw packs within 128-bit lanes (a0..3 b0..3 | a4..7 b4..7); vpermq puts a's words before b's.
-            var words = Avx2.Permute4x64(Avx2.PackSignedSaturate(Folded(a), Folded(b)).AsInt64(), 0b11_01_10_00).AsInt16();
-            var codes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
-            return Sse2.Min(Sse2.Max(codes, _minCode), _maxCode);
-        }
+        public Vector128<byte> Apply16(Vector256<int> a, Vector256<int> b) => PackClampU8(Folded(a), Folded(b), _minCode, _maxCode);
 
         /// <summary><c>(hi(a · m) + c) &gt;&gt; (s − 32)</c>: the code before its clamp, in int32.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
