@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
@@ -17,7 +18,11 @@ public static partial class Kernels
     /// rounded in every lane as in scalar code, <c>Vector.Round</c> and <see cref="MathF.Round(float)"/> both round half
     /// to even, and once NaN is gone the clamp bounds and every clamped value are small integers, converted exactly.
     /// </para>
-    /// <para>Dispatches Vector256 → Vector128 → scalar.</para>
+    /// <para>
+    /// Dispatches AVX2 (32 at a time) → Vector256 → Vector128 → scalar. The AVX2 loop clamps before it rounds, with the
+    /// rounding conversion <c>vcvtps2dq</c> (round half to even, .NET's MXCSR mode): the bounds are integers, so rounding the
+    /// clamped value equals clamping the rounded one. Then two saturating packs and one lane permute store 32 codes.
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="zeroPoint"/> is not a uint8 value.</exception>
     public static void QuantizeF32ToU8(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
@@ -41,7 +46,12 @@ public static partial class Kernels
         ref byte qr = ref MemoryMarshal.GetReference(q);
         int i = 0;
 
-        if (maxLevel >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated && length >= 8)
+        if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported && length >= 32)
+        {
+            i = QuantizeF32ToU8Avx2(ref xr, length, scale, zeroPoint, ref qr);
+        }
+
+        if (maxLevel >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated && length - i >= 8)
         {
             var scaleV = Vector256.Create(scale);
             var low = Vector256.Create((float)-zeroPoint);
@@ -74,6 +84,39 @@ public static partial class Kernels
         }
 
         QuantizeF32ToU8Tail(x[i..], scale, zeroPoint, q[i..]);
+    }
+
+    /// <summary>Quantizes the first ⌊length / 32⌋ · 32 values (see the remarks above); returns how many.</summary>
+    private static int QuantizeF32ToU8Avx2(ref float x, int length, float scale, int zeroPoint, ref byte q)
+    {
+        var scaleV = Vector256.Create(scale);
+        var low = Vector256.Create((float)-zeroPoint);
+        var high = Vector256.Create((float)(byte.MaxValue - zeroPoint));
+        var zeroPointV = Vector256.Create(zeroPoint);
+        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        int i = 0;
+        for (; i <= length - 32; i += 32)
+        {
+            var a = CodesAvx2(Vector256.LoadUnsafe(ref x, (nuint)i), scaleV, low, high, zeroPointV);
+            var b = CodesAvx2(Vector256.LoadUnsafe(ref x, (nuint)i + 8), scaleV, low, high, zeroPointV);
+            var c = CodesAvx2(Vector256.LoadUnsafe(ref x, (nuint)i + 16), scaleV, low, high, zeroPointV);
+            var d = CodesAvx2(Vector256.LoadUnsafe(ref x, (nuint)i + 24), scaleV, low, high, zeroPointV);
+
+            // Per 128-bit lane the packs interleave the four vectors' quarters; the permute puts them back in order.
+            var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(a, b), Avx2.PackSignedSaturate(c, d));
+            Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsByte().StoreUnsafe(ref q, (nuint)i);
+        }
+
+        return i;
+    }
+
+    /// <summary>Eight codes: NaN → 0 (the mask clears it), clamped to the codes' range, rounded half to even on conversion, plus the zero point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> CodesAvx2(Vector256<float> x, Vector256<float> scale, Vector256<float> low, Vector256<float> high, Vector256<int> zeroPoint)
+    {
+        var r = Avx.Divide(x, scale);
+        r = Avx.And(r, Avx.CompareEqual(r, r));
+        return Avx2.Add(Avx.ConvertToVector256Int32(Avx.Min(Avx.Max(r, low), high)), zeroPoint);
     }
 
     /// <summary>Scalar twin of <see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte})"/>.</summary>
