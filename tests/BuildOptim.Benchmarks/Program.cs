@@ -4,9 +4,19 @@ namespace BuildOptim.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/BuildOptim.Benchmarks -- --filter '*'</c>; any BenchmarkDotNet option
-/// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). See docs/benchmarks.md.
+/// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). <c>-- paired MODEL</c> runs
+/// <see cref="PairedRatio"/> instead. See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "paired")
+        {
+            PairedRatio.Run(args[1..]);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Runtime;
+
+namespace BuildOptim.Benchmarks;
+
+/// <summary>
+/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan against ONNX Runtime fp32 in one process, in alternating batches,
+/// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
+/// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
+/// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
+/// those ratios is what the noise moves least. Same setup, input and output as <see cref="ModelBenchmarks"/>.
+/// </summary>
+public static class PairedRatio
+{
+    public static void Run(string[] args)
+    {
+        var model = args.Length > 0 ? args[0].ToLowerInvariant() switch
+        {
+            "fashionmlp" or "mlp" => BenchmarkModels.FashionMlp,
+            "fashioncnn" or "cnn" => BenchmarkModels.FashionCnn,
+            "resnet18" => BenchmarkModels.ResNet18(Path.Combine(CompressedModel.CacheRoot, "data")),
+            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn or resnet18."),
+        } : BenchmarkModels.FashionCnn;
+        int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
+        int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
+
+        var compressed = CompressedModel.Create(model);
+        var network = compressed.Network;
+        var input = DataSets.LoadInputs(compressed.Model.CalibrationPath, network).Sample(0).ToArray();
+        var output = new float[network.OutputLength];
+        var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
+        long[] inputShape = network.Value(network.Inputs[0]).Shape.Select(d => (long)d).ToArray();
+        long[] outputShape = network.Value(network.Outputs[0]).Shape.Select(d => (long)d).ToArray();
+        using var ort = new OrtBoundSession(compressed.Model.ModelPath, network.InputName, input, inputShape, network.OutputName, output, outputShape);
+
+        double Time(Action call)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++)
+            {
+                call();
+            }
+
+            return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+        }
+
+        void RunInt8() => int8.Run(input, output);
+
+        // Warm up past tiering (BenchmarkDotNet's pilot does the same).
+        for (int i = 0; i < 3; i++)
+        {
+            Time(RunInt8);
+            Time(ort.Run);
+        }
+
+        var ours = new double[rounds];
+        var theirs = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            if (r % 2 == 0)
+            {
+                ours[r] = Time(RunInt8);
+                theirs[r] = Time(ort.Run);
+            }
+            else
+            {
+                theirs[r] = Time(ort.Run);
+                ours[r] = Time(RunInt8);
+            }
+        }
+
+        var ratios = theirs.Zip(ours, (t, o) => t / o).Order().ToArray();
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{model.Name}: {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
+            + $"ORT fp32 median {Median(theirs):F2} µs (best {theirs.Min():F2}); ORT / int8 per round: median {Median(ratios):F2}×, "
+            + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×"));
+    }
+}
