@@ -14,6 +14,13 @@ namespace BuildOptim.Runtime;
 // (exact: |255 · 128| < 2^15). An odd tap count pads the last pair with a zero weight. Outputs past the row end are computed
 // and then overwritten by the next row (the accumulator scratch has 16 ints of slack for the last one), so each channel's
 // accumulators come out dense and are requantized in one call.
+//
+// 3 × 3, stride 1, undilated (MobileNet-style blocks) goes without the per-tap interleave: the plane is widened once per
+// channel to 16-bit codes, and a 16-lane load at column o is already the pairs (x[o], x[o+1]), (x[o+2], x[o+3]), ...
+// One vpmaddwd against (w[kh,0], w[kh,1]) then sums two taps of the even outputs o, o+2, ..., o+14; the load at o + 1
+// does the odd ones; loads at o + 2 and o + 3 against (w[kh,2], 0) add the third tap. Twelve loads and twelve vpmaddwd per
+// 16 outputs and no shuffle, where the byte path spends twenty shuffles; the even and odd sums are interleaved once at the
+// end.
 public static partial class Kernels
 {
     /// <summary>Outputs per depthwise chunk: two vectors of 8 int32.</summary>
@@ -29,18 +36,26 @@ public static partial class Kernels
             int chunks = (g.OW + DepthwiseChunk - 1) / DepthwiseChunk;
             int rows = Math.Max(g.H + g.PadTop, ((g.OH - 1) * g.StrideH) + ((g.KH - 1) * g.DilationH) + 1);
 
-            // The last chunk's 16 outputs of the rightmost tap read 16 · sw bytes from there.
+            // The last chunk's 16 outputs of the rightmost tap read 16 · sw bytes from there; the 16-bit path's odd outputs
+            // read one column further.
             int lastRead = ((chunks - 1) * DepthwiseChunk * g.StrideW) + ((g.KW - 1) * g.DilationW) + (DepthwiseChunk * g.StrideW);
-            return new DepthwisePlane(rows, Math.Max(g.W + g.PadLeft, lastRead));
+            return new DepthwisePlane(rows, Math.Max(g.W + g.PadLeft, lastRead + (UsesWidePlane(g) ? 1 : 0)));
         }
+
+        /// <summary>Whether the depthwise kernel widens the plane to 16 bits (3 × 3, stride 1, undilated; see the file header).</summary>
+        public static bool UsesWidePlane(in ConvGeometry g)
+            => g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1;
+
+        /// <summary>Bytes of the 16-bit plane and the 16 values its widening writes past the end; 0 without one.</summary>
+        public static int WideLength(in ConvGeometry g) => UsesWidePlane(g) ? 2 * (For(g).Length + DepthwiseChunk) : 0;
     }
 
     /// <summary>Whether the AVX2 direct depthwise kernel runs <paramref name="g"/> at <paramref name="level"/> (horizontal strides 1 and 2).</summary>
     private static bool UsesDirectDepthwise(in ConvGeometry g, SimdLevel level)
         => g.IsDepthwise && level >= SimdLevel.Vector256 && Avx2.IsSupported && g.StrideW <= 2;
 
-    /// <summary>Scratch bytes of a depthwise convolution: one padded plane (see the file header).</summary>
-    private static int ConvDepthwiseU8S8ScratchLength(in ConvGeometry g) => DepthwisePlane.For(g).Length + PaddedRowU8.Store;
+    /// <summary>Scratch bytes of a depthwise convolution: one padded plane, and its 16-bit copy for 3 × 3 stride 1 (see the file header).</summary>
+    private static int ConvDepthwiseU8S8ScratchLength(in ConvGeometry g) => DepthwisePlane.For(g).Length + PaddedRowU8.Store + DepthwisePlane.WideLength(g);
 
     /// <summary>Every channel's accumulators <c>bias[c] + Σ_k w[c, k] · x[c, tap k]</c>, handed to <paramref name="output"/> channel by channel.</summary>
     private static void ConvDepthwiseU8S8Avx2<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
@@ -52,6 +67,8 @@ public static partial class Kernels
         int pixels = g.OH * g.OW;
         int inputPlane = g.H * g.W;
         var padded = scratch[..(plane.Length + PaddedRowU8.Store)];
+        bool wide = DepthwisePlane.UsesWidePlane(g);
+        var widePlane = MemoryMarshal.Cast<byte, short>(scratch.Slice(padded.Length, DepthwisePlane.WideLength(g)));
         var acc = accScratch[..(pixels + DepthwiseChunk)];
         Span<int> offsets = stackalloc int[2 * pairs];
         Span<int> weightPairs = stackalloc int[pairs];
@@ -71,6 +88,8 @@ public static partial class Kernels
 
         // The border stays the zero point; only the interior changes from channel to channel.
         padded.Fill(zeroPoint);
+        widePlane.Fill(zeroPoint);
+        ref short wideRef = ref MemoryMarshal.GetReference(widePlane);
         ref byte planeRef = ref MemoryMarshal.GetReference(padded);
         ref int accRef = ref MemoryMarshal.GetReference(acc);
         int rowStep = g.StrideH * plane.Width;
@@ -95,18 +114,25 @@ public static partial class Kernels
             }
 
             var wc = weights.Slice(c * taps, taps);
+            var start = Vector256.Create(bias[c]);
+            if (wide)
+            {
+                // Only the rows of x change from channel to channel; widening 16 at a time may rewrite the start of the
+                // next (padding) row with its own values.
+                for (int i = g.PadTop * plane.Width; i < (g.PadTop + g.H) * plane.Width; i += 16)
+                {
+                    Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref planeRef, (nuint)i)).StoreUnsafe(ref wideRef, (nuint)i);
+                }
+
+                Depthwise3x3Stride1Avx2(ref wideRef, plane.Width, g.OH, g.OW, start, wc, ref accRef);
+                WriteChannel(ref output, c, acc, pixels, g.OW, level);
+                continue;
+            }
+
             for (int j = 0; j < pairs; j++)
             {
                 int high = (2 * j) + 1 < taps ? wc[(2 * j) + 1] : 0;
                 weightPairs[j] = (ushort)(short)wc[2 * j] | (high << 16);
-            }
-
-            var start = Vector256.Create(bias[c]);
-            if (taps == 9 && g.KW == 3 && stride == 1 && g.DilationH == 1 && g.DilationW == 1)
-            {
-                Depthwise3x3Stride1Avx2(ref planeRef, plane.Width, rowStep, g.OH, g.OW, start, weightPairs, ref accRef);
-                WriteChannel(ref output, c, acc, pixels, g.OW, level);
-                continue;
             }
 
             for (int oh = 0; oh < g.OH; oh++)
@@ -147,44 +173,51 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// One channel of a 3 × 3, horizontal stride 1, undilated depthwise convolution: the loop above unrolled, its five
-    /// weight pairs (taps (0,1), (2,3), (4,5), (6,7), (8, zero)) held in registers, each of the nine tap vectors loaded once.
+    /// One channel of a 3 × 3, stride 1, undilated depthwise convolution on its 16-bit plane (see the file header): per
+    /// kernel row, the pairs (w0, w1) and (w2, 0) against the loads at o, o + 1 (w0, w1) and o + 2, o + 3 (w2, 0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Depthwise3x3Stride1Avx2(ref byte plane, int width, int rowStep, int outputRows, int outputColumns, Vector256<int> start, ReadOnlySpan<int> weightPairs, ref int acc)
+    private static void Depthwise3x3Stride1Avx2(ref short plane, int width, int outputRows, int outputColumns, Vector256<int> start, ReadOnlySpan<sbyte> w, ref int acc)
     {
-        var w01 = Vector256.Create(weightPairs[0]).AsInt16();
-        var w23 = Vector256.Create(weightPairs[1]).AsInt16();
-        var w45 = Vector256.Create(weightPairs[2]).AsInt16();
-        var w67 = Vector256.Create(weightPairs[3]).AsInt16();
-        var w8 = Vector256.Create(weightPairs[4]).AsInt16();
+        var w01 = WeightPair(w[0], w[1]);
+        var w2 = WeightPair(w[2], 0);
+        var w34 = WeightPair(w[3], w[4]);
+        var w5 = WeightPair(w[5], 0);
+        var w67 = WeightPair(w[6], w[7]);
+        var w8 = WeightPair(w[8], 0);
         for (int oh = 0; oh < outputRows; oh++)
         {
-            ref byte r0 = ref Unsafe.Add(ref plane, oh * rowStep);
-            ref byte r1 = ref Unsafe.Add(ref r0, width);
-            ref byte r2 = ref Unsafe.Add(ref r1, width);
+            ref short r0 = ref Unsafe.Add(ref plane, oh * width);
+            ref short r1 = ref Unsafe.Add(ref r0, width);
+            ref short r2 = ref Unsafe.Add(ref r1, width);
             for (int ow = 0; ow < outputColumns; ow += DepthwiseChunk)
             {
                 nuint o = (nuint)ow;
-                var a0 = start;
-                var a1 = start;
-                PairTaps(Vector128.LoadUnsafe(ref r0, o), Vector128.LoadUnsafe(ref r0, o + 1), w01, ref a0, ref a1);
-                PairTaps(Vector128.LoadUnsafe(ref r0, o + 2), Vector128.LoadUnsafe(ref r1, o), w23, ref a0, ref a1);
-                PairTaps(Vector128.LoadUnsafe(ref r1, o + 1), Vector128.LoadUnsafe(ref r1, o + 2), w45, ref a0, ref a1);
-                PairTaps(Vector128.LoadUnsafe(ref r2, o), Vector128.LoadUnsafe(ref r2, o + 1), w67, ref a0, ref a1);
-                PairTaps(Vector128.LoadUnsafe(ref r2, o + 2), Vector128<byte>.Zero, w8, ref a0, ref a1);
+                var even = start;
+                var odd = start;
+                RowTaps(ref r0, o, w01, w2, ref even, ref odd);
+                RowTaps(ref r1, o, w34, w5, ref even, ref odd);
+                RowTaps(ref r2, o, w67, w8, ref even, ref odd);
+
+                // even = outputs o, o+2, ..., o+14 and odd = o+1, ..., o+15 → two vectors in output order.
+                var low = Avx2.UnpackLow(even, odd);
+                var high = Avx2.UnpackHigh(even, odd);
                 nuint at = (nuint)((oh * outputColumns) + ow);
-                a0.StoreUnsafe(ref acc, at);
-                a1.StoreUnsafe(ref acc, at + 8);
+                Avx2.Permute2x128(low, high, 0x20).StoreUnsafe(ref acc, at);
+                Avx2.Permute2x128(low, high, 0x31).StoreUnsafe(ref acc, at + 8);
             }
         }
+
+        static Vector256<short> WeightPair(sbyte low, sbyte high) => Vector256.Create((ushort)(short)low | (high << 16)).AsInt16();
     }
 
-    /// <summary>Adds <c>w.lo · first[t] + w.hi · second[t]</c> to lane t of a0 (t &lt; 8) and a1 (t ≥ 8): interleave, zero-extend, <c>vpmaddwd</c>.</summary>
+    /// <summary>One kernel row's three taps for 16 outputs from column <paramref name="o"/>: the even outputs into <paramref name="even"/>, the odd ones into <paramref name="odd"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PairTaps(Vector128<byte> first, Vector128<byte> second, Vector256<short> w, ref Vector256<int> a0, ref Vector256<int> a1)
+    private static void RowTaps(ref short row, nuint o, Vector256<short> w01, Vector256<short> w2, ref Vector256<int> even, ref Vector256<int> odd)
     {
-        a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(first, second)), w));
-        a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(first, second)), w));
+        even = Avx2.Add(even, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o), w01));
+        odd = Avx2.Add(odd, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 1), w01));
+        even = Avx2.Add(even, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 2), w2));
+        odd = Avx2.Add(odd, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 3), w2));
     }
 }

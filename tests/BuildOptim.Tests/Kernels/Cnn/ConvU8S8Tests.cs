@@ -61,6 +61,13 @@ public class ConvU8S8Tests
         Conv(3, 11, 19, 3, 3, 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2, group: 3),
         Conv(5, 6, 9, 5, 3, 2, strideH: 2, padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, group: 5),
         Conv(2, 3, 3, 2, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
+
+        // The 16-bit plane of 3 × 3 stride 1: rows of 37 outputs (three chunks, the last one of 5), no padding, asymmetric
+        // pads (a wider left one, none at the top), and 16 outputs to the row, whose odd lanes read the plane's last column.
+        Conv(4, 9, 37, 4, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 4),
+        Conv(3, 6, 20, 3, 3, 3, group: 3),
+        Conv(3, 7, 12, 3, 3, 3, padTop: 0, padLeft: 2, padBottom: 2, padRight: 1, group: 3),
+        Conv(2, 5, 16, 2, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
     ];
 
     [Theory]
@@ -260,11 +267,13 @@ public class ConvU8S8Tests
         var prepacked = c.With(packedWeights: Kernels.PackConvU8S8Weights(c.W, g));
         AssertBytesEqual(c.Run(SimdLevel.Scalar), prepacked.With(scratch: new byte[packedLength]).Run(SimdLevel.Vector512), "pre-packed, exact scratch");
         Assert.Throws<ArgumentException>(() => prepacked.With(scratch: new byte[packedLength - 1]).Run(SimdLevel.Vector512));
-        // Depthwise: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2) = 18 columns (one 16-output chunk of the
-        // rightmost tap) and the 32 bytes a row written whole may reach past the last one, and one channel's accumulators
-        // plus a chunk of slack.
+        // Depthwise 3 × 3 stride 1: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2 + 1) = 19 columns (one
+        // 16-output chunk of the rightmost tap, the odd outputs' one more) and the 32 bytes a row written whole may reach
+        // past the last one; its 16-bit copy and the 16 values widening writes past it; and one channel's accumulators plus
+        // a chunk of slack. Stride 2 has no 16-bit copy and no extra column.
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
-        Assert.Equal((7 * 18) + 32, Kernels.ConvU8S8ScratchLength(depthwise));
+        Assert.Equal((7 * 19) + 32 + (2 * ((7 * 19) + 16)), Kernels.ConvU8S8ScratchLength(depthwise));
+        Assert.Equal((7 * 34) + 32, Kernels.ConvU8S8ScratchLength(Conv(8, 7, 7, 8, 3, 3, strideH: 2, strideW: 2, group: 8)));
         Assert.Equal((5 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
         Assert.Equal(0, Kernels.ConvU8S8PackedWeightsLength(depthwise));
     }
