@@ -123,7 +123,7 @@ public sealed partial class PlanRunner
 
     /// <summary>
     /// Bytes of constants this runner derived from the plan when it was created: convolution weights packed for the
-    /// micro-kernel, shared weights decoded, and the 64 KiB lookup table of each quantized Add.
+    /// micro-kernel and shared weights decoded.
     /// </summary>
     public long PreparedBytes { get; }
 
