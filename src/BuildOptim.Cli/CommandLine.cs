@@ -20,7 +20,7 @@ internal static class CommandLine
     private const string Usage = """
         Usage:
           buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
-                              [--quantize Int8|None] [--calibrator MinMax] [--prune None|Magnitude]
+                              [--quantize Int8|None] [--calibrator MinMax|Percentile|Entropy|Mse] [--prune None|Magnitude]
                               [--sparsity S|auto] [--share-weights K|auto] [--merge-neurons C]
                               [--max-accuracy-drop P]
                               [--min-agreement A] [--min-cosine C] [--fallback None|Auto]

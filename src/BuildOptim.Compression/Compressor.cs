@@ -176,7 +176,9 @@ public static class Compressor
                 shared = sharing.Layers;
             }
 
-            ranges = options.Quantize == QuantizeMode.Int8 ? MinMaxCalibrator.Calibrate(model, c.Calibration!) : null;
+            ranges = options.Quantize == QuantizeMode.Int8 && Calibrators.TryParse(options.Calibrator, out var method)
+                ? Calibrators.Calibrate(model, c.Calibration!, method)
+                : null;
         }
 
         var plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared);
@@ -345,9 +347,9 @@ public static class Compressor
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MinAgreement on '{item}' must be a fraction in [0, 1].");
         }
 
-        if (!string.Equals(o.Calibrator, "MinMax", StringComparison.OrdinalIgnoreCase))
+        if (!Calibrators.TryParse(o.Calibrator, out _))
         {
-            throw new CompressionException(Diagnostics.OptionNotSupported, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' is not implemented yet; use MinMax.");
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' must be MinMax, Percentile, Entropy or Mse.");
         }
 
         if (o.MergeNeurons is < 0 or > 1 || double.IsNaN(o.MergeNeurons))

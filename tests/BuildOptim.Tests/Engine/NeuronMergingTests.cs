@@ -232,13 +232,7 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : ScratchFolder
     [Fact]
     public void Cli_merge_neurons_option_reaches_the_report()
     {
-        string dir = Path.Combine(Root, "cli");
-        int exit = BuildOptim.Cli.CommandLine.Run(
-            ["compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--merge-neurons", "0.97", "--out", dir],
-            TextWriter.Null, TextWriter.Null);
-
-        Assert.Equal(0, exit);
-        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Compressor.ReportFileName)));
+        using var report = CompressWithCli("cli", "--merge-neurons", "0.97");
         Assert.Equal(0.97, report.RootElement.GetProperty("mergeNeurons").GetDouble());
         Assert.All(report.RootElement.GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("mergedNeurons").GetInt32() >= 0));
     }
