@@ -100,6 +100,30 @@ public sealed class QdqExportTests : IDisposable
     }
 
     [Fact]
+    public void Qdq_export_of_a_plan_with_shared_weights_is_that_plan()
+    {
+        // ShareWeights replaces each layer's weights by its clusters' centroids before calibration; the export must carry
+        // the same weights the plan's codebooks hold, so that run as QDQ defines it, it computes the plan.
+        string dir = Path.Combine(_root, "shared");
+        var result = Compressor.Run(Models.FashionMlpOptions(dir) with { ShareWeights = 16, EmitOnnx = true, Gate = GateMode.Off });
+        Assert.NotEmpty(result.Report.SharedLayers);
+
+        var network = Models.Lower(Models.FashionMlp);
+        var samples = DataSets.LoadInputs(Models.FashionEvaluation, network);
+        var planOutputs = NpyReader.Read(Path.Combine(dir, Compressor.EvaluationOutputsFileName)).Data;
+        var qdq = File.ReadAllBytes(Path.Combine(dir, QdqExporter.FileName));
+        var unfused = RunOnnxRuntime(qdq, network, samples, optimization: GraphOptimizationLevel.ORT_DISABLE_ALL);
+        var versusPlan = Metrics.Compute(planOutputs, unfused, network.OutputLength, null);
+        Assert.True(versusPlan.MeanCosine >= 0.9999, $"unfused QDQ with shared weights: cosine to the int8 plan {versusPlan.MeanCosine}");
+        Assert.True(versusPlan.Agreement >= 0.99, $"unfused QDQ with shared weights: top-1 agreement {versusPlan.Agreement:P2}");
+
+        // And it is not the unshared model's export: the weights really are the centroids.
+        string plainDir = Path.Combine(_root, "plain");
+        Compressor.Run(Models.FashionMlpOptions(plainDir) with { EmitOnnx = true, Gate = GateMode.Off });
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(plainDir, QdqExporter.FileName)), qdq);
+    }
+
+    [Fact]
     public void Qdq_model_keeps_a_float_input_with_a_symbolic_batch_and_int8_per_channel_weights()
     {
         var (network, ranges) = FashionMlp();
