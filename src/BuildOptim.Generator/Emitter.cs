@@ -194,7 +194,7 @@ internal static class Emitter
 
             /// <summary>
             /// Creates an instance whose large convolutions are split across up to <paramref name="parallelism"/>
-            /// threads (the calling thread and thread-pool work items, each with its own scratch). Outputs are
+            /// threads (the calling thread and helper threads of the instance's own, each with its own scratch). Outputs are
             /// bit-identical for every value; calls still allocate nothing.
             /// </summary>
             /// <param name="parallelism">1 to 64; 1 uses no other thread.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace BuildOptim.Runtime;
@@ -5,8 +6,8 @@ namespace BuildOptim.Runtime;
 public sealed partial class PlanRunner
 {
     /// <summary>
-    /// Multiply-accumulates below which a convolution runs on the calling thread alone: handing work to the thread pool
-    /// and waiting for it costs microseconds, about what 2 M MACs take on one core.
+    /// Multiply-accumulates below which a convolution runs on the calling thread alone: waking a helper thread and waiting
+    /// for it costs microseconds, about what 2 M MACs take on one core.
     /// </summary>
     public const long ParallelMinimumMacs = 2_000_000;
 
@@ -34,8 +35,8 @@ public sealed partial class PlanRunner
     private const int ConvChannelBlock = 6;
 
     /// <summary>
-    /// Runs a convolution split by output channels: slices 1.. go to the thread pool, slice 0 runs here, then this thread
-    /// waits for the others. Each slice is the same kernel on a sub-convolution (its weights, biases, requantization and
+    /// Runs a convolution split by output channels: slices 1.. go to the runner's helper threads, slice 0 runs here, then
+    /// this thread waits for the others. Each slice is the same kernel on a sub-convolution (its weights, biases, requantization and
     /// output rows), so the result is bit-identical to one thread's.
     /// </summary>
     private void ExecuteParallel(int index)
@@ -45,9 +46,7 @@ public sealed partial class PlanRunner
         int parts = Math.Min(Parallelism, blocks);
         for (int t = 1; t < parts; t++)
         {
-            var worker = _workers[t - 1];
-            worker.Assign(index, ChannelStart(t, parts, blocks, g.M), ChannelStart(t + 1, parts, blocks, g.M));
-            ThreadPool.UnsafeQueueUserWorkItem(worker, preferLocal: false);
+            _workers[t - 1].Start(index, ChannelStart(t, parts, blocks, g.M), ChannelStart(t + 1, parts, blocks, g.M));
         }
 
         Exception? failure = null;
@@ -130,58 +129,108 @@ public sealed partial class PlanRunner
         }
     }
 
-    /// <summary>One helper thread's share of a convolution: its own scratch, the slice to run, and a completion signal.</summary>
-    private sealed class ConvWorker(PlanRunner runner, int scratchBytes) : IThreadPoolWorkItem
+    /// <summary>The helpers' threads (tests of their lifetime).</summary>
+    internal IEnumerable<Thread> HelperThreads => _workers.Select(w => w.Thread);
+
+    /// <summary>
+    /// One helper of a parallel runner: a background thread of its own (not the thread pool, which a busy app may have
+    /// saturated, and which allocates on the queuing thread while it adds workers), its own scratch, the slice to run, and
+    /// two events. The thread holds its runner only weakly: while idle it wakes every <see cref="IdleCheckMilliseconds"/>
+    /// and exits once the runner has been collected, so a dropped runner takes its threads with it.
+    /// </summary>
+    private sealed class ConvWorker
     {
-        private readonly byte[] _scratch = new byte[scratchBytes];
-        private readonly ManualResetEventSlim _done = CreateDoneEvent();
+        /// <summary>How often an idle helper checks that its runner is still alive.</summary>
+        internal const int IdleCheckMilliseconds = 1000;
+
+        private readonly WeakReference<PlanRunner> _runner;
+        private readonly byte[] _scratch;
+        private readonly ManualResetEventSlim _go = CreateEvent();
+        private readonly ManualResetEventSlim _done = CreateEvent();
         private int _index;
         private int _first;
         private int _end;
         private Exception? _failure;
 
+        public ConvWorker(PlanRunner runner, int scratchBytes)
+        {
+            _runner = new WeakReference<PlanRunner>(runner);
+            _scratch = new byte[scratchBytes];
+            Thread = new Thread(Loop) { IsBackground = true, Name = "BuildOptim convolution helper" };
+            Thread.Start();
+        }
+
+        public Thread Thread { get; }
+
         public long ScratchBytes => _scratch.Length;
 
         /// <summary>
-        /// The completion event, made to block once so that it creates its lock object now: a later wait that outlasts the
-        /// spinning (a busy machine) would otherwise allocate it on the calling thread during a run.
+        /// An event made to block once so that it creates its lock object now: a later wait that outlasts the spinning (a
+        /// busy machine) would otherwise allocate it during a run, on the calling thread for the completion event.
         /// </summary>
-        private static ManualResetEventSlim CreateDoneEvent()
+        private static ManualResetEventSlim CreateEvent()
         {
-            var done = new ManualResetEventSlim(initialState: false);
-            done.Wait(1);
-            return done;
+            var e = new ManualResetEventSlim(initialState: false);
+            e.Wait(1);
+            return e;
         }
 
-        public void Assign(int index, int first, int end)
+        /// <summary>Hands the helper channels [<paramref name="first"/>, <paramref name="end"/>) of op <paramref name="index"/>.</summary>
+        public void Start(int index, int first, int end)
         {
             _index = index;
             _first = first;
             _end = end;
             _failure = null;
             _done.Reset();
-        }
-
-        public void Execute()
-        {
-            try
-            {
-                runner.ExecuteConvChannels(_index, _first, _end, _scratch, []);
-            }
-            catch (Exception e)
-            {
-                _failure = e;
-            }
-            finally
-            {
-                _done.Set();
-            }
+            _go.Set();
         }
 
         public Exception? WaitAndTakeFailure()
         {
             _done.Wait();
             return _failure;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                if (!_go.Wait(IdleCheckMilliseconds))
+                {
+                    if (!RunnerAlive())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                _go.Reset();
+                RunAssigned();
+                _done.Set();
+            }
+        }
+
+        /// <summary>Whether the runner is still reachable; in a frame of its own, so that no reference to it stays on this thread's stack.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private bool RunnerAlive() => _runner.TryGetTarget(out _);
+
+        /// <summary>Runs the assigned slice; the strong reference to the runner lives in this frame only.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void RunAssigned()
+        {
+            try
+            {
+                if (_runner.TryGetTarget(out var runner))
+                {
+                    runner.ExecuteConvChannels(_index, _first, _end, _scratch, []);
+                }
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ namespace BuildOptim.Runtime;
 /// </summary>
 /// <remarks>
 /// An instance is not thread-safe; create one per thread (they share the plan). With a <see cref="Parallelism"/> above 1 a
-/// call may also use thread-pool threads for its large convolutions; it returns when they are done.
+/// call also uses the runner's helper threads for its large convolutions; it returns when they are done.
 /// </remarks>
 public sealed partial class PlanRunner
 {
@@ -34,7 +34,9 @@ public sealed partial class PlanRunner
 
     /// <summary>
     /// A runner whose large convolutions are split across up to <paramref name="parallelism"/> threads: the calling thread
-    /// and <paramref name="parallelism"/> − 1 thread-pool work items, each with its own scratch (see <see cref="Parallelism"/>).
+    /// and <paramref name="parallelism"/> − 1 background helper threads of the runner's own, each with its own scratch (see
+    /// <see cref="Parallelism"/>). They are started here when the plan has a convolution that large, and each exits within
+    /// about a second of the runner being garbage collected.
     /// Outputs are bit-identical for every value; 1 (the default) uses no other thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parallelism"/> is below 1 or above 64.</exception>

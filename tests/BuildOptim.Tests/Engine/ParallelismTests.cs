@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Runtime;
@@ -80,7 +81,18 @@ public sealed class ParallelismTests : ScratchFolderTest
         var input = new float[runner.InputLength];
         var output = new float[runner.OutputLength];
 
-        // Steady state: the first calls may allocate once while the JIT tiers the kernels up.
+        // The helpers are the runner's own threads: nothing is queued to the thread pool, which used to allocate on this
+        // thread while it added workers. One call first, for the JIT's first compilations.
+        runner.Run(input, output);
+        long first = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            runner.Run(input, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - first);
+
+        // And in the steady state, after the JIT has tiered the kernels up.
         for (int i = 0; i < 500; i++)
         {
             runner.Run(input, output);
@@ -93,6 +105,35 @@ public sealed class ParallelismTests : ScratchFolderTest
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Helpers_are_the_runners_own_background_threads_and_exit_after_it_is_collected()
+    {
+        var plan = CompressFashionCnn();
+        var threads = RunOnceAndDrop(plan);
+        Assert.Equal(2, threads.Length);
+        Assert.All(threads, t => Assert.True(t.IsBackground && t.IsAlive && !t.IsThreadPoolThread));
+
+        // Nothing holds the runner now but the helpers' weak references: collected, each helper exits at its next idle check.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(20)), "a helper outlived its runner"));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Thread[] RunOnceAndDrop(ModelPlan plan)
+    {
+        var runner = new PlanRunner(plan, 3, parallelMinimumMacs: 0);
+        var serial = new PlanRunner(plan);
+        var input = Enumerable.Range(0, runner.InputLength).Select(i => (i % 29) / 29f).ToArray();
+        var expected = new float[serial.OutputLength];
+        var actual = new float[runner.OutputLength];
+        serial.Run(input, expected);
+        runner.Run(input, actual);
+        Assert.Equal(expected, actual);
+        return [.. runner.HelperThreads];
     }
 
     [Fact]
