@@ -36,8 +36,8 @@ public sealed partial class PlanRunner
 
     /// <summary>
     /// Runs a convolution split by output channels: slices 1.. go to the runner's helper threads, slice 0 runs here, then
-    /// this thread waits for the others. Each slice is the same kernel on a sub-convolution (its weights, biases, requantization and
-    /// output rows), so the result is bit-identical to one thread's.
+    /// this thread waits for the others. Each slice is the same kernel on a sub-convolution (its weights, biases,
+    /// requantization and output rows), so the result is bit-identical to one thread's.
     /// </summary>
     private void ExecuteParallel(int index)
     {
