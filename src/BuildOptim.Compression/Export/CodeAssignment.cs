@@ -1,5 +1,4 @@
 using BuildOptim.Compression.Planning;
-using BuildOptim.Compression.Planning.Ops;
 using BuildOptim.Onnx.Lowering;
 
 namespace BuildOptim.Compression.Export;
@@ -30,36 +29,7 @@ internal sealed class CodeAssignment
     public static CodeAssignment Compile(Network network, IReadOnlyDictionary<int, TensorRange> ranges, IReadOnlySet<string>? floatLayers)
     {
         var context = new CompileContext(network, QuantizeMode.Int8, ranges, keepAllValues: false);
-
-        // The int8 decision of PlanCompiler.Compile, layer by layer.
-        for (int i = 0; i < network.Layers.Count; i++)
-        {
-            var layer = network.Layers[i];
-            bool int8 = !(floatLayers?.Contains(layer.Name) ?? false)
-                && LayerEmitters.For(layer).SupportsInt8(layer, context)
-                && context.Calibrated(layer.Output) is not null
-                && layer.Inputs.All(v => context.Calibrated(v) is not null);
-            context.MarkInt8(i, int8);
-        }
-
-        foreach (int input in network.Inputs)
-        {
-            context.NewFloat(input, pinned: true);
-        }
-
-        foreach (var layer in network.Layers)
-        {
-            var emitter = LayerEmitters.For(layer);
-            if (context.RunsInt8(layer))
-            {
-                emitter.EmitInt8(layer, context);
-            }
-            else
-            {
-                emitter.EmitFloat(layer, context);
-            }
-        }
-
+        PlanCompiler.EmitLayers(context, floatLayers);
         return new CodeAssignment(context);
     }
 

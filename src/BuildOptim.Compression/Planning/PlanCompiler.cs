@@ -28,36 +28,7 @@ public static class PlanCompiler
         }
 
         var context = new CompileContext(network, mode, ranges, keepAllValues, sharedWeights);
-        for (int i = 0; i < network.Layers.Count; i++)
-        {
-            var layer = network.Layers[i];
-            bool int8 = mode == QuantizeMode.Int8
-                && !(floatLayers?.Contains(layer.Name) ?? false)
-                && LayerEmitters.For(layer).SupportsInt8(layer, context)
-                && context.Calibrated(layer.Output) is not null
-                && layer.Inputs.All(v => context.Calibrated(v) is not null);
-            context.MarkInt8(i, int8);
-        }
-
-        var inputBuffers = new List<int>();
-        foreach (int input in network.Inputs)
-        {
-            inputBuffers.Add(context.NewFloat(input, pinned: true));
-        }
-
-        foreach (var layer in network.Layers)
-        {
-            var emitter = LayerEmitters.For(layer);
-            if (context.RunsInt8(layer))
-            {
-                emitter.EmitInt8(layer, context);
-            }
-            else
-            {
-                emitter.EmitFloat(layer, context);
-            }
-        }
-
+        var inputBuffers = EmitLayers(context, floatLayers);
         var outputBuffers = new List<int>();
         foreach (int output in network.Outputs)
         {
@@ -85,5 +56,46 @@ public static class PlanCompiler
 
         var floatBuffers = context.FloatValues.Where(kv => physical.ContainsKey(kv.Value)).ToDictionary(kv => kv.Key, kv => physical[kv.Value]);
         return new CompiledPlan(context.Writer.ToArray(), context.Summaries, floatBuffers);
+    }
+
+    /// <summary>
+    /// The int8 decision and the ops of every layer, into <paramref name="context"/>: a layer runs on codes in int8 mode when
+    /// its emitter supports it, its tensors are calibrated and it is not in <paramref name="floatLayers"/>. Returns the
+    /// network inputs' float buffers. The QDQ export reads its codes off this same compilation (<c>CodeAssignment</c>).
+    /// </summary>
+    internal static List<int> EmitLayers(CompileContext context, IReadOnlySet<string>? floatLayers)
+    {
+        var network = context.Network;
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            var layer = network.Layers[i];
+            bool int8 = context.Mode == QuantizeMode.Int8
+                && !(floatLayers?.Contains(layer.Name) ?? false)
+                && LayerEmitters.For(layer).SupportsInt8(layer, context)
+                && context.Calibrated(layer.Output) is not null
+                && layer.Inputs.All(v => context.Calibrated(v) is not null);
+            context.MarkInt8(i, int8);
+        }
+
+        var inputBuffers = new List<int>();
+        foreach (int input in network.Inputs)
+        {
+            inputBuffers.Add(context.NewFloat(input, pinned: true));
+        }
+
+        foreach (var layer in network.Layers)
+        {
+            var emitter = LayerEmitters.For(layer);
+            if (context.RunsInt8(layer))
+            {
+                emitter.EmitInt8(layer, context);
+            }
+            else
+            {
+                emitter.EmitFloat(layer, context);
+            }
+        }
+
+        return inputBuffers;
     }
 }
