@@ -90,12 +90,23 @@ public static class Compressor
         var fallbackLayers = new List<string>();
         if (!candidate.Gate.Passed && candidate.Ranges is not null && string.Equals(options.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
         {
-            var order = sensitivities.OrderByDescending(kv => kv.Value).ThenBy(kv => candidate.Model.Layers.FindIndex(l => l.Name == kv.Key)).Select(kv => kv.Key).ToList();
-            foreach (string layer in order)
+            // Dense and Conv layers first (their sensitivities are measured for the report anyway); then, if the gate still
+            // fails, the layers still on codes (residual adds, pools, ...), measured against that plan, until none is left.
+            var stages = new[] { sensitivities, null };
+            foreach (var stage in stages)
             {
-                fallbackLayers.Add(layer);
-                candidate = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate);
-                searchLog.Add($"fp32 {layer}: {(candidate.Gate.Passed ? "passed" : "failed")}");
+                var scores = stage ?? MeasureSensitivity(context, candidate, candidate.Plan.Layers.Where(l => l.Precision == "Int8").Select(l => l.Name), fallbackLayers.ToHashSet());
+                foreach (string layer in FallbackOrder(scores, candidate.Model))
+                {
+                    fallbackLayers.Add(layer);
+                    candidate = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate);
+                    searchLog.Add($"fp32 {layer}: {(candidate.Gate.Passed ? "passed" : "failed")}");
+                    if (candidate.Gate.Passed)
+                    {
+                        break;
+                    }
+                }
+
                 if (candidate.Gate.Passed)
                 {
                     break;
@@ -209,12 +220,23 @@ public static class Compressor
         return outputs;
     }
 
+    /// <summary>Most sensitive first; ties in network order.</summary>
+    private static List<string> FallbackOrder(Dictionary<string, double> sensitivities, Network model)
+        => [.. sensitivities.OrderByDescending(kv => kv.Value).ThenBy(kv => model.Layers.FindIndex(l => l.Name == kv.Key)).Select(kv => kv.Key)];
+
     /// <summary>
     /// Sensitivity of each Dense/Conv layer: how much the gate's metric improves when that layer alone
     /// runs in fp32 (accuracy with labels, else agreement for classifiers, else mean cosine), measured on
     /// at most <see cref="SensitivitySamples"/> evaluation samples.
     /// </summary>
     private static Dictionary<string, double> MeasureSensitivity(SearchContext c, Candidate baseline)
+        => MeasureSensitivity(c, baseline, baseline.Model.Layers.Where(l => l is DenseLayer or ConvLayer).Select(l => l.Name), new HashSet<string>());
+
+    /// <summary>
+    /// The sensitivity of each of <paramref name="layers"/> over <paramref name="baseline"/>, whose plan keeps
+    /// <paramref name="floatLayers"/> in fp32: how much the gate's metric improves when that layer runs in fp32 as well.
+    /// </summary>
+    private static Dictionary<string, double> MeasureSensitivity(SearchContext c, Candidate baseline, IEnumerable<string> layers, IReadOnlySet<string> floatLayers)
     {
         var result = new Dictionary<string, double>();
         var model = baseline.Model;
@@ -224,11 +246,11 @@ public static class Compressor
         bool classifier = IsClassifier(model);
         double Score(Metrics m) => m.CompressedAccuracy ?? (classifier ? m.Agreement : m.MeanCosine);
         double baseScore = Score(Metrics.Compute(referenceSlice, baseline.Outputs.AsSpan(0, count * model.OutputLength).ToArray(), model.OutputLength, labelSlice));
-        foreach (var layer in model.Layers.Where(l => l is DenseLayer or ConvLayer))
+        foreach (string layer in layers)
         {
-            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, baseline.Ranges, new HashSet<string> { layer.Name }, sharedWeights: baseline.Shared);
+            var plan = PlanCompiler.Compile(model, QuantizeMode.Int8, baseline.Ranges, new HashSet<string>(floatLayers) { layer }, sharedWeights: baseline.Shared);
             var m = Metrics.Compute(referenceSlice, RunPlan(plan.Bytes, c.Evaluation, count), model.OutputLength, labelSlice);
-            result[layer.Name] = Score(m) - baseScore;
+            result[layer] = Score(m) - baseScore;
         }
 
         return result;

@@ -215,6 +215,22 @@ public sealed class CompressionTests : ScratchFolderTest
     }
 
     [Fact]
+    public void Fallback_auto_goes_on_to_the_other_int8_layers_when_dense_and_conv_are_not_enough()
+    {
+        // FashionCnn at MinAgreement 1.0: with every Dense and Conv layer in fp32, the residual Add's requantization still
+        // flips 2 % of the top-1 classes (BOPT2002 before this stage existed); the Add in fp32 passes.
+        var options = Models.FashionCnnOptions(Path.Combine(Root, "cnn-strict")) with { MinAgreement = 1.0, Fallback = "Auto" };
+        var result = Compressor.Run(options);
+        Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
+        var model = Models.Lower(options.ModelPath);
+        var denseAndConv = model.Layers.Where(l => l is DenseLayer or ConvLayer).Select(l => l.Name).ToList();
+        Assert.Equal(denseAndConv.Order(), result.Report.FallbackLayers.Take(denseAndConv.Count).Order());
+        Assert.Contains("/block/Add", result.Report.FallbackLayers.Skip(denseAndConv.Count));
+        Assert.Equal("fp32 /block/Add: passed", result.Report.Search[^1]);
+        Assert.Equal(1.0, result.Report.Metrics!.Agreement);
+    }
+
+    [Fact]
     public void Sparsity_auto_picks_the_largest_tried_sparsity_that_passes_the_gate()
     {
         var result = Compressor.Run(Options(Path.Combine(Root, "auto")) with { Prune = PruneMode.Magnitude, AutoSparsity = true, MaxAccuracyDrop = 0.5 });
