@@ -54,9 +54,10 @@ public static partial class Kernels
     /// ascending p, each a rounded multiply then a rounded add.
     /// </summary>
     /// <remarks>
-    /// Vector paths compute 4 rows × 2 vectors of columns at a time (one broadcast of a[i, p] feeds two vectors of b), in
-    /// strips of columns so a strip of b stays in cache while every row of a passes over it. Per output the operations and
-    /// their order are those of the scalar loop, so all widths agree bit for bit.
+    /// Vector paths compute 6 (AVX; the last block overlapping the one before) or 4 rows × 2 vectors of columns at a time (one broadcast of a[i, p] feeds two vectors
+    /// of b), in strips of columns so a strip of b stays in cache while every row of a passes over it. Every product is
+    /// added with one rounding (fused multiply-add: <c>Vector256/128.FusedMultiplyAdd</c>, <see cref="MathF.FusedMultiplyAdd"/>,
+    /// in software where the hardware has none), in the order of p, so all widths and machines agree bit for bit.
     /// </remarks>
     internal static void GemmF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> init, int m, int k, int n, float clampMin, float clampMax, Span<float> y, SimdLevel level)
         => GemmF32(a, b, init, m, k, n, clampMin, clampMax, y, n, default, level);
@@ -138,7 +139,7 @@ public static partial class Kernels
                 float acc = init.IsEmpty ? 0 : init[i];
                 for (int p = 0; p < k; p++)
                 {
-                    acc += a[(i * k) + p] * b[(p * n) + j];
+                    acc = MathF.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], acc);
                 }
 
                 y[(i * ldy) + j] = ClampF32(acc, clampMin, clampMax);
@@ -184,49 +185,51 @@ public static partial class Kernels
         var lo = Vector256.Create(clampMin);
         var hi = Vector256.Create(clampMax);
         int i = 0;
-        for (; i <= m - 4; i += 4)
+
+        // Six rows: twelve accumulators, enough independent FMA chains to cover the FMA latency at two per cycle. The last
+        // block overlaps the one before when 6 does not divide m: its rows come out the same, bit for bit.
+        while (m >= 6)
         {
             ref float a0 = ref Unsafe.Add(ref ar, i * k);
-            ref float a1 = ref Unsafe.Add(ref a0, k);
-            ref float a2 = ref Unsafe.Add(ref a1, k);
-            ref float a3 = ref Unsafe.Add(ref a2, k);
             var c00 = Vector256.Create(init.IsEmpty ? 0 : init[i]);
             var c10 = Vector256.Create(init.IsEmpty ? 0 : init[i + 1]);
             var c20 = Vector256.Create(init.IsEmpty ? 0 : init[i + 2]);
             var c30 = Vector256.Create(init.IsEmpty ? 0 : init[i + 3]);
-            var (c01, c11, c21, c31) = (c00, c10, c20, c30);
+            var c40 = Vector256.Create(init.IsEmpty ? 0 : init[i + 4]);
+            var c50 = Vector256.Create(init.IsEmpty ? 0 : init[i + 5]);
+            var (c01, c11, c21, c31, c41, c51) = (c00, c10, c20, c30, c40, c50);
+            nuint rowStep = (nuint)k;
             for (int p = 0; p < k; p++)
             {
                 nuint row = (nuint)p * (nuint)stride;
                 var b0 = Vector256.LoadUnsafe(ref bj, row);
                 var b1 = Vector256.LoadUnsafe(ref bj, row + 8);
-                var w = Vector256.Create(Unsafe.Add(ref a0, p));
-                c00 += w * b0;
-                c01 += w * b1;
-                w = Vector256.Create(Unsafe.Add(ref a1, p));
-                c10 += w * b0;
-                c11 += w * b1;
-                w = Vector256.Create(Unsafe.Add(ref a2, p));
-                c20 += w * b0;
-                c21 += w * b1;
-                w = Vector256.Create(Unsafe.Add(ref a3, p));
-                c30 += w * b0;
-                c31 += w * b1;
+                ref float ap = ref Unsafe.Add(ref a0, p);
+                FusedRow(ap, b0, b1, ref c00, ref c01);
+                FusedRow(Unsafe.Add(ref ap, rowStep), b0, b1, ref c10, ref c11);
+                FusedRow(Unsafe.Add(ref ap, 2 * rowStep), b0, b1, ref c20, ref c21);
+                FusedRow(Unsafe.Add(ref ap, 3 * rowStep), b0, b1, ref c30, ref c31);
+                FusedRow(Unsafe.Add(ref ap, 4 * rowStep), b0, b1, ref c40, ref c41);
+                FusedRow(Unsafe.Add(ref ap, 5 * rowStep), b0, b1, ref c50, ref c51);
             }
 
-            nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
-            ClampF32(c00, lo, hi).StoreUnsafe(ref yr, at);
-            ClampF32(c01, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)ldy;
-            ClampF32(c10, lo, hi).StoreUnsafe(ref yr, at);
-            ClampF32(c11, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)ldy;
-            ClampF32(c20, lo, hi).StoreUnsafe(ref yr, at);
-            ClampF32(c21, lo, hi).StoreUnsafe(ref yr, at + 8);
-            at += (nuint)ldy;
-            ClampF32(c30, lo, hi).StoreUnsafe(ref yr, at);
-            ClampF32(c31, lo, hi).StoreUnsafe(ref yr, at + 8);
+            ref float row0 = ref Unsafe.Add(ref yr, ((nuint)i * (nuint)ldy) + (nuint)j);
+            StoreRow(c00, c01, lo, hi, ref row0);
+            StoreRow(c10, c11, lo, hi, ref Unsafe.Add(ref row0, (nuint)ldy));
+            StoreRow(c20, c21, lo, hi, ref Unsafe.Add(ref row0, 2 * (nuint)ldy));
+            StoreRow(c30, c31, lo, hi, ref Unsafe.Add(ref row0, 3 * (nuint)ldy));
+            StoreRow(c40, c41, lo, hi, ref Unsafe.Add(ref row0, 4 * (nuint)ldy));
+            StoreRow(c50, c51, lo, hi, ref Unsafe.Add(ref row0, 5 * (nuint)ldy));
+            if (i + 6 >= m)
+            {
+                i = m;
+                break;
+            }
+
+            i = Math.Min(i + 6, m - 6);
         }
+
+        // Fewer than six rows in all: one row at a time.
 
         for (; i < m; i++)
         {
@@ -237,14 +240,31 @@ public static partial class Kernels
             {
                 nuint row = (nuint)p * (nuint)stride;
                 var w = Vector256.Create(Unsafe.Add(ref a0, p));
-                c0 += w * Vector256.LoadUnsafe(ref bj, row);
-                c1 += w * Vector256.LoadUnsafe(ref bj, row + 8);
+                c0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref bj, row), c0);
+                c1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref bj, row + 8), c1);
             }
 
             nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
             ClampF32(c0, lo, hi).StoreUnsafe(ref yr, at);
             ClampF32(c1, lo, hi).StoreUnsafe(ref yr, at + 8);
         }
+    }
+
+    /// <summary>One row of a 6-row block: <c>a · b0</c> and <c>a · b1</c> fused into its two accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FusedRow(float a, Vector256<float> b0, Vector256<float> b1, ref Vector256<float> c0, ref Vector256<float> c1)
+    {
+        var w = Vector256.Create(a);
+        c0 = Vector256.FusedMultiplyAdd(w, b0, c0);
+        c1 = Vector256.FusedMultiplyAdd(w, b1, c1);
+    }
+
+    /// <summary>Sixteen outputs of one row, clamped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(Vector256<float> c0, Vector256<float> c1, Vector256<float> lo, Vector256<float> hi, ref float row)
+    {
+        ClampF32(c0, lo, hi).StoreUnsafe(ref row);
+        ClampF32(c1, lo, hi).StoreUnsafe(ref row, 8);
     }
 
     /// <summary>Columns [j, j + 8) of every row (row i of y at <c>i · ldy</c>).</summary>
@@ -273,17 +293,17 @@ public static partial class Kernels
                 var b0 = Vector128.LoadUnsafe(ref bj, row);
                 var b1 = Vector128.LoadUnsafe(ref bj, row + 4);
                 var w = Vector128.Create(Unsafe.Add(ref a0, p));
-                c00 += w * b0;
-                c01 += w * b1;
+                c00 = Vector128.FusedMultiplyAdd(w, b0, c00);
+                c01 = Vector128.FusedMultiplyAdd(w, b1, c01);
                 w = Vector128.Create(Unsafe.Add(ref a1, p));
-                c10 += w * b0;
-                c11 += w * b1;
+                c10 = Vector128.FusedMultiplyAdd(w, b0, c10);
+                c11 = Vector128.FusedMultiplyAdd(w, b1, c11);
                 w = Vector128.Create(Unsafe.Add(ref a2, p));
-                c20 += w * b0;
-                c21 += w * b1;
+                c20 = Vector128.FusedMultiplyAdd(w, b0, c20);
+                c21 = Vector128.FusedMultiplyAdd(w, b1, c21);
                 w = Vector128.Create(Unsafe.Add(ref a3, p));
-                c30 += w * b0;
-                c31 += w * b1;
+                c30 = Vector128.FusedMultiplyAdd(w, b0, c30);
+                c31 = Vector128.FusedMultiplyAdd(w, b1, c31);
             }
 
             nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;
@@ -309,8 +329,8 @@ public static partial class Kernels
             {
                 nuint row = (nuint)p * (nuint)n;
                 var w = Vector128.Create(Unsafe.Add(ref a0, p));
-                c0 += w * Vector128.LoadUnsafe(ref bj, row);
-                c1 += w * Vector128.LoadUnsafe(ref bj, row + 4);
+                c0 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref bj, row), c0);
+                c1 = Vector128.FusedMultiplyAdd(w, Vector128.LoadUnsafe(ref bj, row + 4), c1);
             }
 
             nuint at = ((nuint)i * (nuint)ldy) + (nuint)j;

@@ -84,6 +84,46 @@ public class NormalizationAndMatMulTests
         AssertBitIdentical(expected, y, "inner 1");
     }
 
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void GemmF32_is_the_fused_multiply_add_loop_bit_for_bit_at_every_width(string level)
+    {
+        // Rows in blocks of 6 and 4 and single ones, strips of 16 and 8 columns and single columns, packed or not, with and
+        // without an initial value: every output is init, then a[i, p] · b[p, j] added with one rounding in the order of p.
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(605);
+        foreach (var (m, k, n) in new[] { (1, 1, 1), (6, 9, 16), (7, 33, 19), (13, 144, 49), (5, 64, 40), (11, 3, 8), (17, 20, 35) })
+        {
+            var a = RandomFloats(random, m * k);
+            var b = RandomFloats(random, k * n);
+            var init = RandomFloats(random, m);
+            foreach (bool withInit in new[] { false, true })
+            {
+                foreach (bool packed in new[] { false, true })
+                {
+                    var y = new float[m * n];
+                    Kernels.GemmF32(a, b, withInit ? init : default, m, k, n, float.NegativeInfinity, float.PositiveInfinity, y, n, packed ? new float[16 * (k + m)] : default, simd);
+                    var expected = new float[m * n];
+                    for (int i = 0; i < m; i++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            float acc = withInit ? init[i] : 0;
+                            for (int p = 0; p < k; p++)
+                            {
+                                acc = MathF.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], acc);
+                            }
+
+                            expected[(i * n) + j] = acc;
+                        }
+                    }
+
+                    AssertBitIdentical(expected, y, $"{level} m={m} k={k} n={n} init={withInit} packed={packed}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void MatMulF32_matches_double_reference_with_batch_broadcasting()
     {
