@@ -1,5 +1,6 @@
 using System.Globalization;
 using BuildOptim.Compression;
+using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Lowering;
@@ -38,6 +39,17 @@ public sealed class CompressedModel
     public string Fp32PlanPath { get; }
 
     public static string CacheRoot => Path.Combine(Path.GetTempPath(), "buildoptim-benchmarks");
+
+    /// <summary>The benchmark input: the first calibration sample.</summary>
+    public float[] FirstInput() => DataSets.LoadInputs(Model.CalibrationPath, Network).Sample(0).ToArray();
+
+    /// <summary>An ONNX Runtime session on <paramref name="modelPath"/> (the original or the QDQ export) bound to <paramref name="input"/> and <paramref name="output"/>.</summary>
+    public OrtBoundSession OpenOrt(string modelPath, float[] input, float[] output)
+    {
+        long[] inputShape = Network.Value(Network.Inputs[0]).Shape.Select(d => (long)d).ToArray();
+        long[] outputShape = Network.Value(Network.Outputs[0]).Shape.Select(d => (long)d).ToArray();
+        return new OrtBoundSession(modelPath, Network.InputName, input, inputShape, Network.OutputName, output, outputShape);
+    }
 
     /// <summary>The cache folder name of a model: its file's length and time stamp and the engine build.</summary>
     public static string Key(BenchmarkModel model)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using BuildOptim.Compression.Evaluation;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Benchmarks;
@@ -26,15 +25,12 @@ public abstract class ModelBenchmarks
     public void Setup()
     {
         var compressed = CompressedModel.Create(Model);
-        var network = compressed.Network;
-        _input = DataSets.LoadInputs(compressed.Model.CalibrationPath, network).Sample(0).ToArray();
-        _output = new float[network.OutputLength];
+        _input = compressed.FirstInput();
+        _output = new float[compressed.Network.OutputLength];
         _int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
         _fp32 = new PlanRunner(ModelPlan.FromFile(compressed.Fp32PlanPath));
-        long[] inputShape = network.Value(network.Inputs[0]).Shape.Select(d => (long)d).ToArray();
-        long[] outputShape = network.Value(network.Outputs[0]).Shape.Select(d => (long)d).ToArray();
-        _ortFp32 = new OrtBoundSession(compressed.Model.ModelPath, network.InputName, _input, inputShape, network.OutputName, _output, outputShape);
-        _ortInt8 = new OrtBoundSession(compressed.QdqModelPath, network.InputName, _input, inputShape, network.OutputName, _output, outputShape);
+        _ortFp32 = compressed.OpenOrt(compressed.Model.ModelPath, _input, _output);
+        _ortInt8 = compressed.OpenOrt(compressed.QdqModelPath, _input, _output);
         Describe(compressed);
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using BuildOptim.Compression.Evaluation;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Benchmarks;
@@ -27,13 +26,10 @@ public static class PairedRatio
         int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
 
         var compressed = CompressedModel.Create(model);
-        var network = compressed.Network;
-        var input = DataSets.LoadInputs(compressed.Model.CalibrationPath, network).Sample(0).ToArray();
-        var output = new float[network.OutputLength];
+        var input = compressed.FirstInput();
+        var output = new float[compressed.Network.OutputLength];
         var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
-        long[] inputShape = network.Value(network.Inputs[0]).Shape.Select(d => (long)d).ToArray();
-        long[] outputShape = network.Value(network.Outputs[0]).Shape.Select(d => (long)d).ToArray();
-        using var ort = new OrtBoundSession(compressed.Model.ModelPath, network.InputName, input, inputShape, network.OutputName, output, outputShape);
+        using var ort = compressed.OpenOrt(compressed.Model.ModelPath, input, output);
 
         double Time(Action call)
         {

@@ -1,6 +1,5 @@
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Lowering;
-using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Calibration;
@@ -24,11 +23,20 @@ public enum CalibrationMethod
 /// <summary>The calibrators behind <see cref="CalibrationMethod"/>.</summary>
 public static class Calibrators
 {
-    /// <summary>A <c>Calibrator</c> value, by name, any case; false for anything else (numbers included).</summary>
+    /// <summary>A <c>Calibrator</c> value: one method's name in any case; false for anything else (numbers, lists, blanks).</summary>
     public static bool TryParse(string? name, out CalibrationMethod method)
     {
+        foreach (var candidate in Enum.GetValues<CalibrationMethod>())
+        {
+            if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                method = candidate;
+                return true;
+            }
+        }
+
         method = CalibrationMethod.MinMax;
-        return !string.IsNullOrEmpty(name) && char.IsLetter(name[0]) && Enum.TryParse(name, ignoreCase: true, out method);
+        return false;
     }
 
     /// <summary>Every tensor's range by <paramref name="method"/>, keyed by network value.</summary>
@@ -38,7 +46,7 @@ public static class Calibrators
 
 /// <summary>
 /// Percentile, Entropy and Mse calibration. A first pass over the calibration set finds every tensor's [min, max]
-/// (<see cref="MinMaxCalibrator"/>); a second pass counts its values in <see cref="Bins"/> equal bins over that range;
+/// (<see cref="MinMaxCalibrator"/>); a second pass of the same compiled plan (<see cref="CalibrationRun"/>) counts its values in <see cref="Bins"/> equal bins over that range;
 /// <see cref="Choose"/> then narrows the range from the histogram alone. Counts are integers and bins are found by one
 /// IEEE division, so the same data gives the same ranges on any machine.
 /// </summary>
@@ -65,20 +73,10 @@ public static class HistogramCalibrator
     public static Dictionary<int, TensorRange> Calibrate(Network network, NdArray samples, CalibrationMethod method)
     {
         ArgumentOutOfRangeException.ThrowIfEqual(method, CalibrationMethod.MinMax);
-        var full = MinMaxCalibrator.Calibrate(network, samples);
-        var plan = PlanCompiler.Compile(network, QuantizeMode.None, null, keepAllValues: true);
-        var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
-        var histograms = plan.FloatBuffers.Keys.ToDictionary(v => v, _ => new long[Bins]);
-        var output = new float[runner.OutputLength];
-        for (int s = 0; s < samples.SampleCount; s++)
-        {
-            runner.Run(samples.Sample(s), output);
-            foreach (var (value, buffer) in plan.FloatBuffers)
-            {
-                Accumulate(histograms[value], full[value], runner.FloatBuffer(buffer)[..network.Value(value).Length]);
-            }
-        }
-
+        var run = new CalibrationRun(network);
+        var full = MinMaxCalibrator.Calibrate(run, samples);
+        var histograms = full.Keys.ToDictionary(v => v, _ => new long[Bins]);
+        run.Visit(samples, (value, values) => Accumulate(histograms[value], full[value], values));
         return full.ToDictionary(kv => kv.Key, kv => Choose(histograms[kv.Key], kv.Value, method));
     }
 

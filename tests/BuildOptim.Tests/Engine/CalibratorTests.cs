@@ -26,6 +26,8 @@ public sealed class CalibratorTests : ScratchFolderTest
     [InlineData("1")]
     [InlineData("KL")]
     [InlineData("Min Max")]
+    [InlineData("Mse,Entropy")]
+    [InlineData(" Mse")]
     public void Other_calibrator_names_do_not_parse(string? name) => Assert.False(Calibrators.TryParse(name, out _));
 
     [Fact]
