@@ -30,7 +30,7 @@ internal sealed class Arguments
                     value = args[++i];
                 }
 
-                result._named[name] = value ?? throw new ArgumentException($"Option --{name} needs a value.");
+                result._named[name] = value ?? throw new UsageException($"Option --{name} needs a value.");
             }
             else
             {
@@ -42,7 +42,7 @@ internal sealed class Arguments
     }
 
     public string Positional(string what)
-        => _positional.Count == 1 ? _positional[0] : throw new ArgumentException(_positional.Count == 0 ? $"Missing {what}." : $"Expected one {what}, got: {string.Join(" ", _positional)}.");
+        => _positional.Count == 1 ? _positional[0] : throw new UsageException(_positional.Count == 0 ? $"Missing {what}." : $"Expected one {what}, got: {string.Join(" ", _positional)}.");
 
     public string? Get(string name)
     {
@@ -50,7 +50,7 @@ internal sealed class Arguments
         return _named.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
     }
 
-    public string Required(string name) => Get(name) ?? throw new ArgumentException($"Missing --{name}.");
+    public string Required(string name) => Get(name) ?? throw new UsageException($"Missing --{name}.");
 
     public double Number(string name, double fallback, string item)
     {
@@ -62,7 +62,7 @@ internal sealed class Arguments
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
             ? v
-            : throw new ArgumentException($"--{name} '{text}' for '{item}' is not a number.");
+            : throw new UsageException($"--{name} '{text}' for '{item}' is not a number.");
     }
 
     public T Enum<T>(string name, T fallback, string item)
@@ -76,7 +76,7 @@ internal sealed class Arguments
 
         return System.Enum.TryParse<T>(text, ignoreCase: true, out var v) && System.Enum.IsDefined(v) && !int.TryParse(text, out _)
             ? v
-            : throw new ArgumentException($"--{name} '{text}' for '{item}' must be one of: {string.Join(", ", System.Enum.GetNames<T>())}.");
+            : throw new UsageException($"--{name} '{text}' for '{item}' must be one of: {string.Join(", ", System.Enum.GetNames<T>())}.");
     }
 
     public void RejectUnknown()
@@ -84,7 +84,10 @@ internal sealed class Arguments
         var unknown = _named.Keys.Where(k => !_used.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
-            throw new ArgumentException($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
+            throw new UsageException($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
         }
     }
 }
+
+/// <summary>A command line that cannot be understood: BOPT1201 with the usage text, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

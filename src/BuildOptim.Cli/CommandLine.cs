@@ -64,7 +64,7 @@ internal static class CommandLine
                 _ => UsageFailure(stderr, $"Unknown command '{args[0]}'."),
             };
         }
-        catch (ArgumentException e)
+        catch (UsageException e)
         {
             return UsageFailure(stderr, e.Message);
         }
@@ -82,6 +82,7 @@ internal static class CommandLine
         }
         catch (Exception e)
         {
+            // Anything else is a defect of the engine, never the user's option: report it as one, with no usage text.
             return Report(stderr, args.Length > 1 ? args[1] : "buildoptim", Diagnostics.InternalError, $"BuildOptim failed unexpectedly ({e.GetType().Name}: {e.Message.Split('\n')[0]}). Please report this with the model attached.");
         }
     }
@@ -127,7 +128,7 @@ internal static class CommandLine
         if (!gate.Passed)
         {
             string severity = options.Gate == GateMode.Error ? "error" : "warning";
-            stderr.WriteLine($"{model}: {severity} {gate.Code}: {gate.Message}");
+            stderr.WriteLine($"{DisplayText.OneLine(model)}: {severity} {gate.Code}: {DisplayText.OneLine(gate.Message)}");
             return options.Gate == GateMode.Error ? Failure : Success;
         }
 
@@ -151,13 +152,13 @@ internal static class CommandLine
             }
             else
             {
-                throw new ArgumentException($"Unexpected argument '{arg}'.");
+                throw new UsageException($"Unexpected argument '{arg}'.");
             }
         }
 
         if (root is null || !Directory.Exists(root))
         {
-            throw new ArgumentException(root is null ? "Missing DIR." : $"Folder '{root}' does not exist.");
+            throw new UsageException(root is null ? "Missing DIR." : $"Folder '{root}' does not exist.");
         }
 
         int passed = 0, failed = 0, skipped = 0;
@@ -213,7 +214,7 @@ internal static class CommandLine
         a.RejectUnknown();
         if (runsValue < 1 || runsValue > int.MaxValue || runsValue != Math.Floor(runsValue))
         {
-            throw new ArgumentException($"--runs must be a positive whole number, got {runsValue.ToString(CultureInfo.InvariantCulture)}.");
+            throw new UsageException($"--runs must be a positive whole number, got {runsValue.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         int runs = (int)runsValue;
@@ -233,13 +234,14 @@ internal static class CommandLine
 
     private static int Report(TextWriter stderr, string file, string code, string message)
     {
-        stderr.WriteLine($"{file}: error {code}: {message}");
+        // One line each: a model's names must not be able to forge a second diagnostic line for the task to relay.
+        stderr.WriteLine($"{DisplayText.OneLine(file)}: error {code}: {DisplayText.OneLine(message)}");
         return Failure;
     }
 
     private static int UsageFailure(TextWriter stderr, string message)
     {
-        stderr.WriteLine($"buildoptim: error BOPT1201: {message}");
+        stderr.WriteLine($"buildoptim: error BOPT1201: {DisplayText.OneLine(message)}");
         stderr.WriteLine(Usage);
         return UsageError;
     }

@@ -82,38 +82,7 @@ public sealed record CompressionOptions
     public string? ItemSpec { get; init; }
 
     /// <summary>Class name from the metadata, or the model file name in PascalCase + "Model".</summary>
-    public string EffectiveClassName => string.IsNullOrWhiteSpace(ClassName) ? Naming.DefaultClassName(ModelPath) : ClassName!;
+    public string EffectiveClassName => string.IsNullOrWhiteSpace(ClassName) ? ModelNames.DefaultClassName(ModelPath) : ClassName!;
 
     public string EffectiveResourceName => string.IsNullOrWhiteSpace(ResourceName) ? $"BuildOptim.{EffectiveClassName}.bopt" : ResourceName!;
-}
-
-/// <summary>Identifier helpers.</summary>
-public static class Naming
-{
-    /// <summary><c>fashion_mlp.onnx</c> → <c>FashionMlpModel</c>.</summary>
-    public static string DefaultClassName(string modelPath)
-    {
-        string stem = Path.GetFileNameWithoutExtension(modelPath);
-        var builder = new System.Text.StringBuilder();
-        bool upper = true;
-        foreach (char c in stem)
-        {
-            if (!char.IsLetterOrDigit(c))
-            {
-                upper = true;
-                continue;
-            }
-
-            builder.Append(upper ? char.ToUpperInvariant(c) : c);
-            upper = false;
-        }
-
-        if (builder.Length == 0 || char.IsDigit(builder[0]))
-        {
-            builder.Insert(0, 'M');
-        }
-
-        string name = builder.ToString();
-        return name.EndsWith("Model", StringComparison.Ordinal) ? name : name + "Model";
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using BuildOptim.Compression.Artifacts;
 using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
@@ -27,6 +28,9 @@ public static class Compressor
     public const string DescriptorFileName = "model.boptgen";
     public const string ReportFileName = "report.json";
     public const string EvaluationOutputsFileName = "evaluation-outputs.npy";
+
+    /// <summary>Written when the gate failed but the build goes on (BuildOptimGate=Warning): "BOPTnnnn: message".</summary>
+    public const string GateWarningFileName = "gate-warning.txt";
 
     /// <summary>Sensitivity analysis evaluates at most this many samples per layer.</summary>
     public const int SensitivitySamples = 500;
@@ -146,7 +150,7 @@ public static class Compressor
         }
         else
         {
-            DeleteArtifacts(options.OutputDirectory);
+            ArtifactWriter.Delete(options.OutputDirectory);
         }
 
         return new CompressionResult(report, write, summary);
@@ -181,6 +185,8 @@ public static class Compressor
             };
             if (clusters > 0)
             {
+                CheckFiniteWeights(options, model);
+
                 // Calibration, evaluation and the fp32 path all see the shared weights.
                 var sharing = WeightSharing.Apply(model, clusters);
                 model = sharing.Network;
@@ -190,9 +196,23 @@ public static class Compressor
             ranges = options.Quantize == QuantizeMode.Int8 && Calibrators.TryParse(options.Calibrator, out var method)
                 ? Calibrators.Calibrate(model, c.Calibration!, method)
                 : null;
+            if (ranges is not null)
+            {
+                CheckRanges(options, model, ranges, c.Calibration!);
+            }
         }
 
-        var plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared);
+        CompiledPlan plan;
+        try
+        {
+            plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "real")
+        {
+            // A requantization multiplier out of fixed-point range: scales of neighbouring tensors 2^30 apart.
+            throw new CompressionException(Diagnostics.RangeNotRepresentable, options.CalibrationPath ?? options.ModelPath,
+                $"The activation ranges measured on the Calibration data of '{options.ItemSpec ?? options.ModelPath}' cannot be represented in int8 fixed point ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}); {LargestInput(c.Calibration!)} Check the data's scale (e.g. pixels /255), or keep the model in fp32 (Quantize=\"None\").");
+        }
         float[]? outputs = null;
         Metrics? metrics = null;
         if (c.Evaluation is not null)
@@ -202,6 +222,55 @@ public static class Compressor
         }
 
         return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, EvaluateGate(options, metrics, IsClassifier(model)));
+    }
+
+    /// <summary>Values beyond this magnitude have no int8 representation worth shipping; they come from data in the wrong scale.</summary>
+    public const float MaxActivationMagnitude = 1e30f;
+
+    /// <summary>Every calibrated range must be finite and of a magnitude int8 fixed point can carry (BOPT1110 otherwise).</summary>
+    private static void CheckRanges(CompressionOptions options, Network model, Dictionary<int, TensorRange> ranges, NdArray calibration)
+    {
+        foreach (var (id, range) in ranges.OrderBy(kv => kv.Key))
+        {
+            if (range.Min < -MaxActivationMagnitude || range.Max > MaxActivationMagnitude || float.IsNaN(range.Min) || float.IsNaN(range.Max))
+            {
+                throw new CompressionException(Diagnostics.RangeNotRepresentable, options.CalibrationPath ?? options.ModelPath, string.Create(CultureInfo.InvariantCulture,
+                    $"Tensor '{DisplayText.Safe(model.Value(id).Name)}' of '{options.ItemSpec ?? options.ModelPath}' reaches [{range.Min:G4}, {range.Max:G4}] on the Calibration data, beyond what int8 can represent (|x| <= {MaxActivationMagnitude:G1}); {LargestInput(calibration)} Check the data's scale (e.g. pixels /255), or keep the model in fp32 (Quantize=\"None\")."));
+            }
+        }
+    }
+
+    /// <summary>Weight sharing clusters weight values: a NaN or infinite weight has no cluster (BOPT1002 naming the layer).</summary>
+    private static void CheckFiniteWeights(CompressionOptions options, Network model)
+    {
+        foreach (var layer in model.Layers)
+        {
+            float[]? weights = layer switch { DenseLayer d => d.Weights, ConvLayer c => c.Weights, _ => null };
+            if (weights is not null && Array.Exists(weights, w => !float.IsFinite(w)))
+            {
+                throw new CompressionException(OnnxDiagnostics.InvalidModel, options.ModelPath,
+                    $"Layer '{DisplayText.Safe(layer.Name)}' of '{options.ItemSpec ?? options.ModelPath}' has NaN or infinite weights, which ShareWeights cannot cluster; re-export the model from a healthy checkpoint.");
+            }
+        }
+    }
+
+    /// <summary>"the largest input value is V, in sample S." for messages about out-of-scale data.</summary>
+    private static string LargestInput(NdArray data)
+    {
+        int sample = 0;
+        float largest = -1;
+        for (int s = 0; s < data.SampleCount; s++)
+        {
+            foreach (float v in data.Sample(s))
+            {
+                if (Math.Abs(v) > largest)
+                {
+                    (largest, sample) = (Math.Abs(v), s);
+                }
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"the largest input magnitude is {largest:G4}, in sample {sample}.");
     }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
@@ -344,6 +413,16 @@ public static class Compressor
     private static void ValidateOptions(CompressionOptions o)
     {
         string item = o.ItemSpec ?? o.ModelPath;
+        if (ModelNames.ClassNameProblem(o.EffectiveClassName) is { } classProblem)
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"ClassName '{DisplayText.Safe(o.EffectiveClassName)}' of '{item}' cannot name the generated class: {classProblem}.");
+        }
+
+        if (!string.IsNullOrEmpty(o.Namespace) && ModelNames.NamespaceProblem(o.Namespace) is { } namespaceProblem)
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Namespace '{DisplayText.Safe(o.Namespace)}' of '{item}' cannot be the generated class's namespace: {namespaceProblem}.");
+        }
+
         if (o.Quantize == QuantizeMode.Int8 && string.IsNullOrWhiteSpace(o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"'{item}' is quantized to Int8 but has no Calibration data; set Calibration to a .npy, .npz or .csv file of representative inputs (or Quantize=\"None\").");
@@ -417,69 +496,33 @@ public static class Compressor
 
     private static void WriteArtifacts(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers)
     {
-        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, options.ItemSpec ?? options.ModelPath) : null;
-        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory));
-        string staging = target.TrimEnd(Path.DirectorySeparatorChar) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
+        string item = options.ItemSpec ?? options.ModelPath;
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
+        var utf8 = new UTF8Encoding(false);
+        var artifacts = new List<Artifact>
         {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-
-            Directory.CreateDirectory(staging);
-            File.WriteAllBytes(Path.Combine(staging, PlanFileName), plan);
-            File.WriteAllText(Path.Combine(staging, DescriptorFileName), Descriptor(options, model, report), new UTF8Encoding(false));
-            File.WriteAllText(Path.Combine(staging, ReportFileName), report.ToJson() + "\n", new UTF8Encoding(false));
-            if (qdqModel is not null)
-            {
-                File.WriteAllBytes(Path.Combine(staging, QdqExporter.FileName), qdqModel);
-            }
-            if (evaluationOutputs is not null)
-            {
-                NpyWriter.WriteFloat32(Path.Combine(staging, EvaluationOutputsFileName), evaluationOutputs, [evaluationOutputs.Length / model.OutputLength, .. model.OutputShape]);
-            }
-
-            DeleteArtifacts(target);
-            if (Directory.Exists(target))
-            {
-                Directory.Delete(target, recursive: true);
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            Directory.Move(staging, target);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            new(DescriptorFileName, path => File.WriteAllText(path, Descriptor(options, model, report), utf8)),
+            new(ReportFileName, path => File.WriteAllText(path, report.ToJson() + "\n", utf8)),
+        };
+        if (qdqModel is not null)
         {
-            TryDelete(staging);
-            throw new CompressionException(Diagnostics.OutputNotWritable, target, $"Could not write the artifacts of '{options.ItemSpec ?? options.ModelPath}' to '{target}': {e.Message}");
+            artifacts.Add(new(QdqExporter.FileName, path => File.WriteAllBytes(path, qdqModel)));
         }
-    }
 
-    private static void DeleteArtifacts(string directory)
-    {
-        foreach (string name in new[] { PlanFileName, DescriptorFileName, ReportFileName, EvaluationOutputsFileName, QdqExporter.FileName })
+        if (evaluationOutputs is not null)
         {
-            string path = Path.Combine(directory, name);
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
+            artifacts.Add(new(EvaluationOutputsFileName, path => NpyWriter.WriteFloat32(path, evaluationOutputs, [evaluationOutputs.Length / model.OutputLength, .. model.OutputShape])));
         }
-    }
 
-    private static void TryDelete(string directory)
-    {
-        try
+        if (report.Gate is { Evaluated: true, Passed: false, Code: { } code })
         {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            // The build repeats a gate warning from this file on every build until the model passes (BuildOptimGate=Warning).
+            artifacts.Add(new(GateWarningFileName, path => File.WriteAllText(path, code + ": " + DisplayText.OneLine(report.Gate.Message) + "\n", utf8)));
         }
-        catch (IOException)
-        {
-        }
+
+        // The plan last: the build takes its presence for a complete set.
+        artifacts.Add(new(PlanFileName, path => File.WriteAllBytes(path, plan)));
+        ArtifactWriter.Write(options.OutputDirectory, artifacts, item);
     }
 
     /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>
@@ -492,11 +535,12 @@ public static class Compressor
         s.Append("className=").Append(options.EffectiveClassName).Append('\n');
         s.Append("namespace=").Append(options.Namespace ?? string.Empty).Append('\n');
         s.Append("resourceName=").Append(options.EffectiveResourceName).Append('\n');
-        s.Append("sourceModel=").Append(Path.GetFileName(options.ModelPath)).Append('\n');
-        s.Append("inputName=").Append(model.InputName).Append('\n');
+        // Names from the model (and its file name) are for display only; DisplayText keeps them on their line.
+        s.Append("sourceModel=").Append(DisplayText.Safe(Path.GetFileName(options.ModelPath))).Append('\n');
+        s.Append("inputName=").Append(DisplayText.Safe(model.InputName)).Append('\n');
         s.Append("inputShape=").Append(Join(model.InputShape)).Append('\n');
         s.Append("inputLength=").Append(model.InputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        s.Append("outputName=").Append(model.OutputName).Append('\n');
+        s.Append("outputName=").Append(DisplayText.Safe(model.OutputName)).Append('\n');
         s.Append("outputShape=").Append(Join(model.OutputShape)).Append('\n');
         s.Append("outputLength=").Append(model.OutputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
         s.Append("dynamicBatch=").Append(model.DynamicBatch ? "true" : "false").Append('\n');

@@ -5,6 +5,7 @@ public static class Diagnostics
 {
     public const string LabelsInvalid = "BOPT1106";
     public const string DataShapeMismatch = "BOPT1105";
+    public const string RangeNotRepresentable = "BOPT1110";
     public const string InvalidOption = "BOPT1201";
     public const string MissingCalibration = "BOPT1202";
     public const string OptionNotSupported = "BOPT1203";
@@ -14,6 +15,7 @@ public static class Diagnostics
     public const string ReferenceRuntimeFailed = "BOPT2003";
     public const string InternalError = "BOPT3001";
     public const string OutputNotWritable = "BOPT3003";
+    public const string ForeignFile = "BOPT3004";
 }
 
 /// <summary>A coded, user-facing failure of the engine.</summary>

@@ -35,11 +35,21 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    /// <summary>{0} the type's full name, {1} descriptor path, {2} model, {3} the first descriptor's path, {4} its model.</summary>
+    public static readonly DiagnosticDescriptor DuplicateClass = new(
+        id: "BOPT4004",
+        title: "Two compressed models generate the same class",
+        messageFormat: "Model '{2}' (descriptor '{1}') would generate '{0}', which model '{4}' (descriptor '{3}') already generates; only the first is generated. Set a distinct ClassName on one of the ModelToCompress items.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static DiagnosticDescriptor FromId(string id) => id switch
     {
         "BOPT4001" => MalformedDescriptor,
         "BOPT4002" => InvalidIdentifier,
         "BOPT4003" => UnsupportedFormat,
+        "BOPT4004" => DuplicateClass,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

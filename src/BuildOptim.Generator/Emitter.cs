@@ -371,6 +371,10 @@ internal static class Emitter
 
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
-    /// <summary>Escapes text for an XML doc comment element (quotes need escaping only in attributes).</summary>
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>
+    /// Text for an XML doc comment element: no character that ends a comment line or hides what the code does
+    /// (<see cref="SafeText"/>), and XML escaped (quotes need escaping only in attributes).
+    /// </summary>
+    private static string Xml(string text)
+        => SafeText.ForComment(text, int.MaxValue).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

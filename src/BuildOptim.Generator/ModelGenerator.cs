@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -34,20 +36,39 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(static (input, cancellationToken) => Parser.Parse(input.Left, input.Right, cancellationToken))
             .WithTrackingName(TrackingNames.Specs);
 
-        context.RegisterSourceOutput(results, static (context, result) =>
+        // All specs together: two descriptors naming the same class must not take every generated class down
+        // with them (AddSource throws on a repeated hint name), so the second is reported instead.
+        context.RegisterSourceOutput(results.Collect(), static (context, all) =>
         {
-            foreach (var diagnostic in result.Diagnostics)
+            var emitted = new Dictionary<string, ModelSpec>(StringComparer.OrdinalIgnoreCase);
+            foreach (var result in all.OrderBy(static r => r.Spec?.DescriptorPath ?? string.Empty, StringComparer.Ordinal))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.FromId(diagnostic.Id), Location.None, diagnostic.MessageArgs.ToArray<object>()));
-            }
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    Report(context, diagnostic);
+                }
 
-            if (result.Spec is { } spec)
-            {
-                context.AddSource(Emitter.GetHintName(spec), SourceText.From(Emitter.Emit(spec), Encoding.UTF8));
+                if (result.Spec is not { } spec)
+                {
+                    continue;
+                }
+
+                string hintName = Emitter.GetHintName(spec);
+                if (emitted.TryGetValue(hintName, out var first))
+                {
+                    Report(context, Parser.DuplicateClass(spec, first));
+                    continue;
+                }
+
+                emitted.Add(hintName, spec);
+                context.AddSource(hintName, SourceText.From(Emitter.Emit(spec), Encoding.UTF8));
             }
         });
     }
+
+    private static void Report(SourceProductionContext context, DiagnosticInfo diagnostic)
+        => context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.FromId(diagnostic.Id), Location.None, diagnostic.MessageArgs.ToArray<object>()));
 }
 
 /// <summary>Names of the tracked pipeline steps (see <c>GeneratorDriverOptions.TrackIncrementalGeneratorSteps</c>).</summary>

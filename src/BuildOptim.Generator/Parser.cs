@@ -69,9 +69,10 @@ internal static class Parser
         string className = reader.RequireString(Keys.ClassName);
         string descriptorNamespace = reader.OptionalString(Keys.Namespace, string.Empty);
         string resourceName = reader.OptionalString(Keys.ResourceName, "BuildOptim." + className + ".bopt");
-        string sourceModel = reader.OptionalString(Keys.SourceModel, string.Empty);
-        string inputName = reader.OptionalString(Keys.InputName, "input");
-        string outputName = reader.OptionalString(Keys.OutputName, "output");
+        // Names taken from the model file reach the generated source only as comment text, made safe for it.
+        string sourceModel = SafeText.ForComment(reader.OptionalString(Keys.SourceModel, string.Empty));
+        string inputName = SafeText.ForComment(reader.OptionalString(Keys.InputName, "input"));
+        string outputName = SafeText.ForComment(reader.OptionalString(Keys.OutputName, "output"));
         int inputLength = reader.RequirePositiveInt(Keys.InputLength);
         int outputLength = reader.RequirePositiveInt(Keys.OutputLength);
         var inputShape = reader.OptionalShape(Keys.InputShape, inputLength, Keys.InputLength);
@@ -105,9 +106,26 @@ internal static class Parser
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
+    /// <summary>The diagnostic for <paramref name="spec"/>, whose class <paramref name="first"/> already generates.</summary>
+    public static DiagnosticInfo DuplicateClass(ModelSpec spec, ModelSpec first)
+    {
+        string type = spec.Namespace.Length == 0 ? spec.ClassName : spec.Namespace + "." + spec.ClassName;
+        return new DiagnosticInfo(
+            DiagnosticDescriptors.DuplicateClass.Id,
+            Args(type, spec.DescriptorPath, ModelName(spec), first.DescriptorPath, ModelName(first)));
+    }
+
+    private static string ModelName(ModelSpec spec)
+        => spec.SourceModel.Length > 0 ? spec.SourceModel : System.IO.Path.GetFileNameWithoutExtension(spec.DescriptorPath);
+
     /// <summary>Why <paramref name="name"/> cannot name the generated class, or null when it can.</summary>
     internal static string? ValidateClassName(string name)
     {
+        if (!SafeText.IsSafe(name))
+        {
+            return "it contains control, format or separator characters";
+        }
+
         if (!SyntaxFacts.IsValidIdentifier(name))
         {
             return "it must start with a letter or '_' and contain only letters, digits and '_'";
@@ -129,6 +147,11 @@ internal static class Parser
     /// <summary>Why <paramref name="name"/> (dotted) cannot be the namespace of the generated class, or null when it can.</summary>
     internal static string? ValidateNamespace(string name)
     {
+        if (!SafeText.IsSafe(name))
+        {
+            return "it contains control, format or separator characters";
+        }
+
         foreach (var part in name.Split('.'))
         {
             if (!SyntaxFacts.IsValidIdentifier(part))
@@ -147,7 +170,11 @@ internal static class Parser
         return null;
     }
 
-    private static EquatableArray<string> Args(params string[] args) => new(args);
+    /// <summary>Diagnostic arguments, made safe to print: a descriptor may carry anything a model file did.</summary>
+    private static EquatableArray<string> Args(params string[] args)
+        => new(System.Array.ConvertAll(args, arg => SafeText.ForComment(arg, DiagnosticArgumentLength)));
+
+    private const int DiagnosticArgumentLength = 1000;
 
     /// <summary>Splits lines into keys and values and turns the values into typed fields, collecting every problem.</summary>
     private sealed class DescriptorReader

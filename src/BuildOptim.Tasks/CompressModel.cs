@@ -21,6 +21,9 @@ namespace BuildOptim.Tasks
         [Required]
         public ITaskItem Model { get; set; } = null!;
 
+        /// <summary>Every <c>ModelToCompress</c> item of the project: the class <see cref="Model"/> generates must be its own.</summary>
+        public ITaskItem[]? AllModels { get; set; }
+
         /// <summary>Full path of <c>buildoptim.dll</c>.</summary>
         [Required]
         public string ToolPath { get; set; } = "";
@@ -59,9 +62,14 @@ namespace BuildOptim.Tasks
                 ResourceName,
                 WithoutTrailingSeparator(Path.GetFullPath(Path.Combine(projectDirectory, OutputDirectory))),
                 diagnostics);
+            if (AllModels != null)
+            {
+                ModelMetadata.CheckUniqueTypeName(Model, AllModels, Namespace, errorFile, diagnostics);
+            }
+
             diagnostics.ForEach(Report);
 
-            if (request != null)
+            if (request != null && !Log.HasLoggedErrors)
             {
                 Run(request, errorFile, projectDirectory);
             }

@@ -7,6 +7,7 @@ namespace BuildOptim.Tasks
         public const string DataFileMissing = "BOPT1101";
         public const string InvalidMetadata = "BOPT1201";
         public const string CalibrationRequired = "BOPT1202";
+        public const string ClassNameCollision = "BOPT1205";
         public const string ToolFailedSilently = "BOPT3001";
         public const string ToolNotStarted = "BOPT3002";
     }

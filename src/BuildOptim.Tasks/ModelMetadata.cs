@@ -93,6 +93,19 @@ namespace BuildOptim.Tasks
                 EmitOnnx = Choice(item, EmitOnnx, BooleanValues, Fail) == "true",
             };
 
+            string className = ModelNames.EffectiveClassName(request.ClassName, modelPath);
+            if (ModelNames.ClassNameProblem(className) is string classProblem)
+            {
+                Fail(DiagnosticCodes.InvalidMetadata, request.ClassName == null
+                    ? $"the class name '{className}' derived from the file name cannot name the generated class: {classProblem}; set {ClassName} metadata."
+                    : $"{ClassName} '{className}' cannot name the generated class: {classProblem}.");
+            }
+
+            if (request.Namespace != null && ModelNames.NamespaceProblem(request.Namespace) is string namespaceProblem)
+            {
+                Fail(DiagnosticCodes.InvalidMetadata, $"{Namespace} '{request.Namespace}' cannot be the namespace of the generated class: {namespaceProblem}; set {Namespace} metadata.");
+            }
+
             if (!CanonicalChoice(gate, GateValues, out _))
             {
                 Fail(DiagnosticCodes.InvalidMetadata, $"{GateProperty} '{gate}' is not valid; expected {Alternatives(GateValues)}.");
@@ -124,6 +137,38 @@ namespace BuildOptim.Tasks
             }
 
             return diagnostics.Count == errorsBefore ? request : null;
+        }
+
+        /// <summary>
+        /// The full name of the class <paramref name="item"/> generates: its Namespace (else
+        /// <paramref name="defaultNamespace"/>) and its ClassName (else the one derived from its file name).
+        /// </summary>
+        public static string GeneratedTypeName(ITaskItem item, string? defaultNamespace)
+        {
+            string? ns = NullIfEmpty(item.GetMetadata(Namespace)) ?? NullIfEmpty(defaultNamespace);
+            string className = ModelNames.EffectiveClassName(NullIfEmpty(item.GetMetadata(ClassName)), item.ItemSpec);
+            return ns == null ? className : ns + "." + className;
+        }
+
+        /// <summary>
+        /// An error when <paramref name="item"/> would generate the same class as another of <paramref name="allItems"/>
+        /// (the generator then could emit only one of them): found before the compression, not after it.
+        /// </summary>
+        public static void CheckUniqueTypeName(ITaskItem item, IEnumerable<ITaskItem> allItems, string? defaultNamespace, string errorFile, ICollection<TaskDiagnostic> diagnostics)
+        {
+            string typeName = GeneratedTypeName(item, defaultNamespace);
+            foreach (var other in allItems)
+            {
+                if (string.Equals(other.ItemSpec, item.ItemSpec, StringComparison.Ordinal)
+                    || !string.Equals(GeneratedTypeName(other, defaultNamespace), typeName, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                diagnostics.Add(TaskDiagnostic.Error(DiagnosticCodes.ClassNameCollision, errorFile,
+                    $"ModelToCompress '{item.ItemSpec}' and '{other.ItemSpec}' would both generate the class '{typeName}'; set a distinct {ClassName} (or {Namespace}) on one of them."));
+                return;
+            }
         }
 
         /// <summary>True when a Labels value names a file rather than an array inside the npz.</summary>

@@ -24,6 +24,10 @@ namespace BuildOptim.Tasks
             ToolOutputLine parsed = ToolOutputLine.Parse(line);
             switch (parsed.Kind)
             {
+                case ToolOutputKind.Diagnostic when !parsed.Diagnostic!.IsError && IsGateCode(parsed.Diagnostic.Code):
+                    // The targets report a gate warning from the model's gate-warning.txt on every build, this one included.
+                    _log.LogMessage(MessageImportance.Low, "{0}", line);
+                    break;
                 case ToolOutputKind.Diagnostic:
                     Log(_log, parsed.Diagnostic!);
                     RelayedError |= parsed.Diagnostic!.IsError;
@@ -40,6 +44,9 @@ namespace BuildOptim.Tasks
                     break;
             }
         }
+
+        /// <summary>The codes of a failed accuracy, agreement or cosine gate.</summary>
+        internal static bool IsGateCode(string code) => code == "BOPT2001" || code == "BOPT2002" || code == "BOPT2004";
 
         public static void Log(TaskLoggingHelper log, TaskDiagnostic diagnostic)
         {

@@ -1,0 +1,133 @@
+using BuildOptim.Compression;
+using BuildOptim.Compression.Artifacts;
+using BuildOptim.Compression.Reporting;
+using BuildOptim.Runtime.Data;
+using BuildOptim.Tests.Engine;
+using BuildOptim.Tests.Generator;
+
+namespace BuildOptim.Tests.Hostile;
+
+/// <summary>Mistakes in data and metadata get their own coded error naming the file and item, never a usage error or an internal one.</summary>
+public sealed class EngineErrorTests : ScratchFolderTest
+{
+    private (int Exit, string Errors) Cli(params string[] args)
+    {
+        var errors = new StringWriter();
+        int exit = BuildOptim.Cli.CommandLine.Run(args, TextWriter.Null, errors);
+        return (exit, errors.ToString());
+    }
+
+    [Fact]
+    public void Calibration_data_out_of_int8_scale_is_BOPT1110_naming_the_file_and_the_sample_and_leaves_nothing_behind()
+    {
+        var calibration = DataFile.Read(Models.SmallCalibration).Single();
+        float[] data = [.. calibration.Data];
+        data[3 * calibration.SampleLength + 1] = 3e38f;
+        Directory.CreateDirectory(Root);
+        string path = Path.Combine(Root, "calib.npy");
+        NpyWriter.WriteFloat32(path, data, [calibration.SampleCount, calibration.SampleLength]);
+        string output = Path.Combine(Root, "out");
+
+        var (exit, errors) = Cli("compress", Models.MlpTanh, "--calibration", path, "--item", "Models/mlp.onnx", "--out", output);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith(path + ": error BOPT1110:", errors);
+        Assert.Contains("Models/mlp.onnx", errors);
+        Assert.Contains("sample 3", errors);
+        Assert.DoesNotContain("Usage:", errors);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+        Assert.Empty(Directory.GetDirectories(Root, "*tmp*"));
+    }
+
+    [Theory]
+    [InlineData("class", "keyword")]
+    [InlineData("Run", "member")]
+    [InlineData("A-B", "letter")]
+    public void An_invalid_class_name_is_refused_before_the_model_is_even_read(string className, string why)
+    {
+        var (exit, errors) = Cli("compress", Path.Combine(Root, "missing.onnx"), "--quantize", "None", "--class-name", className, "--out", Path.Combine(Root, "out"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error BOPT1201", errors);
+        Assert.Contains(why, errors);
+    }
+
+    [Fact]
+    public void NaN_weights_with_ShareWeights_are_a_model_error_naming_the_layer_not_a_bad_option()
+    {
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Models.MlpTanh));
+        var weights = proto.Graph.Initializer.First(t => t.Dims.Count == 2);
+        if (weights.FloatData.Count > 0)
+        {
+            weights.FloatData[0] = float.NaN;
+        }
+        else
+        {
+            byte[] raw = weights.RawData.ToByteArray();
+            BitConverter.TryWriteBytes(raw.AsSpan(0, 4), float.NaN);
+            weights.RawData = Google.Protobuf.ByteString.CopyFrom(raw);
+        }
+
+        Directory.CreateDirectory(Root);
+        string model = Path.Combine(Root, "nan.onnx");
+        File.WriteAllBytes(model, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+
+        var (exit, errors) = Cli("compress", model, "--calibration", Models.SmallCalibration, "--share-weights", "4", "--gate", "Off", "--out", Path.Combine(Root, "out"));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith(model + ": error BOPT1002:", errors);
+        Assert.Contains("NaN or infinite weights", errors);
+        Assert.DoesNotContain("Usage:", errors);
+    }
+
+    [Fact]
+    public void A_bad_option_is_still_a_usage_error()
+    {
+        var (exit, errors) = Cli("compress", Models.MlpTanh, "--sparsity", "lots", "--out", Path.Combine(Root, "out"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error BOPT1201", errors);
+        Assert.Contains("Usage:", errors);
+    }
+
+    [Fact]
+    public void Two_descriptors_generating_the_same_class_report_BOPT4004_and_the_other_classes_are_still_generated()
+    {
+        string Descriptor(string ns, string sourceModel) => GeneratorHarness.Descriptor(("namespace", ns), ("sourceModel", sourceModel), ("className", "SameModel"));
+        var texts = new[]
+        {
+            new InMemoryAdditionalText("/obj/a/model.boptgen", Descriptor("App", "a.onnx")),
+            new InMemoryAdditionalText("/obj/b/model.boptgen", Descriptor("App", "b.onnx")),
+            new InMemoryAdditionalText("/obj/c/model.boptgen", Descriptor("Other", "c.onnx")),
+        };
+
+        var driver = GeneratorHarness.CreateDriver(texts).RunGeneratorsAndUpdateCompilation(GeneratorHarness.CreateCompilation(), out var output, out var diagnostics);
+
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("BOPT4004", diagnostic.Id);
+        string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("'b.onnx'", message);
+        Assert.Contains("'a.onnx'", message);
+        Assert.Contains("App.SameModel", message);
+        Assert.Equal(2, driver.GetRunResult().Results.Single().GeneratedSources.Length);
+        Assert.NotNull(output.GetTypeByMetadataName("App.SameModel"));
+        Assert.NotNull(output.GetTypeByMetadataName("Other.SameModel"));
+    }
+
+    [Fact]
+    public void Artifact_names_are_the_only_names_a_manifest_can_reach()
+    {
+        string dir = Path.Combine(Root, "out");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(dir, ArtifactWriter.ManifestFileName), "notes.txt\n../outside.txt\n" + Compressor.PlanFileName + "\n");
+        File.WriteAllText(Path.Combine(Root, "outside.txt"), "mine");
+        File.WriteAllText(Path.Combine(dir, Compressor.PlanFileName), "old");
+
+        ArtifactWriter.Delete(dir);
+
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "notes.txt")));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(Root, "outside.txt")));
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)));
+    }
+}
