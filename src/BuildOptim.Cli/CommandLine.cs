@@ -17,21 +17,45 @@ internal static class CommandLine
 
     private const string EmitOnnxFlag = "--emit-onnx";
 
-    private const string Usage = """
+    /// <summary>The usage text; the compress options come from the option schema, so it cannot drift from what is parsed.</summary>
+    private static readonly string Usage = $"""
         Usage:
-          buildoptim compress MODEL --calibration FILE [--evaluation FILE] [--labels FILE|NAME]
-                              [--quantize Int8|None] [--calibrator MinMax|Percentile|Entropy|Mse] [--prune None|Magnitude]
-                              [--sparsity S|auto] [--share-weights K|auto] [--merge-neurons C]
-                              [--max-accuracy-drop P]
-                              [--min-agreement A] [--min-cosine C] [--fallback None|Auto]
-                              [--gate Error|Warning|Off]
-                              [--class-name NAME] [--namespace NS] [--resource-name NAME]
-                              [--item ITEMSPEC] [--emit-onnx] --out DIR
+          buildoptim compress MODEL {CompressOptionsUsage()}
+                              [--resource-name NAME] [--item ITEMSPEC] --out DIR
           buildoptim conformance DIR [--int8]
           buildoptim run-plan PLAN --input FILE --out FILE.npy
           buildoptim profile PLAN --input FILE [--runs N]
           buildoptim --version
+        Int8 (the default --quantize) needs --calibration. Options are described in docs/usage.md.
         """;
+
+    private static string CompressOptionsUsage()
+    {
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (var option in OptionSchema.All)
+        {
+            string value = option.Kind switch
+            {
+                OptionKind.Choice => " " + string.Join("|", option.Choices),
+                OptionKind.Flag => "",
+                OptionKind.File => " FILE",
+                OptionKind.Text => option == OptionSchema.Labels ? " FILE|NAME" : " NAME",
+                _ => option.AllowsAuto ? " N|Auto" : " N",
+            };
+            string entry = "[" + option.CliName + value + "]";
+            if (line.Length > 0 && line.Length + entry.Length > 90)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+
+            line.Append(line.Length > 0 ? " " : "").Append(entry);
+        }
+
+        lines.Add(line.ToString());
+        return string.Join("\n                      ", lines);
+    }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -78,7 +102,9 @@ internal static class CommandLine
         }
         catch (CompressionException e)
         {
-            return Report(stderr, e.FilePath, e.Code, e.Message);
+            // A bad option is exit code 2 whichever layer refused it.
+            int exit = Report(stderr, e.FilePath, e.Code, e.Message);
+            return e.Code == Diagnostics.InvalidOption ? UsageError : exit;
         }
         catch (Exception e)
         {
@@ -90,32 +116,49 @@ internal static class CommandLine
     private static int Compress(string[] args, TextWriter stdout, TextWriter stderr)
     {
         // --emit-onnx is a flag (DIR/model.qdq.onnx, Int8 only); every other option takes a value.
-        bool emitOnnx = args.Contains(EmitOnnxFlag);
-        var a = Arguments.Parse(args.Where(arg => arg != EmitOnnxFlag).ToArray());
+        bool emitOnnx = args.Contains(OptionSchema.EmitOnnx.CliName);
+        var a = Arguments.Parse(args.Where(arg => arg != OptionSchema.EmitOnnx.CliName).ToArray());
         string model = a.Positional("MODEL");
         string item = a.Get("item") ?? model;
+
+        // Every value is read through the option schema the task uses too: same spellings, bounds and messages.
+        string? Value(OptionSpec option)
+        {
+            string? text = a.Get(option.Flag);
+            return option.TryParse(text, out string? canonical)
+                ? canonical
+                : throw new UsageException($"'{item}': {option.Problem(text!.Trim()).Replace(option.Metadata + " '", option.CliName + " '", StringComparison.Ordinal)}");
+        }
+
+        double Number(OptionSpec option) => double.Parse(Value(option) ?? option.DefaultText, CultureInfo.InvariantCulture);
+        double? OptionalNumber(OptionSpec option) => Value(option) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : null;
+        T Choice<T>(OptionSpec option)
+            where T : struct, Enum => Enum.Parse<T>(Value(option) ?? option.DefaultText);
+
+        string? sparsity = Value(OptionSchema.Sparsity);
+        string? shareWeights = Value(OptionSchema.ShareWeights);
         var options = new CompressionOptions
         {
             ModelPath = model,
             OutputDirectory = a.Required("out"),
-            CalibrationPath = a.Get("calibration"),
-            EvaluationPath = a.Get("evaluation"),
-            Labels = a.Get("labels"),
-            Quantize = a.Enum("quantize", QuantizeMode.Int8, item),
-            Calibrator = a.Get("calibrator") ?? "MinMax",
-            Prune = a.Enum("prune", PruneMode.None, item),
-            AutoSparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase),
-            Sparsity = string.Equals(a.Get("sparsity"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : a.Number("sparsity", 0, item),
-            AutoShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase),
-            ShareWeights = string.Equals(a.Get("share-weights"), "auto", StringComparison.OrdinalIgnoreCase) ? 0 : (int)a.Number("share-weights", 0, item),
-            MergeNeurons = a.Number("merge-neurons", 0, item),
-            MaxAccuracyDrop = a.Number("max-accuracy-drop", 1.0, item),
-            MinAgreement = a.Get("min-agreement") is null ? null : a.Number("min-agreement", 0, item),
-            MinCosine = a.Get("min-cosine") is null ? null : a.Number("min-cosine", 0, item),
-            Fallback = a.Get("fallback") ?? "None",
-            Gate = a.Enum("gate", GateMode.Error, item),
-            ClassName = a.Get("class-name"),
-            Namespace = a.Get("namespace"),
+            CalibrationPath = Value(OptionSchema.Calibration),
+            EvaluationPath = Value(OptionSchema.Evaluation),
+            Labels = Value(OptionSchema.Labels),
+            Quantize = Choice<QuantizeMode>(OptionSchema.Quantize),
+            Calibrator = Choice<BuildOptim.Compression.Calibration.CalibrationMethod>(OptionSchema.Calibrator),
+            Prune = Choice<PruneMode>(OptionSchema.Prune),
+            AutoSparsity = sparsity == "Auto",
+            Sparsity = sparsity is null or "Auto" ? 0 : double.Parse(sparsity, CultureInfo.InvariantCulture),
+            AutoShareWeights = shareWeights == "Auto",
+            ShareWeights = shareWeights is null or "Auto" ? 0 : int.Parse(shareWeights, CultureInfo.InvariantCulture),
+            MergeNeurons = Number(OptionSchema.MergeNeurons),
+            MaxAccuracyDrop = Number(OptionSchema.MaxAccuracyDrop),
+            MinAgreement = OptionalNumber(OptionSchema.MinAgreement),
+            MinCosine = OptionalNumber(OptionSchema.MinCosine),
+            Fallback = Choice<FallbackMode>(OptionSchema.Fallback),
+            Gate = Choice<GateMode>(OptionSchema.Gate),
+            ClassName = Value(OptionSchema.ClassName),
+            Namespace = Value(OptionSchema.Namespace),
             ResourceName = a.Get("resource-name"),
             ItemSpec = item,
             EmitOnnx = emitOnnx,

@@ -13,6 +13,12 @@ public enum PruneMode
     Neurons,
 }
 
+public enum FallbackMode
+{
+    None,
+    Auto,
+}
+
 public enum GateMode
 {
     Error,
@@ -20,7 +26,10 @@ public enum GateMode
     Off,
 }
 
-/// <summary>Everything one compression needs: the CLI's flags, the task's item metadata.</summary>
+/// <summary>
+/// Everything one compression needs: the CLI's flags, the task's item metadata. Names, bounds and defaults are
+/// declared once in <see cref="OptionSchema"/> (src/Shared/OptionSchema.cs), which every front reads.
+/// </summary>
 public sealed record CompressionOptions
 {
     public required string ModelPath { get; init; }
@@ -36,7 +45,7 @@ public sealed record CompressionOptions
 
     public QuantizeMode Quantize { get; init; } = QuantizeMode.Int8;
 
-    public string Calibrator { get; init; } = "MinMax";
+    public Calibration.CalibrationMethod Calibrator { get; init; } = Calibration.CalibrationMethod.MinMax;
 
     public PruneMode Prune { get; init; } = PruneMode.None;
 
@@ -65,7 +74,7 @@ public sealed record CompressionOptions
     /// <summary>Minimum mean cosine similarity between compressed and fp32 outputs; default 0.99 for models that are not classifiers.</summary>
     public double? MinCosine { get; init; }
 
-    public string Fallback { get; init; } = "None";
+    public FallbackMode Fallback { get; init; } = FallbackMode.None;
 
     public GateMode Gate { get; init; } = GateMode.Error;
 

@@ -92,7 +92,7 @@ public static class Compressor
             ? MeasureSensitivity(context, candidate)
             : new Dictionary<string, double>();
         var fallbackLayers = new List<string>();
-        if (!candidate.Gate.Passed && candidate.Ranges is not null && string.Equals(options.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
+        if (!candidate.Gate.Passed && candidate.Ranges is not null && options.Fallback == FallbackMode.Auto)
         {
             // Dense and Conv layers first (their sensitivities are measured for the report anyway); then, if the gate still
             // fails, the layers still on codes (residual adds, pools, ...), measured against that plan, until none is left.
@@ -193,8 +193,8 @@ public static class Compressor
                 shared = sharing.Layers;
             }
 
-            ranges = options.Quantize == QuantizeMode.Int8 && Calibrators.TryParse(options.Calibrator, out var method)
-                ? Calibrators.Calibrate(model, c.Calibration!, method)
+            ranges = options.Quantize == QuantizeMode.Int8
+                ? Calibrators.Calibrate(model, c.Calibration!, options.Calibrator)
                 : null;
             if (ranges is not null)
             {
@@ -428,49 +428,24 @@ public static class Compressor
             throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"'{item}' is quantized to Int8 but has no Calibration data; set Calibration to a .npy, .npz or .csv file of representative inputs (or Quantize=\"None\").");
         }
 
-        if (o.Sparsity is < 0 or > 0.95 || double.IsNaN(o.Sparsity))
+        // Bounds come from the option schema the task and the CLI check first; the engine checks again for API callers.
+        CheckNumber(o, OptionSchema.Sparsity, o.Sparsity);
+        CheckNumber(o, OptionSchema.MaxAccuracyDrop, o.MaxAccuracyDrop);
+        CheckNumber(o, OptionSchema.MergeNeurons, o.MergeNeurons);
+        CheckNumber(o, OptionSchema.ShareWeights, o.ShareWeights);
+        if (o.MinCosine is { } cosine)
         {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity={o.Sparsity.ToString(CultureInfo.InvariantCulture)} on '{item}' is outside [0, 0.95].");
+            CheckNumber(o, OptionSchema.MinCosine, cosine);
         }
 
-        if (o.MaxAccuracyDrop < 0 || double.IsNaN(o.MaxAccuracyDrop))
+        if (o.MinAgreement is { } agreement)
         {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MaxAccuracyDrop on '{item}' must be a non-negative number of percentage points.");
-        }
-
-        if (o.MinCosine is { } cosine && (cosine < -1 || cosine > 1 || double.IsNaN(cosine)))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MinCosine on '{item}' must be a cosine similarity in [-1, 1].");
-        }
-
-        if (o.MinAgreement is { } a && (a < 0 || a > 1 || double.IsNaN(a)))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MinAgreement on '{item}' must be a fraction in [0, 1].");
-        }
-
-        if (!Calibrators.TryParse(o.Calibrator, out _))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Calibrator={o.Calibrator} on '{item}' must be MinMax, Percentile, Entropy or Mse.");
-        }
-
-        if (o.MergeNeurons is < 0 or > 1 || double.IsNaN(o.MergeNeurons))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"MergeNeurons={o.MergeNeurons.ToString(CultureInfo.InvariantCulture)} on '{item}' must be 0 (off) or a cosine similarity threshold in (0, 1], e.g. 0.98.");
+            CheckNumber(o, OptionSchema.MinAgreement, agreement);
         }
 
         if (o.MergeNeurons > 0 && string.IsNullOrWhiteSpace(o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"MergeNeurons on '{item}' compares neurons on the Calibration data; set Calibration.");
-        }
-
-        if (o.ShareWeights != 0 && (o.ShareWeights < 2 || o.ShareWeights > 256))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"ShareWeights={o.ShareWeights} on '{item}' must be 0 (off) or a cluster count from 2 to 256 (16 = 4-bit indices).");
-        }
-
-        if (!string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Fallback, "Auto", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Fallback={o.Fallback} on '{item}' is not valid; use None or Auto.");
         }
 
         if (o.Prune == PruneMode.Neurons && string.IsNullOrWhiteSpace(o.CalibrationPath))
@@ -483,14 +458,20 @@ public static class Compressor
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto on '{item}' needs Prune=Magnitude or Prune=Neurons.");
         }
 
-        if ((o.AutoSparsity || o.AutoShareWeights || !string.Equals(o.Fallback, "None", StringComparison.OrdinalIgnoreCase)) && string.IsNullOrWhiteSpace(o.EvaluationPath ?? o.CalibrationPath))
+        if ((o.AutoSparsity || o.AutoShareWeights || o.Fallback != FallbackMode.None) && string.IsNullOrWhiteSpace(o.EvaluationPath ?? o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Sparsity=Auto and Fallback=Auto on '{item}' search against the gate and need Evaluation (or Calibration) data.");
         }
 
-        if (o.Prune == PruneMode.Magnitude && o.Sparsity == 0)
+    }
+
+    /// <summary>BOPT1201 naming the item when <paramref name="value"/> is outside what <paramref name="option"/> accepts.</summary>
+    private static void CheckNumber(CompressionOptions o, OptionSpec option, double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        if (!option.TryParse(text, out _))
         {
-            // Allowed: a no-op, reported as 0 sparsity.
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"'{o.ItemSpec ?? o.ModelPath}': {option.Problem(text)}");
         }
     }
 

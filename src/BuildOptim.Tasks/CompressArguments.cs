@@ -23,27 +23,27 @@ namespace BuildOptim.Tasks
                 }
             }
 
-            Add("--calibration", request.CalibrationPath);
-            Add("--evaluation", request.EvaluationPath);
-            Add("--labels", request.Labels);
-            Add("--quantize", request.Quantize);
-            Add("--calibrator", request.Calibrator);
-            Add("--prune", request.Prune);
-            Add("--sparsity", request.Sparsity);
-            Add("--share-weights", request.ShareWeights);
-            Add("--merge-neurons", request.MergeNeurons);
-            Add("--max-accuracy-drop", request.MaxAccuracyDrop);
-            Add("--min-agreement", request.MinAgreement);
-            Add("--min-cosine", request.MinCosine);
-            Add("--fallback", request.Fallback);
-            Add("--gate", request.Gate);
-            Add("--class-name", request.ClassName);
-            Add("--namespace", request.Namespace);
+            Add(OptionSchema.Calibration.CliName, request.CalibrationPath);
+            Add(OptionSchema.Evaluation.CliName, request.EvaluationPath);
+            Add(OptionSchema.Labels.CliName, request.Labels);
+            Add(OptionSchema.Quantize.CliName, request.Quantize);
+            Add(OptionSchema.Calibrator.CliName, request.Calibrator);
+            Add(OptionSchema.Prune.CliName, request.Prune);
+            Add(OptionSchema.Sparsity.CliName, request.Sparsity);
+            Add(OptionSchema.ShareWeights.CliName, request.ShareWeights);
+            Add(OptionSchema.MergeNeurons.CliName, request.MergeNeurons);
+            Add(OptionSchema.MaxAccuracyDrop.CliName, request.MaxAccuracyDrop);
+            Add(OptionSchema.MinAgreement.CliName, request.MinAgreement);
+            Add(OptionSchema.MinCosine.CliName, request.MinCosine);
+            Add(OptionSchema.Fallback.CliName, request.Fallback);
+            Add(OptionSchema.Gate.CliName, request.Gate);
+            Add(OptionSchema.ClassName.CliName, request.ClassName);
+            Add(OptionSchema.Namespace.CliName, request.Namespace);
             Add("--resource-name", request.ResourceName);
             Add("--item", request.ItemSpec);
             if (request.EmitOnnx)
             {
-                args.Add("--emit-onnx");
+                args.Add(OptionSchema.EmitOnnx.CliName);
             }
             Add("--out", request.OutputDirectory);
             return args;

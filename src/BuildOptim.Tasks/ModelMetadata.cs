@@ -12,32 +12,14 @@ namespace BuildOptim.Tasks
     /// </summary>
     internal static class ModelMetadata
     {
-        public const string ClassName = nameof(ClassName);
-        public const string Namespace = nameof(Namespace);
-        public const string Calibration = nameof(Calibration);
-        public const string Evaluation = nameof(Evaluation);
-        public const string Labels = nameof(Labels);
-        public const string Quantize = nameof(Quantize);
-        public const string Calibrator = nameof(Calibrator);
-        public const string Prune = nameof(Prune);
-        public const string Sparsity = nameof(Sparsity);
-        public const string ShareWeights = nameof(ShareWeights);
-        public const string MergeNeurons = nameof(MergeNeurons);
-        public const string MaxAccuracyDrop = nameof(MaxAccuracyDrop);
-        public const string MinAgreement = nameof(MinAgreement);
-        public const string MinCosine = nameof(MinCosine);
-        public const string Fallback = nameof(Fallback);
-        public const string EmitOnnx = nameof(EmitOnnx);
-        public const string GateProperty = "BuildOptimGate";
-
-        public const double MaxSparsity = 0.95;
-
-        private static readonly string[] QuantizeValues = { "Int8", "None" };
-        private static readonly string[] CalibratorValues = { "MinMax", "Percentile", "Entropy", "Mse" };
-        private static readonly string[] PruneValues = { "None", "Magnitude", "Neurons" };
-        private static readonly string[] FallbackValues = { "None", "Auto" };
-        private static readonly string[] GateValues = { "Error", "Warning", "Off" };
-        private static readonly string[] BooleanValues = { "false", "true" };
+        // Metadata names, from the one option schema shared with the CLI and the engine (src/Shared/OptionSchema.cs).
+        public static readonly string ClassName = OptionSchema.ClassName.Metadata;
+        public static readonly string Namespace = OptionSchema.Namespace.Metadata;
+        public static readonly string Calibration = OptionSchema.Calibration.Metadata;
+        public static readonly string Evaluation = OptionSchema.Evaluation.Metadata;
+        public static readonly string Labels = OptionSchema.Labels.Metadata;
+        public static readonly string Quantize = OptionSchema.Quantize.Metadata;
+        public static readonly string GateProperty = OptionSchema.Gate.Metadata;
 
         /// <summary>Label files are checked on disk; any other Labels value names an array in the npz.</summary>
         private static readonly string[] LabelFileExtensions = { ".npy", ".csv" };
@@ -79,19 +61,24 @@ namespace BuildOptim.Tasks
                 Namespace = NullIfEmpty(item.GetMetadata(Namespace)) ?? NullIfEmpty(defaultNamespace),
                 ResourceName = resourceName,
                 OutputDirectory = outputDirectory,
-                Quantize = Choice(item, Quantize, QuantizeValues, Fail),
-                Calibrator = Choice(item, Calibrator, CalibratorValues, Fail),
-                Prune = Choice(item, Prune, PruneValues, Fail),
-                Fallback = Choice(item, Fallback, FallbackValues, Fail),
-                Sparsity = IsAuto(item, Sparsity) ? "auto" : Number(item, Sparsity, 0, MaxSparsity, "a number from 0 to 0.95 or Auto", Fail),
-                MaxAccuracyDrop = Number(item, MaxAccuracyDrop, 0, double.MaxValue, "a number of percentage points >= 0", Fail),
-                MinAgreement = Number(item, MinAgreement, 0, 1, "a fraction from 0 to 1", Fail),
-                MinCosine = Number(item, MinCosine, -1, 1, "a cosine similarity from -1 to 1", Fail),
-                ShareWeights = IsAuto(item, ShareWeights) ? "auto" : Count(item, ShareWeights, Fail),
-                MergeNeurons = Number(item, MergeNeurons, 0, 1, "a cosine similarity threshold from 0 (off) to 1, e.g. 0.98", Fail),
-                Gate = CanonicalChoice(gate, GateValues, out string? canonicalGate) ? canonicalGate : null,
-                EmitOnnx = Choice(item, EmitOnnx, BooleanValues, Fail) == "true",
+                Quantize = Parse(item, OptionSchema.Quantize, Fail),
+                Calibrator = Parse(item, OptionSchema.Calibrator, Fail),
+                Prune = Parse(item, OptionSchema.Prune, Fail),
+                Fallback = Parse(item, OptionSchema.Fallback, Fail),
+                Sparsity = Parse(item, OptionSchema.Sparsity, Fail)?.Replace("Auto", "auto"),
+                MaxAccuracyDrop = Parse(item, OptionSchema.MaxAccuracyDrop, Fail),
+                MinAgreement = Parse(item, OptionSchema.MinAgreement, Fail),
+                MinCosine = Parse(item, OptionSchema.MinCosine, Fail),
+                ShareWeights = Parse(item, OptionSchema.ShareWeights, Fail)?.Replace("Auto", "auto"),
+                MergeNeurons = Parse(item, OptionSchema.MergeNeurons, Fail),
+                Gate = OptionSchema.Gate.TryParse(gate, out string? canonicalGate) ? canonicalGate : null,
+                EmitOnnx = Parse(item, OptionSchema.EmitOnnx, Fail) == "true",
             };
+
+            if (!OptionSchema.Gate.TryParse(gate, out _))
+            {
+                Fail(DiagnosticCodes.InvalidMetadata, OptionSchema.Gate.Problem(gate ?? ""));
+            }
 
             string className = ModelNames.EffectiveClassName(request.ClassName, modelPath);
             if (ModelNames.ClassNameProblem(className) is string classProblem)
@@ -104,11 +91,6 @@ namespace BuildOptim.Tasks
             if (request.Namespace != null && ModelNames.NamespaceProblem(request.Namespace) is string namespaceProblem)
             {
                 Fail(DiagnosticCodes.InvalidMetadata, $"{Namespace} '{request.Namespace}' cannot be the namespace of the generated class: {namespaceProblem}; set {Namespace} metadata.");
-            }
-
-            if (!CanonicalChoice(gate, GateValues, out _))
-            {
-                Fail(DiagnosticCodes.InvalidMetadata, $"{GateProperty} '{gate}' is not valid; expected {Alternatives(GateValues)}.");
             }
 
             request.CalibrationPath = DataFile(item, Calibration, projectDirectory, Fail);
@@ -185,72 +167,16 @@ namespace BuildOptim.Tasks
             return false;
         }
 
-        /// <summary>
-        /// Returns the spelling of <paramref name="value"/> listed in <paramref name="allowed"/>, ignoring
-        /// case; an empty value is accepted and stays null (the CLI default applies).
-        /// </summary>
-        internal static bool CanonicalChoice(string? value, string[] allowed, out string? canonical)
+        /// <summary>The canonical value of <paramref name="option"/> on <paramref name="item"/>, null when unset or invalid (then reported).</summary>
+        private static string? Parse(ITaskItem item, OptionSpec option, Action<string, string> fail)
         {
-            canonical = null;
-            string trimmed = (value ?? "").Trim();
-            if (trimmed.Length == 0)
-            {
-                return true;
-            }
-            foreach (string candidate in allowed)
-            {
-                if (string.Equals(trimmed, candidate, StringComparison.OrdinalIgnoreCase))
-                {
-                    canonical = candidate;
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static string? Choice(ITaskItem item, string name, string[] allowed, Action<string, string> fail)
-        {
-            string value = item.GetMetadata(name);
-            if (CanonicalChoice(value, allowed, out string? canonical))
+            string value = item.GetMetadata(option.Metadata);
+            if (option.TryParse(value, out string? canonical))
             {
                 return canonical;
             }
-            fail(DiagnosticCodes.InvalidMetadata, $"{name} '{value}' is not valid; expected {Alternatives(allowed)}.");
-            return null;
-        }
 
-        /// <summary><c>Sparsity="Auto"</c> and <c>ShareWeights="Auto"</c> ask the engine to search for the largest compression that passes the gate.</summary>
-        private static bool IsAuto(ITaskItem item, string name) => string.Equals(item.GetMetadata(name).Trim(), "Auto", StringComparison.OrdinalIgnoreCase);
-
-        private static string? Number(ITaskItem item, string name, double min, double max, string expected, Action<string, string> fail)
-        {
-            string value = item.GetMetadata(name).Trim();
-            if (value.Length == 0)
-            {
-                return null;
-            }
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
-                && !double.IsNaN(number) && !double.IsInfinity(number)
-                && number >= min && number <= max)
-            {
-                return number.ToString("R", CultureInfo.InvariantCulture);
-            }
-            fail(DiagnosticCodes.InvalidMetadata, $"{name} '{value}' is not valid; expected {expected} (invariant culture, '.' as decimal separator).");
-            return null;
-        }
-
-        private static string? Count(ITaskItem item, string name, Action<string, string> fail)
-        {
-            string value = item.GetMetadata(name).Trim();
-            if (value.Length == 0)
-            {
-                return null;
-            }
-            if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int count))
-            {
-                return count.ToString(CultureInfo.InvariantCulture);
-            }
-            fail(DiagnosticCodes.InvalidMetadata, $"{name} '{value}' is not valid; expected a whole number of clusters >= 0 (0 = off).");
+            fail(DiagnosticCodes.InvalidMetadata, option.Problem(value.Trim()));
             return null;
         }
 
@@ -275,8 +201,5 @@ namespace BuildOptim.Tasks
 
         private static string? NullIfEmpty(string? value) =>
             string.IsNullOrWhiteSpace(value) ? null : value!.Trim();
-
-        private static string Alternatives(string[] allowed) =>
-            string.Join(", ", allowed, 0, allowed.Length - 1) + " or " + allowed[allowed.Length - 1];
     }
 }

@@ -79,14 +79,14 @@ public sealed record CompressionReport(
             w.WriteEndObject();
             w.WriteStartObject("options");
             w.WriteString("quantize", Options.Quantize.ToString());
-            w.WriteString("calibrator", Options.Calibrator);
+            w.WriteString("calibrator", Options.Calibrator.ToString());
             w.WriteString("prune", Options.Prune.ToString());
             w.WriteNumber("sparsity", Options.Sparsity);
             w.WriteNumber("shareWeights", Options.ShareWeights);
             w.WriteNumber("maxAccuracyDrop", Options.MaxAccuracyDrop);
             WriteNullable(w, "minAgreement", Options.MinAgreement);
             WriteNullable(w, "minCosine", Options.MinCosine);
-            w.WriteString("fallback", Options.Fallback);
+            w.WriteString("fallback", Options.Fallback.ToString());
             w.WriteEndObject();
             if (ChosenSparsity is { } chosen)
             {

@@ -206,7 +206,7 @@ public sealed class CompressionTests : ScratchFolderTest
         Assert.False(failing.Report.Gate.Passed);
         Assert.Equal("BOPT2002", failing.Report.Gate.Code);
 
-        var rescued = Compressor.Run(strict with { Fallback = "Auto", OutputDirectory = Path.Combine(Root, "rescued") });
+        var rescued = Compressor.Run(strict with { Fallback = FallbackMode.Auto, OutputDirectory = Path.Combine(Root, "rescued") });
         Assert.True(rescued.Report.Gate.Passed, rescued.Report.Gate.Message);
         Assert.NotEmpty(rescued.Report.FallbackLayers);
         Assert.All(rescued.Report.FallbackLayers, name => Assert.Equal("Float32", rescued.Report.Layers.Single(l => l.Summary.Name == name).Summary.Precision));
@@ -219,7 +219,7 @@ public sealed class CompressionTests : ScratchFolderTest
     {
         // FashionCnn at MinAgreement 1.0: with every Dense and Conv layer in fp32, the residual Add's requantization still
         // flips 2 % of the top-1 classes (BOPT2002 before this stage existed); the Add in fp32 passes.
-        var options = Models.FashionCnnOptions(Path.Combine(Root, "cnn-strict")) with { MinAgreement = 1.0, Fallback = "Auto" };
+        var options = Models.FashionCnnOptions(Path.Combine(Root, "cnn-strict")) with { MinAgreement = 1.0, Fallback = FallbackMode.Auto };
         var result = Compressor.Run(options);
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         var model = Models.Lower(options.ModelPath);

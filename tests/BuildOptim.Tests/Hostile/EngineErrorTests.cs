@@ -47,7 +47,7 @@ public sealed class EngineErrorTests : ScratchFolderTest
     {
         var (exit, errors) = Cli("compress", Path.Combine(Root, "missing.onnx"), "--quantize", "None", "--class-name", className, "--out", Path.Combine(Root, "out"));
 
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("error BOPT1201", errors);
         Assert.Contains(why, errors);
     }
