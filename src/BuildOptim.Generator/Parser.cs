@@ -14,24 +14,25 @@ namespace BuildOptim.Generator;
 internal static class Parser
 {
     public const string DescriptorExtension = ".boptgen";
-    public const int SupportedFormat = 1;
+    public const int SupportedFormat = DescriptorKeys.Format;
 
+    /// <summary>The descriptor's keys, shared with the engine that writes them (src/Shared/DescriptorKeys.cs).</summary>
     internal static class Keys
     {
-        public const string Format = "format";
-        public const string ClassName = "className";
-        public const string Namespace = "namespace";
-        public const string ResourceName = "resourceName";
-        public const string SourceModel = "sourceModel";
-        public const string InputName = "inputName";
-        public const string InputShape = "inputShape";
-        public const string InputLength = "inputLength";
-        public const string OutputName = "outputName";
-        public const string OutputShape = "outputShape";
-        public const string OutputLength = "outputLength";
-        public const string DynamicBatch = "dynamicBatch";
-        public const string Classifier = "classifier";
-        public const string Precision = "precision";
+        public const string Format = DescriptorKeys.FormatKey;
+        public const string ClassName = DescriptorKeys.ClassName;
+        public const string Namespace = DescriptorKeys.Namespace;
+        public const string ResourceName = DescriptorKeys.ResourceName;
+        public const string SourceModel = DescriptorKeys.SourceModel;
+        public const string InputName = DescriptorKeys.InputName;
+        public const string InputShape = DescriptorKeys.InputShape;
+        public const string InputLength = DescriptorKeys.InputLength;
+        public const string OutputName = DescriptorKeys.OutputName;
+        public const string OutputShape = DescriptorKeys.OutputShape;
+        public const string OutputLength = DescriptorKeys.OutputLength;
+        public const string DynamicBatch = DescriptorKeys.DynamicBatch;
+        public const string Classifier = DescriptorKeys.Classifier;
+        public const string Precision = DescriptorKeys.Precision;
     }
 
     internal static class Precisions

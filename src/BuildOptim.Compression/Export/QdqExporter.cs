@@ -41,7 +41,7 @@ public static class QdqExporter
         {
             IrVersion = 7,
             ProducerName = "BuildOptim",
-            ProducerVersion = Compressor.ToolVersion,
+            ProducerVersion = ToolInfo.Version,
             DocString = $"QDQ export of the BuildOptim int8 plan of {Path.GetFileName(network.SourcePath)}.",
             Graph = graph,
         };

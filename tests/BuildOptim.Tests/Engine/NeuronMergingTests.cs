@@ -234,7 +234,8 @@ public sealed class NeuronMergingTests(ITestOutputHelper output) : ScratchFolder
     {
         using var report = CompressWithCli("cli", "--merge-neurons", "0.97");
         Assert.Equal(0.97, report.RootElement.GetProperty("mergeNeurons").GetDouble());
-        Assert.All(report.RootElement.GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("mergedNeurons").GetInt32() >= 0));
+        // The small MLP has near-duplicate hidden units at 0.97: the report says how many went, per layer.
+        Assert.True(report.RootElement.GetProperty("layers").EnumerateArray().Sum(l => l.GetProperty("mergedNeurons").GetInt32()) > 0);
     }
 
     [Theory]

@@ -45,6 +45,20 @@ public sealed class CompressArgumentsTests
     }
 
     [Fact]
+    public void MinCosine_and_EmitOnnx_reach_the_command_line()
+    {
+        var request = FullRequest();
+        request.MinCosine = "0.995";
+        request.EmitOnnx = true;
+
+        IReadOnlyList<string> args = CompressArguments.Build("t.dll", request);
+
+        Assert.Equal("0.995", args[args.ToList().IndexOf("--min-cosine") + 1]);
+        Assert.Contains("--emit-onnx", args);
+        Assert.Equal("--out", args[^2]);
+    }
+
+    [Fact]
     public void Unset_options_are_left_out_so_the_CLI_defaults_apply()
     {
         var request = new CompressRequest

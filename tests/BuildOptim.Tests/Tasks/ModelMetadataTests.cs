@@ -69,6 +69,22 @@ public sealed class ModelMetadataTests : IDisposable
     }
 
     [Fact]
+    public void MinCosine_and_EmitOnnx_are_read_and_checked()
+    {
+        var (request, diagnostics) = Validate(Item(("MinCosine", "0.9950"), ("EmitOnnx", "True")));
+
+        Assert.Empty(diagnostics);
+        Assert.Equal("0.995", request!.MinCosine);
+        Assert.True(request.EmitOnnx);
+
+        var (refused, errors) = Validate(Item(("MinCosine", "1.5"), ("EmitOnnx", "sometimes")));
+        Assert.Null(refused);
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Code == "BOPT1201" && e.Message.Contains("MinCosine '1.5' is not valid", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Code == "BOPT1201" && e.Message.Contains("EmitOnnx 'sometimes' is not valid", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Empty_metadata_is_left_to_the_CLI_defaults()
     {
         var (request, diagnostics) = Validate(Item(("MinAgreement", ""), ("ClassName", "")), gate: "");

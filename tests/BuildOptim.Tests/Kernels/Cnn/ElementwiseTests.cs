@@ -170,9 +170,16 @@ public class ElementwiseTests
     {
         // [0, 3] with [3]: built by hand, as numpy broadcasts a 0 against a 1 to 0.
         var shape = new BroadcastShape([0, 3], [3, 1], [0, 1]);
-        Kernels.BinaryF32(BinaryOp.Add, [], new float[3], shape, []);
-        Kernels.AddU8([], new byte[3], shape, new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255), []);
-        Kernels.MulU8([], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 0, 255, []);
+        float[] floats = Enumerable.Repeat(42f, 64).ToArray();
+        byte[] codes = Enumerable.Repeat((byte)42, 64).ToArray();
+
+        // Empty views into larger buffers: a vector loop that ran anyway would write past them.
+        Kernels.BinaryF32(BinaryOp.Add, floats.AsSpan(0, 0), new float[3], shape, floats.AsSpan(32, 0));
+        Kernels.AddU8(codes.AsSpan(0, 0), new byte[3], shape, new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255), codes.AsSpan(32, 0));
+        Kernels.MulU8(codes.AsSpan(0, 0), 0, new byte[3], 0, shape, 1 << 30, 31, 0, 0, 255, codes.AsSpan(16, 0));
+
+        Assert.All(floats, v => Assert.Equal(42f, v));
+        Assert.All(codes, v => Assert.Equal(42, v));
     }
 
     [Fact]
