@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime.Data;
@@ -46,7 +47,7 @@ public static class Calibrators
 
 /// <summary>
 /// Percentile, Entropy and Mse calibration. A first pass over the calibration set finds every tensor's [min, max]
-/// (<see cref="MinMaxCalibrator"/>); a second pass of the same compiled plan (<see cref="CalibrationRun"/>) counts its values in <see cref="Bins"/> equal bins over that range;
+/// (<see cref="MinMaxCalibrator"/>); a second pass of the same compiled plan (<see cref="ValueProbe"/>) counts its values in <see cref="Bins"/> equal bins over that range;
 /// <see cref="Choose"/> then narrows the range from the histogram alone. Counts are integers and bins are found by one
 /// IEEE division, so the same data gives the same ranges on any machine.
 /// </summary>
@@ -73,7 +74,7 @@ public static class HistogramCalibrator
     public static Dictionary<int, TensorRange> Calibrate(Network network, NdArray samples, CalibrationMethod method)
     {
         ArgumentOutOfRangeException.ThrowIfEqual(method, CalibrationMethod.MinMax);
-        var run = new CalibrationRun(network);
+        var run = new ValueProbe(network);
         var full = MinMaxCalibrator.Calibrate(run, samples);
         var histograms = full.Keys.ToDictionary(v => v, _ => new long[Bins]);
         run.Visit(samples, (value, values) => Accumulate(histograms[value], full[value], values));

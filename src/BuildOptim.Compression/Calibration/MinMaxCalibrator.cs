@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
@@ -13,50 +14,13 @@ namespace BuildOptim.Compression.Calibration;
 public static class MinMaxCalibrator
 {
     public static Dictionary<int, TensorRange> Calibrate(Network network, NdArray samples)
-        => Calibrate(new CalibrationRun(network), samples);
+        => Calibrate(new ValueProbe(network), samples);
 
-    /// <summary>The ranges over <paramref name="samples"/> through an existing <see cref="CalibrationRun"/>.</summary>
-    internal static Dictionary<int, TensorRange> Calibrate(CalibrationRun run, NdArray samples)
+    /// <summary>The ranges over <paramref name="samples"/> through an existing <see cref="ValueProbe"/>.</summary>
+    internal static Dictionary<int, TensorRange> Calibrate(ValueProbe run, NdArray samples)
     {
         var ranges = run.Values.ToDictionary(v => v, _ => TensorRange.Empty);
         run.Visit(samples, (value, values) => ranges[value] = ranges[value].Include(values));
         return ranges;
-    }
-}
-
-/// <summary>What a calibration pass sees of one tensor for one sample.</summary>
-internal delegate void TensorVisitor(int value, ReadOnlySpan<float> values);
-
-/// <summary>
-/// The fp32 plan of a network with every value in its own buffer, compiled once: each calibration pass runs it over the
-/// samples and hands every value's tensor to a visitor.
-/// </summary>
-internal sealed class CalibrationRun
-{
-    private readonly Network _network;
-    private readonly CompiledPlan _plan;
-    private readonly PlanRunner _runner;
-
-    public CalibrationRun(Network network)
-    {
-        _network = network;
-        _plan = PlanCompiler.Compile(network, QuantizeMode.None, null, keepAllValues: true);
-        _runner = new PlanRunner(ModelPlan.FromBytes(_plan.Bytes));
-    }
-
-    /// <summary>The values that have a float tensor in the plan.</summary>
-    public IEnumerable<int> Values => _plan.FloatBuffers.Keys;
-
-    public void Visit(NdArray samples, TensorVisitor visit)
-    {
-        var output = new float[_runner.OutputLength];
-        for (int s = 0; s < samples.SampleCount; s++)
-        {
-            _runner.Run(samples.Sample(s), output);
-            foreach (var (value, buffer) in _plan.FloatBuffers)
-            {
-                visit(value, _runner.FloatBuffer(buffer)[.._network.Value(value).Length]);
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Evaluation;
 using System.Globalization;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
@@ -173,17 +174,12 @@ public static class ConformanceRunner
 
     private static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
     {
-        var plan = PlanCompiler.Compile(network, QuantizeMode.None, null, keepAllValues: true);
-        var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
-        var ranges = plan.FloatBuffers.Keys.ToDictionary(v => v, _ => TensorRange.Empty);
+        var probe = new ValueProbe(network);
+        var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
         foreach (var set in inputsPerSet)
         {
-            var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
-            runner.RunMany(set.Select(t => t.Floats!).ToList(), outputs);
-            foreach (var (value, buffer) in plan.FloatBuffers)
-            {
-                ranges[value] = ranges[value].Include(runner.FloatBuffer(buffer)[..network.Value(value).Length]);
-            }
+            probe.Run(set.Select(t => t.Floats!).ToList());
+            probe.VisitValues((value, values) => ranges[value] = ranges[value].Include(values));
         }
 
         return ranges;

@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Evaluation;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime.Data;
 
@@ -119,7 +120,7 @@ public static class NeuronMerging
 
         double perSample = (double)channels * (channels + 1) / 2 * positions + length;
         int step = (int)Math.Max(1, Math.Ceiling(calibration.SampleCount * perSample / GramBudget));
-        var probe = new NeuronPruning.Probe(network);
+        var probe = new ValueProbe(network);
         var gram = new double[channels * channels];
         var sums = new double[length];
         var x = new double[length]; // unit-major: x[c·P + p]

@@ -1,3 +1,4 @@
+using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
@@ -94,7 +95,7 @@ public static class NeuronPruning
         CheckCalibration(network, calibration);
         var current = network;
         var summaries = new List<NeuronPruningLayer>();
-        Probe? originalProbe = null;
+        ValueProbe? originalProbe = null;
         for (int index = 0; index < network.Layers.Count; index++)
         {
             var layer = current.Layers[index];
@@ -119,7 +120,7 @@ public static class NeuronPruning
                 continue;
             }
 
-            var probe = new Probe(current);
+            var probe = new ValueProbe(current);
             bool refitThis = refit && (long)(units - remove) * chain.ColumnGroup <= MaxRefitFeatures;
             int inputId = consumer.Inputs[0];
             int inputLength = current.Value(inputId).Length;
@@ -128,7 +129,7 @@ public static class NeuronPruning
             float[][]? cachedCurrent = cache ? new float[calibration.SampleCount][] : null;
             if (refitThis)
             {
-                originalProbe ??= new Probe(network);
+                originalProbe ??= new ValueProbe(network);
             }
 
             // One pass scores the units and, when they fit in memory, keeps the consumer's inputs
@@ -360,29 +361,8 @@ public static class NeuronPruning
         }
     }
 
-    /// <summary>Runs the fp32 plan of a network with every value in its own buffer.</summary>
-    internal sealed class Probe
-    {
-        private readonly CompiledPlan _plan;
-        private readonly PlanRunner _runner;
-        private readonly float[] _output;
-        private readonly Network _network;
-
-        public Probe(Network network)
-        {
-            _network = network;
-            _plan = PlanCompiler.Compile(network, QuantizeMode.None, null, keepAllValues: true);
-            _runner = new PlanRunner(ModelPlan.FromBytes(_plan.Bytes));
-            _output = new float[_runner.OutputLength];
-        }
-
-        public void Run(ReadOnlySpan<float> sample) => _runner.Run(sample, _output);
-
-        public ReadOnlySpan<float> Value(int id) => _runner.FloatBuffer(_plan.FloatBuffers[id])[.._network.Value(id).Length];
-    }
-
     /// <summary>Scores every unit and returns the kept ones in ascending order.</summary>
-    private static int[] SelectKept(Chain chain, Probe probe, NdArray calibration, Network network, int remove, Action<int> afterRun)
+    private static int[] SelectKept(Chain chain, ValueProbe probe, NdArray calibration, Network network, int remove, Action<int> afterRun)
     {
         var producer = network.Layers[chain.ProducerIndex];
         int channels = chain.Channels;
