@@ -45,6 +45,9 @@ public static class DataErrorCodes
 
     /// <summary>An array used as labels does not hold integer class ids.</summary>
     public const string LabelsNotInteger = "BOPT1106";
+
+    /// <summary>An .npz archive's arrays decode to more than its size budget allows (a decompression bomb).</summary>
+    public const string SizeBudgetExceeded = "BOPT1108";
 }
 
 /// <summary>Where a value came from, for messages: a file and, inside an npz, an array.</summary>
