@@ -15,13 +15,14 @@ public static class DataSets
 
     /// <summary>
     /// The input array of a data file: the array named after the model input, else the single array
-    /// that is not <c>labels</c>. Its per-sample length must match the model's.
+    /// that is not <c>labels</c>. Its per-sample length must match the model's and its values must be finite.
     /// </summary>
     public static NdArray LoadInputs(string path, Network model, string? labelsArrayName = null)
         => SelectInputs(path, DataFile.Read(path), model, labelsArrayName);
 
     /// <summary>As <see cref="LoadInputs"/>, from the <paramref name="arrays"/> already read from <paramref name="path"/>.</summary>
     /// <exception cref="CompressionException">BOPT1105 when no array fits the model.</exception>
+    /// <exception cref="DataFormatException">BOPT1107 when the chosen array holds NaN or an infinity.</exception>
     public static NdArray SelectInputs(string path, IReadOnlyList<NdArray> arrays, Network model, string? labelsArrayName = null)
     {
         var candidates = arrays.Where(a => a.Name != (labelsArrayName ?? LabelsArrayName)).ToList();
@@ -38,6 +39,7 @@ public static class DataSets
             throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"Array '{chosen.Name}' in '{path}' has no samples.");
         }
 
+        chosen.ThrowIfNonFinite();
         return chosen;
     }
 

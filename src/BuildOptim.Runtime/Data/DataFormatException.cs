@@ -46,6 +46,9 @@ public static class DataErrorCodes
     /// <summary>An array used as labels does not hold integer class ids.</summary>
     public const string LabelsNotInteger = "BOPT1106";
 
+    /// <summary>Input data holds NaN or an infinity.</summary>
+    public const string NonFiniteValue = "BOPT1107";
+
     /// <summary>An .npz archive's arrays decode to more than its size budget allows (a decompression bomb).</summary>
     public const string SizeBudgetExceeded = "BOPT1108";
 }
