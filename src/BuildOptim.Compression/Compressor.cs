@@ -143,7 +143,7 @@ public static class Compressor
             Search = searchLog,
         };
 
-        string summary = Summarize(report);
+        string summary = Summarize(report) + DescribeCsv(calibration, evaluation);
         bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
@@ -339,6 +339,22 @@ public static class Compressor
         }
 
         s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed" : ", gate FAILED") : ", gate not evaluated");
+        return s.ToString();
+    }
+
+    /// <summary>For CSV data, how it was read: "; calib.csv: 100 rows, header line 1 skipped" (empty for .npy/.npz).</summary>
+    private static string DescribeCsv(params NdArray?[] arrays)
+    {
+        var s = new StringBuilder();
+        foreach (var array in arrays.Distinct())
+        {
+            if (array?.Csv is { } csv)
+            {
+                string header = csv.SkippedHeaderLine is { } line ? $"header line {line} skipped" : "no header line";
+                s.Append(CultureInfo.InvariantCulture, $"; {Path.GetFileName(array.SourcePath)}: {csv.Rows} rows, {header}");
+            }
+        }
+
         return s.ToString();
     }
 

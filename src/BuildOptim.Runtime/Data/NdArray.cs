@@ -59,6 +59,9 @@ public sealed class NdArray
     /// <summary>The file the array came from ("" when built in memory).</summary>
     public string SourcePath { get; }
 
+    /// <summary>How a CSV file was read (rows, skipped header line); null for arrays from .npy and .npz files.</summary>
+    public CsvLayout? Csv { get; init; }
+
     /// <summary><c>Shape[0]</c>; 1 for a 0-d array.</summary>
     public int SampleCount { get; }
 
@@ -179,3 +182,8 @@ public sealed class NdArray
         return (int)product;
     }
 }
+
+/// <summary>How a CSV file was read.</summary>
+/// <param name="Rows">The data rows read (one sample each).</param>
+/// <param name="SkippedHeaderLine">The 1-based line number of the header line that was skipped; null when there was none.</param>
+public sealed record CsvLayout(int Rows, int? SkippedHeaderLine);

@@ -6,7 +6,7 @@ using BuildOptim.Tests.Engine;
 
 namespace BuildOptim.Tests.Data;
 
-/// <summary>How the engine takes inputs and labels from data files: labels within the model's classes, each file read once.</summary>
+/// <summary>How the engine takes inputs and labels from data files: labels within the model's classes, each file read once, CSV reads in the summary line.</summary>
 public sealed class EvaluationDataTests : IDisposable
 {
     private readonly ScratchFolder _scratch = new();
@@ -92,4 +92,31 @@ public sealed class EvaluationDataTests : IDisposable
 
         Assert.Equal(DataFile.Read(Models.SmallEvaluationLabelsCsv).Single().ToLabels(), labels);
     }
+
+    [Fact]
+    public void Summary_line_says_how_many_csv_rows_were_read_and_whether_a_header_was_skipped()
+    {
+        string header = string.Join(',', Enumerable.Range(0, 784).Select(i => $"px{i}"));
+        string withHeader = _scratch.WriteText("eval.csv", header + "\n" + File.ReadAllText(Models.SmallEvaluationCsv));
+
+        var plain = Compressor.Run(Options(Models.SmallEvaluationCsv, "plain"));
+        var named = Compressor.Run(Options(withHeader, "named"));
+
+        Assert.EndsWith("; mlp_eval.csv: 50 rows, no header line", plain.SummaryLine);
+        Assert.EndsWith("; eval.csv: 50 rows, header line 1 skipped", named.SummaryLine);
+        Assert.Equal(plain.Report.Metrics, named.Report.Metrics);
+
+        var npz = Compressor.Run(Options(Models.SmallEvaluation, "npz"));
+        Assert.EndsWith(", gate passed", npz.SummaryLine);
+    }
+
+    private CompressionOptions Options(string evaluation, string folder) => new()
+    {
+        ModelPath = Models.MlpMatMul,
+        CalibrationPath = Models.SmallCalibration,
+        EvaluationPath = evaluation,
+        Labels = evaluation.EndsWith(".csv", StringComparison.Ordinal) ? Models.SmallEvaluationLabelsCsv : null,
+        MaxAccuracyDrop = 100,
+        OutputDirectory = Path.Combine(_scratch.Path, folder),
+    };
 }
