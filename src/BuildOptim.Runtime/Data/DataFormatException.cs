@@ -60,7 +60,12 @@ internal readonly record struct DataSource(string FilePath, string? EntryName)
 
     public string Describe() => EntryName is null
         ? $"Data file '{FilePath}'"
-        : $"Data file '{FilePath}', array '{EntryName}'";
+        : $"Data file '{FilePath}', array '{Printable(EntryName)}'";
+
+    /// <summary>An entry name as read from an archive, with control characters escaped: messages stay on one line.</summary>
+    private static string Printable(string name) => name.Any(char.IsControl)
+        ? string.Concat(name.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString()))
+        : name;
 
     public DataFormatException Error(string code, string problem) => new(code, FilePath, $"{Describe()}: {problem}");
 

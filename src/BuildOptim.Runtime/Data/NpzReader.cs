@@ -52,21 +52,25 @@ public static class NpzReader
         var file = DataSource.File(path);
         using FileStream stream = DataFile.OpenRead(path);
         var budget = new Budget(stream.Length);
-        ZipArchive archive;
+        ZipArchive? archive = null;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
+            // The central directory is read lazily, on the first use of Entries: both can find it corrupt.
             archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            entries = archive.Entries;
         }
         catch (InvalidDataException ex)
         {
+            archive?.Dispose();
             throw file.Error(DataErrorCodes.Malformed, $"not a valid .npz (zip) archive ({ex.Message}); save arrays with np.savez or np.savez_compressed.", ex);
         }
 
         using (archive)
         {
-            var arrays = new List<NdArray>(archive.Entries.Count);
+            var arrays = new List<NdArray>(entries.Count);
             var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (ZipArchiveEntry entry in archive.Entries)
+            foreach (ZipArchiveEntry entry in entries)
             {
                 if (entry.FullName.EndsWith('/') && entry.Length == 0)
                 {
@@ -92,6 +96,10 @@ public static class NpzReader
 
         string name = entry.FullName[..^".npy".Length];
         var source = new DataSource(path, name);
+        if (name.Any(char.IsControl))
+        {
+            throw source.Error(DataErrorCodes.Malformed, "the entry name holds control characters, which np.savez never writes; the archive is corrupt.");
+        }
         if (!names.Add(name))
         {
             throw source.Error(DataErrorCodes.Malformed, "the .npz archive holds two arrays with this name; the archive is corrupt.");

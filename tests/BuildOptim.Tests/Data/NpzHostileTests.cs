@@ -93,4 +93,28 @@ public sealed class NpzHostileTests : IDisposable
         Assert.Equal(256L << 20, NpzReader.DecodedBudgetBytes(1 << 20));
         Assert.Equal(100L << 30, NpzReader.DecodedBudgetBytes(1L << 30));
     }
+
+    [Fact]
+    public void Npz_whose_end_record_miscounts_the_entries_is_refused_with_BOPT1102()
+    {
+        // Found by the data fuzzer: ZipArchive reads the central directory on first use of Entries, after the constructor.
+        byte[] zip = HostileData.Zip(CompressionLevel.Optimal, ("x.npy", Npy.Build("<f4", "(2,)", Npy.Float32(1, 2))));
+        int end = zip.Length - 22; // the end-of-central-directory record, no comment
+        Assert.Equal(0x06054B50u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(end)));
+        zip[end + 8] = zip[end + 10] = 3;
+        string path = _scratch.Write("miscounted.npz", zip);
+
+        var error = DataAssert.Fails("BOPT1102", path, () => NpzReader.Read(path));
+        Assert.Contains("not a valid .npz", error.Message);
+    }
+
+    [Fact]
+    public void Npz_entry_name_with_a_line_break_is_refused_with_BOPT1102_in_one_line()
+    {
+        // Found by the data fuzzer: the name went into the message verbatim and split it over two lines.
+        string path = _scratch.Write("names.npz", HostileData.Zip(CompressionLevel.Optimal, ("x\n.npy", Npy.Build("<f4", "(2,)", Npy.Float32(1, 2)))));
+
+        var error = DataAssert.Fails("BOPT1102", path, () => NpzReader.Read(path));
+        Assert.Contains("array 'x\\x0A'", error.Message);
+    }
 }
