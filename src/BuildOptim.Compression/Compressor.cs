@@ -49,11 +49,16 @@ public static class Compressor
         var graph = OnnxModelLoader.Load(options.ModelPath);
         var baseModel = GraphLowering.LowerModel(graph);
 
-        NdArray? calibration = options.CalibrationPath is null ? null : DataSets.LoadInputs(options.CalibrationPath, baseModel);
+        // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the
+        // calibration file's when both name the same file.
+        var calibrationArrays = options.CalibrationPath is null ? null : DataFile.Read(options.CalibrationPath);
+        NdArray? calibration = calibrationArrays is null ? null : DataSets.SelectInputs(options.CalibrationPath!, calibrationArrays, baseModel);
         string? evaluationPath = options.EvaluationPath ?? options.CalibrationPath;
-        NdArray? evaluation = evaluationPath is null ? null
-            : evaluationPath == options.CalibrationPath ? calibration : DataSets.LoadInputs(evaluationPath, baseModel);
-        int[]? labels = evaluation is null ? null : DataSets.LoadLabels(evaluationPath!, options.Labels, evaluation.SampleCount);
+        bool evaluateOnCalibration = evaluationPath == options.CalibrationPath;
+        var evaluationArrays = evaluationPath is null ? null : evaluateOnCalibration ? calibrationArrays : DataFile.Read(evaluationPath);
+        NdArray? evaluation = evaluationArrays is null ? null
+            : evaluateOnCalibration ? calibration : DataSets.SelectInputs(evaluationPath!, evaluationArrays, baseModel);
+        int[]? labels = evaluation is null ? null : DataSets.SelectLabels(evaluationPath!, evaluationArrays!, options.Labels, evaluation.SampleCount, baseModel.OutputLength);
         float[]? reference = evaluation is null ? null : OrtReference.Run(options.ModelPath, baseModel, evaluation);
 
         // 0. MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
@@ -142,7 +147,7 @@ public static class Compressor
             Search = searchLog,
         };
 
-        string summary = Summarize(report);
+        string summary = Summarize(report) + DescribeCsv(calibration, evaluation);
         bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
@@ -403,6 +408,22 @@ public static class Compressor
         }
 
         s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed" : ", gate FAILED") : ", gate not evaluated");
+        return s.ToString();
+    }
+
+    /// <summary>For CSV data, how it was read: "; calib.csv: 100 rows, header line 1 skipped" (empty for .npy/.npz).</summary>
+    private static string DescribeCsv(params NdArray?[] arrays)
+    {
+        var s = new StringBuilder();
+        foreach (var array in arrays.Distinct())
+        {
+            if (array?.Csv is { } csv)
+            {
+                string header = csv.SkippedHeaderLine is { } line ? $"header line {line} skipped" : "no header line";
+                s.Append(CultureInfo.InvariantCulture, $"; {Path.GetFileName(array.SourcePath)}: {csv.Rows} rows, {header}");
+            }
+        }
+
         return s.ToString();
     }
 

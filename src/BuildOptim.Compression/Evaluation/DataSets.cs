@@ -1,20 +1,30 @@
+using System.Globalization;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Evaluation;
 
 /// <summary>Loads model inputs and labels following DESIGN.md's data conventions.</summary>
+/// <remarks>
+/// The <c>Load*</c> methods read the file; the <c>Select*</c> methods take the arrays of a file already read
+/// with <see cref="DataFile.Read"/>, so that one read serves the inputs and the labels of the same file.
+/// </remarks>
 public static class DataSets
 {
     public const string LabelsArrayName = "labels";
 
     /// <summary>
     /// The input array of a data file: the array named after the model input, else the single array
-    /// that is not <c>labels</c>. Its per-sample length must match the model's.
+    /// that is not <c>labels</c>. Its per-sample length must match the model's and its values must be finite.
     /// </summary>
     public static NdArray LoadInputs(string path, Network model, string? labelsArrayName = null)
+        => SelectInputs(path, DataFile.Read(path), model, labelsArrayName);
+
+    /// <summary>As <see cref="LoadInputs"/>, from the <paramref name="arrays"/> already read from <paramref name="path"/>.</summary>
+    /// <exception cref="CompressionException">BOPT1105 when no array fits the model.</exception>
+    /// <exception cref="DataFormatException">BOPT1107 when the chosen array holds NaN or an infinity.</exception>
+    public static NdArray SelectInputs(string path, IReadOnlyList<NdArray> arrays, Network model, string? labelsArrayName = null)
     {
-        var arrays = DataFile.Read(path);
         var candidates = arrays.Where(a => a.Name != (labelsArrayName ?? LabelsArrayName)).ToList();
         var chosen = candidates.FirstOrDefault(a => a.Name == model.InputName)
             ?? (candidates.Count == 1 ? candidates[0] : null)
@@ -29,26 +39,41 @@ public static class DataSets
             throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"Array '{chosen.Name}' in '{path}' has no samples.");
         }
 
+        chosen.ThrowIfNonFinite();
         return chosen;
     }
 
     /// <summary>
     /// Labels: <paramref name="labels"/> as a .npy/.csv file, or as an array name inside the data file;
-    /// otherwise the data file's <c>labels</c> array if it has one; otherwise null.
+    /// otherwise the data file's <c>labels</c> array if it has one; otherwise null. Every label must be a
+    /// class id from 0 to <paramref name="classCount"/> - 1 (no upper bound when it is null).
     /// </summary>
-    public static int[]? LoadLabels(string dataPath, string? labels, int sampleCount)
+    /// <exception cref="CompressionException">BOPT1106 for a missing array, a count that differs from
+    /// <paramref name="sampleCount"/> or a label out of range.</exception>
+    public static int[]? LoadLabels(string dataPath, string? labels, int sampleCount, int? classCount = null)
+        => ReadLabels(dataPath, () => DataFile.Read(dataPath), labels, sampleCount, classCount);
+
+    /// <summary>As <see cref="LoadLabels"/>, from the <paramref name="dataArrays"/> already read from <paramref name="dataPath"/>.</summary>
+    public static int[]? SelectLabels(string dataPath, IReadOnlyList<NdArray> dataArrays, string? labels, int sampleCount, int? classCount = null)
+        => ReadLabels(dataPath, () => dataArrays, labels, sampleCount, classCount);
+
+    /// <summary>Whether <paramref name="labels"/> names a file of its own rather than an array of the data file.</summary>
+    private static bool IsLabelsFile(string? labels) => !string.IsNullOrWhiteSpace(labels)
+        && (labels.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || labels.EndsWith(".csv", StringComparison.OrdinalIgnoreCase));
+
+    private static int[]? ReadLabels(string dataPath, Func<IReadOnlyList<NdArray>> dataArrays, string? labels, int sampleCount, int? classCount)
     {
-        NdArray? array = null;
+        NdArray? array;
         string source = dataPath;
-        if (!string.IsNullOrWhiteSpace(labels) && (labels.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || labels.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
+        if (IsLabelsFile(labels))
         {
-            source = labels;
-            array = DataFile.Read(labels).Single();
+            source = labels!;
+            array = DataFile.Read(labels!).Single();
         }
         else
         {
             string name = string.IsNullOrWhiteSpace(labels) ? LabelsArrayName : labels;
-            array = DataFile.Read(dataPath).FirstOrDefault(a => a.Name == name);
+            array = dataArrays().FirstOrDefault(a => a.Name == name);
             if (array is null && !string.IsNullOrWhiteSpace(labels))
             {
                 throw new CompressionException(Diagnostics.LabelsInvalid, dataPath, $"'{dataPath}' has no array named '{labels}' for the labels.");
@@ -66,6 +91,27 @@ public static class DataSets
             throw new CompressionException(Diagnostics.LabelsInvalid, source, $"'{source}' holds {result.Length} labels for {sampleCount} evaluation samples.");
         }
 
+        ThrowIfOutOfRange(result, classCount, source, array.Name);
         return result;
+    }
+
+    /// <summary>
+    /// A label outside [0, classes) never equals a prediction: both accuracies read 0 % and the accuracy gate
+    /// passes without measuring anything. Refused, naming the first such sample.
+    /// </summary>
+    private static void ThrowIfOutOfRange(int[] labels, int? classCount, string source, string arrayName)
+    {
+        int limit = classCount ?? int.MaxValue;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0 || labels[i] >= limit)
+            {
+                string range = classCount is { } classes
+                    ? string.Create(CultureInfo.InvariantCulture, $"the model has {classes} classes (ids 0 to {classes - 1})")
+                    : "class ids are never negative";
+                throw new CompressionException(Diagnostics.LabelsInvalid, source, string.Create(CultureInfo.InvariantCulture,
+                    $"'{source}', array '{arrayName}': label {labels[i]} of sample {i} is out of range: {range}. A label no prediction can match makes both accuracies 0 % and the gate meaningless; fix the labels (0-based class ids)."));
+            }
+        }
     }
 }

@@ -10,7 +10,10 @@ public sealed record LayerReport(LayerSummary Summary, double? Sensitivity);
 /// <summary>The outcome of the accuracy gate.</summary>
 public sealed record GateResult(bool Evaluated, bool Passed, string Metric, double Threshold, double? Value, string? Code, string Message);
 
-/// <summary>Everything report.json holds. Contains no timestamps or paths that vary between runs of the same inputs.</summary>
+/// <summary>
+/// Everything report.json holds. Contains no timestamps or paths that vary between runs of the same inputs.
+/// JSON has no NaN or infinity: a metric, threshold or option that is not a finite number is written as null.
+/// </summary>
 public sealed record CompressionReport(
     string Model,
     string ClassName,
@@ -73,7 +76,7 @@ public sealed record CompressionReport(
             w.WriteBoolean("evaluated", Gate.Evaluated);
             w.WriteBoolean("passed", Gate.Passed);
             w.WriteString("metric", Gate.Metric);
-            w.WriteNumber("threshold", Gate.Threshold);
+            WriteFinite(w, "threshold", Gate.Threshold);
             WriteNullable(w, "value", Gate.Value);
             w.WriteString("message", Gate.Message);
             w.WriteEndObject();
@@ -81,20 +84,20 @@ public sealed record CompressionReport(
             w.WriteString("quantize", Options.Quantize.ToString());
             w.WriteString("calibrator", Options.Calibrator.ToString());
             w.WriteString("prune", Options.Prune.ToString());
-            w.WriteNumber("sparsity", Options.Sparsity);
+            WriteFinite(w, "sparsity", Options.Sparsity);
             w.WriteNumber("shareWeights", Options.ShareWeights);
-            w.WriteNumber("maxAccuracyDrop", Options.MaxAccuracyDrop);
+            WriteFinite(w, "maxAccuracyDrop", Options.MaxAccuracyDrop);
             WriteNullable(w, "minAgreement", Options.MinAgreement);
             WriteNullable(w, "minCosine", Options.MinCosine);
             w.WriteString("fallback", Options.Fallback.ToString());
             w.WriteEndObject();
             if (ChosenSparsity is { } chosen)
             {
-                w.WriteNumber("chosenSparsity", chosen);
+                WriteFinite(w, "chosenSparsity", chosen);
             }
 
             w.WriteNumber("chosenClusters", ChosenClusters);
-            w.WriteNumber("mergeNeurons", Options.MergeNeurons);
+            WriteFinite(w, "mergeNeurons", Options.MergeNeurons);
             w.WriteStartArray("fallbackLayers");
             foreach (string layer in FallbackLayers)
             {
@@ -116,7 +119,7 @@ public sealed record CompressionReport(
                 w.WriteString("name", layer.Summary.Name);
                 w.WriteString("kind", layer.Summary.Kind);
                 w.WriteString("precision", layer.Summary.Precision);
-                w.WriteNumber("sparsity", Math.Round(layer.Summary.Sparsity, 6));
+                WriteNullable(w, "sparsity", layer.Summary.Sparsity);
                 w.WriteNumber("parameterBytes", layer.Summary.ParameterBytes);
                 w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
                 WriteNullable(w, "sensitivity", layer.Sensitivity);
@@ -132,9 +135,23 @@ public sealed record CompressionReport(
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>Writes <paramref name="value"/> as it is, or null when it is NaN or infinite.</summary>
+    private static void WriteFinite(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> rounded to 6 decimals, or null when it is null, NaN or infinite.</summary>
     private static void WriteNullable(Utf8JsonWriter w, string name, double? value)
     {
-        if (value is { } v)
+        if (value is { } v && double.IsFinite(v))
         {
             w.WriteNumber(name, Math.Round(v, 6));
         }

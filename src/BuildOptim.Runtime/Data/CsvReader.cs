@@ -9,8 +9,11 @@ namespace BuildOptim.Runtime.Data;
 /// </summary>
 /// <remarks>
 /// Blank lines and lines starting with <c>#</c> (as <c>np.savetxt</c> writes its header) are skipped.
-/// The first remaining line is a header, and skipped, when any of its fields is not a number.
-/// Every row must have the same number of values. A number may be wrapped in double quotes.
+/// The first remaining line is a header, and skipped, only when none of its fields is a number: a line
+/// with some numbers is data, so a typo such as <c>2.O</c> in the first row is reported (line and column)
+/// rather than silently dropping that sample. Every row must have the same number of values. A number
+/// may be wrapped in double quotes. <see cref="NdArray.Csv"/> says how many rows were read and which
+/// line, if any, was skipped as the header.
 /// </remarks>
 public static class CsvReader
 {
@@ -27,6 +30,7 @@ public static class CsvReader
         int firstRowLine = 0;
         int rows = 0;
         int lineNumber = 0;
+        int? headerLine = null;
         bool headerChecked = false;
         string? line;
         while ((line = reader.ReadLine()) != null)
@@ -40,13 +44,14 @@ public static class CsvReader
             if (!headerChecked)
             {
                 headerChecked = true;
-                if (!IsNumericRow(line))
+                if (!HasNumericField(line))
                 {
+                    headerLine = lineNumber;
                     continue;
                 }
             }
 
-            int count = ParseRow(line, lineNumber, values, source);
+            int count = ParseRow(line, lineNumber, firstRow: rows == 0 && headerLine is null, values, source);
             if (columns < 0)
             {
                 columns = count;
@@ -64,22 +69,25 @@ public static class CsvReader
         {
             throw source.Error(DataErrorCodes.Malformed, "the CSV file holds no data rows; write one sample per line as comma-separated numbers.");
         }
-        return new NdArray(Path.GetFileNameWithoutExtension(path), ElementKind.Float32, [rows, columns], values.ToArray(), path);
+        return new NdArray(Path.GetFileNameWithoutExtension(path), ElementKind.Float32, [rows, columns], values.ToArray(), path)
+        {
+            Csv = new CsvLayout(rows, headerLine),
+        };
     }
 
-    private static bool IsNumericRow(string line)
+    private static bool HasNumericField(string line)
     {
         foreach (Range field in line.AsSpan().Split(','))
         {
-            if (!TryParseField(line.AsSpan()[field], out _))
+            if (TryParseField(line.AsSpan()[field], out _))
             {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
-    private static int ParseRow(string line, int lineNumber, List<float> values, DataSource source)
+    private static int ParseRow(string line, int lineNumber, bool firstRow, List<float> values, DataSource source)
     {
         int count = 0;
         foreach (Range field in line.AsSpan().Split(','))
@@ -90,8 +98,9 @@ public static class CsvReader
                 (int offset, _) = field.GetOffsetAndLength(line.Length);
                 int column = offset + (text.Length - text.TrimStart().Length) + 1;
                 string shown = text.Trim().Length == 0 ? "an empty field" : $"'{text.Trim()}'";
+                string asData = firstRow ? " (the first line is read as data because some of its fields are numbers; a header line has no numeric field)" : "";
                 throw source.Error(DataErrorCodes.Malformed,
-                    $"line {lineNumber}, column {column}: {shown} (value {count + 1}) is not a number; use invariant-culture numbers ('.' as decimal point) separated by ','.");
+                    $"line {lineNumber}, column {column}: {shown} (value {count + 1}) is not a number{asData}; use invariant-culture numbers ('.' as decimal point) separated by ','.");
             }
             if (values.Count == Array.MaxLength)
             {

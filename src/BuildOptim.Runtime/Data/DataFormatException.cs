@@ -45,6 +45,12 @@ public static class DataErrorCodes
 
     /// <summary>An array used as labels does not hold integer class ids.</summary>
     public const string LabelsNotInteger = "BOPT1106";
+
+    /// <summary>Input data holds NaN or an infinity.</summary>
+    public const string NonFiniteValue = "BOPT1107";
+
+    /// <summary>An .npz archive's arrays decode to more than its size budget allows (a decompression bomb).</summary>
+    public const string SizeBudgetExceeded = "BOPT1108";
 }
 
 /// <summary>Where a value came from, for messages: a file and, inside an npz, an array.</summary>
@@ -54,7 +60,12 @@ internal readonly record struct DataSource(string FilePath, string? EntryName)
 
     public string Describe() => EntryName is null
         ? $"Data file '{FilePath}'"
-        : $"Data file '{FilePath}', array '{EntryName}'";
+        : $"Data file '{FilePath}', array '{Printable(EntryName)}'";
+
+    /// <summary>An entry name as read from an archive, with control characters escaped: messages stay on one line.</summary>
+    private static string Printable(string name) => name.Any(char.IsControl)
+        ? string.Concat(name.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString()))
+        : name;
 
     public DataFormatException Error(string code, string problem) => new(code, FilePath, $"{Describe()}: {problem}");
 

@@ -1,4 +1,7 @@
 using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace BuildOptim.Runtime.Data;
 
@@ -56,6 +59,9 @@ public sealed class NdArray
     /// <summary>The file the array came from ("" when built in memory).</summary>
     public string SourcePath { get; }
 
+    /// <summary>How a CSV file was read (rows, skipped header line); null for arrays from .npy and .npz files.</summary>
+    public CsvLayout? Csv { get; init; }
+
     /// <summary><c>Shape[0]</c>; 1 for a 0-d array.</summary>
     public int SampleCount { get; }
 
@@ -93,16 +99,69 @@ public sealed class NdArray
             if (!float.IsFinite(value) || value != MathF.Truncate(value))
             {
                 throw source.Error(DataErrorCodes.LabelsNotInteger,
-                    $"labels must be integer class ids but sample {i} is {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} ({ElementKinds.NumpyName(SourceKind)}); save them with labels.astype(np.int64).");
+                    $"labels must be integer class ids but sample {i} is {value.ToString("R", CultureInfo.InvariantCulture)} ({ElementKinds.NumpyName(SourceKind)}); save them with labels.astype(np.int64).");
             }
             if (MathF.Abs(value) > MaxExactLabel)
             {
                 throw source.Error(DataErrorCodes.LabelsNotInteger,
-                    $"label {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} of sample {i} is beyond ±{MaxExactLabel}, the range read exactly; class ids must be small integers.");
+                    $"label {value.ToString("R", CultureInfo.InvariantCulture)} of sample {i} is beyond ±{MaxExactLabel}, the range read exactly; class ids must be small integers.");
             }
             labels[i] = (int)value;
         }
         return labels;
+    }
+
+    /// <summary>The first value that is NaN or ±infinity, as a sample and an element within it; null when all are finite.</summary>
+    public (int Sample, int Element)? FindNonFinite()
+    {
+        int index = IndexOfNonFinite(Data);
+        if (index < 0)
+        {
+            return null;
+        }
+        int length = Math.Max(1, SampleLength);
+        return (index / length, index % length);
+    }
+
+    /// <summary>Refuses an array holding NaN or ±infinity, naming the file, the array and the first such sample and element.</summary>
+    /// <exception cref="DataFormatException">BOPT1107 for the first non-finite value.</exception>
+    public void ThrowIfNonFinite()
+    {
+        if (FindNonFinite() is not (int sample, int element))
+        {
+            return;
+        }
+        float value = Data[(sample * SampleLength) + element];
+        throw new DataSource(SourcePath, Name).Error(DataErrorCodes.NonFiniteValue,
+            $"sample {sample}, element {element} is {value.ToString(CultureInfo.InvariantCulture)}; inputs must be finite numbers (NaN and infinity have no int8 range and no meaningful output), so fix or drop that sample, e.g. x[np.isfinite(x).reshape(len(x), -1).all(axis=1)].");
+    }
+
+    private static int IndexOfNonFinite(float[] data)
+    {
+        // A float is NaN or infinite exactly when its exponent bits are all set.
+        const uint ExponentMask = 0x7F80_0000;
+        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(data);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var mask = new Vector<uint>(ExponentMask);
+            int width = Vector<uint>.Count;
+            for (; i <= bits.Length - width; i += width)
+            {
+                if (Vector.EqualsAny(new Vector<uint>(bits[i..]) & mask, mask))
+                {
+                    break; // the scalar loop below finds which element
+                }
+            }
+        }
+        for (; i < bits.Length; i++)
+        {
+            if ((bits[i] & ExponentMask) == ExponentMask)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>2^24: every integer up to this magnitude survives the conversion to float32.</summary>
@@ -123,3 +182,8 @@ public sealed class NdArray
         return (int)product;
     }
 }
+
+/// <summary>How a CSV file was read.</summary>
+/// <param name="Rows">The data rows read (one sample each).</param>
+/// <param name="SkippedHeaderLine">The 1-based line number of the header line that was skipped; null when there was none.</param>
+public sealed record CsvLayout(int Rows, int? SkippedHeaderLine);

@@ -7,6 +7,9 @@ internal sealed record NpyHeader(ElementKind Kind, bool LittleEndian, int[] Shap
 {
     public int ElementSize => ElementKinds.SizeOf(Kind);
 
+    /// <summary>The bytes of array data the header declares (element count times element size).</summary>
+    public long DataBytes => (long)ElementCount * ElementSize;
+
     /// <summary>
     /// Parses <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }</c> with a strict literal
     /// parser (never an evaluator) and validates it the way numpy does, plus the checks that make an

@@ -61,7 +61,8 @@ public static class NpyReader
         return new NdArray(name, header.Kind, header.Shape, data, source.FilePath);
     }
 
-    private static NpyHeader ReadHeader(Stream stream, DataSource source, out int prefixLength)
+    /// <summary>Reads the preamble and header dict; <paramref name="prefixLength"/> is the byte count read (magic to header end).</summary>
+    internal static NpyHeader ReadHeader(Stream stream, DataSource source, out int prefixLength)
     {
         Span<byte> preamble = stackalloc byte[12];
         int got = stream.ReadAtLeast(preamble[..10], 10, throwOnEndOfStream: false);
@@ -119,7 +120,11 @@ public static class NpyReader
         return NpyHeader.Parse(text, source);
     }
 
-    private static float[] ReadData(Stream stream, NpyHeader header, long? availableBytes, DataSource source)
+    /// <summary>
+    /// Reads exactly the data <paramref name="header"/> declares and converts it to float32. When
+    /// <paramref name="availableBytes"/> is known it bounds the declared size and the result is allocated once.
+    /// </summary>
+    internal static float[] ReadData(Stream stream, NpyHeader header, long? availableBytes, DataSource source)
     {
         int count = header.ElementCount;
         int elementSize = header.ElementSize;

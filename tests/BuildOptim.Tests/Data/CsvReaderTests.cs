@@ -136,4 +136,29 @@ public sealed class CsvReaderTests : IDisposable
 
         DataAssert.Fails("BOPT1101", path, () => CsvReader.Read(path));
     }
+
+    [Theory]
+    [InlineData("2.O,3,4\n1,2,3\n", "line 1, column 1: '2.O'")]
+    [InlineData("# comment\n1,2,x\n1,2,3\n", "line 2, column 5: 'x'")]
+    [InlineData("1,,3\n1,2,3\n", "line 1, column 3: an empty field")]
+    public void Csv_first_row_with_a_number_is_data_and_its_typo_is_BOPT1102_with_line_and_column(string text, string expected)
+    {
+        string path = _scratch.WriteText("typo.csv", text);
+
+        var error = DataAssert.Fails("BOPT1102", path, () => CsvReader.Read(path));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Contains("header line has no numeric field", error.Message);
+    }
+
+    [Fact]
+    public void Csv_read_reports_its_rows_and_the_header_line_it_skipped()
+    {
+        string named = _scratch.WriteText("named.csv", "# exported\n\nwidth,height\n1,2\n3,4\n5,6\n");
+        string plain = _scratch.WriteText("plain.csv", "1,2\n3,4\n");
+
+        Assert.Equal(new CsvLayout(3, 3), CsvReader.Read(named).Csv);
+        Assert.Equal(new CsvLayout(2, null), CsvReader.Read(plain).Csv);
+        Assert.Null(NpyReader.Read(_scratch.Write("x.npy", Npy.Build("<f4", "(2,)", Npy.Float32(1, 2)))).Csv);
+    }
 }
