@@ -236,7 +236,7 @@ internal static class CommandLine
         string outPath = a.Required("out");
         a.RejectUnknown();
         var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(planPath));
-        var inputs = DataFile.Read(inputPath).First(x => x.Name != "labels");
+        var inputs = PlanInputs(inputPath, runner);
         var outputs = new float[(long)inputs.SampleCount * runner.OutputLength];
         for (int s = 0; s < inputs.SampleCount; s++)
         {
@@ -262,7 +262,7 @@ internal static class CommandLine
 
         int runs = (int)runsValue;
         var runner = new BuildOptim.Runtime.PlanRunner(BuildOptim.Runtime.ModelPlan.FromFile(planPath));
-        var input = DataFile.Read(inputPath).First(x => x.Name != "labels").Sample(0).ToArray();
+        var input = PlanInputs(inputPath, runner).Sample(0).ToArray();
         runner.Profile(input, Math.Max(1, runs / 10));
         var timings = runner.Profile(input, runs);
         double total = timings.Sum(t => t.MeanMicroseconds);
@@ -273,6 +273,21 @@ internal static class CommandLine
         }
 
         return Success;
+    }
+
+    /// <summary>The input array of a data file for a plan: present, with samples of the plan's input length, finite.</summary>
+    private static NdArray PlanInputs(string path, BuildOptim.Runtime.PlanRunner runner)
+    {
+        var inputs = DataFile.Read(path).FirstOrDefault(x => x.Name != "labels")
+            ?? throw new DataFormatException(DataErrorCodes.Malformed, path, $"'{path}' holds no input array (only labels).");
+        if (inputs.SampleCount == 0 || inputs.SampleLength != runner.InputLength)
+        {
+            throw new CompressionException(Diagnostics.DataShapeMismatch, path, string.Create(CultureInfo.InvariantCulture,
+                $"'{path}' holds {inputs.SampleCount} samples of {inputs.SampleLength} values; the plan takes samples of {runner.InputLength} values."));
+        }
+
+        inputs.ThrowIfNonFinite();
+        return inputs;
     }
 
     private static int Report(TextWriter stderr, string file, string code, string message)

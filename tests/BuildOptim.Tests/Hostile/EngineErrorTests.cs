@@ -130,4 +130,39 @@ public sealed class EngineErrorTests : ScratchFolderTest
         Assert.Equal("mine", File.ReadAllText(Path.Combine(Root, "outside.txt")));
         Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)));
     }
+
+    [Fact]
+    public void Run_plan_with_data_of_the_wrong_length_is_BOPT1105_naming_the_file()
+    {
+        CompressPlan();
+        string data = Path.Combine(Root, "short.npy");
+        NpyWriter.WriteFloat32(data, new float[20], [2, 10]);
+        var (exit, errors) = Cli("run-plan", Path.Combine(Root, "plan", Compressor.PlanFileName), "--input", data, "--out", Path.Combine(Root, "o.npy"));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith(data + ": error BOPT1105:", errors);
+        Assert.False(File.Exists(Path.Combine(Root, "o.npy")));
+    }
+
+    [Fact]
+    public void Profile_with_a_file_holding_only_labels_is_a_data_error_not_an_internal_one()
+    {
+        CompressPlan();
+        string labels = Path.Combine(Root, "labels.npz");
+        using (var zip = System.IO.Compression.ZipFile.Open(labels, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            string npy = Path.Combine(Root, "labels.npy");
+            NpyWriter.WriteFloat32(npy, [1, 2, 3], [3]);
+            System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(zip, npy, "labels.npy");
+        }
+
+        var (exit, errors) = Cli("profile", Path.Combine(Root, "plan", Compressor.PlanFileName), "--input", labels, "--runs", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error BOPT1102", errors);
+        Assert.DoesNotContain("BOPT3001", errors);
+    }
+
+    private void CompressPlan()
+        => Assert.Equal(0, Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--out", Path.Combine(Root, "plan")).Exit);
 }
