@@ -25,8 +25,8 @@ public static class ArtifactWriter
     /// <summary>Every name an artifact may have: the only names a staging folder may hold.</summary>
     public static readonly IReadOnlyList<string> KnownNames =
     [
-        Compressor.PlanFileName, Compressor.DescriptorFileName, Compressor.ReportFileName,
-        Compressor.EvaluationOutputsFileName, Compressor.GateWarningFileName, Export.QdqExporter.FileName, ManifestFileName,
+        CompressionArtifacts.PlanFileName, CompressionArtifacts.DescriptorFileName, CompressionArtifacts.ReportFileName,
+        CompressionArtifacts.EvaluationOutputsFileName, CompressionArtifacts.GateWarningFileName, Export.QdqExporter.FileName, ManifestFileName,
     ];
 
     /// <summary>

@@ -1,0 +1,22 @@
+using System.Globalization;
+using System.Text;
+using BuildOptim.Compression.Artifacts;
+using BuildOptim.Compression.Calibration;
+using BuildOptim.Compression.Evaluation;
+using BuildOptim.Compression.Export;
+using BuildOptim.Compression.Planning;
+using BuildOptim.Compression.Pruning;
+using BuildOptim.Compression.Reporting;
+using BuildOptim.Compression.Sharing;
+using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
+using BuildOptim.Runtime.Data;
+
+namespace BuildOptim.Compression.Pipeline;
+
+/// <summary>Everything a trial needs that does not change between trials.</summary>
+internal sealed record SearchContext(CompressionOptions Options, Network BaseModel, NdArray? Calibration, NdArray? Evaluation, int[]? Labels, float[]? Reference);
+
+/// <summary>One compressed model with its evaluation.</summary>
+internal sealed record Candidate(double Sparsity, int Clusters, Network Model, IReadOnlyDictionary<string, SharedWeights>? Shared, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate);
