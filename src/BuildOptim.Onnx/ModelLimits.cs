@@ -19,7 +19,8 @@ public static class ModelLimits
 
     /// <summary>
     /// The element count of a tensor of <paramref name="dims"/>, checked: every dimension non-negative
-    /// (BOPT1002), at most <see cref="MaxRank"/> of them and the product at most <see cref="MaxTensorElements"/> (BOPT1004). Never overflows.
+    /// (BOPT1002), at most <see cref="MaxRank"/> of them and the product of the non-zero ones at most
+    /// <see cref="MaxTensorElements"/> (BOPT1004). Never overflows.
     /// </summary>
     /// <param name="subject">Names the tensor or node in the message, e.g. <c>Tensor 'w' in 'model.onnx'</c>.</param>
     public static int ElementCount(ReadOnlySpan<long> dims, string path, string subject)
@@ -29,41 +30,25 @@ public static class ModelLimits
             throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, path, $"{subject} has {dims.Length} dimensions; BuildOptim accepts at most {MaxRank}.");
         }
 
+        if (dims.IndexOfAnyInRange(long.MinValue, -1) >= 0)
+        {
+            throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{subject} has a negative dimension in [{Format(dims)}].");
+        }
+
         bool empty = false;
-        foreach (long d in dims)
-        {
-            if (d < 0)
-            {
-                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{subject} has a negative dimension in [{Format(dims)}].");
-            }
-
-            empty |= d == 0;
-        }
-
-        if (empty)
-        {
-            foreach (long d in dims)
-            {
-                if (d > int.MaxValue)
-                {
-                    throw TooLarge(path, subject, dims);
-                }
-            }
-
-            return 0;
-        }
-
         long count = 1;
         foreach (long d in dims)
         {
-            // Both factors are at most MaxTensorElements / int.MaxValue here, so the product fits a long.
-            if (d > MaxTensorElements || (count *= d) > MaxTensorElements)
+            // An empty tensor's other dims are bounded too, so no partial product of its shape overflows.
+            // Both factors are at most MaxTensorElements here, so the product fits a long.
+            empty |= d == 0;
+            if (d > MaxTensorElements || (count *= Math.Max(d, 1)) > MaxTensorElements)
             {
                 throw TooLarge(path, subject, dims);
             }
         }
 
-        return (int)count;
+        return empty ? 0 : (int)count;
     }
 
     /// <inheritdoc cref="ElementCount(ReadOnlySpan{long}, string, string)"/>

@@ -23,7 +23,7 @@ public static class OnnxModelLoader
             using var stream = File.OpenRead(path);
             model = ModelProto.Parser.ParseFrom(stream);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException)
+        catch (Exception e) when (IsCorruptProtobuf(e))
         {
             throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"'{path}' is not a valid ONNX model: {e.Message}");
         }
@@ -89,6 +89,14 @@ public static class OnnxModelLoader
             Initializers = initializers,
         };
     }
+
+    /// <summary>
+    /// What parsing a file of bytes throws: besides <see cref="InvalidProtocolBufferException"/>, Google.Protobuf
+    /// 3.30 reports a nested message or string whose length prefix is near int.MaxValue with
+    /// <see cref="ArgumentOutOfRangeException"/> or <see cref="IndexOutOfRangeException"/>.
+    /// </summary>
+    internal static bool IsCorruptProtobuf(Exception e)
+        => e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException or ArgumentException or IndexOutOfRangeException or OverflowException;
 
     private static ValueInfo ToValueInfo(ValueInfoProto v, string path)
     {

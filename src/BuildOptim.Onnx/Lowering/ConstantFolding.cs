@@ -39,8 +39,8 @@ internal static class ConstantFolding
             case "Cast":
             {
                 var x = In(0);
-                c.Charge(node, x.ElementCount);
                 long to = node.GetInt("to", 1);
+                c.Charge(node, x.ElementCount, integers: to is not (1 or 10 or 11));
                 if (to is 1 or 10 or 11)
                 {
                     return new Tensor(name, x.Dims, x.IsFloat ? x.Floats! : x.Int64s!.Select(v => (float)v).ToArray());
@@ -53,7 +53,7 @@ internal static class ConstantFolding
             case "Neg":
             {
                 var x = In(0);
-                c.Charge(node, x.ElementCount);
+                c.Charge(node, x.ElementCount, !x.IsFloat);
                 return x.IsFloat ? new Tensor(name, x.Dims, x.Floats!.Select(v => -v).ToArray()) : new Tensor(name, x.Dims, x.Int64s!.Select(v => -v).ToArray(), x.Type);
             }
 
@@ -61,7 +61,7 @@ internal static class ConstantFolding
             {
                 var x = In(0);
                 c.Charge(node, x.ElementCount);
-                return new Tensor(name, x.Dims, (x.IsFloat ? x.Floats! : x.Int64s!.Select(v => (float)v).ToArray()).Select(MathF.Sqrt).ToArray());
+                return new Tensor(name, x.Dims, x.IsFloat ? x.Floats!.Select(MathF.Sqrt).ToArray() : x.Int64s!.Select(v => MathF.Sqrt(v)).ToArray());
             }
 
             case "Gather":
@@ -108,7 +108,7 @@ internal static class ConstantFolding
                     throw Shapes.Bad(path, node, $"has a value of {value.ElementCount} elements; it must hold one");
                 }
 
-                c.Charge(node, count);
+                c.Charge(node, count, !value.IsFloat);
                 int[] dims = shape.Select(d => (int)d).ToArray();
                 return value.IsFloat
                     ? new Tensor(name, dims, Enumerable.Repeat(value.Floats![0], count).ToArray())
@@ -120,7 +120,7 @@ internal static class ConstantFolding
             case "Transpose":
             {
                 var x = In(0);
-                c.Charge(node, x.ElementCount);
+                c.Charge(node, x.ElementCount, !x.IsFloat);
                 return Transpose(x, name, Shapes.Permutation(path, node, x.Dims.Length));
             }
 
@@ -175,25 +175,24 @@ internal static class ConstantFolding
 
         int[] dims = [.. data.Dims.Take(axis), .. indices.Dims, .. data.Dims.Skip(axis + 1)];
         int count = Shapes.ElementCount(path, node, dims);
-        c.Charge(node, count);
+        c.Charge(node, count, !data.IsFloat);
         int outer = Shapes.Product(data.Dims.Take(axis));
         int inner = Shapes.Product(data.Dims.Skip(axis + 1));
-        var order = new int[count];
-        int n = 0;
+        return Pick(data, node.Outputs[0], dims, count, GatherOffsets(outer, axisSize, picks, inner));
+    }
+
+    private static IEnumerable<int> GatherOffsets(int outer, int axisSize, int[] picks, int inner)
+    {
         for (int o = 0; o < outer; o++)
         {
             foreach (int p in picks)
             {
                 for (int i = 0; i < inner; i++)
                 {
-                    order[n++] = (o * axisSize + p) * inner + i;
+                    yield return (o * axisSize + p) * inner + i;
                 }
             }
         }
-
-        return data.IsFloat
-            ? new Tensor(node.Outputs[0], dims, order.Select(i => data.Floats![i]).ToArray())
-            : new Tensor(node.Outputs[0], dims, order.Select(i => data.Int64s![i]).ToArray(), data.Type);
     }
 
     private static Tensor Concat(LoweringContext c, Node node, Tensor[] tensors)
@@ -219,10 +218,10 @@ internal static class ConstantFolding
         }
 
         int count = Shapes.ElementCount(path, node, dims);
-        c.Charge(node, count);
+        bool isFloat = tensors.All(t => t.IsFloat);
+        c.Charge(node, count, !isFloat);
         int outer = Shapes.Product(tensors[0].Dims.Take(axis));
         int inner = Shapes.Product(tensors[0].Dims.Skip(axis + 1));
-        bool isFloat = tensors.All(t => t.IsFloat);
         var floats = isFloat ? new float[count] : null;
         var ints = isFloat ? null : new long[count];
         int n = 0;
@@ -254,28 +253,27 @@ internal static class ConstantFolding
         string path = c.Path;
         var dims = Shapes.Broadcast(a.Dims, b.Dims) ?? throw Fail(path, node, $"broadcasts [{string.Join(",", a.Dims)}] with [{string.Join(",", b.Dims)}]");
         int count = Shapes.ElementCount(path, node, dims);
-        c.Charge(node, count);
-        var ia = Shapes.BroadcastIndices(a.Dims, dims);
-        var ib = Shapes.BroadcastIndices(b.Dims, dims);
-        if (a.IsFloat || b.IsFloat)
+        bool isFloat = a.IsFloat || b.IsFloat;
+        c.Charge(node, count, !isFloat);
+        var offsets = Shapes.BroadcastOffsets(a.Dims, dims).Zip(Shapes.BroadcastOffsets(b.Dims, dims));
+        int n = 0;
+        if (isFloat)
         {
-            float[] fa = a.Floats ?? a.Int64s!.Select(v => (float)v).ToArray();
-            float[] fb = b.Floats ?? b.Int64s!.Select(v => (float)v).ToArray();
             var r = new float[count];
-            for (int i = 0; i < count; i++)
+            foreach (var (i, j) in offsets)
             {
-                float x = fa[ia[i]], y = fb[ib[i]];
-                r[i] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
+                float x = a.IsFloat ? a.Floats![i] : a.Int64s![i], y = b.IsFloat ? b.Floats![j] : b.Int64s![j];
+                r[n++] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
             }
 
             return new Tensor(node.Outputs[0], dims, r);
         }
 
         var result = new long[count];
-        for (int i = 0; i < count; i++)
+        foreach (var (i, j) in offsets)
         {
-            long x = a.Int64s![ia[i]], y = b.Int64s![ib[i]];
-            result[i] = node.OpType switch
+            long x = a.Int64s![i], y = b.Int64s![j];
+            result[n++] = node.OpType switch
             {
                 "Add" => unchecked(x + y),
                 "Sub" => unchecked(x - y),
@@ -355,32 +353,10 @@ internal static class ConstantFolding
 
         var strides = Shapes.Strides(data.Dims);
         int total = Shapes.Product(count);
-        c.Charge(node, total);
-        var source = new int[total];
-        var index = new int[rank];
-        for (int n = 0; n < total; n++)
-        {
-            int offset = 0;
-            for (int d = 0; d < rank; d++)
-            {
-                offset += (begin[d] + index[d] * step[d]) * strides[d];
-            }
-
-            source[n] = offset;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (++index[d] < count[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
-        }
-
-        return data.IsFloat
-            ? new Tensor(node.Outputs[0], count, source.Select(i => data.Floats![i]).ToArray())
-            : new Tensor(node.Outputs[0], count, source.Select(i => data.Int64s![i]).ToArray(), data.Type);
+        c.Charge(node, total, !data.IsFloat);
+        int first = Enumerable.Range(0, rank).Sum(d => begin[d] * strides[d]);
+        var offsets = Shapes.StridedOffsets(first, count, Enumerable.Range(0, rank).Select(d => step[d] * strides[d]).ToArray());
+        return Pick(data, node.Outputs[0], count, total, offsets);
     }
 
     /// <summary>
@@ -419,7 +395,7 @@ internal static class ConstantFolding
             Int128 span = (Int128)l - s;
             Int128 steps = d > 0 ? (span > 0 ? (span + d - 1) / d : 0) : (span < 0 ? (span + d + 1) / d : 0);
             int n = Shapes.ElementCount(path, node, [steps > long.MaxValue ? long.MaxValue : (long)steps]);
-            c.Charge(node, n);
+            c.Charge(node, n, integers: true);
             return new Tensor(node.Outputs[0], [n], Enumerable.Range(0, n).Select(i => s + i * d).ToArray(), start.Type);
         }
     }
@@ -427,35 +403,33 @@ internal static class ConstantFolding
     /// <summary>Transposes a constant; <paramref name="perm"/> is checked (<see cref="Shapes.Permutation"/>).</summary>
     public static Tensor Transpose(Tensor x, string name, int[] perm)
     {
-        int rank = x.Dims.Length;
         var dims = perm.Select(p => x.Dims[p]).ToArray();
         var strides = Shapes.Strides(x.Dims);
-        int total = x.ElementCount;
-        var source = new int[total];
-        var index = new int[rank];
-        for (int n = 0; n < total; n++)
+        return Pick(x, name, dims, x.ElementCount, Shapes.StridedOffsets(0, dims, perm.Select(p => strides[p]).ToArray()));
+    }
+
+    /// <summary>A tensor of <paramref name="dims"/> whose elements are <paramref name="source"/>'s at <paramref name="offsets"/>.</summary>
+    private static Tensor Pick(Tensor source, string name, int[] dims, int count, IEnumerable<int> offsets)
+    {
+        int n = 0;
+        if (source.IsFloat)
         {
-            int offset = 0;
-            for (int d = 0; d < rank; d++)
+            var floats = new float[count];
+            foreach (int offset in offsets)
             {
-                offset += index[d] * strides[perm[d]];
+                floats[n++] = source.Floats![offset];
             }
 
-            source[n] = offset;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (++index[d] < dims[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
+            return new Tensor(name, dims, floats);
         }
 
-        return x.IsFloat
-            ? new Tensor(name, dims, source.Select(i => x.Floats![i]).ToArray())
-            : new Tensor(name, dims, source.Select(i => x.Int64s![i]).ToArray(), x.Type);
+        var ints = new long[count];
+        foreach (int offset in offsets)
+        {
+            ints[n++] = source.Int64s![offset];
+        }
+
+        return new Tensor(name, dims, ints, source.Type);
     }
 
     private static OnnxModelException Fail(string path, Node node, string problem)

@@ -338,7 +338,7 @@ public static partial class GraphLowering
                 int product = c.NewValue(node.Outputs[0] + "#gemm", [aShape[0], n]);
                 c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = product, K = k, N = n, Weights = weights, Bias = biasValues });
                 int addend = c.Materialize(cValue is ConstantValue { Tensor: var full } && beta != 1f
-                    ? new ConstantValue(new Tensor(node.Inputs[2], full.Dims, FloatsOf(c, node, full).Select(v => v * beta).ToArray()))
+                    ? new ConstantValue(new Tensor(node.Inputs[2], full.Dims, Scaled(c, node, full, beta)))
                     : cValue, node.Inputs[2]);
                 return c.AddLayer(new BinaryLayer { Name = node.DisplayName + "#bias", Inputs = [product, addend], Output = output, Kind = BinaryKind.Add });
             }
@@ -377,7 +377,7 @@ public static partial class GraphLowering
         if (inputs.ElementAtOrDefault(2) is { } cValue)
         {
             int addend = cValue is ConstantValue { Tensor: var t } && beta != 1f
-                ? c.Materialize(new ConstantValue(new Tensor(node.Inputs[2] + "#beta", t.Dims, FloatsOf(c, node, t).Select(v => v * beta).ToArray())), node.Inputs[2] + "#beta")
+                ? c.Materialize(new ConstantValue(new Tensor(node.Inputs[2] + "#beta", t.Dims, Scaled(c, node, t, beta))), node.Inputs[2] + "#beta")
                 : c.Materialize(cValue, node.Inputs[2]);
             if (beta != 1f && cValue is RuntimeValue)
             {
@@ -445,6 +445,13 @@ public static partial class GraphLowering
         return t.Int64s!.Select(v => (float)v).ToArray();
     }
 
+    /// <summary>A constant's values times <paramref name="factor"/>, as a new (charged) array.</summary>
+    private static float[] Scaled(LoweringContext c, Node node, Tensor t, float factor)
+    {
+        c.Charge(node, t.ElementCount);
+        return t.IsFloat ? t.Floats!.Select(v => v * factor).ToArray() : t.Int64s!.Select(v => v * factor).ToArray();
+    }
+
     /// <summary>numpy matmul result shape.</summary>
     internal static int[]? MatMulShape(int[] a, int[] b)
     {
@@ -483,7 +490,7 @@ public static partial class GraphLowering
             throw Shapes.Bad(c.Path, node, $"has an empty weight [{string.Join(",", weight.Dims)}]");
         }
 
-        c.Charge(node, weight.ElementCount);
+        c.Charge(node, weight.ElementCount + n); // the rows and the bias beside them
         var b = weight.Floats!;
         var w = new float[n * k];
         for (int row = 0; row < n; row++)

@@ -118,6 +118,7 @@ public static partial class GraphLowering
         var axes = SpatialAxes(c, node, spatial, kernel, ceilMode: false);
         var h = oneD ? new Axis(1, 1, 1, 1, 0, 0, 1) : axes[0];
         var w = oneD ? axes[0] : axes[1];
+        c.Charge(node, m); // the layer's own copy of the bias
         var biasData = bias?.Floats ?? new float[m];
         int[] outShape = oneD ? [n, m, w.Output] : [n, m, h.Output, w.Output];
         var layer = new ConvLayer

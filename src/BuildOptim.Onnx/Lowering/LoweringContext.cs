@@ -7,11 +7,11 @@ internal sealed class LoweringContext(Graph graph)
     private int _nodeIndex;
 
     /// <summary>
-    /// Elements of constant data this lowering may still create (folded tensors, weight copies): twice the
-    /// model's own tensor data plus one tensor's budget, so a small model cannot make the engine allocate
-    /// gigabytes by folding or by reusing one initializer in many layers.
+    /// Constant data this lowering may still create (folded tensors, weight copies), in float32 elements: twice
+    /// the model's own tensor data plus one tensor's budget (1 GB), so a small model cannot make the engine
+    /// allocate gigabytes by folding or by reusing one initializer in many layers.
     /// </summary>
-    private long _constantBudget = ModelLimits.MaxTensorElements + 2 * graph.Initializers.Values.Sum(t => (long)t.ElementCount);
+    private long _constantBudget = ModelLimits.MaxTensorElements + 2 * graph.Initializers.Values.Sum(t => t.IsFloat ? t.ElementCount : 2L * t.ElementCount);
 
     public Graph Graph { get; } = graph;
 
@@ -59,15 +59,19 @@ internal sealed class LoweringContext(Graph graph)
 
     public bool IsUsedLater(string name) => _lastUse.ContainsKey(name);
 
-    /// <summary>Accounts for <paramref name="elements"/> of constant data about to be allocated for <paramref name="node"/>.</summary>
-    public void Charge(Node node, long elements)
+    /// <summary>
+    /// Accounts for <paramref name="elements"/> of constant data about to be allocated for <paramref name="node"/>;
+    /// <paramref name="integers"/> count twice, as they are held as int64.
+    /// </summary>
+    public void Charge(Node node, long elements, bool integers = false)
     {
-        if (elements > ModelLimits.MaxTensorElements || (_constantBudget -= elements) < 0)
+        long cost = integers ? 2 * elements : elements;
+        if (elements > ModelLimits.MaxTensorElements || (_constantBudget -= cost) < 0)
         {
             throw new OnnxModelException(
                 OnnxDiagnostics.UnsupportedModel,
                 Path,
-                $"{Shapes.Subject(Path, node)} would create {elements} more elements of constant data; one lowering may create at most {ModelLimits.MaxTensorElements} elements beyond twice the model's own tensor data.");
+                $"{Shapes.Subject(Path, node)} would create {elements} more elements of constant data; one lowering may create at most {ModelLimits.MaxTensorElements} float32 elements (int64 count twice) beyond twice the model's own tensor data.");
         }
     }
 

@@ -83,36 +83,38 @@ internal static class Shapes
         return dims;
     }
 
-    /// <summary>For each element of <paramref name="target"/>, the index in a tensor of <paramref name="dims"/> broadcast to it.</summary>
-    public static int[] BroadcastIndices(int[] dims, int[] target)
+    /// <summary>For each element of <paramref name="target"/> in order, the offset in a tensor of <paramref name="dims"/> broadcast to it.</summary>
+    public static IEnumerable<int> BroadcastOffsets(int[] dims, int[] target)
     {
-        int rank = target.Length;
-        var padded = Enumerable.Repeat(1, rank - dims.Length).Concat(dims).ToArray();
+        var padded = Enumerable.Repeat(1, target.Length - dims.Length).Concat(dims).ToArray();
         var strides = Strides(padded);
-        int total = Product(target);
-        var result = new int[total];
-        var index = new int[rank];
+        return StridedOffsets(0, target, padded.Select((d, i) => d == 1 ? 0 : strides[i]).ToArray());
+    }
+
+    /// <summary>
+    /// The offsets a strided walk visits, one per index of <paramref name="counts"/> in row-major order:
+    /// <c>start + Σ index[d]·strides[d]</c>. Folding reads its source through it instead of a table of offsets.
+    /// </summary>
+    public static IEnumerable<int> StridedOffsets(int start, int[] counts, int[] strides)
+    {
+        int total = Product(counts);
+        var index = new int[counts.Length];
+        int offset = start;
         for (int n = 0; n < total; n++)
         {
-            int offset = 0;
-            for (int d = 0; d < rank; d++)
+            yield return offset;
+            for (int d = counts.Length - 1; d >= 0; d--)
             {
-                offset += padded[d] == 1 ? 0 : index[d] * strides[d];
-            }
-
-            result[n] = offset;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (++index[d] < target[d])
+                offset += strides[d];
+                if (++index[d] < counts[d])
                 {
                     break;
                 }
 
+                offset -= strides[d] * counts[d];
                 index[d] = 0;
             }
         }
-
-        return result;
     }
 
     /// <summary>Drops the listed axes (each of size 1), or every axis of size 1 when none are listed.</summary>

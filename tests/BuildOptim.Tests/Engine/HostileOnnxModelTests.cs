@@ -47,6 +47,24 @@ public class HostileOnnxModelTests
         Assert.Equal(HostileOnnxModels.All.Count, HostileOnnxModels.All.Select(m => m.Name).Distinct().Count());
     }
 
+    /// <summary>Found by the fuzzer: Google.Protobuf throws ArgumentOutOfRangeException for this, which the CLI would report as a bad option.</summary>
+    [Fact]
+    public void Length_prefix_near_int_max_is_BOPT1002_not_an_argument_error()
+    {
+        // A graph holding a node of 2^31-1 bytes that holds an input name of 5,120 bytes.
+        string path = Write([0x08, 0x07, 0x3A, 0x0A, 0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x0A, 0x80, 0x28, 0x61]);
+        try
+        {
+            var error = Assert.Throws<OnnxModelException>(() => OnnxModelLoader.Load(path));
+            Assert.Equal("BOPT1002", error.Code);
+            Assert.Contains(path, error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Sparse_initializer_becomes_the_dense_weight_of_a_matmul()
     {
