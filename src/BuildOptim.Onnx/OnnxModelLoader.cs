@@ -23,7 +23,7 @@ public static class OnnxModelLoader
             using var stream = File.OpenRead(path);
             model = ModelProto.Parser.ParseFrom(stream);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException)
+        catch (Exception e) when (IsCorruptProtobuf(e))
         {
             throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"'{path}' is not a valid ONNX model: {e.Message}");
         }
@@ -46,6 +46,12 @@ public static class OnnxModelLoader
             initializers[t.Name] = ToTensor(t, path);
         }
 
+        foreach (var sparse in graph.SparseInitializer)
+        {
+            var dense = SparseInitializers.ToDense(sparse, path);
+            initializers[dense.Name] = dense;
+        }
+
         var nodes = new List<Node>(graph.Node.Count);
         foreach (var n in graph.Node)
         {
@@ -56,6 +62,11 @@ public static class OnnxModelLoader
             }
 
             var node = new Node(n.Name, n.OpType, n.Domain, n.Input.ToArray(), n.Output.ToArray(), attributes);
+            if (node.Outputs.Count == 0)
+            {
+                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Node '{node.DisplayName}' ({node.OpType}) in '{path}' has no outputs.");
+            }
+
             if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx")
             {
                 initializers[node.Outputs[0]] = ConstantValue(node, path);
@@ -65,8 +76,8 @@ public static class OnnxModelLoader
             nodes.Add(node);
         }
 
-        var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(ToValueInfo).ToList();
-        var outputs = graph.Output.Select(ToValueInfo).ToList();
+        var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => ToValueInfo(i, path)).ToList();
+        var outputs = graph.Output.Select(o => ToValueInfo(o, path)).ToList();
         return new Graph
         {
             SourcePath = path,
@@ -79,11 +90,26 @@ public static class OnnxModelLoader
         };
     }
 
-    private static ValueInfo ToValueInfo(ValueInfoProto v)
+    /// <summary>
+    /// What parsing a file of bytes throws: besides <see cref="InvalidProtocolBufferException"/>, Google.Protobuf
+    /// 3.30 reports a nested message or string whose length prefix is near int.MaxValue with
+    /// <see cref="ArgumentOutOfRangeException"/> or <see cref="IndexOutOfRangeException"/>.
+    /// </summary>
+    internal static bool IsCorruptProtobuf(Exception e)
+        => e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException or ArgumentException or IndexOutOfRangeException or OverflowException;
+
+    private static ValueInfo ToValueInfo(ValueInfoProto v, string path)
     {
         var tensorType = v.Type?.TensorType;
         var type = tensorType is null ? ElementType.Other : MapType(tensorType.ElemType);
-        int?[] dims = tensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? (int?)checked((int)d.DimValue) : null).ToArray() ?? [];
+        var shape = tensorType?.Shape?.Dim;
+        if (shape is not null && (shape.Count > ModelLimits.MaxRank || shape.Any(d => d.DimValue > int.MaxValue)))
+        {
+            // The product is checked where a shape is bound (LoweringContext.NewValue).
+            throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, path, $"Graph input or output '{v.Name}' of '{path}' has shape [{string.Join(",", shape.Select(d => d.DimValue))}]: more than {ModelLimits.MaxRank} dimensions or one beyond {int.MaxValue}.");
+        }
+
+        int?[] dims = shape?.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? (int?)(int)d.DimValue : null).ToArray() ?? [];
         return new ValueInfo(v.Name, type, dims);
     }
 
@@ -106,7 +132,7 @@ public static class OnnxModelLoader
         AttributeProto.Types.AttributeType.String => new Attribute(a.Name, S: a.S.ToStringUtf8()),
         AttributeProto.Types.AttributeType.Floats => new Attribute(a.Name, Floats: a.Floats.ToArray()),
         AttributeProto.Types.AttributeType.Ints => new Attribute(a.Name, Ints: a.Ints.ToArray()),
-        AttributeProto.Types.AttributeType.Tensor => new Attribute(a.Name, T: ToTensor(a.T, path)),
+        AttributeProto.Types.AttributeType.Tensor when a.T is not null => new Attribute(a.Name, T: ToTensor(a.T, path)),
         _ => new Attribute(a.Name),
     };
 
@@ -140,24 +166,9 @@ public static class OnnxModelLoader
             throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, path, $"Tensor '{t.Name}' in '{path}' uses external data; save the model with all tensors inside the .onnx file.");
         }
 
-        int[] dims = t.Dims.Select(d => checked((int)d)).ToArray();
-        long count = 1;
-        foreach (int d in dims)
-        {
-            if (d < 0)
-            {
-                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Tensor '{t.Name}' in '{path}' has a negative dimension.");
-            }
-
-            count *= d;
-        }
-
-        if (count > int.MaxValue / 8)
-        {
-            throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, path, $"Tensor '{t.Name}' in '{path}' is too large ({count} elements).");
-        }
-
-        int n = (int)count;
+        string subject = $"Tensor '{t.Name}' in '{path}'";
+        int[] dims = ModelLimits.Dims(t.Dims.ToArray(), path, subject);
+        int n = ModelLimits.ElementCount(dims, path, subject);
         var raw = t.RawData.Span;
         switch (t.DataType)
         {

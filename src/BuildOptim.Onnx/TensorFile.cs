@@ -13,7 +13,7 @@ public static class TensorFile
             using var stream = File.OpenRead(path);
             return OnnxModelLoader.ToTensor(TensorProto.Parser.ParseFrom(stream), path);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (OnnxModelLoader.IsCorruptProtobuf(e))
         {
             throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"'{path}' is not a serialized ONNX tensor: {e.Message}");
         }

@@ -13,10 +13,24 @@ internal static class ConstantFolding
         "ConstantOfShape", "Slice", "Transpose", "Dropout", "Neg", "Sqrt", "Range",
     };
 
-    public static Tensor Fold(string path, Node node, Tensor?[] inputs, long opset)
+    public static Tensor Fold(LoweringContext c, Node node, Tensor?[] inputs)
     {
+        string path = c.Path;
         string name = node.Outputs[0];
         Tensor In(int i) => i < inputs.Length && inputs[i] is { } t ? t : throw Fail(path, node, $"misses input {i}");
+        var result = FoldNode(c, node, inputs, In, name);
+        if (result.ElementCount != Shapes.Product(result.Dims))
+        {
+            throw new InvalidOperationException($"Folding {Shapes.Subject(path, node)} made [{string.Join(",", result.Dims)}] with {result.ElementCount} elements.");
+        }
+
+        return result;
+    }
+
+    private static Tensor FoldNode(LoweringContext c, Node node, Tensor?[] inputs, Func<int, Tensor> In, string name)
+    {
+        string path = c.Path;
+        long opset = c.Graph.OpsetVersion;
         switch (node.OpType)
         {
             case "Identity":
@@ -26,6 +40,7 @@ internal static class ConstantFolding
             {
                 var x = In(0);
                 long to = node.GetInt("to", 1);
+                c.Charge(node, x.ElementCount, integers: to is not (1 or 10 or 11));
                 if (to is 1 or 10 or 11)
                 {
                     return new Tensor(name, x.Dims, x.IsFloat ? x.Floats! : x.Int64s!.Select(v => (float)v).ToArray());
@@ -38,41 +53,35 @@ internal static class ConstantFolding
             case "Neg":
             {
                 var x = In(0);
+                c.Charge(node, x.ElementCount, !x.IsFloat);
                 return x.IsFloat ? new Tensor(name, x.Dims, x.Floats!.Select(v => -v).ToArray()) : new Tensor(name, x.Dims, x.Int64s!.Select(v => -v).ToArray(), x.Type);
             }
 
             case "Sqrt":
             {
                 var x = In(0);
-                return new Tensor(name, x.Dims, (x.IsFloat ? x.Floats! : x.Int64s!.Select(v => (float)v).ToArray()).Select(MathF.Sqrt).ToArray());
+                c.Charge(node, x.ElementCount);
+                return new Tensor(name, x.Dims, x.IsFloat ? x.Floats!.Select(MathF.Sqrt).ToArray() : x.Int64s!.Select(v => MathF.Sqrt(v)).ToArray());
             }
 
             case "Gather":
-                return Gather(path, node, In(0), In(1));
+                return Gather(c, node, In(0), In(1));
             case "Unsqueeze":
             {
                 var x = In(0);
-                long[] axes = Axes(path, node, inputs, 1, opset >= 13) ?? throw Fail(path, node, "has no axes");
-                int rank = x.Dims.Length + axes.Length;
-                var dims = new List<int>(x.Dims);
-                foreach (long a in axes.Select(a => a < 0 ? a + rank : a).OrderBy(a => a))
-                {
-                    dims.Insert((int)a, 1);
-                }
-
-                return Reshaped(x, name, [.. dims]);
+                return Reshaped(x, name, Shapes.Unsqueeze(path, node, x.Dims, Axes(node, inputs, 1)));
             }
 
             case "Squeeze":
             {
                 var x = In(0);
-                return Reshaped(x, name, Shapes.Squeeze(x.Dims, Axes(path, node, inputs, 1, opset >= 13)));
+                return Reshaped(x, name, Shapes.Squeeze(path, node, x.Dims, Axes(node, inputs, 1)));
             }
 
             case "Flatten":
             {
                 var x = In(0);
-                return Reshaped(x, name, Shapes.Flatten(x.Dims, (int)node.GetInt("axis", 1)));
+                return Reshaped(x, name, Shapes.Flatten(path, node, x.Dims));
             }
 
             case "Reshape":
@@ -83,51 +92,40 @@ internal static class ConstantFolding
             }
 
             case "Concat":
-                return Concat(path, node, inputs.Select((t, i) => t ?? throw Fail(path, node, $"misses input {i}")).ToArray());
+                return Concat(c, node, inputs.Select((t, i) => t ?? throw Fail(path, node, $"misses input {i}")).ToArray());
             case "Add":
             case "Sub":
             case "Mul":
             case "Div":
-                return Arithmetic(path, node, In(0), In(1));
+                return Arithmetic(c, node, In(0), In(1));
             case "ConstantOfShape":
             {
                 var shape = In(0).Int64s ?? throw Fail(path, node, "has a non-integer shape");
-                int[] dims = shape.Select(d => checked((int)d)).ToArray();
-                int count = dims.Aggregate(1, (p, d) => checked(p * d));
+                int count = Shapes.ElementCount(path, node, shape);
                 var value = node.Attributes.TryGetValue("value", out var a) && a.T is { } t ? t : new Tensor("v", [1], [0f]);
+                if (value.ElementCount != 1)
+                {
+                    throw Shapes.Bad(path, node, $"has a value of {value.ElementCount} elements; it must hold one");
+                }
+
+                c.Charge(node, count, !value.IsFloat);
+                int[] dims = shape.Select(d => (int)d).ToArray();
                 return value.IsFloat
                     ? new Tensor(name, dims, Enumerable.Repeat(value.Floats![0], count).ToArray())
                     : new Tensor(name, dims, Enumerable.Repeat(value.Int64s![0], count).ToArray(), value.Type);
             }
 
             case "Slice":
-                return Slice(path, node, inputs, opset);
+                return Slice(c, node, inputs, opset);
             case "Transpose":
             {
                 var x = In(0);
-                var perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, x.Dims.Length).Reverse().ToArray();
-                return Transpose(x, name, perm);
+                c.Charge(node, x.ElementCount, !x.IsFloat);
+                return Transpose(x, name, Shapes.Permutation(path, node, x.Dims.Length));
             }
 
             case "Range":
-            {
-                var start = In(0);
-                var limit = In(1);
-                var delta = In(2);
-                if (start.IsFloat)
-                {
-                    float s = start.Floats![0], l = limit.Floats![0], d = delta.Floats![0];
-                    int n = Math.Max(0, (int)Math.Ceiling((l - s) / d));
-                    return new Tensor(name, [n], Enumerable.Range(0, n).Select(i => s + i * d).ToArray());
-                }
-                else
-                {
-                    long s = start.Int64s![0], l = limit.Int64s![0], d = delta.Int64s![0];
-                    int n = (int)Math.Max(0, (long)Math.Ceiling((l - s) / (double)d));
-                    return new Tensor(name, [n], Enumerable.Range(0, n).Select(i => s + i * d).ToArray(), start.Type);
-                }
-            }
-
+                return Range(c, node, In(0), In(1), In(2));
             default:
                 throw Fail(path, node, "cannot be folded");
         }
@@ -137,7 +135,8 @@ internal static class ConstantFolding
 
     public static Tensor Reshaped(Tensor t, string name, int[] dims) => t.IsFloat ? new Tensor(name, dims, t.Floats!) : new Tensor(name, dims, t.Int64s!, t.Type);
 
-    public static long[]? Axes(string path, Node node, Tensor?[] inputs, int inputIndex, bool fromInput)
+    /// <summary>The <c>axes</c> attribute, or (opset 13 on) the integer tensor in input <paramref name="inputIndex"/>.</summary>
+    public static long[]? Axes(Node node, Tensor?[] inputs, int inputIndex)
     {
         if (node.GetInts("axes") is { } attr)
         {
@@ -152,119 +151,144 @@ internal static class ConstantFolding
         return null;
     }
 
-    private static Tensor Gather(string path, Node node, Tensor data, Tensor indices)
+    private static Tensor Gather(LoweringContext c, Node node, Tensor data, Tensor indices)
     {
-        int rank = data.Dims.Length;
-        int axis = (int)node.GetInt("axis", 0);
-        if (axis < 0)
+        string path = c.Path;
+        int axis = Shapes.Axis(path, node, node.GetInt("axis", 0), data.Dims.Length);
+        if (indices.Int64s is null)
         {
-            axis += rank;
+            throw Fail(path, node, "has non-integer indices");
         }
 
-        if (indices.Int64s is null || axis < 0 || axis >= rank)
-        {
-            throw Fail(path, node, "has invalid indices or axis");
-        }
-
-        int outer = data.Dims.Take(axis).Aggregate(1, (p, d) => p * d);
         int axisSize = data.Dims[axis];
-        int inner = data.Dims.Skip(axis + 1).Aggregate(1, (p, d) => p * d);
-        var picks = indices.Int64s.Select(ix => (int)(ix < 0 ? ix + axisSize : ix)).ToArray();
-        if (picks.Any(ix => ix < 0 || ix >= axisSize))
+        var picks = new int[indices.ElementCount];
+        for (int i = 0; i < picks.Length; i++)
         {
-            throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Gather '{node.DisplayName}' in '{path}' has an index out of range [0, {axisSize}).");
+            long ix = indices.Int64s[i];
+            if (ix < -axisSize || ix >= axisSize)
+            {
+                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Gather '{node.DisplayName}' in '{path}' has an index {ix} out of range [0, {axisSize}).");
+            }
+
+            picks[i] = (int)(ix < 0 ? ix + axisSize : ix);
         }
 
         int[] dims = [.. data.Dims.Take(axis), .. indices.Dims, .. data.Dims.Skip(axis + 1)];
-        var order = new List<int>();
+        int count = Shapes.ElementCount(path, node, dims);
+        c.Charge(node, count, !data.IsFloat);
+        int outer = Shapes.Product(data.Dims.Take(axis));
+        int inner = Shapes.Product(data.Dims.Skip(axis + 1));
+        return Pick(data, node.Outputs[0], dims, count, GatherOffsets(outer, axisSize, picks, inner));
+    }
+
+    private static IEnumerable<int> GatherOffsets(int outer, int axisSize, int[] picks, int inner)
+    {
         for (int o = 0; o < outer; o++)
         {
             foreach (int p in picks)
             {
                 for (int i = 0; i < inner; i++)
                 {
-                    order.Add((o * axisSize + p) * inner + i);
+                    yield return (o * axisSize + p) * inner + i;
                 }
             }
         }
-
-        return data.IsFloat
-            ? new Tensor(node.Outputs[0], dims, order.Select(i => data.Floats![i]).ToArray())
-            : new Tensor(node.Outputs[0], dims, order.Select(i => data.Int64s![i]).ToArray(), data.Type);
     }
 
-    private static Tensor Concat(string path, Node node, Tensor[] tensors)
+    private static Tensor Concat(LoweringContext c, Node node, Tensor[] tensors)
     {
+        string path = c.Path;
+        if (tensors.Length == 0)
+        {
+            throw Shapes.Bad(path, node, "has no inputs");
+        }
+
         int rank = tensors[0].Dims.Length;
-        int axis = (int)node.GetInt("axis", 0);
-        if (axis < 0)
+        int axis = Shapes.Axis(path, node, node.GetInt("axis", 0), rank);
+        var dims = tensors[0].Dims.Select(d => (long)d).ToArray();
+        dims[axis] = 0;
+        foreach (var t in tensors)
         {
-            axis += rank;
+            if (t.Dims.Length != rank || Enumerable.Range(0, rank).Any(d => d != axis && t.Dims[d] != dims[d]))
+            {
+                throw Shapes.Bad(path, node, $"concatenates [{string.Join(",", tensors[0].Dims)}] with [{string.Join(",", t.Dims)}] along axis {axis}");
+            }
+
+            dims[axis] += t.Dims[axis];
         }
 
-        if (tensors.Any(t => t.Dims.Length != rank) || axis < 0 || axis >= rank)
-        {
-            throw Fail(path, node, "concatenates tensors of different ranks");
-        }
-
-        int outer = tensors[0].Dims.Take(axis).Aggregate(1, (p, d) => p * d);
-        int[] dims = (int[])tensors[0].Dims.Clone();
-        dims[axis] = tensors.Sum(t => t.Dims[axis]);
+        int count = Shapes.ElementCount(path, node, dims);
         bool isFloat = tensors.All(t => t.IsFloat);
-        var floats = new List<float>();
-        var ints = new List<long>();
+        c.Charge(node, count, !isFloat);
+        int outer = Shapes.Product(tensors[0].Dims.Take(axis));
+        int inner = Shapes.Product(tensors[0].Dims.Skip(axis + 1));
+        var floats = isFloat ? new float[count] : null;
+        var ints = isFloat ? null : new long[count];
+        int n = 0;
         for (int o = 0; o < outer; o++)
         {
             foreach (var t in tensors)
             {
-                int block = t.ElementCount / Math.Max(outer, 1);
-                if (isFloat)
+                int block = t.Dims[axis] * inner;
+                for (int i = o * block; i < (o + 1) * block; i++, n++)
                 {
-                    floats.AddRange(t.Floats!.Skip(o * block).Take(block));
-                }
-                else
-                {
-                    ints.AddRange(t.IsFloat ? t.Floats!.Skip(o * block).Take(block).Select(v => (long)v) : t.Int64s!.Skip(o * block).Take(block));
+                    if (floats is not null)
+                    {
+                        floats[n] = t.Floats![i];
+                    }
+                    else
+                    {
+                        ints![n] = t.IsFloat ? (long)t.Floats![i] : t.Int64s![i];
+                    }
                 }
             }
         }
 
-        return isFloat ? new Tensor(node.Outputs[0], dims, floats.ToArray()) : new Tensor(node.Outputs[0], dims, ints.ToArray());
+        int[] shape = dims.Select(d => (int)d).ToArray();
+        return isFloat ? new Tensor(node.Outputs[0], shape, floats!) : new Tensor(node.Outputs[0], shape, ints!);
     }
 
-    private static Tensor Arithmetic(string path, Node node, Tensor a, Tensor b)
+    private static Tensor Arithmetic(LoweringContext c, Node node, Tensor a, Tensor b)
     {
+        string path = c.Path;
         var dims = Shapes.Broadcast(a.Dims, b.Dims) ?? throw Fail(path, node, $"broadcasts [{string.Join(",", a.Dims)}] with [{string.Join(",", b.Dims)}]");
-        int count = dims.Aggregate(1, (p, d) => p * d);
-        var ia = Shapes.BroadcastIndices(a.Dims, dims);
-        var ib = Shapes.BroadcastIndices(b.Dims, dims);
-        if (a.IsFloat || b.IsFloat)
+        int count = Shapes.ElementCount(path, node, dims);
+        bool isFloat = a.IsFloat || b.IsFloat;
+        c.Charge(node, count, !isFloat);
+        var offsets = Shapes.BroadcastOffsets(a.Dims, dims).Zip(Shapes.BroadcastOffsets(b.Dims, dims));
+        int n = 0;
+        if (isFloat)
         {
-            float[] fa = a.Floats ?? a.Int64s!.Select(v => (float)v).ToArray();
-            float[] fb = b.Floats ?? b.Int64s!.Select(v => (float)v).ToArray();
             var r = new float[count];
-            for (int i = 0; i < count; i++)
+            foreach (var (i, j) in offsets)
             {
-                float x = fa[ia[i]], y = fb[ib[i]];
-                r[i] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
+                float x = a.IsFloat ? a.Floats![i] : a.Int64s![i], y = b.IsFloat ? b.Floats![j] : b.Int64s![j];
+                r[n++] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
             }
 
             return new Tensor(node.Outputs[0], dims, r);
         }
 
         var result = new long[count];
-        for (int i = 0; i < count; i++)
+        foreach (var (i, j) in offsets)
         {
-            long x = a.Int64s![ia[i]], y = b.Int64s![ib[i]];
-            result[i] = node.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => y == 0 ? 0 : x / y };
+            long x = a.Int64s![i], y = b.Int64s![j];
+            result[n++] = node.OpType switch
+            {
+                "Add" => unchecked(x + y),
+                "Sub" => unchecked(x - y),
+                "Mul" => unchecked(x * y),
+                _ => y == 0 ? 0 : y == -1 ? unchecked(-x) : x / y, // long.MinValue / -1 would throw
+            };
         }
 
         return new Tensor(node.Outputs[0], dims, result, a.Type);
     }
 
-    private static Tensor Slice(string path, Node node, Tensor?[] inputs, long opset)
+    private static Tensor Slice(LoweringContext c, Node node, Tensor?[] inputs, long opset)
     {
-        var data = inputs[0] ?? throw Fail(path, node, "misses data");
+        string path = c.Path;
+        var data = inputs.ElementAtOrDefault(0) ?? throw Fail(path, node, "misses data");
         long[] starts, ends;
         long[]? axes, steps;
         if (opset < 10)
@@ -282,94 +306,130 @@ internal static class ConstantFolding
             steps = inputs.ElementAtOrDefault(4)?.Int64s;
         }
 
+        if (ends.Length != starts.Length || (axes is not null && axes.Length != starts.Length) || (steps is not null && steps.Length != starts.Length))
+        {
+            throw Shapes.Bad(path, node, $"has {starts.Length} starts, {ends.Length} ends, {axes?.Length ?? starts.Length} axes and {steps?.Length ?? starts.Length} steps");
+        }
+
         int rank = data.Dims.Length;
         var begin = new int[rank];
         var step = Enumerable.Repeat(1, rank).ToArray();
         var count = (int[])data.Dims.Clone();
         for (int i = 0; i < starts.Length; i++)
         {
-            int axis = (int)(axes is null ? i : axes[i] < 0 ? axes[i] + rank : axes[i]);
-            int dim = data.Dims[axis];
+            int axis = Shapes.Axis(path, node, axes is null ? i : axes[i], rank);
+            long dim = data.Dims[axis];
             long st = steps is null ? 1 : steps[i];
+            if (st == 0)
+            {
+                throw Shapes.Bad(path, node, $"has step 0 on axis {axis}");
+            }
+
             long s = starts[i] < 0 ? starts[i] + dim : starts[i];
             long e = ends[i] < 0 ? ends[i] + dim : ends[i];
-            if (st > 0)
+            long n;
+            if (dim == 0)
+            {
+                s = 0;
+                n = 0;
+            }
+            else if (st > 0)
             {
                 s = Math.Clamp(s, 0, dim);
                 e = Math.Clamp(e, 0, dim);
-                count[axis] = (int)Math.Max(0, (e - s + st - 1) / st);
+                n = e > s ? (e - s - 1) / st + 1 : 0;
             }
             else
             {
                 s = Math.Clamp(s, 0, dim - 1);
                 e = Math.Clamp(e, -1, dim - 1);
-                count[axis] = (int)Math.Max(0, (s - e - st - 1) / -st);
+                n = s > e ? (s - e - 1) / (st == long.MinValue ? long.MaxValue : -st) + 1 : 0;
             }
 
+            count[axis] = (int)n;
             begin[axis] = (int)s;
-            step[axis] = (int)st;
+            step[axis] = n > 1 ? (int)st : 1; // two or more elements: |step| < dim
         }
 
         var strides = Shapes.Strides(data.Dims);
-        int total = count.Aggregate(1, (p, d) => p * d);
-        var source = new int[total];
-        var index = new int[rank];
-        for (int n = 0; n < total; n++)
-        {
-            int offset = 0;
-            for (int d = 0; d < rank; d++)
-            {
-                offset += (begin[d] + index[d] * step[d]) * strides[d];
-            }
-
-            source[n] = offset;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (++index[d] < count[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
-        }
-
-        return data.IsFloat
-            ? new Tensor(node.Outputs[0], count, source.Select(i => data.Floats![i]).ToArray())
-            : new Tensor(node.Outputs[0], count, source.Select(i => data.Int64s![i]).ToArray(), data.Type);
+        int total = Shapes.Product(count);
+        c.Charge(node, total, !data.IsFloat);
+        int first = Enumerable.Range(0, rank).Sum(d => begin[d] * strides[d]);
+        var offsets = Shapes.StridedOffsets(first, count, Enumerable.Range(0, rank).Select(d => step[d] * strides[d]).ToArray());
+        return Pick(data, node.Outputs[0], count, total, offsets);
     }
 
-    public static Tensor Transpose(Tensor x, string name, int[] perm)
+    /// <summary>
+    /// <c>start + i·delta</c> for i in [0, ceil((limit − start) / delta)): scalars of one type, delta non-zero and,
+    /// for floats, every input finite; the count is checked before the output is allocated.
+    /// </summary>
+    private static Tensor Range(LoweringContext c, Node node, Tensor start, Tensor limit, Tensor delta)
     {
-        int rank = x.Dims.Length;
-        var dims = perm.Select(p => x.Dims[p]).ToArray();
-        var strides = Shapes.Strides(x.Dims);
-        int total = x.ElementCount;
-        var source = new int[total];
-        var index = new int[rank];
-        for (int n = 0; n < total; n++)
+        string path = c.Path;
+        if (start.ElementCount != 1 || limit.ElementCount != 1 || delta.ElementCount != 1 || start.IsFloat != limit.IsFloat || start.IsFloat != delta.IsFloat)
         {
-            int offset = 0;
-            for (int d = 0; d < rank; d++)
-            {
-                offset += index[d] * strides[perm[d]];
-            }
-
-            source[n] = offset;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (++index[d] < dims[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
+            throw Shapes.Bad(path, node, "needs start, limit and delta as scalars of one type");
         }
 
-        return x.IsFloat
-            ? new Tensor(name, dims, source.Select(i => x.Floats![i]).ToArray())
-            : new Tensor(name, dims, source.Select(i => x.Int64s![i]).ToArray(), x.Type);
+        if (start.IsFloat)
+        {
+            float s = start.Floats![0], l = limit.Floats![0], d = delta.Floats![0];
+            if (!float.IsFinite(s) || !float.IsFinite(l) || !float.IsFinite(d) || d == 0)
+            {
+                throw Shapes.Bad(path, node, $"has start {s}, limit {l} and delta {d}; they must be finite and delta non-zero");
+            }
+
+            double steps = Math.Max(0, Math.Ceiling((l - s) / d));
+            int n = Shapes.ElementCount(path, node, [double.IsFinite(steps) && steps < long.MaxValue ? (long)steps : long.MaxValue]);
+            c.Charge(node, n);
+            return new Tensor(node.Outputs[0], [n], Enumerable.Range(0, n).Select(i => s + i * d).ToArray());
+        }
+        else
+        {
+            long s = start.Int64s![0], l = limit.Int64s![0], d = delta.Int64s![0];
+            if (d == 0)
+            {
+                throw Shapes.Bad(path, node, $"has delta 0 (start {s}, limit {l})");
+            }
+
+            Int128 span = (Int128)l - s;
+            Int128 steps = d > 0 ? (span > 0 ? (span + d - 1) / d : 0) : (span < 0 ? (span + d + 1) / d : 0);
+            int n = Shapes.ElementCount(path, node, [steps > long.MaxValue ? long.MaxValue : (long)steps]);
+            c.Charge(node, n, integers: true);
+            return new Tensor(node.Outputs[0], [n], Enumerable.Range(0, n).Select(i => s + i * d).ToArray(), start.Type);
+        }
+    }
+
+    /// <summary>Transposes a constant; <paramref name="perm"/> is checked (<see cref="Shapes.Permutation"/>).</summary>
+    public static Tensor Transpose(Tensor x, string name, int[] perm)
+    {
+        var dims = perm.Select(p => x.Dims[p]).ToArray();
+        var strides = Shapes.Strides(x.Dims);
+        return Pick(x, name, dims, x.ElementCount, Shapes.StridedOffsets(0, dims, perm.Select(p => strides[p]).ToArray()));
+    }
+
+    /// <summary>A tensor of <paramref name="dims"/> whose elements are <paramref name="source"/>'s at <paramref name="offsets"/>.</summary>
+    private static Tensor Pick(Tensor source, string name, int[] dims, int count, IEnumerable<int> offsets)
+    {
+        int n = 0;
+        if (source.IsFloat)
+        {
+            var floats = new float[count];
+            foreach (int offset in offsets)
+            {
+                floats[n++] = source.Floats![offset];
+            }
+
+            return new Tensor(name, dims, floats);
+        }
+
+        var ints = new long[count];
+        foreach (int offset in offsets)
+        {
+            ints[n++] = source.Int64s![offset];
+        }
+
+        return new Tensor(name, dims, ints, source.Type);
     }
 
     private static OnnxModelException Fail(string path, Node node, string problem)

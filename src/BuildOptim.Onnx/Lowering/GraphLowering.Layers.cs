@@ -104,11 +104,16 @@ public static partial class GraphLowering
                     throw Unsupported(path, $"BatchNormalization '{name}' in '{path}' is in training mode; export the model in eval mode.");
                 }
 
-                var gamma = Const(1, "scale").Floats!;
-                var beta = Const(2, "bias").Floats!;
-                var mean = Const(3, "mean").Floats!;
-                var variance = Const(4, "variance").Floats!;
+                var shape = c.Shape(x);
+                var parameters = new[] { Const(1, "scale"), Const(2, "bias"), Const(3, "mean"), Const(4, "variance") };
+                if (shape.Length < 2 || parameters.Any(p => !p.IsFloat || p.ElementCount != shape[1]))
+                {
+                    throw Shapes.Bad(path, node, $"normalizes [{string.Join(",", shape)}] with scale, bias, mean and variance of {string.Join(", ", parameters.Select(p => p.ElementCount))} float values; it needs one per channel");
+                }
+
+                var (gamma, beta, mean, variance) = (parameters[0].Floats!, parameters[1].Floats!, parameters[2].Floats!, parameters[3].Floats!);
                 float epsilon = node.GetFloat("epsilon", 1e-5f);
+                c.Charge(node, 2L * gamma.Length);
                 var scale = new float[gamma.Length];
                 var shift = new float[gamma.Length];
                 for (int i = 0; i < gamma.Length; i++)
@@ -124,22 +129,29 @@ public static partial class GraphLowering
             {
                 var ids = Enumerable.Range(0, node.Inputs.Count).Select(Rt).ToArray();
                 var first = c.Shape(ids[0]);
-                int axis = (int)node.GetInt("axis", 0);
-                if (axis < 0)
+                int axis = Shapes.Axis(path, node, node.GetInt("axis", 0), first.Length);
+                var shape = first.Select(d => (long)d).ToArray();
+                shape[axis] = 0;
+                foreach (int id in ids)
                 {
-                    axis += first.Length;
+                    var dims = c.Shape(id);
+                    if (dims.Length != first.Length || Enumerable.Range(0, dims.Length).Any(d => d != axis && dims[d] != first[d]))
+                    {
+                        throw Shapes.Bad(path, node, $"concatenates [{string.Join(",", first)}] with [{string.Join(",", dims)}] along axis {axis}");
+                    }
+
+                    shape[axis] += dims[axis];
                 }
 
-                var shape = (int[])first.Clone();
-                shape[axis] = ids.Sum(id => c.Shape(id)[axis]);
-                return c.AddLayer(new ConcatLayer { Name = name, Inputs = ids, Output = Out(shape), Axis = axis });
+                Shapes.ElementCount(path, node, shape);
+                return c.AddLayer(new ConcatLayer { Name = name, Inputs = ids, Output = Out(shape.Select(d => (int)d).ToArray()), Axis = axis });
             }
 
             case "Transpose":
             {
                 int x = Rt(0);
                 var dims = c.Shape(x);
-                var perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, dims.Length).Reverse().ToArray();
+                var perm = Shapes.Permutation(path, node, dims.Length);
                 return c.AddLayer(new TransposeLayer { Name = name, Inputs = [x], Output = Out(perm.Select(p => dims[p]).ToArray()), Perm = perm });
             }
 
@@ -153,21 +165,21 @@ public static partial class GraphLowering
             case "Flatten":
             {
                 int x = Rt(0);
-                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Flatten(c.Shape(x), (int)node.GetInt("axis", 1))) });
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Flatten(path, node, c.Shape(x))) });
             }
 
             case "Squeeze":
             {
                 int x = Rt(0);
                 var axes = node.GetInts("axes") ?? (inputs.ElementAtOrDefault(1) is ConstantValue { Tensor.Int64s: { } a } ? a : null);
-                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Squeeze(c.Shape(x), axes)) });
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Squeeze(path, node, c.Shape(x), axes)) });
             }
 
             case "Unsqueeze":
             {
                 int x = Rt(0);
-                var axes = node.GetInts("axes") ?? Const(1, "axes").Int64s!;
-                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Unsqueeze(c.Shape(x), axes)) });
+                var axes = node.GetInts("axes") ?? Const(1, "axes").Int64s;
+                return c.AddLayer(new ReshapeLayer { Name = name, Inputs = [x], Output = Out(Shapes.Unsqueeze(path, node, c.Shape(x), axes)) });
             }
 
             case "Pad":
@@ -179,12 +191,7 @@ public static partial class GraphLowering
                 var dims = c.Shape(x);
                 int rank = dims.Length;
                 bool legacy = c.Graph.OpsetVersion < 13;
-                int axis = (int)node.GetInt("axis", legacy ? 1 : -1);
-                if (axis < 0)
-                {
-                    axis += rank;
-                }
-
+                int axis = Shapes.Axis(path, node, node.GetInt("axis", legacy ? 1 : -1), rank);
                 int outer = Shapes.Product(dims.Take(axis));
                 int axisSize = legacy ? Shapes.Product(dims.Skip(axis)) : dims[axis];
                 int inner = legacy ? 1 : Shapes.Product(dims.Skip(axis + 1));
@@ -194,10 +201,16 @@ public static partial class GraphLowering
             case "LRN":
             {
                 int x = Rt(0);
+                long size = node.GetInt("size", 1);
+                if (size < 1 || size > int.MaxValue || c.Shape(x).Length < 2)
+                {
+                    throw Shapes.Bad(path, node, $"has size {size} over [{string.Join(",", c.Shape(x))}]; it needs a positive size and an [N, C, ...] input");
+                }
+
                 return c.AddLayer(new LrnLayer
                 {
                     Name = name, Inputs = [x], Output = Out(c.Shape(x)),
-                    Size = (int)node.GetInt("size", 1), Alpha = node.GetFloat("alpha", 1e-4f), Beta = node.GetFloat("beta", 0.75f), Bias = node.GetFloat("bias", 1f),
+                    Size = (int)size, Alpha = node.GetFloat("alpha", 1e-4f), Beta = node.GetFloat("beta", 0.75f), Bias = node.GetFloat("bias", 1f),
                 });
             }
 
@@ -249,6 +262,11 @@ public static partial class GraphLowering
                             throw Unsupported(c.Path, $"Clip '{node.DisplayName}' in '{c.Path}' takes a computed bound; only constant bounds are supported.");
                         }
 
+                        if (t.ElementCount != 1)
+                        {
+                            throw Shapes.Bad(c.Path, node, $"has a bound of {t.ElementCount} elements; it must be a scalar");
+                        }
+
                         float bound = t.IsFloat ? t.Floats![0] : t.Int64s![0];
                         if (i == 1)
                         {
@@ -276,52 +294,60 @@ public static partial class GraphLowering
         bool transB = node.GetInt("transB", 0) != 0;
         float alpha = node.GetFloat("alpha", 1f);
         float beta = node.GetFloat("beta", 1f);
-        if (inputs[0] is not RuntimeValue a)
+        var operandB = inputs.ElementAtOrDefault(1) ?? throw Missing(c, node, 1);
+        int[] aDims = DimsOf(c, inputs[0]!), bDims = DimsOf(c, operandB);
+        if (aDims.Length != 2 || bDims.Length != 2)
+        {
+            throw Shapes.Bad(path, node, $"multiplies [{string.Join(",", aDims)}] by [{string.Join(",", bDims)}]; Gemm takes two 2-D operands");
+        }
+
+        if ((transA ? aDims[0] : aDims[1]) != (transB ? bDims[1] : bDims[0]))
+        {
+            throw Shapes.Bad(path, node, $"multiplies [{string.Join(",", aDims)}]{(transA ? "ᵀ" : "")} by [{string.Join(",", bDims)}]{(transB ? "ᵀ" : "")}: the inner dimensions differ");
+        }
+
+        int m = transA ? aDims[1] : aDims[0], n = transB ? bDims[0] : bDims[1];
+        if (inputs.ElementAtOrDefault(2) is { } bias && Shapes.Broadcast(DimsOf(c, bias), [m, n])?.SequenceEqual([m, n]) != true)
+        {
+            throw Shapes.Bad(path, node, $"adds a bias of shape [{string.Join(",", DimsOf(c, bias))}] to a [{m},{n}] product");
+        }
+
+        if (inputs[0] is not RuntimeValue a || operandB is not ConstantValue { Tensor: { IsFloat: true } b } || transA)
         {
             return LowerGeneralGemm(c, node, inputs, transA, transB, alpha, beta);
         }
 
         var aShape = c.Shape(a.Id);
-        if (inputs[1] is not ConstantValue { Tensor: { IsFloat: true } b } || transA || aShape.Length != 2)
-        {
-            return LowerGeneralGemm(c, node, inputs, transA, transB, alpha, beta);
-        }
-
-        int k = transB ? b.Dims[1] : b.Dims[0];
-        int n = transB ? b.Dims[0] : b.Dims[1];
-        if (aShape[1] != k)
-        {
-            throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Gemm '{node.DisplayName}' in '{path}' multiplies [{aShape[0]},{aShape[1]}] by a weight with {k} rows.");
-        }
-
-        var weights = RowsPerOutput(b.Floats!, k, n, transB, alpha);
-        var bias = new float[n];
+        int k = aShape[1];
+        var weights = RowsPerOutput(c, node, b, k, n, transB, alpha);
+        var biasValues = new float[n];
         var output = c.NewValue(node.Outputs[0], [aShape[0], n]);
         if (inputs.ElementAtOrDefault(2) is { } cValue)
         {
             if (cValue is ConstantValue { Tensor: var ct } && (ct.ElementCount == 1 || ct.ElementCount == n))
             {
+                var values = FloatsOf(c, node, ct);
                 for (int i = 0; i < n; i++)
                 {
-                    bias[i] = beta * ct.Floats![ct.ElementCount == 1 ? 0 : i];
+                    biasValues[i] = beta * values[ct.ElementCount == 1 ? 0 : i];
                 }
             }
             else
             {
                 // A full [M, N] bias (or a computed one) becomes an Add after the product.
                 int product = c.NewValue(node.Outputs[0] + "#gemm", [aShape[0], n]);
-                c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = product, K = k, N = n, Weights = weights, Bias = bias });
+                c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = product, K = k, N = n, Weights = weights, Bias = biasValues });
                 int addend = c.Materialize(cValue is ConstantValue { Tensor: var full } && beta != 1f
-                    ? new ConstantValue(new Tensor(node.Inputs[2], full.Dims, full.Floats!.Select(v => v * beta).ToArray()))
+                    ? new ConstantValue(new Tensor(node.Inputs[2], full.Dims, Scaled(c, node, full, beta)))
                     : cValue, node.Inputs[2]);
                 return c.AddLayer(new BinaryLayer { Name = node.DisplayName + "#bias", Inputs = [product, addend], Output = output, Kind = BinaryKind.Add });
             }
         }
 
-        return c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = output, K = k, N = n, Weights = weights, Bias = bias });
+        return c.AddLayer(new DenseLayer { Name = node.DisplayName, Inputs = [a.Id], Output = output, K = k, N = n, Weights = weights, Bias = biasValues });
     }
 
-    /// <summary>Gemm with a computed weight or a transposed data input: Transpose → MatMul → Mul(alpha) → Add(beta·C).</summary>
+    /// <summary>Gemm with a computed weight or a transposed data input: Transpose → MatMul → Mul(alpha) → Add(beta·C). Shapes are checked by <see cref="LowerGemm"/>.</summary>
     private static int LowerGeneralGemm(LoweringContext c, Node node, SymbolicValue?[] inputs, bool transA, bool transB, float alpha, float beta)
     {
         string name = node.DisplayName;
@@ -351,7 +377,7 @@ public static partial class GraphLowering
         if (inputs.ElementAtOrDefault(2) is { } cValue)
         {
             int addend = cValue is ConstantValue { Tensor: var t } && beta != 1f
-                ? c.Materialize(new ConstantValue(new Tensor(node.Inputs[2] + "#beta", t.Dims, (t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray()).Select(v => v * beta).ToArray())), node.Inputs[2] + "#beta")
+                ? c.Materialize(new ConstantValue(new Tensor(node.Inputs[2] + "#beta", t.Dims, Scaled(c, node, t, beta))), node.Inputs[2] + "#beta")
                 : c.Materialize(cValue, node.Inputs[2]);
             if (beta != 1f && cValue is RuntimeValue)
             {
@@ -368,7 +394,14 @@ public static partial class GraphLowering
     private static int LowerMatMul(LoweringContext c, Node node, SymbolicValue?[] inputs)
     {
         string path = c.Path;
-        if (inputs[0] is RuntimeValue a && inputs[1] is ConstantValue { Tensor: { IsFloat: true, Dims.Length: 2 } b })
+        var right = inputs.ElementAtOrDefault(1) ?? throw Missing(c, node, 1);
+        int[] leftDims = DimsOf(c, inputs[0]!), rightDims = DimsOf(c, right);
+        if (leftDims.Length == 0 || rightDims.Length == 0)
+        {
+            throw Shapes.Bad(path, node, $"multiplies [{string.Join(",", leftDims)}] by [{string.Join(",", rightDims)}]; MatMul takes no 0-d (scalar) operand");
+        }
+
+        if (inputs[0] is RuntimeValue a && right is ConstantValue { Tensor: { IsFloat: true, Dims.Length: 2 } b })
         {
             var aShape = c.Shape(a.Id);
             int k = b.Dims[0], n = b.Dims[1];
@@ -381,15 +414,42 @@ public static partial class GraphLowering
             return c.AddLayer(new DenseLayer
             {
                 Name = node.DisplayName, Inputs = [a.Id], Output = c.NewValue(node.Outputs[0], outShape),
-                K = k, N = n, Weights = RowsPerOutput(b.Floats!, k, n, transposed: false, 1f), Bias = new float[n],
+                K = k, N = n, Weights = RowsPerOutput(c, node, b, k, n, transposed: false, 1f), Bias = new float[n],
             });
         }
 
-        int left = c.Materialize(inputs[0]!, node.Inputs[0]);
-        int right = c.Materialize(inputs[1]!, node.Inputs[1]);
-        var shape = MatMulShape(c.Shape(left), c.Shape(right))
-            ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"MatMul '{node.DisplayName}' in '{path}' has incompatible shapes [{string.Join(",", c.Shape(left))}] × [{string.Join(",", c.Shape(right))}].");
-        return c.AddLayer(new MatMulLayer { Name = node.DisplayName, Inputs = [left, right], Output = c.NewValue(node.Outputs[0], shape) });
+        var shape = MatMulShape(leftDims, rightDims)
+            ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"MatMul '{node.DisplayName}' in '{path}' has incompatible shapes [{string.Join(",", leftDims)}] × [{string.Join(",", rightDims)}].");
+        int leftId = c.Materialize(inputs[0]!, node.Inputs[0]);
+        int rightId = c.Materialize(right, node.Inputs[1]);
+        return c.AddLayer(new MatMulLayer { Name = node.DisplayName, Inputs = [leftId, rightId], Output = c.NewValue(node.Outputs[0], shape) });
+    }
+
+    /// <summary>The dims of a symbol: a constant's or a runtime value's.</summary>
+    private static int[] DimsOf(LoweringContext c, SymbolicValue value) => value switch
+    {
+        RuntimeValue r => c.Shape(r.Id),
+        ConstantValue k => k.Tensor.Dims,
+        _ => throw new InvalidOperationException(),
+    };
+
+    /// <summary>A constant's values as floats (integer tensors converted, and charged as a copy).</summary>
+    private static float[] FloatsOf(LoweringContext c, Node node, Tensor t)
+    {
+        if (t.IsFloat)
+        {
+            return t.Floats!;
+        }
+
+        c.Charge(node, t.ElementCount);
+        return t.Int64s!.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>A constant's values times <paramref name="factor"/>, as a new (charged) array.</summary>
+    private static float[] Scaled(LoweringContext c, Node node, Tensor t, float factor)
+    {
+        c.Charge(node, t.ElementCount);
+        return t.IsFloat ? t.Floats!.Select(v => v * factor).ToArray() : t.Int64s!.Select(v => v * factor).ToArray();
     }
 
     /// <summary>numpy matmul result shape.</summary>
@@ -422,9 +482,16 @@ public static partial class GraphLowering
         return [.. result];
     }
 
-    /// <summary>Weights as [N, K] rows (one per output), scaled by alpha.</summary>
-    internal static float[] RowsPerOutput(float[] b, int k, int n, bool transposed, float alpha)
+    /// <summary>Weights as [N, K] rows (one per output), scaled by alpha; <paramref name="weight"/> holds K·N values (its shape is checked by the caller).</summary>
+    internal static float[] RowsPerOutput(LoweringContext c, Node node, Tensor weight, int k, int n, bool transposed, float alpha)
     {
+        if (k == 0 || n == 0)
+        {
+            throw Shapes.Bad(c.Path, node, $"has an empty weight [{string.Join(",", weight.Dims)}]");
+        }
+
+        c.Charge(node, weight.ElementCount + n); // the rows and the bias beside them
+        var b = weight.Floats!;
         var w = new float[n * k];
         for (int row = 0; row < n; row++)
         {

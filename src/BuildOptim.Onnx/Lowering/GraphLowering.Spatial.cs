@@ -5,26 +5,47 @@ public static partial class GraphLowering
     /// <summary>Window geometry along one spatial axis after resolving auto_pad and ceil_mode.</summary>
     private readonly record struct Axis(int Input, int Kernel, int Stride, int Dilation, int PadBegin, int PadEnd, int Output);
 
-    private static Axis[] SpatialAxes(LoweringContext c, Node node, int[] inputSpatial, int[] kernel, bool ceilMode)
+    /// <summary>
+    /// Resolves each spatial axis. Kernel, strides and dilations must be positive and pads non-negative (BOPT1002);
+    /// the geometry is computed in 64 bits and must fit the int32 fields of the layer.
+    /// </summary>
+    private static Axis[] SpatialAxes(LoweringContext c, Node node, int[] inputSpatial, long[] kernel, bool ceilMode)
     {
+        string path = c.Path;
         int rank = inputSpatial.Length;
-        var strides = node.GetInts("strides")?.Select(v => (int)v).ToArray() ?? Enumerable.Repeat(1, rank).ToArray();
-        var dilations = node.GetInts("dilations")?.Select(v => (int)v).ToArray() ?? Enumerable.Repeat(1, rank).ToArray();
-        var pads = node.GetInts("pads")?.Select(v => (int)v).ToArray() ?? new int[2 * rank];
+        long[] Attribute(string name, int length, long fallback, long min)
+        {
+            var values = node.GetInts(name) ?? Enumerable.Repeat(fallback, length).ToArray();
+            if (values.Length != length || values.Any(v => v < min || v > int.MaxValue))
+            {
+                throw Shapes.Bad(path, node, $"has {name} [{string.Join(",", values)}]; it needs {length} values from {min} to {int.MaxValue} for {rank} spatial axes");
+            }
+
+            return values;
+        }
+
+        if (kernel.Length != rank || kernel.Any(k => k < 1 || k > int.MaxValue))
+        {
+            throw Shapes.Bad(path, node, $"has kernel [{string.Join(",", kernel)}]; it needs {rank} positive values");
+        }
+
+        var strides = Attribute("strides", rank, 1, 1);
+        var dilations = Attribute("dilations", rank, 1, 1);
+        var pads = Attribute("pads", 2 * rank, 0, 0);
         string autoPad = node.Attributes.TryGetValue("auto_pad", out var a) && a.S is { } s ? s : "NOTSET";
         var axes = new Axis[rank];
         for (int i = 0; i < rank; i++)
         {
-            int input = inputSpatial[i], k = kernel[i], stride = strides[i], dilation = dilations[i];
-            int effective = dilation * (k - 1) + 1;
-            int begin = pads[i], end = pads[i + rank], output;
+            long input = inputSpatial[i], k = kernel[i], stride = strides[i], dilation = dilations[i];
+            long effective = dilation * (k - 1) + 1; // < 2^62: both factors are below 2^31
+            long begin = pads[i], end = pads[i + rank], output;
             switch (autoPad)
             {
                 case "SAME_UPPER":
                 case "SAME_LOWER":
                 {
                     output = (input + stride - 1) / stride;
-                    int total = Math.Max(0, (output - 1) * stride + effective - input);
+                    long total = Math.Max(0, (output - 1) * stride + effective - input);
                     begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
                     end = total - begin;
                     break;
@@ -32,13 +53,13 @@ public static partial class GraphLowering
 
                 case "VALID":
                     begin = end = 0;
-                    output = (input - effective) / stride + 1;
+                    output = input >= effective ? (input - effective) / stride + 1 : 0;
                     break;
                 default:
                 {
-                    int span = input + begin + end - effective;
-                    output = ceilMode ? (span + stride - 1) / stride + 1 : span / stride + 1;
-                    if (ceilMode && (output - 1) * stride >= input + begin)
+                    long span = input + begin + end - effective;
+                    output = span < 0 ? 0 : ceilMode ? (span + stride - 1) / stride + 1 : span / stride + 1;
+                    if (ceilMode && output > 0 && (output - 1) * stride >= input + begin)
                     {
                         output--; // the last window would start in the end padding
                     }
@@ -49,10 +70,15 @@ public static partial class GraphLowering
 
             if (output <= 0)
             {
-                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, c.Path, $"{node.OpType} '{node.DisplayName}' in '{c.Path}' produces an empty output along spatial axis {i}.");
+                throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{node.OpType} '{node.DisplayName}' in '{path}' produces an empty output along spatial axis {i}.");
             }
 
-            axes[i] = new Axis(input, k, stride, dilation, begin, end, output);
+            if (effective > int.MaxValue || begin > int.MaxValue || end > int.MaxValue || output > int.MaxValue)
+            {
+                throw Shapes.Bad(path, node, $"has a window of {effective} and pads {begin}, {end} along spatial axis {i}, beyond {int.MaxValue}");
+            }
+
+            axes[i] = new Axis((int)input, (int)k, (int)stride, (int)dilation, (int)begin, (int)end, (int)output);
         }
 
         return axes;
@@ -68,24 +94,31 @@ public static partial class GraphLowering
         }
 
         bool oneD = shape.Length == 3;
-        int group = (int)node.GetInt("group", 1);
+        long group = node.GetInt("group", 1);
         int n = shape[0], channels = shape[1];
         int m = weight.Dims[0];
-        if (weight.Dims[1] * group != channels || m % group != 0)
+        if (group < 1 || group > channels || (long)weight.Dims[1] * group != channels || m % group != 0)
         {
             throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"Conv '{node.DisplayName}' in '{path}' has weights [{string.Join(",", weight.Dims)}] for {channels} input channels in {group} groups.");
         }
 
+        if (!weight.IsFloat || weight.ElementCount == 0 || (bias is not null && (!bias.IsFloat || bias.ElementCount != m)))
+        {
+            throw Shapes.Bad(path, node, $"has weights [{string.Join(",", weight.Dims)}] and a bias of {bias?.ElementCount ?? 0} values; it needs non-empty float weights and one float bias per output channel");
+        }
+
         int[] spatial = shape[2..];
-        int[] kernel = node.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? weight.Dims[2..];
+        long[] weightKernel = weight.Dims[2..].Select(d => (long)d).ToArray();
+        long[] kernel = node.GetInts("kernel_shape") ?? weightKernel;
+        if (!kernel.SequenceEqual(weightKernel))
+        {
+            throw Shapes.Bad(path, node, $"has kernel_shape [{string.Join(",", kernel)}] but weights [{string.Join(",", weight.Dims)}]");
+        }
+
         var axes = SpatialAxes(c, node, spatial, kernel, ceilMode: false);
         var h = oneD ? new Axis(1, 1, 1, 1, 0, 0, 1) : axes[0];
         var w = oneD ? axes[0] : axes[1];
-        if (n != 1 && !c.Inputs.Contains(x))
-        {
-            // Concrete batches other than 1 only arise in conformance runs; the kernels loop samples.
-        }
-
+        c.Charge(node, m); // the layer's own copy of the bias
         var biasData = bias?.Floats ?? new float[m];
         int[] outShape = oneD ? [n, m, w.Output] : [n, m, h.Output, w.Output];
         var layer = new ConvLayer
@@ -93,7 +126,7 @@ public static partial class GraphLowering
             Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], outShape),
             C = channels, H = h.Input, W = w.Input, M = m, KH = h.Kernel, KW = w.Kernel,
             StrideH = h.Stride, StrideW = w.Stride, PadTop = h.PadBegin, PadLeft = w.PadBegin,
-            DilationH = h.Dilation, DilationW = w.Dilation, Group = group, OH = h.Output, OW = w.Output,
+            DilationH = h.Dilation, DilationW = w.Dilation, Group = (int)group, OH = h.Output, OW = w.Output,
             Weights = weight.Floats!, Bias = (float[])biasData.Clone(),
         };
         return c.AddLayer(layer);
@@ -109,7 +142,7 @@ public static partial class GraphLowering
         }
 
         bool oneD = shape.Length == 3;
-        int[] kernel = node.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{node.OpType} '{node.DisplayName}' in '{path}' has no kernel_shape.");
+        long[] kernel = node.GetInts("kernel_shape") ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"{node.OpType} '{node.DisplayName}' in '{path}' has no kernel_shape.");
         var axes = SpatialAxes(c, node, shape[2..], kernel, node.GetInt("ceil_mode", 0) != 0);
         var h = oneD ? new Axis(1, 1, 1, 1, 0, 0, 1) : axes[0];
         var w = oneD ? axes[0] : axes[1];
@@ -155,10 +188,15 @@ public static partial class GraphLowering
 
             if (inputs.ElementAtOrDefault(3) is ConstantValue { Tensor.Int64s: { } axes })
             {
+                if (pads.Length != 2 * axes.Length)
+                {
+                    throw Shapes.Bad(path, node, $"has {pads.Length} pads for {axes.Length} axes; it needs two per axis");
+                }
+
                 var full = new long[2 * rank];
                 for (int i = 0; i < axes.Length; i++)
                 {
-                    int axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    int axis = Shapes.Axis(path, node, axes[i], rank);
                     full[axis] = pads[i];
                     full[axis + rank] = pads[i + axes.Length];
                 }
@@ -167,7 +205,27 @@ public static partial class GraphLowering
             }
         }
 
-        var outShape = dims.Select((d, i) => d + (int)pads[i] + (int)pads[i + rank]).ToArray();
-        return c.AddLayer(new PadLayer { Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], outShape), Mode = mode, Pads = pads.Select(p => (int)p).ToArray(), Value = value });
+        if (pads.Length != 2 * rank)
+        {
+            throw Shapes.Bad(path, node, $"has {pads.Length} pads for a tensor of rank {rank}; it needs two per axis");
+        }
+
+        // Each pad crops at most the whole axis; reflect needs pads below the size, edge a non-empty axis (as in ONNX).
+        var outShape = new long[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            long d = dims[i], begin = pads[i], end = pads[i + rank];
+            bool valid = begin >= -d && end >= -d && begin <= int.MaxValue && end <= int.MaxValue
+                && (mode != PaddingMode.Reflect || (begin < d && end < d))
+                && (mode != PaddingMode.Edge || d > 0 || (begin <= 0 && end <= 0));
+            outShape[i] = d + begin + end;
+            if (!valid || outShape[i] < 0)
+            {
+                throw Shapes.Bad(path, node, $"pads axis {i} of size {d} by {begin} and {end} in {modeText} mode");
+            }
+        }
+
+        Shapes.ElementCount(path, node, outShape);
+        return c.AddLayer(new PadLayer { Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], outShape.Select(d => (int)d).ToArray()), Mode = mode, Pads = pads.Select(p => (int)p).ToArray(), Value = value });
     }
 }

@@ -96,8 +96,11 @@ public static partial class GraphLowering
 
         foreach (var node in graph.Nodes)
         {
+            context.Node = node;
             LowerNode(context, node);
         }
+
+        context.Node = null;
 
         var outputs = new List<int>();
         foreach (var output in graph.Outputs)
@@ -133,6 +136,11 @@ public static partial class GraphLowering
     private static void LowerNode(LoweringContext c, Node node)
     {
         var inputs = node.Inputs.Select(name => name.Length == 0 ? null : c.Get(node, name)).ToArray();
+        if (inputs.Length == 0 || inputs[0] is null)
+        {
+            throw Missing(c, node, 0); // every supported operator reads its first input
+        }
+
         if (node.OpType == "Shape")
         {
             c.Set(node, 0, new ConstantValue(ShapeOf(c, node, inputs[0]!)));
@@ -143,12 +151,12 @@ public static partial class GraphLowering
         if (allConstant && ConstantFolding.Foldable.Contains(node.OpType))
         {
             var tensors = inputs.Select(i => (i as ConstantValue)?.Tensor).ToArray();
-            c.Set(node, 0, new ConstantValue(ConstantFolding.Fold(c.Path, node, tensors, c.Graph.OpsetVersion)));
+            c.Set(node, 0, new ConstantValue(ConstantFolding.Fold(c, node, tensors)));
             return;
         }
 
         if (node.OpType == "Dropout" && inputs.ElementAtOrDefault(2) is { } training
-            && (training is not ConstantValue { Tensor: var mode } || (mode.IsFloat ? mode.Floats![0] != 0 : mode.Int64s![0] != 0)))
+            && (training is not ConstantValue { Tensor: var mode } || (mode.IsFloat ? mode.Floats!.Any(v => v != 0) : mode.Int64s!.Any(v => v != 0))))
         {
             throw Unsupported(c.Path, $"Dropout '{node.DisplayName}' in '{c.Path}' runs in training mode; export the model in eval mode.");
         }
@@ -182,12 +190,7 @@ public static partial class GraphLowering
 
     private static Tensor ShapeOf(LoweringContext c, Node node, SymbolicValue value)
     {
-        int[] dims = value switch
-        {
-            RuntimeValue r => c.Shape(r.Id),
-            ConstantValue k => k.Tensor.Dims,
-            _ => throw new InvalidOperationException(),
-        };
+        int[] dims = DimsOf(c, value);
         long rank = dims.Length;
         long start = node.GetInt("start", 0);
         long end = node.GetInt("end", rank);

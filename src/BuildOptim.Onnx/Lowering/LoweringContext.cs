@@ -6,7 +6,17 @@ internal sealed class LoweringContext(Graph graph)
     private readonly Dictionary<string, int> _lastUse = BuildLastUse(graph);
     private int _nodeIndex;
 
+    /// <summary>
+    /// Constant data this lowering may still create (folded tensors, weight copies), in float32 elements: twice
+    /// the model's own tensor data plus one tensor's budget (1 GB), so a small model cannot make the engine
+    /// allocate gigabytes by folding or by reusing one initializer in many layers.
+    /// </summary>
+    private long _constantBudget = ModelLimits.MaxTensorElements + 2 * graph.Initializers.Values.Sum(t => t.IsFloat ? t.ElementCount : 2L * t.ElementCount);
+
     public Graph Graph { get; } = graph;
+
+    /// <summary>The node being lowered; messages about the values it creates name it.</summary>
+    public Node? Node { get; set; }
 
     public string Path => Graph.SourcePath;
 
@@ -18,8 +28,11 @@ internal sealed class LoweringContext(Graph graph)
 
     public List<int> Inputs { get; } = [];
 
+    /// <summary>Adds a value; its shape, computed from model data, is checked against <see cref="ModelLimits"/>.</summary>
     public int NewValue(string name, int[] shape)
     {
+        string subject = Node is { } node ? $"Output '{name}' of {Shapes.Subject(Path, node)}" : $"Value '{name}' in '{Path}'";
+        ModelLimits.ElementCount(shape, Path, subject);
         Values.Add(new NetworkValue(Values.Count, name, shape));
         return Values.Count - 1;
     }
@@ -46,6 +59,22 @@ internal sealed class LoweringContext(Graph graph)
 
     public bool IsUsedLater(string name) => _lastUse.ContainsKey(name);
 
+    /// <summary>
+    /// Accounts for <paramref name="elements"/> of constant data about to be allocated for <paramref name="node"/>;
+    /// <paramref name="integers"/> count twice, as they are held as int64.
+    /// </summary>
+    public void Charge(Node node, long elements, bool integers = false)
+    {
+        long cost = integers ? 2 * elements : elements;
+        if (elements > ModelLimits.MaxTensorElements || (_constantBudget -= cost) < 0)
+        {
+            throw new OnnxModelException(
+                OnnxDiagnostics.UnsupportedModel,
+                Path,
+                $"{Shapes.Subject(Path, node)} would create {elements} more elements of constant data; one lowering may create at most {ModelLimits.MaxTensorElements} float32 elements (int64 count twice) beyond twice the model's own tensor data.");
+        }
+    }
+
     /// <summary>The value id of a symbol, turning a constant into a <see cref="ConstantLayer"/>.</summary>
     public int Materialize(SymbolicValue value, string name)
     {
@@ -55,6 +84,11 @@ internal sealed class LoweringContext(Graph graph)
                 return r.Id;
             case ConstantValue { Tensor: var t }:
             {
+                if (!t.IsFloat && Node is { } node)
+                {
+                    Charge(node, t.ElementCount);
+                }
+
                 float[] data = t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray();
                 int id = NewValue(name, t.Dims);
                 AddLayer(new ConstantLayer { Name = name, Inputs = [], Output = id, Data = data });
