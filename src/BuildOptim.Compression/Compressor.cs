@@ -46,6 +46,20 @@ public static class Compressor
 
     public static CompressionResult Run(CompressionOptions options)
     {
+        try
+        {
+            return RunPipeline(options);
+        }
+        catch (NotSupportedException e) when (e is not PlatformNotSupportedException)
+        {
+            // A structure that lowers but that the plan compiler cannot express (a rank-7 Transpose, a partial MatMul
+            // batch broadcast): the model's limit, named with its layer, not an internal error.
+            throw new OnnxModelException(OnnxDiagnostics.UnsupportedModel, options.ModelPath, $"'{options.ItemSpec ?? options.ModelPath}' cannot be compiled into a plan: {e.Message}");
+        }
+    }
+
+    private static CompressionResult RunPipeline(CompressionOptions options)
+    {
         OptionValidation.Validate(options);
         var graph = OnnxModelLoader.Load(options.ModelPath);
         var baseModel = GraphLowering.LowerModel(graph);

@@ -163,6 +163,27 @@ public sealed class EngineErrorTests : ScratchFolderTest
         Assert.DoesNotContain("BOPT3001", errors);
     }
 
+    [Fact]
+    public void A_structure_the_plan_compiler_cannot_express_is_BOPT1004_naming_the_layer_not_an_internal_error()
+    {
+        var builder = new OnnxModelBuilder()
+            .Int64s("rank8", [1, 1, 1, 1, 1, 1, 2, 2], 8)
+            .Int64s("back", [1, 4], 2)
+            .Node("Reshape", "up", ["x", "rank8"], ["r"])
+            .Node("Transpose", "transpose_rank8", ["r"], ["t"], OnnxModelBuilder.Attr("perm", 7, 6, 5, 4, 3, 2, 1, 0))
+            .Node("Reshape", "down", ["t", "back"], ["y"])
+            .Output("y");
+        Directory.CreateDirectory(Root);
+        string model = Path.Combine(Root, "rank8.onnx");
+        File.WriteAllBytes(model, builder.ToBytes());
+
+        var (exit, errors) = Cli("compress", model, "--quantize", "None", "--out", Path.Combine(Root, "out"));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith(model + ": error BOPT1004:", errors);
+        Assert.Contains("transpose_rank8", errors);
+    }
+
     private void CompressPlan()
         => Assert.Equal(0, Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--out", Path.Combine(Root, "plan")).Exit);
 }
