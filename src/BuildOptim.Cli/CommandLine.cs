@@ -278,7 +278,7 @@ internal static class CommandLine
     /// <summary>The input array of a data file for a plan: present, with samples of the plan's input length, finite.</summary>
     private static NdArray PlanInputs(string path, BuildOptim.Runtime.PlanRunner runner)
     {
-        var inputs = DataFile.Read(path).FirstOrDefault(x => x.Name != "labels")
+        var inputs = BuildOptim.Compression.Evaluation.DataSets.ReadFile(path).FirstOrDefault(x => x.Name != "labels")
             ?? throw new DataFormatException(DataErrorCodes.Malformed, path, $"'{path}' holds no input array (only labels).");
         if (inputs.SampleCount == 0 || inputs.SampleLength != runner.InputLength)
         {

@@ -13,12 +13,16 @@ public static class DataSets
 {
     public const string LabelsArrayName = "labels";
 
+    /// <summary>The arrays of a data file (<see cref="DataFile.Read"/>), or of a folder of ONNX test data sets (<see cref="TestDataFolder"/>).</summary>
+    public static IReadOnlyList<NdArray> ReadFile(string path)
+        => Directory.Exists(path) ? TestDataFolder.Read(path) : DataFile.Read(path);
+
     /// <summary>
     /// The input array of a data file: the array named after the model input, else the single array
     /// that is not <c>labels</c>. Its per-sample length must match the model's and its values must be finite.
     /// </summary>
     public static NdArray LoadInputs(string path, Network model, string? labelsArrayName = null)
-        => SelectInputs(path, DataFile.Read(path), model, labelsArrayName);
+        => SelectInputs(path, ReadFile(path), model, labelsArrayName);
 
     /// <summary>As <see cref="LoadInputs"/>, from the <paramref name="arrays"/> already read from <paramref name="path"/>.</summary>
     /// <exception cref="CompressionException">BOPT1105 when no array fits the model.</exception>
@@ -51,7 +55,7 @@ public static class DataSets
     /// <exception cref="CompressionException">BOPT1106 for a missing array, a count that differs from
     /// <paramref name="sampleCount"/> or a label out of range.</exception>
     public static int[]? LoadLabels(string dataPath, string? labels, int sampleCount, int? classCount = null)
-        => ReadLabels(dataPath, () => DataFile.Read(dataPath), labels, sampleCount, classCount);
+        => ReadLabels(dataPath, () => ReadFile(dataPath), labels, sampleCount, classCount);
 
     /// <summary>As <see cref="LoadLabels"/>, from the <paramref name="dataArrays"/> already read from <paramref name="dataPath"/>.</summary>
     public static int[]? SelectLabels(string dataPath, IReadOnlyList<NdArray> dataArrays, string? labels, int sampleCount, int? classCount = null)
