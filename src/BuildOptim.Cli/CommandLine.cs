@@ -299,7 +299,7 @@ internal static class CommandLine
 
     private static int UsageFailure(TextWriter stderr, string message)
     {
-        stderr.WriteLine($"buildoptim: error BOPT1201: {DisplayText.OneLine(message)}");
+        stderr.WriteLine($"buildoptim: error {DiagnosticIds.InvalidOption}: {DisplayText.OneLine(message)}");
         stderr.WriteLine(Usage);
         return UsageError;
     }

@@ -18,8 +18,8 @@ public sealed class OnnxModelException : Exception
 /// <summary>The BOPT codes the ONNX front end raises.</summary>
 public static class OnnxDiagnostics
 {
-    public const string ModelNotFound = "BOPT1001";
-    public const string InvalidModel = "BOPT1002";
-    public const string UnsupportedOperator = "BOPT1003";
-    public const string UnsupportedModel = "BOPT1004";
+    public const string ModelNotFound = DiagnosticIds.ModelNotFound;
+    public const string InvalidModel = DiagnosticIds.InvalidModel;
+    public const string UnsupportedOperator = DiagnosticIds.UnsupportedOperator;
+    public const string UnsupportedModel = DiagnosticIds.UnsupportedModel;
 }

@@ -46,7 +46,7 @@ namespace BuildOptim.Tasks
         }
 
         /// <summary>The codes of a failed accuracy, agreement or cosine gate.</summary>
-        internal static bool IsGateCode(string code) => code == "BOPT2001" || code == "BOPT2002" || code == "BOPT2004";
+        internal static bool IsGateCode(string code) => DiagnosticIds.IsGateFailure(code);
 
         public static void Log(TaskLoggingHelper log, TaskDiagnostic diagnostic)
         {

@@ -1,21 +1,21 @@
 namespace BuildOptim.Compression;
 
-/// <summary>BOPT codes raised by the compression engine (the table lives in docs/diagnostics.md).</summary>
+/// <summary>The BOPT codes the compression engine raises, by the names its code uses; the values live in <see cref="DiagnosticIds"/>.</summary>
 public static class Diagnostics
 {
-    public const string LabelsInvalid = "BOPT1106";
-    public const string DataShapeMismatch = "BOPT1105";
-    public const string RangeNotRepresentable = "BOPT1110";
-    public const string InvalidOption = "BOPT1201";
-    public const string MissingCalibration = "BOPT1202";
-    public const string OptionNotSupported = "BOPT1203";
-    public const string AccuracyGateFailed = "BOPT2001";
-    public const string AgreementGateFailed = "BOPT2002";
-    public const string CosineGateFailed = "BOPT2004";
-    public const string ReferenceRuntimeFailed = "BOPT2003";
-    public const string InternalError = "BOPT3001";
-    public const string OutputNotWritable = "BOPT3003";
-    public const string ForeignFile = "BOPT3004";
+    public const string LabelsInvalid = DiagnosticIds.LabelsInvalid;
+    public const string DataShapeMismatch = DiagnosticIds.DataShapeMismatch;
+    public const string RangeNotRepresentable = DiagnosticIds.RangeNotRepresentable;
+    public const string InvalidOption = DiagnosticIds.InvalidOption;
+    public const string MissingCalibration = DiagnosticIds.MissingCalibration;
+    public const string OptionNotSupported = DiagnosticIds.OptionNotSupported;
+    public const string AccuracyGateFailed = DiagnosticIds.AccuracyGateFailed;
+    public const string AgreementGateFailed = DiagnosticIds.AgreementGateFailed;
+    public const string CosineGateFailed = DiagnosticIds.CosineGateFailed;
+    public const string ReferenceRuntimeFailed = DiagnosticIds.ReferenceRuntimeFailed;
+    public const string InternalError = DiagnosticIds.InternalError;
+    public const string OutputNotWritable = DiagnosticIds.OutputNotWritable;
+    public const string ForeignFile = DiagnosticIds.ForeignFile;
 }
 
 /// <summary>A coded, user-facing failure of the engine.</summary>

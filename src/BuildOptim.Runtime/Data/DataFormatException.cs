@@ -32,25 +32,25 @@ public sealed class DataFormatException : Exception
 public static class DataErrorCodes
 {
     /// <summary>The data file does not exist or cannot be opened.</summary>
-    public const string FileNotFound = "BOPT1101";
+    public const string FileNotFound = DiagnosticIds.DataFileNotFound;
 
     /// <summary>The file is malformed: bad magic or header, sizes that do not add up, truncation, bad CSV.</summary>
-    public const string Malformed = "BOPT1102";
+    public const string Malformed = DiagnosticIds.DataMalformed;
 
     /// <summary>The array holds Python objects; reading it would need unpickling, which is never done.</summary>
-    public const string ObjectArrayRefused = "BOPT1103";
+    public const string ObjectArrayRefused = DiagnosticIds.ObjectArrayRefused;
 
     /// <summary>The dtype is valid numpy but not numeric data the engine can use (complex, strings, dates, records).</summary>
-    public const string UnsupportedDtype = "BOPT1104";
+    public const string UnsupportedDtype = DiagnosticIds.UnsupportedDtype;
 
     /// <summary>An array used as labels does not hold integer class ids.</summary>
-    public const string LabelsNotInteger = "BOPT1106";
+    public const string LabelsNotInteger = DiagnosticIds.LabelsInvalid;
 
     /// <summary>Input data holds NaN or an infinity.</summary>
-    public const string NonFiniteValue = "BOPT1107";
+    public const string NonFiniteValue = DiagnosticIds.NonFiniteValue;
 
     /// <summary>An .npz archive's arrays decode to more than its size budget allows (a decompression bomb).</summary>
-    public const string SizeBudgetExceeded = "BOPT1108";
+    public const string SizeBudgetExceeded = DiagnosticIds.DataSizeBudgetExceeded;
 }
 
 /// <summary>Where a value came from, for messages: a file and, inside an npz, an array.</summary>
