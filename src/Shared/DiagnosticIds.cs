@@ -30,6 +30,7 @@ internal static class DiagnosticIds
     public const string OptionNotSupported = "BOPT1203";
     public const string DuplicateModelFileName = "BOPT1204";
     public const string ClassNameCollision = "BOPT1205";
+    public const string TargetFrameworkUnsupported = "BOPT1206";
 
     // 2000s: the gate and the reference.
     public const string AccuracyGateFailed = "BOPT2001";

@@ -63,6 +63,23 @@ public sealed class HostileBuildTests
         Assert.False(File.Exists(app.PlanOf("my_model")));
     }
 
+    [Fact]
+    public void A_project_on_net8_fails_once_with_BOPT1206_before_compressing_and_without_compiler_errors()
+    {
+        _fixture.RequirePackage();
+        var app = TestApp.CreateEmpty(_fixture, "net8-app", """<ModelToCompress Include="Models/mlp_tanh.onnx" Quantize="None" />""");
+        app.CopyTestData("models/mlp_tanh.onnx", "Models/mlp_tanh.onnx");
+        File.WriteAllText(app.ProjectFile, File.ReadAllText(app.ProjectFile).Replace("<TargetFramework>net10.0</TargetFramework>", "<TargetFramework>net8.0</TargetFramework>", StringComparison.Ordinal));
+
+        CommandResult build = app.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        Assert.Contains("error BOPT1206", build.Output);
+        Assert.Contains("'net8.0'", build.Output);
+        Assert.DoesNotContain("BuildOptim: ", build.Output);
+        Assert.DoesNotContain("error CS", build.Output);
+    }
+
     /// <summary>MSBuild repeats warnings in its closing summary: distinct lines.</summary>
     private static List<string> WarningLines(CommandResult build, string code) =>
         build.Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();
