@@ -166,6 +166,11 @@ internal static class CommandLine
         a.RejectUnknown();
 
         var result = Compressor.Run(options);
+        foreach (var warning in result.Warnings)
+        {
+            stderr.WriteLine($"{DisplayText.OneLine(warning.FilePath)}: warning {warning.Code}: {DisplayText.OneLine(warning.Message)}");
+        }
+
         stdout.WriteLine(result.SummaryLine);
         var gate = result.Report.Gate;
         if (!gate.Passed)

@@ -17,7 +17,14 @@ using BuildOptim.Runtime.Data;
 namespace BuildOptim.Compression;
 
 /// <summary>The result of one compression: the report, and whether the artifacts were written.</summary>
-public sealed record CompressionResult(CompressionReport Report, bool ArtifactsWritten, string SummaryLine);
+public sealed record CompressionResult(CompressionReport Report, bool ArtifactsWritten, string SummaryLine)
+{
+    /// <summary>Things the user should know that do not stop the build (BOPT1208, BOPT1209), printed as warnings.</summary>
+    public IReadOnlyList<CompressionWarning> Warnings { get; init; } = [];
+}
+
+/// <summary>A coded warning about one compression.</summary>
+public sealed record CompressionWarning(string Code, string FilePath, string Message);
 
 /// <summary>
 /// Load → lower → prune → calibrate → quantize → evaluate (ONNX Runtime vs the Runtime kernels on the
@@ -79,6 +86,7 @@ public static class Compressor
         // 0. MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
         var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(baseModel, calibration!, options.MergeNeurons) : null;
         var context = new SearchContext(options, merging?.Network ?? baseModel, calibration, evaluation, labels, reference);
+        var warnings = GateWarnings(options, baseModel, evaluation, labels, evaluateOnCalibration);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
         var searchLog = new List<string>();
@@ -173,7 +181,7 @@ public static class Compressor
             ArtifactWriter.Delete(options.OutputDirectory);
         }
 
-        return new CompressionResult(report, write, summary);
+        return new CompressionResult(report, write, summary) { Warnings = warnings };
     }
 
     /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>
@@ -241,6 +249,31 @@ public static class Compressor
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
         => sparsity <= 0 ? model : NeuronPruning.Apply(model, calibration, sparsity).Network;
 
+
+    /// <summary>What the gate does that a user may not expect: measure agreement for want of labels, or measure on the calibration data.</summary>
+    private static List<CompressionWarning> GateWarnings(CompressionOptions options, Network model, NdArray? evaluation, int[]? labels, bool evaluateOnCalibration)
+    {
+        var warnings = new List<CompressionWarning>();
+        if (evaluation is null || options.Gate == GateMode.Off)
+        {
+            return warnings;
+        }
+
+        string item = options.ItemSpec ?? options.ModelPath;
+        if (labels is null && ModelKinds.IsClassifier(model) && options.MinAgreement is null && options.MinCosine is null)
+        {
+            warnings.Add(new(Diagnostics.GateMetricChanged, evaluation.SourcePath.Length > 0 ? evaluation.SourcePath : options.ModelPath,
+                $"'{item}': the evaluation data has no labels, so the gate checks that the compressed model's top-1 agrees with the fp32 model's (MinAgreement={Gate.DefaultMinimum.ToString(CultureInfo.InvariantCulture)}) instead of MaxAccuracyDrop. Add labels (a 'labels' array or Labels=\"...\") to gate on accuracy, or set MinAgreement to say that agreement is the gate you want."));
+        }
+
+        if (evaluateOnCalibration)
+        {
+            warnings.Add(new(Diagnostics.EvaluatedOnCalibrationData, options.CalibrationPath ?? options.ModelPath,
+                $"'{item}' is evaluated on its Calibration data: the gate measures the model on the samples its ranges were fitted to, which flatters int8. Set Evaluation to held-out data for an honest gate."));
+        }
+
+        return warnings;
+    }
 
     /// <summary>Runs a serialized plan through the Runtime, exactly as the generated class does.</summary>
     public static float[] RunPlan(byte[] planBytes, NdArray inputs, int sampleCount) => PlanOutputs.Run(planBytes, inputs, sampleCount);

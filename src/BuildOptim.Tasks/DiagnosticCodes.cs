@@ -8,6 +8,7 @@ namespace BuildOptim.Tasks
         public const string InvalidMetadata = DiagnosticIds.InvalidOption;
         public const string CalibrationRequired = DiagnosticIds.MissingCalibration;
         public const string ClassNameCollision = DiagnosticIds.ClassNameCollision;
+        public const string UnknownMetadata = DiagnosticIds.UnknownMetadata;
         public const string ToolFailedSilently = DiagnosticIds.InternalError;
         public const string ToolNotStarted = DiagnosticIds.ToolNotStarted;
     }

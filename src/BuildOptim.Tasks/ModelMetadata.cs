@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using Microsoft.Build.Framework;
 
 namespace BuildOptim.Tasks
@@ -41,7 +42,7 @@ namespace BuildOptim.Tasks
             string outputDirectory,
             ICollection<TaskDiagnostic> diagnostics)
         {
-            int errorsBefore = diagnostics.Count;
+            int errorsBefore = diagnostics.Count(d => d.IsError);
             string itemSpec = item.ItemSpec;
 
             void Fail(string code, string message) =>
@@ -118,7 +119,8 @@ namespace BuildOptim.Tasks
                     "Quantize=Int8 needs calibration data to measure activation ranges; set Calibration=\"<.npy|.npz|.csv|folder>\" or Quantize=\"None\".");
             }
 
-            return diagnostics.Count == errorsBefore ? request : null;
+            WarnAboutUnknownMetadata(item, errorFile, diagnostics);
+            return diagnostics.Count(d => d.IsError) == errorsBefore ? request : null;
         }
 
         /// <summary>
@@ -150,6 +152,37 @@ namespace BuildOptim.Tasks
                 diagnostics.Add(TaskDiagnostic.Error(DiagnosticCodes.ClassNameCollision, errorFile,
                     $"ModelToCompress '{item.ItemSpec}' and '{other.ItemSpec}' would both generate the class '{typeName}'; set a distinct {ClassName} (or {Namespace}) on one of them."));
                 return;
+            }
+        }
+
+        /// <summary>
+        /// A warning for each metadata name the task does not know (<c>Sparsty="0.5"</c> would otherwise be ignored in silence),
+        /// with the closest known name; names DESIGN.md lists but this version does not carry out are said to be ignored.
+        /// </summary>
+        internal static void WarnAboutUnknownMetadata(ITaskItem item, string errorFile, ICollection<TaskDiagnostic> diagnostics)
+        {
+            foreach (string name in item.CloneCustomMetadata().Keys.Cast<string>().OrderBy(n => n, StringComparer.Ordinal))
+            {
+                if (name.StartsWith("_", StringComparison.Ordinal) || name.StartsWith("DefiningProject", StringComparison.Ordinal)
+                    || OptionSchema.ItemMetadata.Any(o => o.Metadata == name) || OptionSchema.CommonItemMetadata.Contains(name))
+                {
+                    continue;
+                }
+
+                string message;
+                if (OptionSchema.NotYetSupported.Contains(name))
+                {
+                    message = $"{name} is not supported by this version of BuildOptim and is ignored.";
+                }
+                else
+                {
+                    string? closest = OptionSchema.ClosestMetadata(name);
+                    message = closest == null
+                        ? $"{name} is not a ModelToCompress metadata and is ignored; see docs/usage.md for the known ones."
+                        : $"{name} is not a ModelToCompress metadata and is ignored; did you mean {closest}?";
+                }
+
+                diagnostics.Add(TaskDiagnostic.Warning(DiagnosticCodes.UnknownMetadata, errorFile, $"ModelToCompress '{item.ItemSpec}': {message}"));
             }
         }
 

@@ -23,6 +23,9 @@ namespace BuildOptim.Tasks
         public static TaskDiagnostic Error(string code, string file, string message) =>
             new TaskDiagnostic(isError: true, code, file, message);
 
+        public static TaskDiagnostic Warning(string code, string file, string message) =>
+            new TaskDiagnostic(isError: false, code, file, message);
+
         public override string ToString() =>
             $"{File}: {(IsError ? "error" : "warning")} {Code}: {Message}";
     }

@@ -31,6 +31,9 @@ internal static class DiagnosticIds
     public const string DuplicateModelFileName = "BOPT1204";
     public const string ClassNameCollision = "BOPT1205";
     public const string TargetFrameworkUnsupported = "BOPT1206";
+    public const string UnknownMetadata = "BOPT1207";
+    public const string GateMetricChanged = "BOPT1208";
+    public const string EvaluatedOnCalibrationData = "BOPT1209";
 
     // 2000s: the gate and the reference.
     public const string AccuracyGateFailed = "BOPT2001";

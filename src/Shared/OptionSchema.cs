@@ -175,6 +175,52 @@ internal static class OptionSchema
         MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx,
     };
 
+    /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>
+    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "InputShape", "Tokenizer", "WeightBits", "Distill", "Student", "TrainingData", "DistillEpochs", "DistillTemperature" };
+
+    /// <summary>Item metadata MSBuild and the IDE use on any item, which a ModelToCompress item may carry too.</summary>
+    public static readonly IReadOnlyList<string> CommonItemMetadata = new[] { "Link", "Visible", "DependentUpon", "CopyToOutputDirectory", "CopyToPublishDirectory", "Pack", "PackagePath", "Condition" };
+
+    /// <summary>The known name closest to <paramref name="name"/> (edit distance, ignoring case), or null when none is close.</summary>
+    public static string? ClosestMetadata(string name)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (var option in ItemMetadata)
+        {
+            int distance = EditDistance(name.ToLowerInvariant(), option.Metadata.ToLowerInvariant());
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (option.Metadata, distance);
+            }
+        }
+
+        return bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
     /// <summary>Every option of <c>buildoptim compress</c> that the schema describes.</summary>
     public static readonly IReadOnlyList<OptionSpec> All = new List<OptionSpec>(ItemMetadata) { Gate };
 }

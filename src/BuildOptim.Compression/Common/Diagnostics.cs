@@ -7,6 +7,8 @@ public static class Diagnostics
     public const string DataShapeMismatch = DiagnosticIds.DataShapeMismatch;
     public const string RangeNotRepresentable = DiagnosticIds.RangeNotRepresentable;
     public const string InvalidOption = DiagnosticIds.InvalidOption;
+    public const string GateMetricChanged = DiagnosticIds.GateMetricChanged;
+    public const string EvaluatedOnCalibrationData = DiagnosticIds.EvaluatedOnCalibrationData;
     public const string MissingCalibration = DiagnosticIds.MissingCalibration;
     public const string OptionNotSupported = DiagnosticIds.OptionNotSupported;
     public const string AccuracyGateFailed = DiagnosticIds.AccuracyGateFailed;

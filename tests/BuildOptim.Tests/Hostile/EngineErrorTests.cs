@@ -184,6 +184,23 @@ public sealed class EngineErrorTests : ScratchFolderTest
         Assert.Contains("transpose_rank8", errors);
     }
 
+    [Fact]
+    public void Evaluating_on_the_calibration_data_without_labels_warns_twice_and_held_out_labelled_data_not_at_all()
+    {
+        var (exit, errors) = Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--out", Path.Combine(Root, "a"));
+        Assert.Equal(0, exit);
+        Assert.Contains(Models.SmallCalibration + ": warning BOPT1208:", errors);
+        Assert.Contains("warning BOPT1209:", errors);
+
+        (exit, errors) = Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--evaluation", Models.SmallEvaluation, "--max-accuracy-drop", "100", "--out", Path.Combine(Root, "b"));
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("warning", errors);
+
+        (exit, errors) = Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--min-agreement", "0.5", "--out", Path.Combine(Root, "c"));
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("BOPT1208", errors);
+    }
+
     private void CompressPlan()
         => Assert.Equal(0, Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--out", Path.Combine(Root, "plan")).Exit);
 }

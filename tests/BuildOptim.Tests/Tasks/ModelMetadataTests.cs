@@ -84,6 +84,31 @@ public sealed class ModelMetadataTests : IDisposable
         Assert.Contains(errors, e => e.Code == "BOPT1201" && e.Message.Contains("EmitOnnx 'sometimes' is not valid", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Sparsty", "did you mean Sparsity?")]
+    [InlineData("maxaccuracydrop2", "did you mean MaxAccuracyDrop?")]
+    [InlineData("Calibraton", "did you mean Calibration?")]
+    [InlineData("Frobnicate", "see docs/usage.md")]
+    [InlineData("InputShape", "not supported by this version")]
+    public void Unknown_metadata_is_a_BOPT1207_warning_naming_it_and_the_item_still_compresses(string name, string advice)
+    {
+        var (request, diagnostics) = Validate(Item((name, "0.5")));
+
+        Assert.NotNull(request);
+        var warning = Assert.Single(diagnostics);
+        Assert.False(warning.IsError);
+        Assert.Equal("BOPT1207", warning.Code);
+        Assert.Contains($"ModelToCompress 'Models/mlp.onnx': {name} ", warning.Message);
+        Assert.Contains(advice, warning.Message);
+    }
+
+    [Fact]
+    public void Known_common_and_private_metadata_raise_no_warning()
+    {
+        var (_, diagnostics) = Validate(Item(("Link", "Models/x.onnx"), ("_Key", "mlp"), ("Sparsity", "0.5"), ("Visible", "false")));
+        Assert.Empty(diagnostics);
+    }
+
     [Fact]
     public void Empty_metadata_is_left_to_the_CLI_defaults()
     {
