@@ -48,7 +48,8 @@ public sealed record CompressionReport(
     public string ToJson()
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: the report is a file, not HTML, so "+" and "'" stay readable (only quotes, backslashes and controls are escaped).
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("tool", "BuildOptim " + ToolVersion);

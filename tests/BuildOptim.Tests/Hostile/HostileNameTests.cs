@@ -119,6 +119,21 @@ public sealed class HostileNameTests : ScratchFolderTest
         Assert.DoesNotContain('\u2028', line);
     }
 
+    [Fact]
+    public void Report_json_writes_plus_and_apostrophe_as_they_are_and_still_parses()
+    {
+        Directory.CreateDirectory(Root);
+        string model = Path.Combine(Root, "mlp+v2's.onnx");
+        File.Copy(Models.MlpTanh, model);
+
+        var result = Compressor.Run(new CompressionOptions { ModelPath = model, OutputDirectory = Path.Combine(Root, "out"), Quantize = QuantizeMode.None, ClassName = "Mlp" });
+
+        Assert.True(result.ArtifactsWritten);
+        string json = File.ReadAllText(Path.Combine(Root, "out", Compressor.ReportFileName));
+        Assert.Contains("\"mlp+v2's.onnx\"", json);
+        Assert.Equal("mlp+v2's.onnx", System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("model").GetString());
+    }
+
     private string RenameTensors(string path, string input, string output)
     {
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
