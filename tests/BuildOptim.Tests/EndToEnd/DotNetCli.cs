@@ -20,8 +20,12 @@ public static class DotNetCli
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     public static CommandResult Run(string workingDirectory, params string[] arguments)
+        => RunProgram(HostPath, workingDirectory, null, arguments);
+
+    /// <summary>Runs <paramref name="program"/> like <see cref="Run"/>, with <paramref name="environment"/> overriding variables.</summary>
+    public static CommandResult RunProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(HostPath)
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -45,6 +49,10 @@ public static class DotNetCli
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
@@ -56,10 +64,10 @@ public static class DotNetCli
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {Timeout}.\n{output}");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {Timeout}.\n{output}");
         }
         process.WaitForExit(); // drains the async readers
-        return new CommandResult($"dotnet {string.Join(' ', arguments)}", process.ExitCode, output.ToString());
+        return new CommandResult($"{Path.GetFileName(program)} {string.Join(' ', arguments)}", process.ExitCode, output.ToString());
     }
 
     /// <summary>
