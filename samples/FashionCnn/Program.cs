@@ -10,6 +10,9 @@ IReadOnlyList<NdArray> arrays = NpzReader.Read(evalPath);
 NdArray images = arrays.Single(a => a.Name != "labels");
 int[] labels = arrays.Single(a => a.Name == "labels").ToLabels();
 
+// What the build compressed (dotnet run does not show the build's output).
+Console.WriteLine(FashionCnnModel.CompressionSummary);
+
 var model = new FashionCnnModel();
 
 int correct = 0;

@@ -10,6 +10,9 @@ IReadOnlyList<NdArray> arrays = NpzReader.Read(evalPath);
 NdArray images = arrays.Single(a => a.Name != "labels");
 int[] labels = arrays.Single(a => a.Name == "labels").ToLabels();
 
+// What the build compressed (dotnet run does not show the build's output).
+Console.WriteLine(FashionMlpModel.CompressionSummary);
+
 var model = new FashionMlpModel();
 
 int correct = 0;

@@ -174,7 +174,7 @@ public static class Compressor
         bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
-            CompressionArtifacts.Write(options, candidate.Model, plan.Bytes, report, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
+            CompressionArtifacts.Write(options, candidate.Model, plan.Bytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
         }
         else
         {

@@ -40,6 +40,7 @@ internal static class Emitter
     internal const string PredictName = "Predict";
     internal const string ScratchBytesName = "ScratchBytes";
     internal const string PrecisionName = "Precision";
+    internal const string CompressionSummaryName = "CompressionSummary";
 
     // Private members, parameters and locals.
     private const string PlanField = "s_plan";
@@ -142,6 +143,12 @@ internal static class Emitter
 
             /// <summary>Floats in one output sample ('{{Xml(spec.OutputName)}}', {{ShapeText(spec.OutputShape)}}).</summary>
             public const int {{OutputLengthName}} = {{Number(spec.OutputLength)}};
+
+            /// <summary>
+            /// What the build did, as its summary line said: sizes, accuracies, agreement and the gate (empty when the
+            /// descriptor carries none). <c>dotnet run</c> hides the build's output; an app can print this.
+            /// </summary>
+            public const string {{CompressionSummaryName}} = {{Literal(spec.Summary)}};
 
             /// <summary>Name of the manifest resource that holds the compressed plan.</summary>
             public const string {{ResourceNameName}} = {{Literal(spec.ResourceName)}};

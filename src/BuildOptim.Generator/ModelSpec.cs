@@ -29,7 +29,8 @@ internal sealed record ModelSpec(
     int OutputLength,
     bool DynamicBatch,
     bool Classifier,
-    string Precision);
+    string Precision,
+    string Summary);
 
 /// <summary>A diagnostic to report, by descriptor id and message arguments.</summary>
 /// <remarks>

@@ -16,6 +16,9 @@ internal static class Parser
     public const string DescriptorExtension = ".boptgen";
     public const int SupportedFormat = DescriptorKeys.Format;
 
+    /// <summary>The build's summary line is kept to this length.</summary>
+    private const int SummaryMaxLength = 1000;
+
     /// <summary>The descriptor's keys, shared with the engine that writes them (src/Shared/DescriptorKeys.cs).</summary>
     internal static class Keys
     {
@@ -33,6 +36,7 @@ internal static class Parser
         public const string DynamicBatch = DescriptorKeys.DynamicBatch;
         public const string Classifier = DescriptorKeys.Classifier;
         public const string Precision = DescriptorKeys.Precision;
+        public const string Summary = DescriptorKeys.Summary;
     }
 
     internal static class Precisions
@@ -45,7 +49,7 @@ internal static class Parser
     private static readonly HashSet<string> s_memberNames = new(StringComparer.Ordinal)
     {
         Emitter.InputLengthName, Emitter.OutputLengthName, Emitter.ResourceNameName, Emitter.InputShapeName,
-        Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName,
+        Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName, Emitter.CompressionSummaryName,
     };
 
     public static bool IsDescriptorPath(string path) => path.EndsWith(DescriptorExtension, StringComparison.OrdinalIgnoreCase);
@@ -81,6 +85,7 @@ internal static class Parser
         bool dynamicBatch = reader.OptionalBool(Keys.DynamicBatch);
         bool classifier = reader.OptionalBool(Keys.Classifier);
         string precision = reader.OptionalPrecision();
+        string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
 
         string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
         if (className.Length > 0 && ValidateClassName(className) is { } classProblem)
@@ -103,7 +108,7 @@ internal static class Parser
             file.Path, ns, className, resourceName, sourceModel,
             inputName, inputShape, inputLength,
             outputName, outputShape, outputLength,
-            dynamicBatch, classifier, precision);
+            dynamicBatch, classifier, precision, summary);
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -24,4 +24,5 @@ internal static class DescriptorKeys
     public const string DynamicBatch = "dynamicBatch";
     public const string Classifier = "classifier";
     public const string Precision = "precision";
+    public const string Summary = "summary";
 }

@@ -20,6 +20,9 @@ namespace BuildOptim.Compression.Artifacts;
 internal static class CompressionArtifacts
 {
     public const string PlanFileName = "model.bopt";
+
+    /// <summary>The summary line reaches the generated class as a string literal; a longer one is cut.</summary>
+    public const int MaxSummaryLength = 1000;
     public const string DescriptorFileName = "model.boptgen";
     public const string ReportFileName = "report.json";
     public const string EvaluationOutputsFileName = "evaluation-outputs.npy";
@@ -27,14 +30,14 @@ internal static class CompressionArtifacts
     /// <summary>Written when the gate failed but the build goes on (BuildOptimGate=Warning): "BOPTnnnn: message".</summary>
     public const string GateWarningFileName = "gate-warning.txt";
 
-    internal static void Write(CompressionOptions options, Network model, byte[] plan, CompressionReport report, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers)
+    internal static void Write(CompressionOptions options, Network model, byte[] plan, CompressionReport report, string summary, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers)
     {
         string item = options.ItemSpec ?? options.ModelPath;
         byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
         var utf8 = new UTF8Encoding(false);
         var artifacts = new List<Artifact>
         {
-            new(DescriptorFileName, path => File.WriteAllText(path, Descriptor(options, model, report), utf8)),
+            new(DescriptorFileName, path => File.WriteAllText(path, Descriptor(options, model, report, summary), utf8)),
             new(ReportFileName, path => File.WriteAllText(path, report.ToJson() + "\n", utf8)),
         };
         if (qdqModel is not null)
@@ -59,7 +62,7 @@ internal static class CompressionArtifacts
     }
 
     /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>
-    public static string Descriptor(CompressionOptions options, Network model, CompressionReport report)
+    public static string Descriptor(CompressionOptions options, Network model, CompressionReport report, string summary = "")
     {
         string Join(int[] dims) => string.Join(",", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         var s = new StringBuilder();
@@ -81,6 +84,11 @@ internal static class CompressionArtifacts
         Line(DescriptorKeys.DynamicBatch, model.DynamicBatch ? "true" : "false");
         Line(DescriptorKeys.Classifier, ModelKinds.IsClassifier(model) ? "true" : "false");
         Line(DescriptorKeys.Precision, report.Precision);
+        if (summary.Length > 0)
+        {
+            // The build's own line, for apps to show what was compressed (dotnet run hides the build output).
+            Line(DescriptorKeys.Summary, DisplayText.Safe(summary, MaxSummaryLength));
+        }
         return s.ToString();
     }
 }

@@ -90,6 +90,7 @@ public class GeneratedApiTests
 
         Assert.Equal(
             [
+                "FashionMlpModel.CompressionSummary",
                 "FashionMlpModel.FashionMlpModel()",
                 "FashionMlpModel.FashionMlpModel(int)",
                 "FashionMlpModel.InputLength",

@@ -47,6 +47,17 @@ public sealed class HostileNameTests : ScratchFolderTest
         Assert.Equal("r" + separator + "\"; " + Payload + " //", field.ConstantValue);
     }
 
+    [Fact]
+    public void The_build_summary_becomes_an_escaped_constant_and_a_separator_in_it_does_not_survive()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.Descriptor(("summary", "BuildOptim: m.onnx -> M (int8): 1 KB -> 0.3 KB, \"gate\" passed\u2028" + Payload)));
+
+        Assert.Empty(run.CompileErrors);
+        AssertOnlyTheModelClass(run.Text);
+        var summary = run.Type("FashionMnist.FashionMlpModel").GetMembers("CompressionSummary").OfType<IFieldSymbol>().Single();
+        Assert.Equal("BuildOptim: m.onnx -> M (int8): 1 KB -> 0.3 KB, \"gate\" passed?" + Payload, summary.ConstantValue);
+    }
+
     [Theory]
     [InlineData("Fashion\u202EModel")]
     [InlineData("Fashion\u200BModel")]
@@ -89,7 +100,7 @@ public sealed class HostileNameTests : ScratchFolderTest
         string descriptor = File.ReadAllText(Path.Combine(options.OutputDirectory, Compressor.DescriptorFileName));
         var keys = descriptor.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).Select(l => l.Split('=')[0]).ToList();
         Assert.Equal(
-            ["format", "className", "namespace", "resourceName", "sourceModel", "inputName", "inputShape", "inputLength", "outputName", "outputShape", "outputLength", "dynamicBatch", "classifier", "precision"],
+            ["format", "className", "namespace", "resourceName", "sourceModel", "inputName", "inputShape", "inputLength", "outputName", "outputShape", "outputLength", "dynamicBatch", "classifier", "precision", "summary"],
             keys);
         Assert.DoesNotContain('\r', descriptor);
         Assert.DoesNotContain("\u2028", descriptor, StringComparison.Ordinal);
