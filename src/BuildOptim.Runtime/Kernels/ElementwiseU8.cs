@@ -13,11 +13,11 @@ public static partial class Kernels
 
     /// <summary>
     /// Quantized Add (or Sub) with numpy broadcasting: each output is the code of its two inputs under
-    /// <paramref name="p"/>, exactly as <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>
+    /// <paramref name="p"/>, exactly as <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Coefficients, Span{byte})"/>
     /// computes it. In place is allowed.
     /// </summary>
     /// <remarks>qa·Ma and qb·Mb + C depend on one code each, so they are tabulated per call (256 entries each).</remarks>
-    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Parameters p, Span<byte> y)
+    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Coefficients p, Span<byte> y)
     {
         ValidateAdd(p);
         Span<int> tableA = stackalloc int[256];

@@ -39,7 +39,7 @@ public sealed class ProfileTests : ScratchFolderTest
         Assert.Equal(before, after);
 
         // Three convolutions packed for the micro-kernel (the depthwise one is not); the residual Add needs no table.
-        long packed = runner.Plan.Ops.ToArray().Where(o => o.Kind == OpKind.ConvU8S8ToU8).Sum(o => (long)BuildOptim.Runtime.Kernels.ConvU8S8PackedWeightsLength(o.Conv(1)) * sizeof(int));
+        long packed = runner.Plan.Ops.ToArray().Where(o => o.Kind == OpKind.ConvU8S8ToU8).Sum(o => (long)BuildOptim.Runtime.Kernels.ConvU8S8PackedWeightsLength(BuildOptim.Runtime.Ops.ConvU8S8ToU8Parameters.Decode(o.P).Geometry) * sizeof(int));
         Assert.Equal(packed, runner.PreparedBytes);
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Profile(input, 0));
         Assert.Throws<ArgumentException>(() => runner.Profile(new float[3], 1));

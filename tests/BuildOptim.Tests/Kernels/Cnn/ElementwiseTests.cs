@@ -156,7 +156,7 @@ public class ElementwiseTests
             AssertBytesEqual(expected, inPlaceB, $"{level} in place over b {p}");
         }
 
-        var ok = new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255);
+        var ok = new AddU8Coefficients(1 << 20, 1 << 20, 0, 21, 0, 255);
         Assert.True(ok.IsValid);
         Assert.False((ok with { Shift = 31 }).IsValid);
         Assert.False((ok with { MultiplierA = 1 << 24 }).IsValid);
@@ -171,7 +171,7 @@ public class ElementwiseTests
         // [0, 3] with [3]: built by hand, as numpy broadcasts a 0 against a 1 to 0.
         var shape = new BroadcastShape([0, 3], [3, 1], [0, 1]);
         Kernels.BinaryF32(BinaryOp.Add, [], new float[3], shape, []);
-        Kernels.AddU8([], new byte[3], shape, new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255), []);
+        Kernels.AddU8([], new byte[3], shape, new AddU8Coefficients(1 << 20, 1 << 20, 0, 21, 0, 255), []);
         Kernels.MulU8([], 0, new byte[3], 0, shape, 1 << 30, 31, 0, 0, 255, []);
     }
 
@@ -316,7 +316,7 @@ public class ElementwiseTests
         Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[5], new float[3], shape, new float[6]));
         Assert.Throws<ArgumentException>(() => Kernels.BinaryF32(BinaryOp.Add, new float[6], new float[3], shape, new float[7]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.BinaryF32((BinaryOp)99, new float[6], new float[3], shape, new float[6]));
-        var add = new AddU8Parameters(1 << 20, 1 << 20, 0, 21, 0, 255);
+        var add = new AddU8Coefficients(1 << 20, 1 << 20, 0, 21, 0, 255);
         Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[6], new byte[4], shape, add, new byte[6]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AddU8(new byte[6], new byte[3], shape, add with { Shift = -1 }, new byte[6]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.MulU8(new byte[6], 0, new byte[3], 0, shape, 1 << 30, 63, 0, 0, 255, new byte[6]));
