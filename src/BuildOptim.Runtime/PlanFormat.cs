@@ -17,7 +17,7 @@ namespace BuildOptim.Runtime;
 /// The writer is <c>PlanWriter</c> in BuildOptim.Compression; this type holds the constants both
 /// sides use. Op parameters are documented on each <see cref="OpKind"/>.
 /// </remarks>
-public static class PlanFormat
+internal static class PlanFormat
 {
     public static ReadOnlySpan<byte> Magic => "BOPTPLAN"u8;
     public const int Version = 3;
@@ -115,7 +115,7 @@ public enum OpKind
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
-public enum Activation
+internal enum Activation
 {
     None = 0,
     Relu = 1,
@@ -132,7 +132,7 @@ public enum Activation
 }
 
 /// <summary>One decoded op.</summary>
-public sealed class PlanOp
+internal sealed class PlanOp
 {
     public PlanOp(OpKind kind, int[] inputs, int[] outputs, int[] parameters, long[] data)
     {

@@ -11,7 +11,7 @@ namespace BuildOptim.Runtime;
 /// <see cref="Kernels.AddU8Coefficients"/>. The zero points, the output's rounding and a Sub's sign are folded into the
 /// multipliers and the offset.
 /// </summary>
-public readonly record struct AddU8Coefficients(int MultiplierA, int MultiplierB, int Offset, int Shift, byte ClampMin, byte ClampMax)
+internal readonly record struct AddU8Coefficients(int MultiplierA, int MultiplierB, int Offset, int Shift, byte ClampMin, byte ClampMax)
 {
     /// <summary>
     /// Whether these parameters are valid: a shift in [0, 30], a clamp range that is not empty, and sums that stay in int32
@@ -55,7 +55,7 @@ public static partial class Kernels
     /// sums fit: the sign and zero of the sum are kept, and any other sum saturates as it would.
     /// </para>
     /// </remarks>
-    public static AddU8Coefficients AddU8Coefficients(double scaleA, int zeroPointA, double scaleB, int zeroPointB, double scaleOut, int zeroPointOut, bool negateB, byte clampMin, byte clampMax)
+    internal static AddU8Coefficients AddU8Coefficients(double scaleA, int zeroPointA, double scaleB, int zeroPointB, double scaleOut, int zeroPointOut, bool negateB, byte clampMin, byte clampMax)
     {
         if (!(scaleA > 0) || !(scaleB > 0) || !(scaleOut > 0) || !double.IsFinite(scaleA) || !double.IsFinite(scaleB) || !double.IsFinite(scaleOut))
         {
@@ -116,7 +116,7 @@ public static partial class Kernels
     /// Quantized Add of two inputs of the same length, no broadcasting: <c>y[i]</c> is the code of <c>a[i]</c> and <c>b[i]</c>
     /// under <paramref name="p"/> (<see cref="AddU8Coefficients"/>), sixteen at a time in AVX2. In place is allowed (y may be a or b).
     /// </summary>
-    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
+    internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
         => AddU8(a, b, p, y, SimdLevel.Vector512);
 
     /// <summary>The elementwise Add taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -128,6 +128,12 @@ public static partial class Kernels
         }
 
         ValidateAdd(p);
+        AddU8Core(a, b, p, y, maxLevel);
+    }
+
+    /// <summary>The elementwise Add with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan (a, b and y of one length, <see cref="AddU8Coefficients.IsValid"/>).</summary>
+    internal static void AddU8Core(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y, SimdLevel maxLevel)
+    {
         int n = y.Length;
         int i = 0;
         if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported)

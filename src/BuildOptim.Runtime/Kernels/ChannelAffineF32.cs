@@ -11,7 +11,7 @@ public static partial class Kernels
     /// <c>scale = γ / √(σ² + ε)</c> and <c>shift = β − μ · scale</c>. A rounded multiply, then a rounded add (never fused),
     /// so every vector width gives the scalar result bit for bit. In place is allowed.
     /// </summary>
-    public static void ChannelAffineF32(ReadOnlySpan<float> x, int channels, int spatial, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y)
+    internal static void ChannelAffineF32(ReadOnlySpan<float> x, int channels, int spatial, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y)
         => ChannelAffineF32(x, channels, spatial, scale, shift, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ChannelAffineF32(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>

@@ -7,7 +7,7 @@ public static partial class Kernels
     /// Ints of the pre-packed weights <see cref="PackConvU8S8Weights"/> returns for <paramref name="g"/>
     /// (0 for a depthwise convolution, which reads its weights directly).
     /// </summary>
-    public static int ConvU8S8PackedWeightsLength(in ConvGeometry g)
+    internal static int ConvU8S8PackedWeightsLength(in ConvGeometry g)
         => g.IsDepthwise ? 0 : g.Group * ConvGemmU8S8GroupWeightsLength(g);
 
     /// <summary>
@@ -16,7 +16,7 @@ public static partial class Kernels
     /// per group, blocks of 6 output channels, each <c>[⌈P/2⌉][6]</c> int32 holding <c>(ushort)w[i, 2j] | w[i, 2j+1] &lt;&lt; 16</c>
     /// (zero past the patch and past the last channel). Packing once saves each call the rearrangement.
     /// </summary>
-    public static int[] PackConvU8S8Weights(ReadOnlySpan<sbyte> weights, in ConvGeometry g)
+    internal static int[] PackConvU8S8Weights(ReadOnlySpan<sbyte> weights, in ConvGeometry g)
     {
         ValidateConvGeometry(g);
         if (weights.Length != g.M * g.PatchLength)

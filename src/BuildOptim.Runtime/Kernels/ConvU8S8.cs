@@ -13,17 +13,17 @@ public static partial class Kernels
     /// alignment slack (see ConvGemmU8S8.cs); for depthwise convolutions, which run directly, one channel's padded plane
     /// (see ConvDepthwiseU8S8.cs).
     /// </summary>
-    public static int ConvU8S8ScratchLength(in ConvGeometry g) => ConvU8S8ScratchLength(g, packedWeights: false);
+    internal static int ConvU8S8ScratchLength(in ConvGeometry g) => ConvU8S8ScratchLength(g, packedWeights: false);
 
     /// <summary>
     /// <see cref="ConvU8S8ScratchLength(in ConvGeometry)"/> for calls that pass weights pre-packed by <see cref="PackConvU8S8Weights"/>
     /// (<paramref name="packedWeights"/>): no room for packing them per call (ResNet-18's 512-channel layers: 4.7 MB less).
     /// </summary>
-    public static int ConvU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
+    internal static int ConvU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
         => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g, packedWeights);
 
     /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack, <c>OH · OW + 16</c> (0 otherwise).</summary>
-    public static int ConvU8S8AccumulatorLength(in ConvGeometry g)
+    internal static int ConvU8S8AccumulatorLength(in ConvGeometry g)
         => g.IsDepthwise ? (g.OH * g.OW) + DepthwiseChunk : 0;
 
     /// <summary>
@@ -47,14 +47,14 @@ public static partial class Kernels
     /// bit for bit.
     /// </para>
     /// </remarks>
-    public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
         => ConvU8S8(x, g, inputZeroPoint, weights, default, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary>
     /// <see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/>
     /// with the weights also given pre-packed by <see cref="PackConvU8S8Weights"/> (empty: pack per call).
     /// </summary>
-    public static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
         => ConvU8S8(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ConvU8S8(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte}, Span{int}, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -66,7 +66,12 @@ public static partial class Kernels
     {
         ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout);
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
+        ConvU8S8Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+    }
 
+    /// <summary>The pre-packed overload with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void ConvU8S8Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    {
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }
@@ -76,14 +81,14 @@ public static partial class Kernels
     /// accumulator written as floats, for a convolution whose consumers run in float:
     /// <c>y[m, oh, ow] = clamp((float)acc[m, oh, ow] · scale[m], clampMin, clampMax)</c> with <c>scale[m] = Sx · Sw[m]</c>.
     /// </summary>
-    public static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
         => ConvU8S8ToF32(x, g, inputZeroPoint, weights, default, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary>
     /// <see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/>
     /// with the weights also given pre-packed by <see cref="PackConvU8S8Weights"/> (empty: pack per call).
     /// </summary>
-    public static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
         => ConvU8S8ToF32(x, g, inputZeroPoint, weights, packedWeights, bias, scale, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -104,6 +109,12 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
+        ConvU8S8ToF32Core(x, g, inputZeroPoint, weights, packedWeights, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+    }
+
+    /// <summary>The pre-packed float-output overload with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void ConvU8S8ToF32Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    {
         var output = new ScaleConvOutput(scale, clampMin, clampMax, y, g.OH * g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }

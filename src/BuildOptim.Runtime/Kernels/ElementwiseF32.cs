@@ -13,11 +13,23 @@ public static partial class Kernels
     /// contiguous, or one is a scalar along the run (per-channel constants over NCHW), are vectorized. <paramref name="y"/>
     /// may be <paramref name="a"/> (or <paramref name="b"/>) when that operand has the output's shape.
     /// </remarks>
-    public static void BinaryF32(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, BroadcastShape shape, Span<float> y)
+    internal static void BinaryF32(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, BroadcastShape shape, Span<float> y)
         => BinaryF32(op, a, b, shape, y, SimdLevel.Vector512);
 
     /// <summary><see cref="BinaryF32(BinaryOp, ReadOnlySpan{float}, ReadOnlySpan{float}, BroadcastShape, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void BinaryF32(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, BroadcastShape shape, Span<float> y, SimdLevel maxLevel)
+    {
+        if (!Enum.IsDefined(op))
+        {
+            throw new ArgumentOutOfRangeException(nameof(op), op, null);
+        }
+
+        ValidateBroadcast(shape, a.Length, b.Length, y.Length);
+        BinaryF32Core(op, a, b, shape, y, maxLevel);
+    }
+
+    /// <summary><see cref="BinaryF32(BinaryOp, ReadOnlySpan{float}, ReadOnlySpan{float}, BroadcastShape, Span{float})"/> with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void BinaryF32Core(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, BroadcastShape shape, Span<float> y, SimdLevel maxLevel)
     {
         switch (op)
         {
@@ -45,7 +57,7 @@ public static partial class Kernels
         where TOp : struct, IBinaryRowOperator<float>
     {
         var run = new BinaryF32Run<TOp>(a, b, y, level);
-        ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
+        ForEachBroadcastRunCore(shape, ref run);
     }
 
     private readonly struct AddF32 : IBinaryRowOperator<float>

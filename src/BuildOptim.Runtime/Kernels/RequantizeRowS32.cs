@@ -15,13 +15,9 @@ public static partial class Kernels
     /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>
     /// with one multiplier and shift for the whole row (one output channel).
     /// </summary>
+    /// <remarks>The shift lies in [1, <see cref="FixedPoint.MaxShift"/>]: the convolutions check their shifts before any row.</remarks>
     internal static void RequantizeRowS32ToU8(ReadOnlySpan<int> acc, int multiplier, int shift, int zeroPoint, byte min, byte max, Span<byte> y, SimdLevel level)
     {
-        if ((uint)(shift - 1) >= FixedPoint.MaxShift)
-        {
-            ThrowShiftOutOfRange();
-        }
-
         int n = y.Length;
         acc = acc[..n];
         int i = 0;

@@ -51,11 +51,11 @@ internal sealed class AddU8Op : OpExecutor
         var o = _operands;
         if (_elementwise)
         {
-            Kernels.AddU8(o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), _coefficients, o.Y.AsSpan(0, o.Shape.Length));
+            Kernels.AddU8Core(o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), _coefficients, o.Y.AsSpan(0, o.Shape.Length), SimdLevel.Vector512);
         }
         else
         {
-            Kernels.AddU8(o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), o.Shape, _coefficients, o.Y.AsSpan(0, o.Shape.Length));
+            Kernels.AddU8Core(o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), o.Shape, _coefficients, o.Y.AsSpan(0, o.Shape.Length));
         }
     }
 }

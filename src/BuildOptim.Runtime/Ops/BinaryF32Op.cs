@@ -33,6 +33,6 @@ internal sealed class BinaryF32Op : OpExecutor
     public override void Run(OpScratch scratch)
     {
         var o = _operands;
-        Kernels.BinaryF32(_op, o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), o.Shape, o.Y.AsSpan(0, o.Shape.Length));
+        Kernels.BinaryF32Core(_op, o.A.AsSpan(0, o.LengthA), o.B.AsSpan(0, o.LengthB), o.Shape, o.Y.AsSpan(0, o.Shape.Length), SimdLevel.Vector512);
     }
 }

@@ -118,7 +118,7 @@ internal sealed class ConcatU8Op : OpExecutor
             if (input.Requantize)
             {
                 var requantized = _requantized.AsSpan(0, outer * input.Inner);
-                Kernels.RequantizeU8(x, input.ZeroPoint, input.Multiplier, input.Shift, outputZeroPoint, requantized);
+                Kernels.RequantizeU8Core(x, input.ZeroPoint, input.Multiplier, input.Shift, outputZeroPoint, requantized);
                 x = requantized;
             }
 

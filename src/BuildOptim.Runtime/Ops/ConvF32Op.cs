@@ -51,7 +51,7 @@ internal sealed class ConvF32Op : OpExecutor
         var bias = _bias.Span;
         for (int b = 0; b < batch; b++)
         {
-            Kernels.ConvF32(_x.AsSpan(b * g.InputLength, g.InputLength), g, weights, bias, min, max, scratch.Floats, _y.AsSpan(b * g.OutputLength, g.OutputLength));
+            Kernels.ConvF32Core(_x.AsSpan(b * g.InputLength, g.InputLength), g, weights, bias, min, max, scratch.Floats, _y.AsSpan(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512);
         }
     }
 }

@@ -140,7 +140,7 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
             var yPooled = pooledOutput.AsSpan(0, _batch * g.M * pooled);
             for (int b = 0; b < _batch; b++)
             {
-                Kernels.ConvU8S8MaxPool2x2(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _weights.Layout);
+                Kernels.ConvU8S8MaxPool2x2Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _weights.Layout);
             }
 
             return;
@@ -149,7 +149,7 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
         var y = _y.AsSpan(0, _batch * g.OutputLength);
         for (int b = 0; b < _batch; b++)
         {
-            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _weights.Layout);
+            Kernels.ConvU8S8Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _weights.Layout);
         }
     }
 }
@@ -211,7 +211,7 @@ internal sealed class ConvU8S8ToF32Op : OpExecutor
         var scale = _scale.Span;
         for (int b = 0; b < _batch; b++)
         {
-            Kernels.ConvU8S8ToF32(_x.AsSpan(b * g.InputLength, g.InputLength), g, _inputZeroPoint, weights, _weights.Packed, bias, scale, _clampMin, _clampMax, scratch.Bytes, scratch.Accumulator, _y.AsSpan(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _weights.Layout);
+            Kernels.ConvU8S8ToF32Core(_x.AsSpan(b * g.InputLength, g.InputLength), g, _inputZeroPoint, weights, _weights.Packed, bias, scale, _clampMin, _clampMax, scratch.Bytes, scratch.Accumulator, _y.AsSpan(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _weights.Layout);
         }
     }
 }

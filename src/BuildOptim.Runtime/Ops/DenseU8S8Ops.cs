@@ -139,7 +139,7 @@ internal sealed class DenseOutput
         int n = _n;
         if (_codes is { } codes)
         {
-            Kernels.RequantizeS32ToU8(acc, _multiplier.Span, _shift.Span, _zeroPoint, _codeMin, _codeMax, codes.AsSpan(row * n, n));
+            Kernels.RequantizeS32ToU8Core(acc, _multiplier.Span, _shift.Span, _zeroPoint, _codeMin, _codeMax, codes.AsSpan(row * n, n), SimdLevel.Vector512);
             return;
         }
 

@@ -199,14 +199,15 @@ public class OnnxNodeTests
     }
 
     [Theory]
-    [InlineData("test_add_bcast", BinaryOp.Add)]
-    [InlineData("test_sub_bcast", BinaryOp.Sub)]
-    [InlineData("test_mul_bcast", BinaryOp.Mul)]
-    [InlineData("test_div_bcast", BinaryOp.Div)]
-    [InlineData("test_prelu_broadcast", BinaryOp.PRelu)]
-    [InlineData("test_prelu_example", BinaryOp.PRelu)]
-    public void BinaryF32_matches_onnx_node_test(string name, BinaryOp op)
+    [InlineData("test_add_bcast", nameof(BinaryOp.Add))]
+    [InlineData("test_sub_bcast", nameof(BinaryOp.Sub))]
+    [InlineData("test_mul_bcast", nameof(BinaryOp.Mul))]
+    [InlineData("test_div_bcast", nameof(BinaryOp.Div))]
+    [InlineData("test_prelu_broadcast", nameof(BinaryOp.PRelu))]
+    [InlineData("test_prelu_example", nameof(BinaryOp.PRelu))]
+    public void BinaryF32_matches_onnx_node_test(string name, string opName)
     {
+        var op = Enum.Parse<BinaryOp>(opName);
         var t = OnnxNodeTestCase.Load(name);
         var shape = BroadcastShape.Create(t.Inputs[0].Dims, t.Inputs[1].Dims)!;
         var y = new float[shape.Length];

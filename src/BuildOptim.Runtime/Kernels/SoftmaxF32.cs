@@ -11,7 +11,7 @@ public static partial class Kernels
     /// The float operations are those of <see cref="SoftmaxF32"/>, which runs the inner = 1 case. The axis is walked with
     /// stride inner; consecutive j share cache lines, so the axisSize rows stay in cache. In place is allowed.
     /// </remarks>
-    public static void SoftmaxAxisF32(ReadOnlySpan<float> x, int outer, int axisSize, int inner, bool log, Span<float> y)
+    internal static void SoftmaxAxisF32(ReadOnlySpan<float> x, int outer, int axisSize, int inner, bool log, Span<float> y)
     {
         if (outer < 0 || axisSize < 0 || inner < 0 || x.Length != (long)outer * axisSize * inner || y.Length != x.Length)
         {
@@ -62,6 +62,51 @@ public static partial class Kernels
                     {
                         ys[i] = MathF.Exp(xs[i] - max) / sum;
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Softmax over contiguous groups of <paramref name="axisSize"/>: <c>y_i = e^(x_i - max) / Σ_j e^(x_j - max)</c>;
+    /// with <paramref name="log"/>, <c>y_i = x_i - max - ln Σ_j e^(x_j - max)</c>. In place is allowed.
+    /// </summary>
+    internal static void SoftmaxF32(ReadOnlySpan<float> x, int axisSize, bool log, Span<float> y)
+    {
+        if (x.Length != y.Length || axisSize <= 0 || x.Length % axisSize != 0)
+        {
+            ThrowLengthMismatch();
+        }
+
+        for (int start = 0; start < x.Length; start += axisSize)
+        {
+            var xs = x.Slice(start, axisSize);
+            var ys = y.Slice(start, axisSize);
+            float max = float.NegativeInfinity;
+            foreach (float v in xs)
+            {
+                max = MathF.Max(max, v);
+            }
+
+            float sum = 0;
+            for (int i = 0; i < axisSize; i++)
+            {
+                sum += MathF.Exp(xs[i] - max);
+            }
+
+            if (log)
+            {
+                float logSum = MathF.Log(sum);
+                for (int i = 0; i < axisSize; i++)
+                {
+                    ys[i] = xs[i] - max - logSum;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < axisSize; i++)
+                {
+                    ys[i] = MathF.Exp(xs[i] - max) / sum;
                 }
             }
         }
