@@ -19,7 +19,7 @@ public static partial class Kernels
     /// <summary><see cref="BinaryF32(BinaryOp, ReadOnlySpan{float}, ReadOnlySpan{float}, BroadcastShape, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void BinaryF32(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, BroadcastShape shape, Span<float> y, SimdLevel maxLevel)
     {
-        if (!Enum.IsDefined(op))
+        if (op is not (BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div or BinaryOp.PRelu))
         {
             throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using BuildOptim.Runtime;
 using Onnx;
 
-namespace BuildOptim.Tests.Kernels.Cnn;
+namespace BuildOptim.Tests.Runtime.Kernels.Cnn;
 
 /// <summary>A tensor read from an ONNX TensorProto file: dims and its elements as floats (every supported type) or bytes (uint8).</summary>
 internal sealed record NodeTensor(int[] Dims, float[] Floats, byte[] Bytes, long[] Longs)
@@ -27,7 +27,7 @@ internal sealed class OnnxNodeTestCase
 
     private static string SharedRoot => Path.Combine(TestPaths.TestData, "onnx-node");
 
-    private static string KernelRoot => Path.Combine(TestPaths.RepoRoot, "tests", "BuildOptim.Tests", "Kernels", "Cnn", "OnnxNodeTests");
+    private static string KernelRoot => Path.Combine(TestPaths.RepoRoot, "tests", "BuildOptim.Tests", "Runtime", "Kernels", "Cnn", "OnnxNodeTests");
 
     public string Name { get; }
 

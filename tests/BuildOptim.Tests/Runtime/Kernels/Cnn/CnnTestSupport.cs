@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using BuildOptim.Runtime;
 
-namespace BuildOptim.Tests.Kernels.Cnn;
+namespace BuildOptim.Tests.Runtime.Kernels.Cnn;
 
 /// <summary>Geometry builders (ONNX output-shape rules), seeded inputs and comparison helpers for the CNN kernel tests.</summary>
 internal static class CnnTestSupport

@@ -1,7 +1,7 @@
 using System.Numerics;
 using BuildOptim.Runtime;
 
-namespace BuildOptim.Tests.Kernels;
+namespace BuildOptim.Tests.Runtime.Kernels;
 
 /// <summary>SIMD levels this machine runs in hardware, as theory data (by name, since <see cref="SimdLevel"/> is internal).</summary>
 public static class SimdLevels

@@ -1,8 +1,8 @@
 using BuildOptim.Runtime;
-using static BuildOptim.Tests.Kernels.Cnn.CnnTestSupport;
-using static BuildOptim.Tests.Kernels.KernelTestSupport;
+using static BuildOptim.Tests.Runtime.Kernels.Cnn.CnnTestSupport;
+using static BuildOptim.Tests.Runtime.Kernels.KernelTestSupport;
 
-namespace BuildOptim.Tests.Kernels.Cnn;
+namespace BuildOptim.Tests.Runtime.Kernels.Cnn;
 
 using Kernels = BuildOptim.Runtime.Kernels;
 

@@ -1,7 +1,7 @@
 using BuildOptim.Runtime;
-using static BuildOptim.Tests.Kernels.Cnn.CnnTestSupport;
+using static BuildOptim.Tests.Runtime.Kernels.Cnn.CnnTestSupport;
 
-namespace BuildOptim.Tests.Kernels.Cnn;
+namespace BuildOptim.Tests.Runtime.Kernels.Cnn;
 
 using Kernels = BuildOptim.Runtime.Kernels;
 

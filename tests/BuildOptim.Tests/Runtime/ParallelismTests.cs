@@ -2,8 +2,9 @@ using System.Runtime.CompilerServices;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Runtime;
+using BuildOptim.Tests.Engine;
 
-namespace BuildOptim.Tests.Engine;
+namespace BuildOptim.Tests.Runtime;
 
 /// <summary><c>PlanRunner</c> with <c>Parallelism</c> above 1: convolutions split by output channels across threads.</summary>
 public sealed class ParallelismTests : ScratchFolderTest

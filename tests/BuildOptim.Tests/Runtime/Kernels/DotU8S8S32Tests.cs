@@ -1,7 +1,7 @@
 using BuildOptim.Runtime;
-using static BuildOptim.Tests.Kernels.KernelTestSupport;
+using static BuildOptim.Tests.Runtime.Kernels.KernelTestSupport;
 
-namespace BuildOptim.Tests.Kernels;
+namespace BuildOptim.Tests.Runtime.Kernels;
 
 using Kernels = BuildOptim.Runtime.Kernels;
 

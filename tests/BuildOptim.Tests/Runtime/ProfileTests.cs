@@ -1,7 +1,8 @@
 using BuildOptim.Compression;
 using BuildOptim.Runtime;
+using BuildOptim.Tests.Engine;
 
-namespace BuildOptim.Tests.Engine;
+namespace BuildOptim.Tests.Runtime;
 
 /// <summary><c>PlanRunner.Profile</c> and <c>buildoptim profile</c>: per-op timings of a real compressed plan.</summary>
 public sealed class ProfileTests : ScratchFolderTest

@@ -1,6 +1,6 @@
 using BuildOptim.Runtime;
 
-namespace BuildOptim.Tests.Kernels;
+namespace BuildOptim.Tests.Runtime.Kernels;
 
 using Kernels = BuildOptim.Runtime.Kernels;
 

@@ -1,8 +1,8 @@
 using System.Numerics;
 using BuildOptim.Runtime;
-using static BuildOptim.Tests.Kernels.KernelTestSupport;
+using static BuildOptim.Tests.Runtime.Kernels.KernelTestSupport;
 
-namespace BuildOptim.Tests.Kernels;
+namespace BuildOptim.Tests.Runtime.Kernels;
 
 using Kernels = BuildOptim.Runtime.Kernels;
 
