@@ -59,7 +59,7 @@ internal sealed record ConvSharedU8U4ToU8Parameters(int Batch, ConvGeometry Geom
         var g = r.Conv();
         int input = r.Code("input zero point"), output = r.Code("output zero point");
         var (min, max) = r.CodeClamp();
-        return new(batch, g, input, output, min, max, DenseSharedU8U4Op.Codebooks(OpKind.ConvSharedU8U4ToU8, r.Int(), g.M));
+        return new(batch, g, input, output, min, max, r.Codebooks(g.M));
     }
 }
 
@@ -80,6 +80,6 @@ internal sealed record ConvSharedU8U4ToF32Parameters(int Batch, ConvGeometry Geo
         var g = r.Conv();
         int input = r.Code("input zero point");
         var (min, max) = r.FloatClamp();
-        return new(batch, g, input, min, max, DenseSharedU8U4Op.Codebooks(OpKind.ConvSharedU8U4ToF32, r.Int(), g.M));
+        return new(batch, g, input, min, max, r.Codebooks(g.M));
     }
 }

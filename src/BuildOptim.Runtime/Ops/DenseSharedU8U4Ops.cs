@@ -15,7 +15,7 @@ internal sealed record DenseSharedU8U4ToU8Parameters(int Rows, int K, int N, int
         var r = new ParameterReader(OpKind.DenseSharedU8U4ToU8, p, 7);
         int rows = r.Count("row count"), k = r.Count("K"), n = r.Count("N"), zeroPoint = r.Code("output zero point");
         var (min, max) = r.CodeClamp();
-        return new(rows, k, n, zeroPoint, min, max, DenseSharedU8U4Op.Codebooks(OpKind.DenseSharedU8U4ToU8, r.Int(), n));
+        return new(rows, k, n, zeroPoint, min, max, r.Codebooks(n));
     }
 }
 
@@ -34,7 +34,7 @@ internal sealed record DenseSharedU8U4ToF32Parameters(int Rows, int K, int N, fl
         var r = new ParameterReader(OpKind.DenseSharedU8U4ToF32, p, 6);
         int rows = r.Count("row count"), k = r.Count("K"), n = r.Count("N");
         float min = r.Float(), max = r.Float();
-        return new(rows, k, n, min, max, DenseSharedU8U4Op.Codebooks(OpKind.DenseSharedU8U4ToF32, r.Int(), n));
+        return new(rows, k, n, min, max, r.Codebooks(n));
     }
 }
 
@@ -77,10 +77,6 @@ internal sealed class DenseSharedU8U4Op : OpExecutor
         var p = DenseSharedU8U4ToF32Parameters.Decode(op.P);
         return new DenseSharedU8U4Op(op, context, p.Rows, p.K, p.N, p.Codebooks, DenseOutput.Floats(op, context, p.Rows, p.N, 3, p.ClampMin, p.ClampMax));
     }
-
-    /// <summary>A codebook count: one for the layer or one per row.</summary>
-    internal static int Codebooks(OpKind kind, int count, int rows)
-        => count == 1 || count == rows ? count : throw ParameterReader.Invalid(kind, $"has {count} codebooks; it takes 1 or {rows}");
 
     public override ScratchNeeds Scratch => new(Accumulator: _n);
 

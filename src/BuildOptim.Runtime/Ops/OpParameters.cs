@@ -62,10 +62,6 @@ internal ref struct ParameterReader
         }
     }
 
-    /// <summary>The parameter count of an op whose parameters are <paramref name="head"/> ints then <paramref name="perItem"/> per item, or −1 when <paramref name="p"/> is not such a list.</summary>
-    public static int ItemCount(ReadOnlySpan<int> p, int head, int perItem)
-        => p.Length >= head && (p.Length - head) % perItem == 0 ? (p.Length - head) / perItem : -1;
-
     public static InvalidDataException Invalid(OpKind kind, string problem) => new($"A {kind} op {problem}.");
 
     public int Int() => _p[_at++];
@@ -108,6 +104,13 @@ internal ref struct ParameterReader
     {
         int value = Int();
         return (uint)(value - 1) < FixedPoint.MaxShift ? value : throw Invalid(_kind, $"has a shift of {value}, outside [1, {FixedPoint.MaxShift}]");
+    }
+
+    /// <summary>A count of 4-bit weight codebooks: one for the layer, or one per row of <paramref name="rows"/>.</summary>
+    public int Codebooks(int rows)
+    {
+        int value = Int();
+        return value == 1 || value == rows ? value : throw Invalid(_kind, $"has {value} codebooks; it takes 1 or {rows}");
     }
 
     /// <summary>0 or 1.</summary>
