@@ -148,6 +148,21 @@ public sealed unsafe class ModelPlan
         return new ReadOnlySpan<T>(_base + offset, count);
     }
 
+    /// <summary>
+    /// A data section checked once to lie inside the plan: executors keep it and read it on every call without a check.
+    /// </summary>
+    internal PlanSection<T> Section<T>(long offset, long count)
+        where T : unmanaged
+    {
+        if (count < 0 || count > int.MaxValue)
+        {
+            throw new InvalidDataException($"Plan data section of {count} elements at {offset} is invalid.");
+        }
+
+        var span = Data<T>(offset, (int)count);
+        return new PlanSection<T>((T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)), (int)count);
+    }
+
     /// <summary>Loads a plan embedded as a manifest resource, read in place from the mapped assembly.</summary>
     public static ModelPlan FromManifestResource(Assembly assembly, string resourceName)
     {
@@ -193,4 +208,24 @@ public sealed unsafe class ModelPlan
     private static int ReadInt(ReadOnlySpan<byte> span, int at) => BinaryPrimitives.ReadInt32LittleEndian(span.Slice(at, 4));
 
     private static long ReadLong(ReadOnlySpan<byte> span, int at) => BinaryPrimitives.ReadInt64LittleEndian(span.Slice(at, 8));
+}
+
+/// <summary>
+/// A typed data section of a <see cref="ModelPlan"/>, bounds-checked when it was taken (<see cref="ModelPlan.Section{T}"/>).
+/// Valid while the plan is: a runner holds its plan.
+/// </summary>
+internal readonly unsafe struct PlanSection<T>
+    where T : unmanaged
+{
+    private readonly T* _start;
+
+    internal PlanSection(T* start, int length)
+    {
+        _start = start;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public ReadOnlySpan<T> Span => new(_start, Length);
 }

@@ -17,7 +17,7 @@ namespace BuildOptim.Runtime;
 /// The writer is <c>PlanWriter</c> in BuildOptim.Compression; this type holds the constants both
 /// sides use. Op parameters are documented on each <see cref="OpKind"/>.
 /// </remarks>
-public static class PlanFormat
+internal static class PlanFormat
 {
     public static ReadOnlySpan<byte> Magic => "BOPTPLAN"u8;
     public const int Version = 3;
@@ -39,6 +39,11 @@ public enum BufferKind
 /// "Geometry" is the 15 ints of <see cref="ConvGeometry"/> or <see cref="PoolGeometry"/> in declaration order.
 /// Float parameters are stored as their IEEE bits.
 /// </summary>
+/// <remarks>
+/// Each kind's parameters are a record in BuildOptim.Runtime/Ops (<c>DenseU8S8ToU8Parameters</c> for
+/// <see cref="DenseU8S8ToU8"/>, ...) whose <c>Encode</c> the emitters write and whose <c>Decode</c> the runner reads; the
+/// summaries below are their layout in short.
+/// </remarks>
 public enum OpKind
 {
     /// <summary>P: length, zeroPoint, scale. q = clamp(round_half_even(x / scale) + zeroPoint, 0, 255).</summary>
@@ -75,7 +80,7 @@ public enum OpKind
     GlobalPoolU8 = 16,
     /// <summary>P: op (<see cref="BinaryOp"/>), rank, outputDims[6], stridesA[6], stridesB[6].</summary>
     BinaryF32 = 17,
-    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], multiplierA, multiplierB, offset, shift, clampMin, clampMax (<see cref="AddU8Parameters"/>; since version 3).</summary>
+    /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], multiplierA, multiplierB, offset, shift, clampMin, clampMax (<see cref="AddU8Coefficients"/>; since version 3).</summary>
     AddU8 = 18,
     /// <summary>P: rank, outputDims[6], stridesA[6], stridesB[6], zeroPointA, zeroPointB, multiplier, shift, outputZeroPoint, clampMin, clampMax.</summary>
     MulU8 = 19,
@@ -110,7 +115,7 @@ public enum OpKind
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
-public enum Activation
+internal enum Activation
 {
     None = 0,
     Relu = 1,
@@ -127,7 +132,7 @@ public enum Activation
 }
 
 /// <summary>One decoded op.</summary>
-public sealed class PlanOp
+internal sealed class PlanOp
 {
     public PlanOp(OpKind kind, int[] inputs, int[] outputs, int[] parameters, long[] data)
     {
@@ -144,19 +149,9 @@ public sealed class PlanOp
 
     public int[] Outputs { get; }
 
-    /// <summary>Integer parameters.</summary>
+    /// <summary>Integer parameters, as the op's parameters record encodes them (BuildOptim.Runtime/Ops).</summary>
     public int[] P { get; }
 
     /// <summary>Data section offsets from the start of the plan.</summary>
     public long[] D { get; }
-
-    public float F(int index) => BitConverter.Int32BitsToSingle(P[index]);
-
-    public ConvGeometry Conv(int at) => new(P[at], P[at + 1], P[at + 2], P[at + 3], P[at + 4], P[at + 5], P[at + 6], P[at + 7], P[at + 8], P[at + 9], P[at + 10], P[at + 11], P[at + 12], P[at + 13], P[at + 14]);
-
-    public PoolGeometry Pool(int at) => new(P[at], P[at + 1], P[at + 2], P[at + 3], P[at + 4], P[at + 5], P[at + 6], P[at + 7], P[at + 8], P[at + 9], P[at + 10], P[at + 11], P[at + 12], P[at + 13], P[at + 14]);
-
-    public static int[] Encode(in ConvGeometry g) => [g.C, g.H, g.W, g.M, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.DilationH, g.DilationW, g.Group, g.OH, g.OW];
-
-    public static int[] Encode(in PoolGeometry g) => [g.C, g.H, g.W, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, g.DilationH, g.DilationW, g.OH, g.OW];
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using BuildOptim.Runtime.Ops;
 
 namespace BuildOptim.Runtime;
 
@@ -15,44 +16,26 @@ public sealed partial class PlanRunner
     public int Parallelism { get; }
 
     /// <summary>
-    /// Whether op <paramref name="index"/> is split across <see cref="Parallelism"/> threads: an int8 convolution without
-    /// groups (each thread computes a contiguous range of output channels, a multiple of the 6-channel tile, with its own
-    /// scratch) of at least <paramref name="minimumMacs"/> multiply-accumulates (<see cref="ParallelMinimumMacs"/>).
-    /// </summary>
-    private bool RunsInParallel(int index, long minimumMacs)
-    {
-        var op = _ops[index];
-        if (Parallelism == 1 || op.Kind is not (OpKind.ConvU8S8ToU8 or OpKind.ConvSharedU8U4ToU8))
-        {
-            return false;
-        }
-
-        var g = op.Conv(1);
-        return g.Group == 1 && g.M >= 2 * ConvChannelBlock && (long)g.M * g.PatchLength * g.OH * g.OW * op.P[0] >= minimumMacs;
-    }
-
-    /// <summary>Output channels per packed weight block of the convolution kernel (<c>Kernels.PackConvU8S8Weights</c>).</summary>
-    private const int ConvChannelBlock = 6;
-
-    /// <summary>
-    /// Runs a convolution split by output channels: slices 1.. go to the runner's helper threads, slice 0 runs here, then
-    /// this thread waits for the others. Each slice is the same kernel on a sub-convolution (its weights, biases,
-    /// requantization and output rows), so the result is bit-identical to one thread's.
+    /// Runs an op split by output channels (<see cref="IChannelSplittable"/>: an int8 convolution without groups, of at least
+    /// the runner's threshold of multiply-accumulates, <see cref="ParallelMinimumMacs"/> by default): slices 1.. go to the
+    /// runner's helper threads, slice 0 runs here, then this thread waits for the others. Each slice is the same kernel on a
+    /// sub-convolution (its weights, biases, requantization and output rows), so the result is bit-identical to one thread's.
     /// </summary>
     private void ExecuteParallel(int index)
     {
-        var g = _ops[index].Conv(1);
-        int blocks = (g.M + ConvChannelBlock - 1) / ConvChannelBlock;
+        var op = (IChannelSplittable)_executors[index];
+        int channels = op.Channels, block = op.ChannelBlock;
+        int blocks = (channels + block - 1) / block;
         int parts = Math.Min(Parallelism, blocks);
         for (int t = 1; t < parts; t++)
         {
-            _workers[t - 1].Start(index, ChannelStart(t, parts, blocks, g.M), ChannelStart(t + 1, parts, blocks, g.M));
+            _workers[t - 1].Start(index, ChannelStart(t, parts, blocks, block, channels), ChannelStart(t + 1, parts, blocks, block, channels));
         }
 
         Exception? failure = null;
         try
         {
-            ExecuteConvChannels(index, 0, ChannelStart(1, parts, blocks, g.M), _byteScratch, _accumulator);
+            op.RunChannels(0, ChannelStart(1, parts, blocks, block, channels), _scratch.Bytes, _scratch.Accumulator);
         }
         catch (Exception e)
         {
@@ -70,64 +53,13 @@ public sealed partial class PlanRunner
         }
     }
 
-    /// <summary>The first channel of slice <paramref name="t"/> of <paramref name="parts"/>: whole 6-channel blocks, spread evenly.</summary>
-    private static int ChannelStart(int t, int parts, int blocks, int channels)
-        => Math.Min(channels, (int)((long)blocks * t / parts) * ConvChannelBlock);
+    /// <summary>The first channel of slice <paramref name="t"/> of <paramref name="parts"/>: whole blocks, spread evenly.</summary>
+    private static int ChannelStart(int t, int parts, int blocks, int block, int channels)
+        => Math.Min(channels, (int)((long)blocks * t / parts) * block);
 
-    /// <summary>
-    /// Output channels [<paramref name="first"/>, <paramref name="end"/>) of an int8 convolution op (plain or over shared
-    /// weights), every sample of its batch; all of them (0, M) is the op itself.
-    /// </summary>
-    private void ExecuteConvChannels(int index, int first, int end, byte[] scratch, int[] accumulator)
-    {
-        var op = _ops[index];
-        var p = op.P;
-        var g = op.Conv(1);
-        var slice = g with { M = end - first };
-        int patch = g.PatchLength;
-        int pixels = g.OH * g.OW;
-        int batch = p[0];
-        ReadOnlySpan<sbyte> weights;
-        ReadOnlySpan<int> packed;
-        if (_prepared[index] is SharedConvWeights shared)
-        {
-            weights = shared.Weights;
-            packed = shared.Packed;
-        }
-        else
-        {
-            weights = _plan.Data<sbyte>(op.D[0], g.M * patch);
-            packed = (int[])_prepared[index]!;
-        }
-
-        // Shared convolutions keep their bias, multiplier and shift in D[2..4], plain ones in D[1..3].
-        int d = op.Kind == OpKind.ConvSharedU8U4ToU8 ? 2 : 1;
-        var bias = _plan.Data<int>(op.D[d], g.M).Slice(first, slice.M);
-        var mult = _plan.Data<int>(op.D[d + 1], g.M).Slice(first, slice.M);
-        var shift = _plan.Data<int>(op.D[d + 2], g.M).Slice(first, slice.M);
-        var w = weights.Slice(first * patch, slice.M * patch);
-        int pairs = (patch + 1) / 2;
-        var packedSlice = packed.Slice(first / ConvChannelBlock * pairs * ConvChannelBlock, Kernels.ConvU8S8PackedWeightsLength(slice));
-        var x = B(op.Inputs[0], batch * g.InputLength);
-        if (_pooledBy[index] >= 0)
-        {
-            // A 2 × 2 MaxPool fused in (see FusePools): the convolution writes the pool's output.
-            int pooled = (g.OH / 2) * (g.OW / 2);
-            var yPooled = B(_ops[_pooledBy[index]].Outputs[0], batch * g.M * pooled);
-            for (int b = 0; b < batch; b++)
-            {
-                Kernels.ConvU8S8MaxPool2x2(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _convLayouts[index]);
-            }
-
-            return;
-        }
-
-        var y = B(op.Outputs[0], batch * g.OutputLength);
-        for (int b = 0; b < batch; b++)
-        {
-            Kernels.ConvU8S8(x.Slice(b * g.InputLength, g.InputLength), slice, (byte)p[16], w, packedSlice, bias, mult, shift, p[17], (byte)p[18], (byte)p[19], scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _convLayouts[index]);
-        }
-    }
+    /// <summary>Output channels [<paramref name="first"/>, <paramref name="end"/>) of op <paramref name="index"/>, on a helper's scratch.</summary>
+    private void RunChannels(int index, int first, int end, byte[] scratch)
+        => ((IChannelSplittable)_executors[index]).RunChannels(first, end, scratch, []);
 
     /// <summary>The helpers' threads (tests of their lifetime).</summary>
     internal IEnumerable<Thread> HelperThreads => _workers.Select(w => w.Thread);
@@ -224,7 +156,7 @@ public sealed partial class PlanRunner
             {
                 if (_runner.TryGetTarget(out var runner))
                 {
-                    runner.ExecuteConvChannels(_index, _first, _end, _scratch, []);
+                    runner.RunChannels(_index, _first, _end, _scratch);
                 }
             }
             catch (Exception e)

@@ -25,7 +25,7 @@ public sealed partial class PlanRunner
             throw new ArgumentException($"Expected an input of {InputLength} floats, got {input.Length}.", nameof(input));
         }
 
-        var ticks = new long[_ops.Length];
+        var ticks = new long[_executors.Length];
         for (int r = 0; r < runs; r++)
         {
             if (_plan.Inputs.Length > 0)
@@ -34,7 +34,7 @@ public sealed partial class PlanRunner
                 input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
             }
 
-            for (int i = 0; i < _ops.Length; i++)
+            for (int i = 0; i < _executors.Length; i++)
             {
                 if (_fusedAway[i])
                 {
@@ -47,37 +47,15 @@ public sealed partial class PlanRunner
             }
         }
 
-        var timings = new OpTiming[_ops.Length];
-        for (int i = 0; i < _ops.Length; i++)
+        var timings = new OpTiming[_executors.Length];
+        for (int i = 0; i < _executors.Length; i++)
         {
             double micros = ticks[i] * 1e6 / Stopwatch.Frequency / runs;
-            string summary = Summarize(_ops[i]);
+            string summary = _executors[i].Summary;
             summary = _pooledBy[i] >= 0 ? $"{summary} + MaxPool #{_pooledBy[i]}" : _fusedAway[i] ? $"{summary}, fused into #{i - 1}" : summary;
-            timings[i] = new OpTiming(i, _ops[i].Kind, summary, micros);
+            timings[i] = new OpTiming(i, _executors[i].Kind, summary, micros);
         }
 
         return timings;
-    }
-
-    private static string Summarize(PlanOp op)
-    {
-        switch (op.Kind)
-        {
-            case OpKind.ConvF32 or OpKind.ConvU8S8ToU8 or OpKind.ConvU8S8ToF32 or OpKind.ConvSharedU8U4ToU8 or OpKind.ConvSharedU8U4ToF32:
-            {
-                var g = op.Conv(1);
-                string group = g.Group == 1 ? string.Empty : g.Group == g.C ? " depthwise" : $" g{g.Group}";
-                return $"{g.KH}x{g.KW} {g.C}->{g.M} s{g.StrideH} {g.H}x{g.W}{group}";
-            }
-
-            case OpKind.PoolF32 or OpKind.PoolU8:
-            {
-                var g = op.Pool(0);
-                return $"{g.KH}x{g.KW} s{g.StrideH} {g.C}x{g.H}x{g.W}";
-            }
-
-            default:
-                return op.P.Length > 0 ? $"p0={op.P[0]}" : string.Empty;
-        }
     }
 }

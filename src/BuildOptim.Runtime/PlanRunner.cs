@@ -1,3 +1,5 @@
+using BuildOptim.Runtime.Ops;
+
 namespace BuildOptim.Runtime;
 
 /// <summary>
@@ -11,16 +13,12 @@ namespace BuildOptim.Runtime;
 public sealed partial class PlanRunner
 {
     private readonly ModelPlan _plan;
-    private readonly PlanOp[] _ops;
     private readonly float[]?[] _floats;
     private readonly byte[]?[] _bytes;
-    private readonly int[] _accumulator;
-    private readonly float[] _floatScratch;
-    private readonly byte[] _byteScratch;
-    private readonly object?[] _prepared;
 
-    /// <summary>Per convolution op, its tap offsets and blocking (<see cref="Kernels.ConvGemmLayout"/>); null for other ops.</summary>
-    private readonly Kernels.ConvGemmLayout?[] _convLayouts;
+    /// <summary>Per op, its executor: parameters decoded, buffers resolved and constants prepared once (<see cref="OpRegistry"/>).</summary>
+    private readonly OpExecutor[] _executors;
+    private readonly OpScratch _scratch;
     private readonly bool[] _parallel;
     private readonly int[] _pooledBy;
     private readonly bool[] _fusedAway;
@@ -40,6 +38,7 @@ public sealed partial class PlanRunner
     /// Outputs are bit-identical for every value; 1 (the default) uses no other thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parallelism"/> is below 1 or above 64.</exception>
+    /// <exception cref="InvalidDataException">The plan holds an op this runtime does not know, or one whose parameters, buffers or data do not fit.</exception>
     public PlanRunner(ModelPlan plan, int parallelism)
         : this(plan, parallelism, ParallelMinimumMacs)
     {
@@ -53,9 +52,6 @@ public sealed partial class PlanRunner
         ArgumentOutOfRangeException.ThrowIfGreaterThan(parallelism, 64);
         _plan = plan;
         Parallelism = parallelism;
-        _ops = plan.Ops.ToArray();
-        _prepared = Prepare(_ops);
-        _convLayouts = PrepareConvLayouts(_ops);
         var buffers = plan.Buffers;
         _floats = new float[]?[buffers.Length];
         _bytes = new byte[]?[buffers.Length];
@@ -74,41 +70,36 @@ public sealed partial class PlanRunner
             }
         }
 
-        foreach (var op in _ops)
+        // Every op decoded, checked against the buffers and prepared once; constants are written into their buffers here.
+        var context = new OpLoadContext(plan, _floats, _bytes);
+        var ops = plan.Ops;
+        _executors = new OpExecutor[ops.Length];
+        var needs = default(ScratchNeeds);
+        for (int i = 0; i < ops.Length; i++)
         {
-            if (op.Kind == OpKind.Constant)
+            _executors[i] = OpRegistry.Create(ops[i], context);
+            needs = needs.Max(_executors[i].Scratch);
+        }
+
+        _scratch = new OpScratch(needs.Accumulator, needs.Floats, needs.Bytes);
+        _parallel = new bool[_executors.Length];
+        int helperScratch = 0;
+        for (int i = 0; i < _executors.Length; i++)
+        {
+            if (parallelism > 1 && _executors[i] is IChannelSplittable split && split.Splits(parallelMinimumMacs))
             {
-                int length = op.P[0];
-                if (_floats[op.Outputs[0]] is { } f)
-                {
-                    plan.Data<float>(op.D[0], length).CopyTo(f);
-                }
-                else
-                {
-                    plan.Data<byte>(op.D[0], length).CopyTo(_bytes[op.Outputs[0]]);
-                }
+                _parallel[i] = true;
+                helperScratch = Math.Max(helperScratch, split.HelperScratchLength);
             }
         }
 
-        var (accumulator, floatScratch, byteScratch) = ScratchNeeds(_ops);
-        _accumulator = new int[accumulator];
-        _floatScratch = new float[floatScratch];
-        _byteScratch = new byte[byteScratch];
-        _parallel = new bool[_ops.Length];
-        int workerScratch = 0;
-        for (int i = 0; i < _ops.Length; i++)
-        {
-            _parallel[i] = RunsInParallel(i, parallelMinimumMacs);
-            workerScratch = _parallel[i] ? Math.Max(workerScratch, Kernels.ConvU8S8ScratchLength(_ops[i].Conv(1), packedWeights: true)) : workerScratch;
-        }
-
-        (_pooledBy, _fusedAway) = fusePools ? FusePools(_ops, plan, _parallel) : (Enumerable.Repeat(-1, _ops.Length).ToArray(), new bool[_ops.Length]);
-        _workers = _parallel.Contains(true) ? [.. Enumerable.Range(1, parallelism - 1).Select(_ => new ConvWorker(this, workerScratch))] : [];
+        (_pooledBy, _fusedAway) = fusePools ? ConvMaxPoolFusion.Apply(_executors, plan, _parallel) : (Enumerable.Repeat(-1, _executors.Length).ToArray(), new bool[_executors.Length]);
+        _workers = _parallel.Contains(true) ? [.. Enumerable.Range(1, parallelism - 1).Select(_ => new ConvWorker(this, helperScratch))] : [];
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
-            + (long)_accumulator.Length * sizeof(int) + (long)_floatScratch.Length * sizeof(float) + _byteScratch.Length
+            + _scratch.SizeInBytes
             + _workers.Sum(w => w.ScratchBytes);
-        PreparedBytes = _prepared.Sum(PreparedSize);
+        PreparedBytes = _executors.Sum(e => e.PreparedBytes);
     }
 
     /// <summary>The plan this runner executes.</summary>
@@ -209,7 +200,7 @@ public sealed partial class PlanRunner
 
     private void ExecuteAll()
     {
-        for (int i = 0; i < _ops.Length; i++)
+        for (int i = 0; i < _executors.Length; i++)
         {
             if (!_fusedAway[i])
             {
@@ -226,13 +217,7 @@ public sealed partial class PlanRunner
         }
         else
         {
-            Execute(index);
+            _executors[index].Run(_scratch);
         }
     }
-
-    private Span<float> F(int buffer, int length) => _floats[buffer].AsSpan(0, length);
-
-    private Span<byte> B(int buffer, int length) => _bytes[buffer].AsSpan(0, length);
-
-    private bool IsFloat(int buffer) => _floats[buffer] is not null;
 }

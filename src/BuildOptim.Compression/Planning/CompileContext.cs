@@ -1,6 +1,7 @@
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 
 namespace BuildOptim.Compression.Planning;
 
@@ -105,7 +106,7 @@ public sealed class CompileContext
         int length = Network.Value(value).Length;
         var p = _params[value];
         buffer = NewFloat(value);
-        Emit(OpKind.DequantizeU8ToF32, [codes], [buffer], [length, p.ZeroPoint, BitConverter.SingleToInt32Bits(p.Scale)]);
+        Emit(new DequantizeU8ToF32Parameters(length, p.ZeroPoint, p.Scale), [codes], [buffer]);
         return buffer;
     }
 
@@ -121,7 +122,7 @@ public sealed class CompileContext
         int source = Float(value);
         int length = Network.Value(value).Length;
         buffer = NewCodes(value, p);
-        Emit(OpKind.QuantizeF32ToU8, [source], [buffer], [length, p.ZeroPoint, BitConverter.SingleToInt32Bits(p.Scale)]);
+        Emit(new QuantizeF32ToU8Parameters(length, p.ZeroPoint, p.Scale), [source], [buffer]);
         return buffer;
     }
 
@@ -160,8 +161,9 @@ public sealed class CompileContext
         }
     }
 
-    public void Emit(OpKind kind, int[] inputs, int[] outputs, int[] parameters, params long[] data)
-        => _ops.Add((kind, inputs, outputs, parameters, data));
+    /// <summary>Appends an op: its parameters as the runtime decodes them (<see cref="IOpParameters"/>), its virtual buffers and data sections.</summary>
+    internal void Emit(IOpParameters parameters, int[] inputs, int[] outputs, params long[] data)
+        => _ops.Add((parameters.Kind, inputs, outputs, parameters.Encode(), data));
 
     public long Data<T>(ReadOnlySpan<T> values)
         where T : unmanaged

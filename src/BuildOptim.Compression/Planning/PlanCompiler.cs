@@ -2,6 +2,7 @@ using BuildOptim.Compression.Planning.Ops;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 
 namespace BuildOptim.Compression.Planning;
 
@@ -36,7 +37,7 @@ public static class PlanCompiler
             if (inputBuffers.Contains(buffer) || outputBuffers.Contains(buffer))
             {
                 int copy = context.NewVirtual(BufferKind.Float32, network.Value(output).Length, pinned: true);
-                context.Emit(OpKind.Copy, [buffer], [copy], [network.Value(output).Length]);
+                context.Emit(new CopyParameters(network.Value(output).Length), [buffer], [copy]);
                 buffer = copy;
             }
 

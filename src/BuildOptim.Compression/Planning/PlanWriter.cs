@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 
 namespace BuildOptim.Compression.Planning;
 
@@ -44,6 +45,10 @@ public sealed class PlanWriter
 
     public void AddOp(OpKind kind, int[] inputs, int[] outputs, int[] parameters, params long[] data)
         => _ops.Add(new PlanOp(kind, inputs, outputs, parameters, data));
+
+    /// <summary>Appends an op with its typed parameters (<see cref="IOpParameters.Encode"/>).</summary>
+    internal void AddOp(IOpParameters parameters, int[] inputs, int[] outputs, params long[] data)
+        => AddOp(parameters.Kind, inputs, outputs, parameters.Encode(), data);
 
     public int OpCount => _ops.Count;
 

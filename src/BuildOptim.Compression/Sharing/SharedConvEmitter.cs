@@ -2,6 +2,7 @@ using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Planning.Ops;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Sharing;
@@ -34,7 +35,7 @@ internal static class SharedConvEmitter
             var scale = packed.Scales.Select(s => (float)(input.Scale * s)).ToArray();
             var (min, max) = FloatClamp(c.Activation);
             int y = context.NewFloat(c.Output);
-            context.Emit(OpKind.ConvSharedU8U4ToF32, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, Bits(min), Bits(max), packed.CodebookCount], w, t, b, context.Data<float>(scale));
+            context.Emit(new ConvSharedU8U4ToF32Parameters(batch, g, input.ZeroPoint, min, max, packed.CodebookCount), [x], [y], w, t, b, context.Data<float>(scale));
         }
         else
         {
@@ -42,7 +43,7 @@ internal static class SharedConvEmitter
             var (multiplier, shift) = Requantization(input.Scale, packed.Scales, output.Scale);
             var (lo, hi) = CodeClamp(c.Activation, output);
             int y = context.NewCodes(c.Output, output);
-            context.Emit(OpKind.ConvSharedU8U4ToU8, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, output.ZeroPoint, lo, hi, packed.CodebookCount], w, t, b, context.Data<int>(multiplier), context.Data<int>(shift));
+            context.Emit(new ConvSharedU8U4ToU8Parameters(batch, g, input.ZeroPoint, output.ZeroPoint, lo, hi, packed.CodebookCount), [x], [y], w, t, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
         string kind = (c.Group == c.C && c.Group == c.M && c.Group > 1 ? "DepthwiseConv" : "Conv") + (c.Activation is null ? "" : "+" + c.Activation.Kind);

@@ -1,6 +1,7 @@
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Sharing;
@@ -29,7 +30,7 @@ internal static class SharedDenseEmitter
             var scale = packed.Scales.Select(s => (float)(input.Scale * s)).ToArray();
             var (min, max) = FloatClamp(d.Activation);
             int y = context.NewFloat(d.Output);
-            context.Emit(OpKind.DenseSharedU8U4ToF32, [x], [y], [rows, d.K, d.N, Bits(min), Bits(max), packed.CodebookCount], w, t, b, context.Data<float>(scale));
+            context.Emit(new DenseSharedU8U4ToF32Parameters(rows, d.K, d.N, min, max, packed.CodebookCount), [x], [y], w, t, b, context.Data<float>(scale));
         }
         else
         {
@@ -37,7 +38,7 @@ internal static class SharedDenseEmitter
             var (multiplier, shift) = Requantization(input.Scale, packed.Scales, output.Scale);
             var (lo, hi) = CodeClamp(d.Activation, output);
             int y = context.NewCodes(d.Output, output);
-            context.Emit(OpKind.DenseSharedU8U4ToU8, [x], [y], [rows, d.K, d.N, output.ZeroPoint, lo, hi, packed.CodebookCount], w, t, b, context.Data<int>(multiplier), context.Data<int>(shift));
+            context.Emit(new DenseSharedU8U4ToU8Parameters(rows, d.K, d.N, output.ZeroPoint, lo, hi, packed.CodebookCount), [x], [y], w, t, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
         string kind = "Dense" + (d.Activation is null ? "" : "+" + d.Activation.Kind);

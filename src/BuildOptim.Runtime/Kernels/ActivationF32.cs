@@ -6,7 +6,7 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary><c>y = act(x)</c> for the parameterless activations (see the four-argument overload).</summary>
-    public static void ActivationF32(ReadOnlySpan<float> x, Activation activation, Span<float> y)
+    internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, Span<float> y)
         => ActivationF32(x, activation, 0, 0, y);
 
     /// <summary>
@@ -16,7 +16,7 @@ public static partial class Kernels
     /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
     /// Softsign <c>x / (1 + |x|)</c>.
     /// </summary>
-    public static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
+    internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
     {
         if (x.Length != y.Length)
         {
@@ -108,7 +108,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y = min(max(x, min), max)</c> (ONNX Clip: when min &gt; max every element becomes max). In place is allowed.</summary>
-    public static void ClampF32(ReadOnlySpan<float> x, float min, float max, Span<float> y)
+    internal static void ClampF32(ReadOnlySpan<float> x, float min, float max, Span<float> y)
     {
         if (x.Length != y.Length)
         {
@@ -130,67 +130,5 @@ public static partial class Kernels
             float v = x[i];
             y[i] = MathF.Min(MathF.Max(v, min), max); // ONNX Clip: min > max gives max
         }
-    }
-
-    /// <summary>
-    /// Softmax over contiguous groups of <paramref name="axisSize"/>: <c>y_i = e^(x_i - max) / Σ_j e^(x_j - max)</c>;
-    /// with <paramref name="log"/>, <c>y_i = x_i - max - ln Σ_j e^(x_j - max)</c>. In place is allowed.
-    /// </summary>
-    public static void SoftmaxF32(ReadOnlySpan<float> x, int axisSize, bool log, Span<float> y)
-    {
-        if (x.Length != y.Length || axisSize <= 0 || x.Length % axisSize != 0)
-        {
-            ThrowLengthMismatch();
-        }
-
-        for (int start = 0; start < x.Length; start += axisSize)
-        {
-            var xs = x.Slice(start, axisSize);
-            var ys = y.Slice(start, axisSize);
-            float max = float.NegativeInfinity;
-            foreach (float v in xs)
-            {
-                max = MathF.Max(max, v);
-            }
-
-            float sum = 0;
-            for (int i = 0; i < axisSize; i++)
-            {
-                sum += MathF.Exp(xs[i] - max);
-            }
-
-            if (log)
-            {
-                float logSum = MathF.Log(sum);
-                for (int i = 0; i < axisSize; i++)
-                {
-                    ys[i] = xs[i] - max - logSum;
-                }
-            }
-            else
-            {
-                for (int i = 0; i < axisSize; i++)
-                {
-                    ys[i] = MathF.Exp(xs[i] - max) / sum;
-                }
-            }
-        }
-    }
-
-    /// <summary>Index of the largest element (first on ties); -1 for an empty span.</summary>
-    public static int ArgMax(ReadOnlySpan<float> x)
-    {
-        int best = -1;
-        float bestValue = float.NegativeInfinity;
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (best < 0 || x[i] > bestValue)
-            {
-                best = i;
-                bestValue = x[i];
-            }
-        }
-
-        return best;
     }
 }

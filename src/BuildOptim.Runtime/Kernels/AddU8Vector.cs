@@ -6,12 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace BuildOptim.Runtime;
 
 /// <summary>
-/// A quantized Add (or Sub) of <see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>:
+/// A quantized Add (or Sub) of <see cref="Kernels.AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Coefficients, Span{byte})"/>:
 /// <c>y = clamp(⌊(qa · MultiplierA + qb · MultiplierB + Offset) / 2^Shift⌋, ClampMin, ClampMax)</c>, from
 /// <see cref="Kernels.AddU8Coefficients"/>. The zero points, the output's rounding and a Sub's sign are folded into the
 /// multipliers and the offset.
 /// </summary>
-public readonly record struct AddU8Parameters(int MultiplierA, int MultiplierB, int Offset, int Shift, byte ClampMin, byte ClampMax)
+internal readonly record struct AddU8Coefficients(int MultiplierA, int MultiplierB, int Offset, int Shift, byte ClampMin, byte ClampMax)
 {
     /// <summary>
     /// Whether these parameters are valid: a shift in [0, 30], a clamp range that is not empty, and sums that stay in int32
@@ -29,11 +29,11 @@ public readonly record struct AddU8Parameters(int MultiplierA, int MultiplierB, 
 }
 
 // The elementwise quantized Add, one rounding (see AddU8Coefficients): y = clamp((qa·Ma + qb·Mb + C) >> S). Every sum stays
-// in int32 (AddU8Parameters.IsValid), so the AVX2 lanes (vpmulld, vpaddd, vpsrad, saturating packs) equal the scalar
+// in int32 (AddU8Coefficients.IsValid), so the AVX2 lanes (vpmulld, vpaddd, vpsrad, saturating packs) equal the scalar
 // formula bit for bit.
 public static partial class Kernels
 {
-    /// <summary>The largest <see cref="AddU8Parameters.Shift"/> <see cref="AddU8Coefficients"/> tries: 2^−24 of a code per unit of the multipliers.</summary>
+    /// <summary>The largest <see cref="AddU8Coefficients.Shift"/> <see cref="AddU8Coefficients"/> tries: 2^−24 of a code per unit of the multipliers.</summary>
     private const int AddU8MaxShift = 24;
 
     /// <summary>
@@ -55,7 +55,7 @@ public static partial class Kernels
     /// sums fit: the sign and zero of the sum are kept, and any other sum saturates as it would.
     /// </para>
     /// </remarks>
-    public static AddU8Parameters AddU8Coefficients(double scaleA, int zeroPointA, double scaleB, int zeroPointB, double scaleOut, int zeroPointOut, bool negateB, byte clampMin, byte clampMax)
+    internal static AddU8Coefficients AddU8Coefficients(double scaleA, int zeroPointA, double scaleB, int zeroPointB, double scaleOut, int zeroPointOut, bool negateB, byte clampMin, byte clampMax)
     {
         if (!(scaleA > 0) || !(scaleB > 0) || !(scaleOut > 0) || !double.IsFinite(scaleA) || !double.IsFinite(scaleB) || !double.IsFinite(scaleOut))
         {
@@ -82,7 +82,7 @@ public static partial class Kernels
 
         // Degenerate output scale: shrink both ratios alike until S = 0 fits.
         double factor = 1;
-        AddU8Parameters capped;
+        AddU8Coefficients capped;
         do
         {
             factor /= 2;
@@ -92,7 +92,7 @@ public static partial class Kernels
         return capped;
     }
 
-    private static bool TryAddU8Coefficients(double ra, double rb, int shift, int za, int zb, int zy, byte clampMin, byte clampMax, out AddU8Parameters p)
+    private static bool TryAddU8Coefficients(double ra, double rb, int shift, int za, int zb, int zy, byte clampMin, byte clampMax, out AddU8Coefficients p)
     {
         p = default;
         double ma = Math.Round(Math.ScaleB(ra, shift), MidpointRounding.AwayFromZero);
@@ -108,19 +108,19 @@ public static partial class Kernels
             return false;
         }
 
-        p = new AddU8Parameters((int)ma, (int)mb, (int)offset, shift, clampMin, clampMax);
+        p = new AddU8Coefficients((int)ma, (int)mb, (int)offset, shift, clampMin, clampMax);
         return p.IsValid;
     }
 
     /// <summary>
     /// Quantized Add of two inputs of the same length, no broadcasting: <c>y[i]</c> is the code of <c>a[i]</c> and <c>b[i]</c>
-    /// under <paramref name="p"/> (<see cref="AddU8Parameters"/>), sixteen at a time in AVX2. In place is allowed (y may be a or b).
+    /// under <paramref name="p"/> (<see cref="AddU8Coefficients"/>), sixteen at a time in AVX2. In place is allowed (y may be a or b).
     /// </summary>
-    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y)
+    internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
         => AddU8(a, b, p, y, SimdLevel.Vector512);
 
     /// <summary>The elementwise Add taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y, SimdLevel maxLevel)
+    internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y, SimdLevel maxLevel)
     {
         if (a.Length != y.Length || b.Length != y.Length)
         {
@@ -128,6 +128,12 @@ public static partial class Kernels
         }
 
         ValidateAdd(p);
+        AddU8Core(a, b, p, y, maxLevel);
+    }
+
+    /// <summary>The elementwise Add with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan (a, b and y of one length, <see cref="AddU8Coefficients.IsValid"/>).</summary>
+    internal static void AddU8Core(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y, SimdLevel maxLevel)
+    {
         int n = y.Length;
         int i = 0;
         if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported)
@@ -141,12 +147,12 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The scalar formula for one pair of codes (int32 throughout: <see cref="AddU8Parameters.IsValid"/>).</summary>
+    /// <summary>The scalar formula for one pair of codes (int32 throughout: <see cref="AddU8Coefficients.IsValid"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte AddU8Code(byte qa, byte qb, in AddU8Parameters p)
+    private static byte AddU8Code(byte qa, byte qb, in AddU8Coefficients p)
         => (byte)Math.Clamp(((qa * p.MultiplierA) + (qb * p.MultiplierB) + p.Offset) >> p.Shift, p.ClampMin, p.ClampMax);
 
-    private static void ValidateAdd(in AddU8Parameters p)
+    private static void ValidateAdd(in AddU8Coefficients p)
     {
         if (!p.IsValid)
         {
@@ -158,7 +164,7 @@ public static partial class Kernels
     /// The AVX2 lanes: whole vectors of 16, then of 8, only (a tail recomputed over outputs already written would be wrong in
     /// place); returns how many it wrote.
     /// </summary>
-    private static int AddU8Avx2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Parameters p, Span<byte> y)
+    private static int AddU8Avx2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
     {
         ref byte aRef = ref MemoryMarshal.GetReference(a);
         ref byte bRef = ref MemoryMarshal.GetReference(b);

@@ -11,7 +11,7 @@ public static partial class Kernels
     /// <c>scale = γ / √(σ² + ε)</c> and <c>shift = β − μ · scale</c>. A rounded multiply, then a rounded add (never fused),
     /// so every vector width gives the scalar result bit for bit. In place is allowed.
     /// </summary>
-    public static void ChannelAffineF32(ReadOnlySpan<float> x, int channels, int spatial, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y)
+    internal static void ChannelAffineF32(ReadOnlySpan<float> x, int channels, int spatial, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y)
         => ChannelAffineF32(x, channels, spatial, scale, shift, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ChannelAffineF32(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -30,34 +30,20 @@ public static partial class Kernels
 
     /// <summary><c>y[i] = x[i] · scale + shift</c>.</summary>
     private static void AffineRowF32(ReadOnlySpan<float> x, float scale, float shift, Span<float> y, SimdLevel level)
+        => InvokeRow<float, AffineF32>(new AffineF32(scale, shift), x, y, level);
+
+    /// <summary><c>x · scale + shift</c>: a rounded multiply, then a rounded add (never fused).</summary>
+    private readonly struct AffineF32(float scale, float shift) : IUnaryRowOperator<float>
     {
-        int n = y.Length;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            var scaleV = Vector256.Create(scale);
-            var shiftV = Vector256.Create(shift);
-            for (; i <= n - 8; i += 8)
-            {
-                ((Vector256.LoadUnsafe(ref xr, (nuint)i) * scaleV) + shiftV).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
+        private readonly Vector128<float> _scale128 = Vector128.Create(scale);
+        private readonly Vector128<float> _shift128 = Vector128.Create(shift);
+        private readonly Vector256<float> _scale256 = Vector256.Create(scale);
+        private readonly Vector256<float> _shift256 = Vector256.Create(shift);
 
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            var scaleV = Vector128.Create(scale);
-            var shiftV = Vector128.Create(shift);
-            for (; i <= n - 4; i += 4)
-            {
-                ((Vector128.LoadUnsafe(ref xr, (nuint)i) * scaleV) + shiftV).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
+        public float Invoke(float x) => (x * scale) + shift;
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) = (Unsafe.Add(ref xr, i) * scale) + shift;
-        }
+        public Vector128<float> Invoke(Vector128<float> x) => (x * _scale128) + _shift128;
+
+        public Vector256<float> Invoke(Vector256<float> x) => (x * _scale256) + _shift256;
     }
 }

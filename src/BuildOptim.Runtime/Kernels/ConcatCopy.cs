@@ -7,11 +7,11 @@ public static partial class Kernels
     /// For Concat along an axis, outer = Π dims before the axis, xInner = this input's dim · Π dims after, yInner the
     /// output's, and yOffset the sum of the earlier inputs' xInner.
     /// </summary>
-    public static void CopyStrided(ReadOnlySpan<float> x, int outer, int xInner, Span<float> y, int yInner, int yOffset)
+    internal static void CopyStrided(ReadOnlySpan<float> x, int outer, int xInner, Span<float> y, int yInner, int yOffset)
         => CopyStrided<float>(x, outer, xInner, y, yInner, yOffset);
 
     /// <summary><see cref="CopyStrided(ReadOnlySpan{float}, int, int, Span{float}, int, int)"/> on codes.</summary>
-    public static void CopyStridedU8(ReadOnlySpan<byte> x, int outer, int xInner, Span<byte> y, int yInner, int yOffset)
+    internal static void CopyStridedU8(ReadOnlySpan<byte> x, int outer, int xInner, Span<byte> y, int yInner, int yOffset)
         => CopyStrided<byte>(x, outer, xInner, y, yInner, yOffset);
 
     private static void CopyStrided<T>(ReadOnlySpan<T> x, int outer, int xInner, Span<T> y, int yInner, int yOffset)

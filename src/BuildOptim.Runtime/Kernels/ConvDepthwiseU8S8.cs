@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
-// The direct depthwise u8 × s8 convolution (G = C = M), AVX2.
+// The direct depthwise u8 × s8 convolution (G = C = M): AVX2, and the tap-by-tap scalar twin for other levels and strides.
 //
 // Each channel is copied into a padded plane whose border holds the input zero point (real 0, as the scalar twin reads
 // out-of-range taps), so every tap of every output is an in-bounds read at plane[(oh·sh + kh·dh)·Width + ow·sw + kw·dw].
@@ -56,6 +56,29 @@ public static partial class Kernels
 
     /// <summary>Scratch bytes of a depthwise convolution: one padded plane, and its 16-bit copy for 3 × 3 stride 1 (see the file header).</summary>
     private static int ConvDepthwiseU8S8ScratchLength(in ConvGeometry g) => DepthwisePlane.For(g).Length + PaddedRowU8.Store + DepthwisePlane.WideLength(g);
+
+    /// <summary>
+    /// A depthwise convolution (G = C = M): every channel's accumulators <c>bias[c] + Σ_k w[c, k] · x[c, tap k]</c>, handed
+    /// to <paramref name="output"/> channel by channel; in AVX2 for horizontal strides 1 and 2, else tap by tap.
+    /// </summary>
+    private static void ConvDepthwiseU8S8<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
+        where TOutput : IConvGemmOutput, allows ref struct
+    {
+        if (UsesDirectDepthwise(g, level))
+        {
+            ConvDepthwiseU8S8Avx2(x, g, zeroPoint, weights, bias, scratch, accScratch, ref output, level);
+            return;
+        }
+
+        int taps = g.KH * g.KW;
+        int plane = g.H * g.W;
+        var acc = accScratch[..(g.OH * g.OW)];
+        for (int c = 0; c < g.C; c++)
+        {
+            ConvDepthwiseU8S8Accumulate(x.Slice(c * plane, plane), g, zeroPoint, weights.Slice(c * taps, taps), bias[c], acc, level);
+            output.Write(c, 0, acc, level);
+        }
+    }
 
     /// <summary>Every channel's accumulators <c>bias[c] + Σ_k w[c, k] · x[c, tap k]</c>, handed to <paramref name="output"/> channel by channel.</summary>
     private static void ConvDepthwiseU8S8Avx2<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
@@ -219,5 +242,65 @@ public static partial class Kernels
         odd = Avx2.Add(odd, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 1), w01));
         even = Avx2.Add(even, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 2), w2));
         odd = Avx2.Add(odd, Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref row, o + 3), w2));
+    }
+
+    /// <summary>
+    /// Depthwise accumulator of one channel: each output row starts at the bias and adds, tap by tap,
+    /// <c>w · x</c> where the tap is inside x and <c>w · zeroPoint</c> where it is in the padding.
+    /// </summary>
+    private static void ConvDepthwiseU8S8Accumulate(ReadOnlySpan<byte> xc, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> wc, int bias, Span<int> acc, SimdLevel level)
+    {
+        for (int oh = 0; oh < g.OH; oh++)
+        {
+            var row = acc.Slice(oh * g.OW, g.OW);
+            row.Fill(bias);
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                var wRow = wc.Slice(kh * g.KW, g.KW);
+                int ih = (oh * g.StrideH) - g.PadTop + (kh * g.DilationH);
+                if ((uint)ih >= (uint)g.H)
+                {
+                    int weightSum = 0;
+                    foreach (sbyte w in wRow)
+                    {
+                        weightSum += w;
+                    }
+
+                    AddConstantRowS32(zeroPoint * weightSum, row);
+                    continue;
+                }
+
+                var xRow = xc.Slice(ih * g.W, g.W);
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    int w = wRow[kw];
+                    if (w == 0)
+                    {
+                        continue;
+                    }
+
+                    int iw0 = (kw * g.DilationW) - g.PadLeft;
+                    var (lo, hi) = InBoundsRange(iw0, g.StrideW, g.W, g.OW);
+                    AddConstantRowS32(zeroPoint * w, row[..lo]);
+                    AddConstantRowS32(zeroPoint * w, row[hi..]);
+                    if (lo == hi)
+                    {
+                        continue;
+                    }
+
+                    if (g.StrideW == 1)
+                    {
+                        AxpyRowU8ToS32(w, xRow.Slice(lo + iw0, hi - lo), row[lo..hi], level);
+                    }
+                    else
+                    {
+                        for (int ow = lo; ow < hi; ow++)
+                        {
+                            row[ow] += w * xRow[(ow * g.StrideW) + iw0];
+                        }
+                    }
+                }
+            }
+        }
     }
 }

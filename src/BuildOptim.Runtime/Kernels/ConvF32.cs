@@ -9,7 +9,7 @@ public static partial class Kernels
     /// channels (the last strip's), <c>16 · ((C / Group) · KH · KW + M / Group)</c>; 0 for depthwise. B is a multiple of 16
     /// whose block stays within about 256 KiB, or all OH · OW pixels if fewer.
     /// </summary>
-    public static int ConvF32ScratchLength(in ConvGeometry g)
+    internal static int ConvF32ScratchLength(in ConvGeometry g)
         => g.IsDepthwise ? 0 : (IsPointwise(g) ? 0 : g.PatchLength * ConvF32BlockPixels(g)) + ConvF32PanelLength(g);
 
     /// <summary>Floats of the packed strip the matrix product reads (see <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/>).</summary>
@@ -42,7 +42,7 @@ public static partial class Kernels
     /// order, one rounded multiply and one rounded add each (the direct path skips padded taps, the im2col path adds
     /// w · 0), so every vector width agrees with the scalar path bit for bit.
     /// </remarks>
-    public static void ConvF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y)
+    internal static void ConvF32(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y)
         => ConvF32(x, g, weights, bias, clampMin, clampMax, scratch, y, SimdLevel.Vector512);
 
     /// <summary><see cref="ConvF32(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, Span{float}, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -64,6 +64,12 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
+        ConvF32Core(x, g, weights, bias, clampMin, clampMax, scratch, y, maxLevel);
+    }
+
+    /// <summary>The convolution with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void ConvF32Core(ReadOnlySpan<float> x, in ConvGeometry g, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float clampMin, float clampMax, Span<float> scratch, Span<float> y, SimdLevel maxLevel)
+    {
         if (g.IsDepthwise)
         {
             ConvDepthwiseF32(x, g, weights, bias, clampMin, clampMax, y, maxLevel);

@@ -18,7 +18,7 @@ public static partial class Kernels
     /// runs <paramref name="g"/>: an output of at least 2 × 2 whose channels each come out of the kernel in one piece (depthwise
     /// convolutions, and the others when their wide pixels fit one block).
     /// </summary>
-    public static bool ConvU8S8MaxPool2x2Fits(in ConvGeometry g)
+    internal static bool ConvU8S8MaxPool2x2Fits(in ConvGeometry g)
         => g.OH >= 2 && g.OW >= 2 && (g.IsDepthwise || ConvGemmU8S8BlockPixels(g) >= g.OH * ConvGemmRowPixels(g));
 
     /// <summary>
@@ -27,7 +27,7 @@ public static partial class Kernels
     /// <c>y[m, ph, pw] = max over i, j &lt; 2 of conv[m, 2·ph + i, 2·pw + j]</c>, y being [M, OH/2, OW/2]. Bit for bit the same as
     /// the two ops in turn (see the file header); needs <see cref="ConvU8S8MaxPool2x2Fits"/> and the same scratch as the convolution.
     /// </summary>
-    public static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
         => ConvU8S8MaxPool2x2(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary>The fused convolution and pool taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -45,7 +45,12 @@ public static partial class Kernels
         }
 
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
+        ConvU8S8MaxPool2x2Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+    }
 
+    /// <summary>The fused convolution and pool with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan (the pool's fit included).</summary>
+    internal static void ConvU8S8MaxPool2x2Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    {
         var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }

@@ -24,7 +24,7 @@ public static partial class Kernels
     /// Dispatches AVX-512BW → AVX2 → Vector128 → scalar; <see cref="DotU8S8S32Scalar"/> is the twin tests compare with.
     /// </para>
     /// </remarks>
-    public static int DotU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w) => DotU8S8S32(x, w, SimdLevel.Vector512);
+    internal static int DotU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w) => DotU8S8S32(x, w, SimdLevel.Vector512);
 
     /// <summary><see cref="DotU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static int DotU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, SimdLevel maxLevel)
@@ -104,7 +104,7 @@ public static partial class Kernels
     }
 
     /// <summary>Scalar twin of <see cref="DotU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>: one multiply-add per element, in order.</summary>
-    public static int DotU8S8S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w)
+    internal static int DotU8S8S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w)
     {
         if (x.Length != w.Length)
         {

@@ -16,6 +16,13 @@ public static partial class Kernels
     private static void ForEachBroadcastRun<TRun>(BroadcastShape shape, int lengthA, int lengthB, int lengthY, ref TRun run)
         where TRun : IBroadcastRun, allows ref struct
     {
+        ValidateBroadcast(shape, lengthA, lengthB, lengthY);
+        ForEachBroadcastRunCore(shape, ref run);
+    }
+
+    /// <summary>The operands' lengths fit <paramref name="shape"/>: rank at most 6, dims and strides not negative, the extents of a and b.</summary>
+    private static void ValidateBroadcast(BroadcastShape shape, int lengthA, int lengthB, int lengthY)
+    {
         int rank = shape.OutputDims.Length;
         if (rank > BroadcastShape.MaxRank || shape.StridesA.Length != rank || shape.StridesB.Length != rank)
         {
@@ -40,16 +47,23 @@ public static partial class Kernels
             spanB += (long)Math.Max(d - 1, 0) * shape.StridesB[i];
         }
 
+        if (shape.Length != 0 && (lengthA != spanA || lengthB != spanB))
+        {
+            ThrowShape($"Broadcast operands need {spanA} and {spanB} elements; got {lengthA} and {lengthB}.");
+        }
+    }
+
+    /// <summary><see cref="ForEachBroadcastRun"/> with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    private static void ForEachBroadcastRunCore<TRun>(BroadcastShape shape, ref TRun run)
+        where TRun : IBroadcastRun, allows ref struct
+    {
         if (shape.Length == 0)
         {
             return;
         }
 
-        if (lengthA != spanA || lengthB != spanB)
-        {
-            ThrowShape($"Broadcast operands need {spanA} and {spanB} elements; got {lengthA} and {lengthB}.");
-        }
-
+        int rank = shape.OutputDims.Length;
+        int lengthY = shape.Length;
         Span<int> dims = stackalloc int[BroadcastShape.MaxRank];
         Span<int> stridesA = stackalloc int[BroadcastShape.MaxRank];
         Span<int> stridesB = stackalloc int[BroadcastShape.MaxRank];

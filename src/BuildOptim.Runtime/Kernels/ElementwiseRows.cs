@@ -5,105 +5,25 @@ using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
-// Contiguous row primitives shared by the convolution, pooling and affine kernels. Each is one IEEE operation
-// per element (or exact integer arithmetic), applied lane-wise, so every vector path equals the scalar loop bit
-// for bit whatever the width; the callers keep the order in which rows are combined fixed.
+// Contiguous row primitives shared by the convolution, pooling and affine kernels, run by the row-loop driver (RowLoop.cs).
+// Each is one IEEE operation per element (or exact integer arithmetic), applied lane-wise, so every vector path equals the
+// scalar loop bit for bit whatever the width; the callers keep the order in which rows are combined fixed.
 public static partial class Kernels
 {
     /// <summary><c>y[i] += w · x[i]</c>: a rounded multiply, then a rounded add (never fused).</summary>
     internal static void AxpyRowF32(float w, ReadOnlySpan<float> x, Span<float> y, SimdLevel level)
-    {
-        int n = y.Length;
-        x = x[..n];
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            var wv = Vector256.Create(w);
-            for (; i <= n - 8; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref yr, (nuint)i) + (wv * Vector256.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            var wv = Vector128.Create(w);
-            for (; i <= n - 4; i += 4)
-            {
-                (Vector128.LoadUnsafe(ref yr, (nuint)i) + (wv * Vector128.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) += w * Unsafe.Add(ref xr, i);
-        }
-    }
+        => InvokeRow<float, AxpyF32>(new AxpyF32(w), y, x, y, level);
 
     /// <summary><c>y[i] += x[i]</c>.</summary>
     internal static void AddRowF32(ReadOnlySpan<float> x, Span<float> y, SimdLevel level)
-    {
-        int n = y.Length;
-        x = x[..n];
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref yr, (nuint)i) + Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - 4; i += 4)
-            {
-                (Vector128.LoadUnsafe(ref yr, (nuint)i) + Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) += Unsafe.Add(ref xr, i);
-        }
-    }
+        => InvokeRow<float, AddF32>(default, y, x, y, level);
 
     /// <summary>
     /// <c>y[i] = max(y[i], x[i])</c> with IEEE 754-2019 <c>maximum</c> semantics (NaN wins, +0 &gt; −0): what both
     /// <see cref="MathF.Max(float, float)"/> and <see cref="Vector256.Max{T}(Vector256{T}, Vector256{T})"/> compute.
     /// </summary>
     internal static void MaxRowF32(ReadOnlySpan<float> x, Span<float> y, SimdLevel level)
-    {
-        int n = y.Length;
-        x = x[..n];
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                Vector256.Max(Vector256.LoadUnsafe(ref yr, (nuint)i), Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - 4; i += 4)
-            {
-                Vector128.Max(Vector128.LoadUnsafe(ref yr, (nuint)i), Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) = MathF.Max(Unsafe.Add(ref yr, i), Unsafe.Add(ref xr, i));
-        }
-    }
+        => InvokeRow<float, MaxF32>(default, y, x, y, level);
 
     /// <summary><c>y[i] = clamp(y[i], min, max)</c> as <c>v &lt; min ? min : v &gt; max ? max : v</c> (NaN passes through).</summary>
     internal static void ClampRowF32(Span<float> y, float min, float max, SimdLevel level)
@@ -113,33 +33,7 @@ public static partial class Kernels
             return;
         }
 
-        int n = y.Length;
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            var lo = Vector256.Create(min);
-            var hi = Vector256.Create(max);
-            for (; i <= n - 8; i += 8)
-            {
-                ClampF32(Vector256.LoadUnsafe(ref yr, (nuint)i), lo, hi).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            var lo = Vector128.Create(min);
-            var hi = Vector128.Create(max);
-            for (; i <= n - 4; i += 4)
-            {
-                ClampF32(Vector128.LoadUnsafe(ref yr, (nuint)i), lo, hi).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) = ClampF32(Unsafe.Add(ref yr, i), min, max);
-        }
+        InvokeRow<float, ClampOperatorF32>(new ClampOperatorF32(min, max), y, y, level);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -161,32 +55,52 @@ public static partial class Kernels
 
     /// <summary><c>y[i] = max(y[i], x[i])</c> on codes.</summary>
     internal static void MaxRowU8(ReadOnlySpan<byte> x, Span<byte> y, SimdLevel level)
+        => InvokeRow<byte, MaxU8>(default, y, x, y, level);
+
+    /// <summary><c>y + w · x</c>.</summary>
+    private readonly struct AxpyF32(float w) : IBinaryRowOperator<float>
     {
-        int n = y.Length;
-        x = x[..n];
-        ref byte xr = ref MemoryMarshal.GetReference(x);
-        ref byte yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (level >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 32; i += 32)
-            {
-                Vector256.Max(Vector256.LoadUnsafe(ref yr, (nuint)i), Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
+        private readonly Vector128<float> _w128 = Vector128.Create(w);
+        private readonly Vector256<float> _w256 = Vector256.Create(w);
 
-        if (level >= SimdLevel.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                Vector128.Max(Vector128.LoadUnsafe(ref yr, (nuint)i), Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
+        public float Invoke(float y, float x) => y + (w * x);
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref yr, i) = Math.Max(Unsafe.Add(ref yr, i), Unsafe.Add(ref xr, i));
-        }
+        public Vector128<float> Invoke(Vector128<float> y, Vector128<float> x) => y + (_w128 * x);
+
+        public Vector256<float> Invoke(Vector256<float> y, Vector256<float> x) => y + (_w256 * x);
+    }
+
+    private readonly struct MaxF32 : IBinaryRowOperator<float>
+    {
+        public float Invoke(float a, float b) => MathF.Max(a, b);
+
+        public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+
+        public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    }
+
+    private readonly struct MaxU8 : IBinaryRowOperator<byte>
+    {
+        public byte Invoke(byte a, byte b) => Math.Max(a, b);
+
+        public Vector128<byte> Invoke(Vector128<byte> a, Vector128<byte> b) => Vector128.Max(a, b);
+
+        public Vector256<byte> Invoke(Vector256<byte> a, Vector256<byte> b) => Vector256.Max(a, b);
+    }
+
+    /// <summary><c>v &lt; min ? min : v &gt; max ? max : v</c>.</summary>
+    private readonly struct ClampOperatorF32(float min, float max) : IUnaryRowOperator<float>
+    {
+        private readonly Vector128<float> _min128 = Vector128.Create(min);
+        private readonly Vector128<float> _max128 = Vector128.Create(max);
+        private readonly Vector256<float> _min256 = Vector256.Create(min);
+        private readonly Vector256<float> _max256 = Vector256.Create(max);
+
+        public float Invoke(float v) => ClampF32(v, min, max);
+
+        public Vector128<float> Invoke(Vector128<float> v) => ClampF32(v, _min128, _max128);
+
+        public Vector256<float> Invoke(Vector256<float> v) => ClampF32(v, _min256, _max256);
     }
 
     /// <summary><c>acc[i] += w · x[i]</c> in int32 (exact for the int8 weights callers pass: |255 · w| &lt; 2^15).</summary>

@@ -9,17 +9,24 @@ public static partial class Kernels
     /// L, the left shift that gives zero-point-corrected codes headroom before <see cref="RequantizeU8"/> rescales them:
     /// |(q − z) · 2^L| ≤ 255 · 2^20 &lt; 2^28.
     /// </summary>
-    public const int RescaleLeftShift = 20;
+    internal const int RescaleLeftShift = 20;
 
     /// <summary>
     /// Quantized Add (or Sub) with numpy broadcasting: each output is the code of its two inputs under
-    /// <paramref name="p"/>, exactly as <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Parameters, Span{byte})"/>
+    /// <paramref name="p"/>, exactly as <see cref="AddU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, in AddU8Coefficients, Span{byte})"/>
     /// computes it. In place is allowed.
     /// </summary>
     /// <remarks>qa·Ma and qb·Mb + C depend on one code each, so they are tabulated per call (256 entries each).</remarks>
-    public static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Parameters p, Span<byte> y)
+    internal static void AddU8(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Coefficients p, Span<byte> y)
     {
         ValidateAdd(p);
+        ValidateBroadcast(shape, a.Length, b.Length, y.Length);
+        AddU8Core(a, b, shape, p, y);
+    }
+
+    /// <summary>The broadcasting Add with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void AddU8Core(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, BroadcastShape shape, in AddU8Coefficients p, Span<byte> y)
+    {
         Span<int> tableA = stackalloc int[256];
         Span<int> tableB = stackalloc int[256];
         for (int q = 0; q < 256; q++)
@@ -29,11 +36,11 @@ public static partial class Kernels
         }
 
         var run = new AddU8Run(a, tableA, b, tableB, y, p.Shift, p.ClampMin, p.ClampMax);
-        ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
+        ForEachBroadcastRunCore(shape, ref run);
     }
 
     /// <summary>The fixed-point multiplier of <see cref="MulU8"/>: <c>QuantizeMultiplier(Sa · Sb / Sy)</c>.</summary>
-    public static (int Multiplier, int Shift) MulU8Multiplier(double scaleA, double scaleB, double scaleOut)
+    internal static (int Multiplier, int Shift) MulU8Multiplier(double scaleA, double scaleB, double scaleOut)
         => FixedPoint.QuantizeMultiplier(scaleA * scaleB / scaleOut);
 
     /// <summary>
@@ -41,7 +48,7 @@ public static partial class Kernels
     /// <c>R(v, m, s) = (v·m + 2^(s−1)) &gt;&gt; s</c> in 64 bits and <c>m·2^−s ≈ Sa·Sb / Sy</c> (<see cref="MulU8Multiplier"/>;
     /// it may exceed 1). The product is exact: |(qa − za)·(qb − zb)| ≤ 255².
     /// </summary>
-    public static void MulU8(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y)
+    internal static void MulU8(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y)
     {
         ValidateZeroPoint(zeroPointA);
         ValidateZeroPoint(zeroPointB);
@@ -51,12 +58,19 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
+        ValidateBroadcast(shape, a.Length, b.Length, y.Length);
+        MulU8Core(a, zeroPointA, b, zeroPointB, shape, multiplier, shift, outputZeroPoint, clampMin, clampMax, y);
+    }
+
+    /// <summary>The quantized Mul with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void MulU8Core(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y)
+    {
         var run = new MulU8Run(a, zeroPointA, b, zeroPointB, y, outputZeroPoint, multiplier, shift, clampMin, clampMax);
-        ForEachBroadcastRun(shape, a.Length, b.Length, y.Length, ref run);
+        ForEachBroadcastRunCore(shape, ref run);
     }
 
     /// <summary>The fixed-point multiplier of <see cref="RequantizeU8"/>: <c>QuantizeMultiplier(Sx / (Sy · 2^L))</c>.</summary>
-    public static (int Multiplier, int Shift) RequantizeU8Multiplier(double scaleIn, double scaleOut)
+    internal static (int Multiplier, int Shift) RequantizeU8Multiplier(double scaleIn, double scaleOut)
         => FixedPoint.QuantizeMultiplier(scaleIn / (scaleOut * Math.ScaleB(1, RescaleLeftShift)));
 
     /// <summary>
@@ -65,7 +79,7 @@ public static partial class Kernels
     /// in 64 bits and <c>m·2^−s ≈ Sx / (Sy·2^L)</c> (<see cref="RequantizeU8Multiplier"/>). In place is allowed.
     /// </summary>
     /// <remarks>The 256 possible outputs are tabulated per call.</remarks>
-    public static void RequantizeU8(ReadOnlySpan<byte> x, int zeroPointIn, int multiplier, int shift, int outputZeroPoint, Span<byte> y)
+    internal static void RequantizeU8(ReadOnlySpan<byte> x, int zeroPointIn, int multiplier, int shift, int outputZeroPoint, Span<byte> y)
     {
         if (x.Length != y.Length)
         {
@@ -74,6 +88,12 @@ public static partial class Kernels
 
         ValidateZeroPoint(zeroPointIn);
         ValidateShift(shift);
+        RequantizeU8Core(x, zeroPointIn, multiplier, shift, outputZeroPoint, y);
+    }
+
+    /// <summary><see cref="RequantizeU8"/> with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
+    internal static void RequantizeU8Core(ReadOnlySpan<byte> x, int zeroPointIn, int multiplier, int shift, int outputZeroPoint, Span<byte> y)
+    {
         Span<byte> table = stackalloc byte[256];
         for (int q = 0; q < 256; q++)
         {

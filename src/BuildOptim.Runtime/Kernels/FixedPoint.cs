@@ -4,10 +4,10 @@ namespace BuildOptim.Runtime;
 /// Integer-only requantization: a real multiplier <c>M</c> in (0, 2^30) is represented as
 /// <c>M ≈ Multiplier · 2^-Shift</c> with <c>Multiplier</c> in [2^30, 2^31) and <c>Shift</c> in [1, 62].
 /// </summary>
-public static class FixedPoint
+internal static class FixedPoint
 {
     /// <summary>Largest right shift a multiplier may carry.</summary>
-    public const int MaxShift = 62;
+    internal const int MaxShift = 62;
 
     /// <summary>
     /// Splits a real multiplier into a Q31 mantissa and a right shift:
@@ -15,7 +15,7 @@ public static class FixedPoint
     /// Multipliers too small for <see cref="MaxShift"/> (below 2^-32) become (0, 1), which loses nothing: for every int32
     /// accumulator |acc · real| &lt; ½, which rounds to zero anyway.
     /// </summary>
-    public static (int Multiplier, int Shift) QuantizeMultiplier(double real)
+    internal static (int Multiplier, int Shift) QuantizeMultiplier(double real)
     {
         if (!(real > 0) || double.IsInfinity(real))
         {
@@ -59,6 +59,6 @@ public static class FixedPoint
     /// below 1 from <see cref="QuantizeMultiplier"/>). <see cref="Kernels.RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>
     /// clamps the 64-bit value instead, so it is exact for any multiplier.
     /// </remarks>
-    public static int Requantize(int acc, int multiplier, int shift)
+    internal static int Requantize(int acc, int multiplier, int shift)
         => (int)((acc * (long)multiplier + (1L << (shift - 1))) >> shift);
 }

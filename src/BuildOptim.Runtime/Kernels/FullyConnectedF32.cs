@@ -16,7 +16,7 @@ public static partial class Kernels
     /// Every product and sum is one IEEE single-precision rounding (no fused multiply-add), so the Vector256, Vector128
     /// and scalar paths give bit-identical results; <see cref="DotF32Scalar"/> is the twin tests compare with.
     /// </remarks>
-    public static float DotF32(ReadOnlySpan<float> x, ReadOnlySpan<float> w) => DotF32(x, w, SimdLevel.Vector512);
+    internal static float DotF32(ReadOnlySpan<float> x, ReadOnlySpan<float> w) => DotF32(x, w, SimdLevel.Vector512);
 
     /// <summary><see cref="DotF32(ReadOnlySpan{float}, ReadOnlySpan{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static float DotF32(ReadOnlySpan<float> x, ReadOnlySpan<float> w, SimdLevel maxLevel)
@@ -117,7 +117,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[n] = act(bias[n] + Σ_k x[k] · w[n·K + k])</c> in float (each row a <see cref="DotF32(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).</summary>
-    public static void GemvF32(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Activation activation, Span<float> y)
+    internal static void GemvF32(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Activation activation, Span<float> y)
         => GemvF32(x, w, bias, activation, y, SimdLevel.Vector512);
 
     /// <summary><see cref="GemvF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Activation, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>

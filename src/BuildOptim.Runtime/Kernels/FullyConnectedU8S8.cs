@@ -12,7 +12,7 @@ public static partial class Kernels
     /// accumulation (row-major weights, one row per output).
     /// </summary>
     /// <remarks>Each row is a <see cref="DotU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>, so the result is bit-identical to <see cref="GemvU8S8S32Scalar"/>.</remarks>
-    public static void GemvU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
+    internal static void GemvU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
         => GemvU8S8S32(x, w, bias, acc, SimdLevel.Vector512);
 
     /// <summary><see cref="GemvU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -164,7 +164,7 @@ public static partial class Kernels
         => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref row, at))).AsSByte());
 
     /// <summary>Scalar twin of <see cref="GemvU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/>.</summary>
-    public static void GemvU8S8S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
+    internal static void GemvU8S8S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
     {
         int k = x.Length;
         int n = acc.Length;

@@ -4,7 +4,7 @@ namespace BuildOptim.Runtime;
 /// Shape of a 2-D convolution over one sample in NCHW layout (1-D convolutions use H = KH = 1).
 /// Input [C, H, W], weights [M, C / Group, KH, KW], output [M, OH, OW].
 /// </summary>
-public readonly record struct ConvGeometry(
+internal readonly record struct ConvGeometry(
     int C, int H, int W, int M, int KH, int KW,
     int StrideH, int StrideW, int PadTop, int PadLeft, int DilationH, int DilationW,
     int Group, int OH, int OW)
@@ -30,7 +30,7 @@ public readonly record struct ConvGeometry(
 /// Shape of a pooling window over one sample in NCHW layout: input [C, H, W], output [C, OH, OW].
 /// Padding beyond PadTop/PadLeft is implied by OH/OW (ceil_mode is resolved when OH/OW are computed).
 /// </summary>
-public readonly record struct PoolGeometry(
+internal readonly record struct PoolGeometry(
     int C, int H, int W, int KH, int KW,
     int StrideH, int StrideW, int PadTop, int PadLeft, int PadBottom, int PadRight,
     int DilationH, int DilationW, int OH, int OW)
@@ -41,7 +41,7 @@ public readonly record struct PoolGeometry(
 }
 
 /// <summary>Element kinds a binary elementwise kernel computes.</summary>
-public enum BinaryOp
+internal enum BinaryOp
 {
     Add = 0,
     Sub = 1,
@@ -56,9 +56,9 @@ public enum BinaryOp
 /// element stride along each output dim (0 where the operand is broadcast). Rank at most
 /// <see cref="MaxRank"/>; shorter shapes are left-padded with 1.
 /// </summary>
-public sealed class BroadcastShape
+internal sealed class BroadcastShape
 {
-    public const int MaxRank = 6;
+    internal const int MaxRank = 6;
 
     public BroadcastShape(int[] outputDims, int[] stridesA, int[] stridesB)
     {
@@ -77,7 +77,7 @@ public sealed class BroadcastShape
     public int Length { get; }
 
     /// <summary>numpy-style broadcasting of two shapes; null when they are incompatible.</summary>
-    public static BroadcastShape? Create(int[] a, int[] b)
+    internal static BroadcastShape? Create(int[] a, int[] b)
     {
         int rank = Math.Max(a.Length, b.Length);
         var dims = new int[rank];

@@ -7,7 +7,7 @@ public static partial class Kernels
     /// <c>y[c, s] = x[c, s] / (bias + alpha / size · Σ_{i = max(0, c − ⌊(size−1)/2⌋)}^{min(C−1, c + ⌈(size−1)/2⌉)} x[i, s]²)^beta</c>.
     /// </summary>
     /// <remarks>The square sum accumulates in <paramref name="y"/>, channel by channel in ascending i, so y must not overlap x.</remarks>
-    public static void LrnF32(ReadOnlySpan<float> x, int channels, int spatial, int size, float alpha, float beta, float bias, Span<float> y)
+    internal static void LrnF32(ReadOnlySpan<float> x, int channels, int spatial, int size, float alpha, float beta, float bias, Span<float> y)
     {
         if (channels < 0 || spatial < 0 || size < 1 || x.Length != (long)channels * spatial || y.Length != x.Length)
         {

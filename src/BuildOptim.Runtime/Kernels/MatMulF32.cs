@@ -15,7 +15,7 @@ public static partial class Kernels
     /// Each output sums its products from 0 in ascending p, one rounded multiply and one rounded add each, so every
     /// vector width gives the scalar result bit for bit.
     /// </remarks>
-    public static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y)
+    internal static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y)
         => MatMulF32(a, b, batch, m, k, n, broadcastA, broadcastB, y, SimdLevel.Vector512);
 
     /// <summary><see cref="MatMulF32(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int, bool, bool, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>

@@ -1,7 +1,7 @@
 namespace BuildOptim.Runtime;
 
 /// <summary>How <see cref="Kernels.PadF32"/> fills positions outside the input (ONNX Pad's mode).</summary>
-public enum PadMode
+internal enum PadMode
 {
     /// <summary>A constant value.</summary>
     Constant = 0,
@@ -24,11 +24,11 @@ public static partial class Kernels
     /// <paramref name="value"/>, Reflect mirrors about the edge element (period 2·(d − 1)), Edge clamps, Wrap takes it
     /// modulo d. Rank at most <see cref="MaxLayoutRank"/>.
     /// </summary>
-    public static void PadF32(ReadOnlySpan<float> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> pads, PadMode mode, float value, Span<float> y)
+    internal static void PadF32(ReadOnlySpan<float> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> pads, PadMode mode, float value, Span<float> y)
         => Pad(x, dims, pads, mode, value, y);
 
     /// <summary><see cref="PadF32"/> on codes (a constant pad of real 0 passes the zero point).</summary>
-    public static void PadU8(ReadOnlySpan<byte> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> pads, PadMode mode, byte value, Span<byte> y)
+    internal static void PadU8(ReadOnlySpan<byte> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> pads, PadMode mode, byte value, Span<byte> y)
         => Pad(x, dims, pads, mode, value, y);
 
     private static void Pad<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> pads, PadMode mode, T value, Span<T> y)

@@ -6,7 +6,7 @@ public static partial class Kernels
     /// ONNX MaxPool of one NCHW sample: <c>y[c, oh, ow] = max_{kh, kw} x[c, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw]</c> over
     /// the taps inside x (padding is ignored). IEEE <c>maximum</c>: NaN propagates. A window with no tap inside x gives −∞.
     /// </summary>
-    public static void MaxPoolF32(ReadOnlySpan<float> x, in PoolGeometry g, Span<float> y)
+    internal static void MaxPoolF32(ReadOnlySpan<float> x, in PoolGeometry g, Span<float> y)
         => MaxPoolF32(x, g, y, SimdLevel.Vector512);
 
     /// <summary><see cref="MaxPoolF32(ReadOnlySpan{float}, in PoolGeometry, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -19,7 +19,7 @@ public static partial class Kernels
     /// [−pt, H + pb) × [−pl, W + pr) (padding counts as 0; positions that ceil_mode adds beyond the pads are not counted).
     /// </summary>
     /// <remarks>The sum runs in float, columns of the window first (see <see cref="Pool2D"/>); then one IEEE division.</remarks>
-    public static void AveragePoolF32(ReadOnlySpan<float> x, in PoolGeometry g, bool countIncludePad, Span<float> y)
+    internal static void AveragePoolF32(ReadOnlySpan<float> x, in PoolGeometry g, bool countIncludePad, Span<float> y)
         => AveragePoolF32(x, g, countIncludePad, y, SimdLevel.Vector512);
 
     /// <summary><see cref="AveragePoolF32(ReadOnlySpan{float}, in PoolGeometry, bool, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -27,7 +27,7 @@ public static partial class Kernels
         => Pool2D<float, float, AveragePoolF32Op>(x, g, new AveragePoolF32Op(countIncludePad), y, maxLevel);
 
     /// <summary><c>y[c] = (Σ_s x[c, s]) / spatial</c>, summed in double (ONNX GlobalAveragePool over one [C, spatial] sample).</summary>
-    public static void GlobalAveragePoolF32(ReadOnlySpan<float> x, int channels, int spatial, Span<float> y)
+    internal static void GlobalAveragePoolF32(ReadOnlySpan<float> x, int channels, int spatial, Span<float> y)
     {
         ValidateGlobalPool(x.Length, channels, spatial, y.Length);
         for (int c = 0; c < channels; c++)
@@ -43,7 +43,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[c] = max_s x[c, s]</c> (ONNX GlobalMaxPool over one [C, spatial] sample; NaN propagates).</summary>
-    public static void GlobalMaxPoolF32(ReadOnlySpan<float> x, int channels, int spatial, Span<float> y)
+    internal static void GlobalMaxPoolF32(ReadOnlySpan<float> x, int channels, int spatial, Span<float> y)
     {
         ValidateGlobalPool(x.Length, channels, spatial, y.Length);
         for (int c = 0; c < channels; c++)

@@ -12,7 +12,7 @@ public static partial class Kernels
     /// The code of the max is the max of the codes, so input and output share their quantization parameters.
     /// A window with no tap inside x gives 0.
     /// </summary>
-    public static void MaxPoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, Span<byte> y)
+    internal static void MaxPoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, Span<byte> y)
         => MaxPoolU8(x, g, y, SimdLevel.Vector512);
 
     /// <summary><see cref="MaxPoolU8(ReadOnlySpan{byte}, in PoolGeometry, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -140,7 +140,7 @@ public static partial class Kernels
     /// explicitly padded input and each padded one adds <paramref name="zeroPoint"/> (real 0) to sum. See
     /// <see cref="AveragePoolF32(ReadOnlySpan{float}, in PoolGeometry, bool, Span{float})"/> for the count. A window with count 0 gives the zero point.
     /// </summary>
-    public static void AveragePoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, bool countIncludePad, byte zeroPoint, Span<byte> y)
+    internal static void AveragePoolU8(ReadOnlySpan<byte> x, in PoolGeometry g, bool countIncludePad, byte zeroPoint, Span<byte> y)
         => AveragePoolU8(x, g, countIncludePad, zeroPoint, y, SimdLevel.Vector512);
 
     /// <summary><see cref="AveragePoolU8(ReadOnlySpan{byte}, in PoolGeometry, bool, byte, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -158,7 +158,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[c] = ⌊(2·Σ_s x[c, s] + spatial) / (2·spatial)⌋</c>: the mean code rounded half up, exactly (same parameters in and out).</summary>
-    public static void GlobalAveragePoolU8(ReadOnlySpan<byte> x, int channels, int spatial, Span<byte> y)
+    internal static void GlobalAveragePoolU8(ReadOnlySpan<byte> x, int channels, int spatial, Span<byte> y)
     {
         ValidateGlobalPool(x.Length, channels, spatial, y.Length);
         if (spatial == 0)
@@ -173,7 +173,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[c] = max_s x[c, s]</c> on codes (0 for an empty channel).</summary>
-    public static void GlobalMaxPoolU8(ReadOnlySpan<byte> x, int channels, int spatial, Span<byte> y)
+    internal static void GlobalMaxPoolU8(ReadOnlySpan<byte> x, int channels, int spatial, Span<byte> y)
     {
         ValidateGlobalPool(x.Length, channels, spatial, y.Length);
         for (int c = 0; c < channels; c++)

@@ -25,7 +25,7 @@ public static partial class Kernels
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="zeroPoint"/> is not a uint8 value.</exception>
-    public static void QuantizeF32ToU8(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
+    internal static void QuantizeF32ToU8(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<byte> q)
         => QuantizeF32ToU8(x, scale, zeroPoint, q, SimdLevel.Vector512);
 
     /// <summary><see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -140,7 +140,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>x[i] = scale · (q[i] - zeroPoint)</c> (ONNX DequantizeLinear, uint8).</summary>
-    public static void DequantizeU8ToF32(ReadOnlySpan<byte> q, float scale, int zeroPoint, Span<float> x)
+    internal static void DequantizeU8ToF32(ReadOnlySpan<byte> q, float scale, int zeroPoint, Span<float> x)
     {
         if (x.Length != q.Length)
         {
@@ -154,7 +154,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[i] = table[x[i]]</c>: any u8 → u8 function precomputed at build time.</summary>
-    public static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y)
+    internal static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y)
     {
         if (x.Length != y.Length || table.Length != 256)
         {

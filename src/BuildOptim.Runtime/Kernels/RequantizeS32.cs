@@ -16,37 +16,44 @@ public static partial class Kernels
     /// [1, <see cref="FixedPoint.MaxShift"/>] and <paramref name="min"/> ≤ <paramref name="max"/>.
     /// Dispatches AVX2 → scalar; <see cref="RequantizeS32ToU8Scalar"/> is the twin tests compare with.
     /// </remarks>
-    public static void RequantizeS32ToU8(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y)
+    internal static void RequantizeS32ToU8(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y)
         => RequantizeS32ToU8(acc, multiplier, shift, zeroPoint, min, max, y, SimdLevel.Vector512);
 
     /// <summary><see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void RequantizeS32ToU8(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y, SimdLevel maxLevel)
     {
+        ValidateRequantization(acc.Length, multiplier, shift, min, max, y.Length);
+        RequantizeS32ToU8Core(acc, multiplier, shift, zeroPoint, min, max, y, maxLevel);
+    }
+
+    /// <summary>
+    /// <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/> with
+    /// its operands checked by the caller (equal lengths, shifts in range, <paramref name="min"/> ≤ <paramref name="max"/>):
+    /// <see cref="PlanRunner"/> checks them once, when it loads the plan.
+    /// </summary>
+    internal static void RequantizeS32ToU8Core(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y, SimdLevel maxLevel)
+    {
         int n = acc.Length;
-        if (multiplier.Length != n || shift.Length != n || y.Length != n)
-        {
-            ThrowLengthMismatch();
-        }
-
-        if (min > max)
-        {
-            ThrowEmptyClampRange();
-        }
-
         int i = 0;
         if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported && n >= 8)
         {
             i = RequantizeS32ToU8Avx2(acc, multiplier, shift, zeroPoint, min, max, y);
         }
 
-        RequantizeS32ToU8Scalar(acc[i..], multiplier[i..], shift[i..], zeroPoint, min, max, y[i..]);
+        RequantizeS32ToU8Loop(acc[i..], multiplier[i..n], shift[i..n], zeroPoint, min, max, y[i..n]);
     }
 
     /// <summary>Scalar twin of <see cref="RequantizeS32ToU8(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, int, byte, byte, Span{byte})"/>.</summary>
     internal static void RequantizeS32ToU8Scalar(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y)
     {
-        int n = acc.Length;
-        if (multiplier.Length != n || shift.Length != n || y.Length != n)
+        ValidateRequantization(acc.Length, multiplier, shift, min, max, y.Length);
+        RequantizeS32ToU8Loop(acc, multiplier, shift, zeroPoint, min, max, y);
+    }
+
+    /// <summary>Equal lengths, every shift in [1, <see cref="FixedPoint.MaxShift"/>], and a clamp range that is not empty.</summary>
+    private static void ValidateRequantization(int n, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, byte min, byte max, int outputLength)
+    {
+        if (multiplier.Length != n || shift.Length != n || outputLength != n)
         {
             ThrowLengthMismatch();
         }
@@ -56,14 +63,21 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
-        for (int i = 0; i < n; i++)
+        foreach (int s in shift)
         {
-            int s = shift[i];
             if ((uint)(s - 1) >= FixedPoint.MaxShift)
             {
                 ThrowShiftOutOfRange();
             }
+        }
+    }
 
+    /// <summary>The scalar formula, element by element (operands checked).</summary>
+    private static void RequantizeS32ToU8Loop(ReadOnlySpan<int> acc, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int zeroPoint, byte min, byte max, Span<byte> y)
+    {
+        for (int i = 0; i < y.Length; i++)
+        {
+            int s = shift[i];
             long q = zeroPoint + ((acc[i] * (long)multiplier[i] + (1L << (s - 1))) >> s);
             y[i] = (byte)Math.Clamp(q, min, max);
         }
@@ -89,8 +103,6 @@ public static partial class Kernels
         var zeroPointV = Vector256.Create((long)zeroPoint);
         var minV = Vector256.Create((long)min);
         var maxV = Vector256.Create((long)max);
-        var oneShift = Vector256.Create(1);
-        var maxShift = Vector256.Create(FixedPoint.MaxShift);
 
         int n = acc.Length;
         int i = 0;
@@ -99,10 +111,6 @@ public static partial class Kernels
             var a = Vector256.LoadUnsafe(ref accRef, (nuint)i);
             var m = Vector256.LoadUnsafe(ref multiplierRef, (nuint)i);
             var s = Vector256.LoadUnsafe(ref shiftRef, (nuint)i);
-            if (Vector256.LessThanAny(s, oneShift) || Vector256.GreaterThanAny(s, maxShift))
-            {
-                ThrowShiftOutOfRange();
-            }
 
             var even = Avx2.Multiply(a, m);
             var odd = Avx2.Multiply(Avx2.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), Avx2.ShiftRightLogical(m.AsInt64(), 32).AsInt32());
@@ -139,7 +147,7 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[n] = (float)acc[n] · scale[n]</c>: one IEEE multiply per element, identical on every machine.</summary>
-    public static void DequantizeS32ToF32(ReadOnlySpan<int> acc, ReadOnlySpan<float> scale, Span<float> y)
+    internal static void DequantizeS32ToF32(ReadOnlySpan<int> acc, ReadOnlySpan<float> scale, Span<float> y)
     {
         int n = acc.Length;
         if (scale.Length != n || y.Length != n)

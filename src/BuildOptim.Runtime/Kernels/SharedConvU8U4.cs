@@ -8,7 +8,7 @@ public static partial class Kernels
     /// Bytes of scratch the shared-weight convolutions need: the decoded int8 weights (<c>M · PatchLength</c>, rounded
     /// up to 64) followed by <see cref="ConvU8S8ScratchLength(in ConvGeometry)"/>.
     /// </summary>
-    public static int ConvSharedU8U4ScratchLength(in ConvGeometry g)
+    internal static int ConvSharedU8U4ScratchLength(in ConvGeometry g)
         => SharedConvDecodedLength(g) + ConvU8S8ScratchLength(g);
 
     /// <summary>
@@ -23,14 +23,14 @@ public static partial class Kernels
     /// the result equals <c>ConvU8S8</c> on the decoded weights by construction. <paramref name="scratch"/> needs
     /// <see cref="ConvSharedU8U4ScratchLength"/> bytes.
     /// </remarks>
-    public static void ConvSharedU8U4(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
+    internal static void ConvSharedU8U4(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y)
     {
         var weights = DecodeSharedConvWeights(g, indices, codebooks, scratch);
         ConvU8S8(x, g, inputZeroPoint, weights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch[SharedConvDecodedLength(g)..], accScratch, y);
     }
 
     /// <summary><see cref="ConvU8S8ToF32(ReadOnlySpan{byte}, in ConvGeometry, byte, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float, Span{byte}, Span{int}, Span{float})"/> over shared weights, as <see cref="ConvSharedU8U4"/>.</summary>
-    public static void ConvSharedU8U4ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
+    internal static void ConvSharedU8U4ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y)
     {
         var weights = DecodeSharedConvWeights(g, indices, codebooks, scratch);
         ConvU8S8ToF32(x, g, inputZeroPoint, weights, bias, scale, clampMin, clampMax, scratch[SharedConvDecodedLength(g)..], accScratch, y);

@@ -26,7 +26,7 @@ public static partial class Kernels
     /// (<c>lane &amp; 0xFF</c> even, <c>lane &gt;&gt; 8</c> odd), so no interleaving is needed. Dispatches AVX2 → Vector128 → scalar.
     /// </para>
     /// </remarks>
-    public static void SharedGemvU8U4S32(ReadOnlySpan<byte> x, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, Span<int> acc)
+    internal static void SharedGemvU8U4S32(ReadOnlySpan<byte> x, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, Span<int> acc)
         => SharedGemvU8U4S32(x, indices, codebooks, bias, acc, SimdLevel.Vector512);
 
     /// <summary><see cref="SharedGemvU8U4S32(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -61,7 +61,7 @@ public static partial class Kernels
     }
 
     /// <summary>Scalar twin of <see cref="SharedGemvU8U4S32(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/>: one lookup and multiply-add per weight, in order.</summary>
-    public static void SharedGemvU8U4S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, Span<int> acc)
+    internal static void SharedGemvU8U4S32Scalar(ReadOnlySpan<byte> x, ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, ReadOnlySpan<int> bias, Span<int> acc)
     {
         int k = x.Length;
         int n = acc.Length;

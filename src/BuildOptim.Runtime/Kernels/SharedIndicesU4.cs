@@ -16,16 +16,16 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>Entries of one int8 codebook of 4-bit shared weights.</summary>
-    public const int SharedCodebookLength = 16;
+    internal const int SharedCodebookLength = 16;
 
     /// <summary>Bytes of one row of <paramref name="k"/> packed 4-bit indices: <c>⌈k / 2⌉</c>.</summary>
-    public static int PackedU4RowLength(int k) => (k + 1) >> 1;
+    internal static int PackedU4RowLength(int k) => (k + 1) >> 1;
 
     /// <summary>
     /// Packs <paramref name="rows"/> rows of <paramref name="k"/> indices in [0, 16) two per byte:
     /// <c>packed[n·⌈K/2⌉ + j] = indices[n·K + 2j] | indices[n·K + 2j + 1] &lt;&lt; 4</c>.
     /// </summary>
-    public static void PackU4(ReadOnlySpan<byte> indices, int rows, int k, Span<byte> packed)
+    internal static void PackU4(ReadOnlySpan<byte> indices, int rows, int k, Span<byte> packed)
     {
         int rowBytes = PackedU4RowLength(k);
         if (rows < 0 || k < 0 || indices.Length != (long)rows * k || packed.Length != (long)rows * rowBytes)
@@ -55,7 +55,7 @@ public static partial class Kernels
     /// remarks of this class). Convolutions over shared weights decode into scratch once per call, since every weight
     /// is then reused at every output pixel.
     /// </summary>
-    public static void DecodeU4S8(ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, int rows, int k, Span<sbyte> weights)
+    internal static void DecodeU4S8(ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, int rows, int k, Span<sbyte> weights)
         => DecodeU4S8(indices, codebooks, rows, k, weights, SimdLevel.Vector512);
 
     /// <summary><see cref="DecodeU4S8(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, int, int, Span{sbyte})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
@@ -88,7 +88,7 @@ public static partial class Kernels
     }
 
     /// <summary>Scalar twin of <see cref="DecodeU4S8(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, int, int, Span{sbyte})"/>.</summary>
-    public static void DecodeU4S8Scalar(ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, int rows, int k, Span<sbyte> weights)
+    internal static void DecodeU4S8Scalar(ReadOnlySpan<byte> indices, ReadOnlySpan<sbyte> codebooks, int rows, int k, Span<sbyte> weights)
     {
         int codebookStride = ValidateSharedU4(indices, codebooks, rows, k);
         if (weights.Length != (long)rows * k)

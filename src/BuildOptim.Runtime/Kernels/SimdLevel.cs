@@ -23,7 +23,7 @@ internal enum SimdLevel
 internal static class Simd
 {
     /// <summary>Whether this machine runs the kernels' <paramref name="level"/> paths in hardware.</summary>
-    public static bool IsHardwareAccelerated(SimdLevel level) => level switch
+    internal static bool IsHardwareAccelerated(SimdLevel level) => level switch
     {
         SimdLevel.Scalar => true,
         SimdLevel.Vector128 => Vector128.IsHardwareAccelerated,

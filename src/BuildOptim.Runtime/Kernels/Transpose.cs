@@ -3,7 +3,7 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>Largest rank <see cref="TransposeF32"/> and <see cref="PadF32"/> accept.</summary>
-    public const int MaxLayoutRank = 6;
+    internal const int MaxLayoutRank = 6;
 
     /// <summary>
     /// ONNX Transpose: <c>y[i_0, …, i_(r−1)] = x[j]</c> with <c>j[perm[k]] = i_k</c>, i.e. output dim k is input dim perm[k];
@@ -13,11 +13,11 @@ public static partial class Kernels
     /// Output order, after dropping size-1 dims and merging output dims that are also adjacent and in order in the input;
     /// a run whose input is contiguous is one block copy.
     /// </remarks>
-    public static void TransposeF32(ReadOnlySpan<float> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<float> y)
+    internal static void TransposeF32(ReadOnlySpan<float> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<float> y)
         => Transpose(x, dims, perm, y);
 
     /// <summary><see cref="TransposeF32"/> on codes.</summary>
-    public static void TransposeU8(ReadOnlySpan<byte> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<byte> y)
+    internal static void TransposeU8(ReadOnlySpan<byte> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<byte> y)
         => Transpose(x, dims, perm, y);
 
     private static void Transpose<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> dims, ReadOnlySpan<int> perm, Span<T> y)

@@ -1,5 +1,6 @@
 using BuildOptim.Compression.Planning;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 
 namespace BuildOptim.Tests.Generator;
 
@@ -27,10 +28,9 @@ internal static class PlanBytes
         int output = writer.AddBuffer(BufferKind.Float32, n);
         float min = activation == Activation.Relu ? 0 : float.NegativeInfinity;
         writer.AddOp(
-            OpKind.DenseF32,
+            new DenseF32Parameters(1, k, n, min, float.PositiveInfinity),
             [input],
             [output],
-            [1, k, n, BitConverter.SingleToInt32Bits(min), BitConverter.SingleToInt32Bits(float.PositiveInfinity)],
             writer.AddData<float>(weights),
             writer.AddData<float>(bias));
         writer.AddInput(input, k);

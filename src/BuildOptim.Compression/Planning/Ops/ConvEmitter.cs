@@ -1,6 +1,7 @@
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
@@ -20,7 +21,7 @@ internal sealed class ConvEmitter : ILayerEmitter
         int x = context.Float(c.Inputs[0]);
         int y = context.NewFloat(c.Output);
         var (min, max) = FloatClamp(c.Activation);
-        context.Emit(OpKind.ConvF32, [x], [y], [batch, .. PlanOp.Encode(g), Bits(min), Bits(max)], context.Data<float>(c.Weights), context.Data<float>(c.Bias));
+        context.Emit(new ConvF32Parameters(batch, g, min, max), [x], [y], context.Data<float>(c.Weights), context.Data<float>(c.Bias));
         long bytes = ((long)c.Weights.Length + c.Bias.Length) * sizeof(float);
         context.Summarize(c, Kind(c), int8: false, Sparsity(c.Weights), bytes, bytes);
     }
@@ -46,7 +47,7 @@ internal sealed class ConvEmitter : ILayerEmitter
             var scale = weightScales.Select(s => (float)(input.Scale * s)).ToArray();
             var (min, max) = FloatClamp(c.Activation);
             int y = context.NewFloat(c.Output);
-            context.Emit(OpKind.ConvU8S8ToF32, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, Bits(min), Bits(max)], w, b, context.Data<float>(scale));
+            context.Emit(new ConvU8S8ToF32Parameters(batch, g, input.ZeroPoint, min, max), [x], [y], w, b, context.Data<float>(scale));
         }
         else
         {
@@ -54,7 +55,7 @@ internal sealed class ConvEmitter : ILayerEmitter
             var (multiplier, shift) = Requantization(input.Scale, weightScales, output.Scale);
             var (lo, hi) = CodeClamp(c.Activation, output);
             int y = context.NewCodes(c.Output, output);
-            context.Emit(OpKind.ConvU8S8ToU8, [x], [y], [batch, .. PlanOp.Encode(g), input.ZeroPoint, output.ZeroPoint, lo, hi], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
+            context.Emit(new ConvU8S8ToU8Parameters(batch, g, input.ZeroPoint, output.ZeroPoint, lo, hi), [x], [y], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
         context.Summarize(c, Kind(c), int8: true, Sparsity(c.Weights), ((long)c.Weights.Length + c.Bias.Length) * sizeof(float), q.Length + (long)bias.Length * sizeof(int) * 3);

@@ -1,6 +1,7 @@
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
@@ -17,7 +18,7 @@ internal sealed class DenseEmitter : ILayerEmitter
         int x = context.Float(d.Inputs[0]);
         int y = context.NewFloat(d.Output);
         var (min, max) = FloatClamp(d.Activation);
-        context.Emit(OpKind.DenseF32, [x], [y], [rows, d.K, d.N, Bits(min), Bits(max)], context.Data<float>(d.Weights), context.Data<float>(d.Bias));
+        context.Emit(new DenseF32Parameters(rows, d.K, d.N, min, max), [x], [y], context.Data<float>(d.Weights), context.Data<float>(d.Bias));
         long bytes = ((long)d.Weights.Length + d.Bias.Length) * sizeof(float);
         context.Summarize(d, Kind(d), int8: false, Sparsity(d.Weights), bytes, bytes);
     }
@@ -44,7 +45,7 @@ internal sealed class DenseEmitter : ILayerEmitter
             var scale = weightScales.Select(s => (float)(input.Scale * s)).ToArray();
             var (min, max) = FloatClamp(d.Activation);
             int y = context.NewFloat(d.Output);
-            context.Emit(OpKind.DenseU8S8ToF32, [x], [y], [rows, d.K, d.N, Bits(min), Bits(max)], w, b, context.Data<float>(scale));
+            context.Emit(new DenseU8S8ToF32Parameters(rows, d.K, d.N, min, max), [x], [y], w, b, context.Data<float>(scale));
         }
         else
         {
@@ -52,7 +53,7 @@ internal sealed class DenseEmitter : ILayerEmitter
             var (multiplier, shift) = Requantization(input.Scale, weightScales, output.Scale);
             var (lo, hi) = CodeClamp(d.Activation, output);
             int y = context.NewCodes(d.Output, output);
-            context.Emit(OpKind.DenseU8S8ToU8, [x], [y], [rows, d.K, d.N, output.ZeroPoint, lo, hi], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
+            context.Emit(new DenseU8S8ToU8Parameters(rows, d.K, d.N, output.ZeroPoint, lo, hi), [x], [y], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
         context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);

@@ -1,4 +1,5 @@
 using BuildOptim.Onnx.Lowering;
+using BuildOptim.Runtime;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
@@ -68,7 +69,7 @@ internal static class EmitHelpers
         var s = new int[weightScales.Length];
         for (int i = 0; i < weightScales.Length; i++)
         {
-            (m[i], s[i]) = BuildOptim.Runtime.FixedPoint.QuantizeMultiplier(inputScale * weightScales[i] / outputScale);
+            (m[i], s[i]) = FixedPoint.QuantizeMultiplier(inputScale * weightScales[i] / outputScale);
         }
 
         return (m, s);
@@ -76,25 +77,15 @@ internal static class EmitHelpers
 
     public static double Sparsity(float[] weights) => weights.Count(w => w == 0) / (double)Math.Max(1, weights.Length);
 
-    /// <summary>Encodes a broadcast as rank, dims[6], stridesA[6], stridesB[6].</summary>
-    public static int[] EncodeBroadcast(int[] a, int[] b)
+    /// <summary>The numpy broadcast of two shapes, of rank at most <see cref="BroadcastShape.MaxRank"/>.</summary>
+    public static BroadcastShape Broadcast(int[] a, int[] b)
     {
-        var shape = BuildOptim.Runtime.BroadcastShape.Create(a, b) ?? throw new InvalidOperationException("Shapes do not broadcast.");
-        int rank = shape.OutputDims.Length;
-        if (rank > BuildOptim.Runtime.BroadcastShape.MaxRank)
+        var shape = BroadcastShape.Create(a, b) ?? throw new InvalidOperationException("Shapes do not broadcast.");
+        if (shape.OutputDims.Length > BroadcastShape.MaxRank)
         {
-            throw new NotSupportedException($"Elementwise ops support rank {BuildOptim.Runtime.BroadcastShape.MaxRank} at most.");
+            throw new NotSupportedException($"Elementwise ops support rank {BroadcastShape.MaxRank} at most.");
         }
 
-        var result = new int[19];
-        result[0] = rank;
-        for (int i = 0; i < rank; i++)
-        {
-            result[1 + i] = shape.OutputDims[i];
-            result[7 + i] = shape.StridesA[i];
-            result[13 + i] = shape.StridesB[i];
-        }
-
-        return result;
+        return shape;
     }
 }

@@ -1,5 +1,6 @@
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
+using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
@@ -13,7 +14,7 @@ internal sealed class ConstantEmitter : ILayerEmitter
     {
         var k = (ConstantLayer)layer;
         int y = context.NewFloat(k.Output, pinned: true);
-        context.Emit(OpKind.Constant, [], [y], [k.Data.Length], context.Data<float>(k.Data));
+        context.Emit(new ConstantParameters(k.Data.Length), [], [y], context.Data<float>(k.Data));
     }
 
     public void EmitInt8(Layer layer, CompileContext context)
@@ -22,7 +23,7 @@ internal sealed class ConstantEmitter : ILayerEmitter
         var p = context.Calibrated(k.Output)!.Value;
         var codes = k.Data.Select(v => p.Quantize(v)).ToArray();
         int y = context.NewCodes(k.Output, p, pinned: true);
-        context.Emit(OpKind.Constant, [], [y], [codes.Length], context.Data<byte>(codes));
+        context.Emit(new ConstantParameters(codes.Length), [], [y], context.Data<byte>(codes));
     }
 }
 
@@ -60,7 +61,7 @@ internal sealed class PoolEmitter : ILayerEmitter
         var p = (PoolLayer)layer;
         int x = context.Float(p.Inputs[0]);
         int y = context.NewFloat(p.Output);
-        context.Emit(OpKind.PoolF32, [x], [y], [.. PlanOp.Encode(Geometry(p)), p.Kind == PoolKind.Max ? 0 : 1, p.CountIncludePad ? 1 : 0]);
+        context.Emit(new PoolF32Parameters(Geometry(p), Average: p.Kind != PoolKind.Max, p.CountIncludePad), [x], [y]);
         context.Summarize(p, p.Kind + "Pool", int8: false);
     }
 
@@ -70,7 +71,7 @@ internal sealed class PoolEmitter : ILayerEmitter
         int x = context.Codes(p.Inputs[0]);
         var q = context.ParamsOf(p.Inputs[0]);
         int y = context.NewCodes(p.Output, q);
-        context.Emit(OpKind.PoolU8, [x], [y], [.. PlanOp.Encode(Geometry(p)), p.Kind == PoolKind.Max ? 0 : 1, p.CountIncludePad ? 1 : 0, q.ZeroPoint]);
+        context.Emit(new PoolU8Parameters(Geometry(p), Average: p.Kind != PoolKind.Max, p.CountIncludePad, q.ZeroPoint), [x], [y]);
         context.Summarize(p, p.Kind + "Pool", int8: true);
     }
 }
@@ -84,7 +85,7 @@ internal sealed class GlobalPoolEmitter : ILayerEmitter
         var p = (GlobalPoolLayer)layer;
         int x = context.Float(p.Inputs[0]);
         int y = context.NewFloat(p.Output);
-        context.Emit(OpKind.GlobalPoolF32, [x], [y], [p.C, p.Spatial, p.Kind == PoolKind.Max ? 0 : 1]);
+        context.Emit(new GlobalPoolF32Parameters(p.C, p.Spatial, Average: p.Kind != PoolKind.Max), [x], [y]);
         context.Summarize(p, "Global" + p.Kind + "Pool", int8: false);
     }
 
@@ -93,7 +94,7 @@ internal sealed class GlobalPoolEmitter : ILayerEmitter
         var p = (GlobalPoolLayer)layer;
         int x = context.Codes(p.Inputs[0]);
         int y = context.NewCodes(p.Output, context.ParamsOf(p.Inputs[0]));
-        context.Emit(OpKind.GlobalPoolU8, [x], [y], [p.C, p.Spatial, p.Kind == PoolKind.Max ? 0 : 1]);
+        context.Emit(new GlobalPoolU8Parameters(p.C, p.Spatial, Average: p.Kind != PoolKind.Max), [x], [y]);
         context.Summarize(p, "Global" + p.Kind + "Pool", int8: true);
     }
 }
@@ -142,7 +143,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         int length = context.Network.Value(a.Output).Length;
         int x = context.Float(a.Inputs[0]);
         int y = context.NewFloat(a.Output);
-        context.Emit(OpKind.ActivationF32, [x], [y], [length, (int)ToRuntime(a.Kind), Bits(a.Alpha), Bits(a.Beta)]);
+        context.Emit(new ActivationF32Parameters(length, ToRuntime(a.Kind), a.Alpha, a.Beta), [x], [y]);
         context.Summarize(a, a.Kind.ToString(), int8: false);
     }
 
@@ -160,7 +161,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         }
 
         int y = context.NewCodes(a.Output, output);
-        context.Emit(OpKind.LookupU8, [x], [y], [length], context.Data<byte>(table));
+        context.Emit(new LookupU8Parameters(length), [x], [y], context.Data<byte>(table));
         context.Summarize(a, a.Kind.ToString(), int8: true, compressedBytes: 256);
     }
 }
@@ -174,7 +175,7 @@ internal sealed class SoftmaxEmitter : ILayerEmitter
         var s = (SoftmaxLayer)layer;
         int x = context.Float(s.Inputs[0]);
         int y = context.NewFloat(s.Output);
-        context.Emit(OpKind.SoftmaxF32, [x], [y], [s.Outer, s.AxisSize, s.Inner, s.Log ? 1 : 0]);
+        context.Emit(new SoftmaxF32Parameters(s.Outer, s.AxisSize, s.Inner, s.Log), [x], [y]);
         context.Summarize(s, s.Log ? "LogSoftmax" : "Softmax", int8: false);
     }
 
@@ -192,7 +193,7 @@ internal sealed class LrnEmitter : ILayerEmitter
         int x = context.Float(l.Inputs[0]);
         int y = context.NewFloat(l.Output);
         int spatial = shape.Skip(2).Aggregate(1, (p, d) => p * d);
-        context.Emit(OpKind.LrnF32, [x], [y], [shape[0], shape[1], spatial, l.Size, Bits(l.Alpha), Bits(l.Beta), Bits(l.Bias)]);
+        context.Emit(new LrnF32Parameters(shape[0], shape[1], spatial, l.Size, l.Alpha, l.Beta, l.Bias), [x], [y]);
         context.Summarize(l, "LRN", int8: false);
     }
 
@@ -210,7 +211,7 @@ internal sealed class ChannelAffineEmitter : ILayerEmitter
         int x = context.Float(c.Inputs[0]);
         int y = context.NewFloat(c.Output);
         int spatial = shape.Skip(2).Aggregate(1, (p, d) => p * d);
-        context.Emit(OpKind.ChannelAffineF32, [x], [y], [shape[0], shape[1], spatial], context.Data<float>(c.Scale), context.Data<float>(c.Shift));
+        context.Emit(new ChannelAffineF32Parameters(shape[0], shape[1], spatial), [x], [y], context.Data<float>(c.Scale), context.Data<float>(c.Shift));
         context.Summarize(c, "BatchNormalization", int8: false, parameterBytes: c.Scale.Length * 8L, compressedBytes: c.Scale.Length * 8L);
     }
 
@@ -239,7 +240,7 @@ internal sealed class MatMulEmitter : ILayerEmitter
         int w = context.Float(layer.Inputs[1]);
         int y = context.NewFloat(layer.Output);
         int batch = Math.Max(batchA, batchB);
-        context.Emit(OpKind.MatMulF32, [x, w], [y], [batch, m, k, n, batchA == 1 && batch > 1 ? 1 : 0, batchB == 1 && batch > 1 ? 1 : 0]);
+        context.Emit(new MatMulF32Parameters(batch, m, k, n, BroadcastA: batchA == 1 && batch > 1, BroadcastB: batchB == 1 && batch > 1), [x, w], [y]);
         context.Summarize(layer, "MatMul", int8: false);
     }
 
