@@ -10,6 +10,7 @@ using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;

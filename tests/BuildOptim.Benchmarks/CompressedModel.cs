@@ -3,6 +3,7 @@ using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 

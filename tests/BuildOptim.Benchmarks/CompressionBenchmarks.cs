@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
 using Graph = BuildOptim.Onnx.Graph;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;

@@ -1,3 +1,5 @@
+using BuildOptim.Onnx.Ir;
+
 namespace BuildOptim.Onnx.Lowering;
 
 /// <summary>

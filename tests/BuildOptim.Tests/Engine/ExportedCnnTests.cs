@@ -1,5 +1,6 @@
 using BuildOptim.Compression;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 
 namespace BuildOptim.Tests.Engine;

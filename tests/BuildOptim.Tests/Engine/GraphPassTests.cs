@@ -2,6 +2,7 @@ using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Onnx.Passes;
 

@@ -1,4 +1,5 @@
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using Google.Protobuf;
 using Onnx;

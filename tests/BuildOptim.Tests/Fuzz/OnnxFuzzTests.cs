@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Tests.Engine;
 using Google.Protobuf;
