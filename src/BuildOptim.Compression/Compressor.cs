@@ -11,7 +11,6 @@ using BuildOptim.Compression.Reporting;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
@@ -62,8 +61,7 @@ public static class Compressor
     private static CompressionResult RunPipeline(CompressionOptions options)
     {
         OptionValidation.Validate(options);
-        var graph = OnnxModelLoader.Load(options.ModelPath);
-        var baseModel = GraphLowering.LowerModel(graph);
+        var baseModel = OnnxFrontEnd.Load(options.ModelPath);
 
         // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the
         // calibration file's when both name the same file.

@@ -6,7 +6,8 @@ namespace BuildOptim.Onnx.Lowering;
 /// Lowers an ONNX <see cref="Graph"/> to a <see cref="Network"/> with concrete shapes: the batch
 /// dimension is bound to 1 (models run one sample at a time; the generated class loops batches),
 /// constants and shape subgraphs are folded, Identity/Dropout disappear, and every remaining node
-/// becomes a layer. Graph passes (<see cref="Passes.GraphPasses"/>) then fold and fuse.
+/// becomes a layer. The network is returned as lowered, before any graph pass: <see cref="OnnxFrontEnd"/>
+/// runs the passes.
 /// </summary>
 public static partial class GraphLowering
 {
@@ -21,7 +22,7 @@ public static partial class GraphLowering
     };
 
     /// <summary>Lowers a model with one float input [batch, ...] (batch symbolic or 1).</summary>
-    public static Network LowerModel(Graph graph, bool applyPasses = true)
+    public static Network LowerModel(Graph graph)
     {
         string path = graph.SourcePath;
         if (graph.Inputs.Count != 1)
@@ -52,7 +53,7 @@ public static partial class GraphLowering
         }
 
         int[] shape = [1, .. input.Dims.Skip(1).Select(d => d!.Value)];
-        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch, applyPasses);
+        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch);
         var output = network.Values[network.Outputs[0]];
         if (output.Shape.Length == 0 || output.Shape[0] != 1)
         {
@@ -63,7 +64,7 @@ public static partial class GraphLowering
     }
 
     /// <summary>Lowers a graph with the given concrete input shapes (any number of inputs and outputs).</summary>
-    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false, bool applyPasses = true)
+    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false)
     {
         string path = graph.SourcePath;
         foreach (var node in graph.Nodes)
@@ -121,7 +122,7 @@ public static partial class GraphLowering
             outputs.Add(id);
         }
 
-        var network = new Network
+        return new Network
         {
             SourcePath = path,
             Values = context.Values,
@@ -130,7 +131,6 @@ public static partial class GraphLowering
             Outputs = outputs,
             DynamicBatch = dynamicBatch,
         };
-        return applyPasses ? Passes.GraphPasses.Run(network) : network;
     }
 
     internal static OnnxModelException Unsupported(string path, string message) => new(OnnxDiagnostics.UnsupportedModel, path, message);
