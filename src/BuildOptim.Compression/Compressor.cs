@@ -10,7 +10,7 @@ using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
@@ -68,8 +68,7 @@ public static class Compressor
     private static CompressionResult RunPipeline(CompressionOptions options)
     {
         OptionValidation.Validate(options);
-        var graph = OnnxModelLoader.Load(options.ModelPath);
-        var baseModel = GraphLowering.LowerModel(graph);
+        var baseModel = OnnxFrontEnd.Load(options.ModelPath);
 
         // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the
         // calibration file's when both name the same file.

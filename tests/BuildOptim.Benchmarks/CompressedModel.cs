@@ -3,7 +3,7 @@ using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Benchmarks;
@@ -63,7 +63,7 @@ public sealed class CompressedModel
         string root = Path.Combine(CacheRoot, Key(model));
         string int8 = Path.Combine(root, "int8");
         string fp32 = Path.Combine(root, "fp32");
-        var network = GraphLowering.LowerModel(OnnxModelLoader.Load(model.ModelPath));
+        var network = OnnxFrontEnd.Load(model.ModelPath);
         var result = new CompressedModel(model, network, int8, fp32);
         if (!File.Exists(result.Int8PlanPath) || !File.Exists(result.QdqModelPath))
         {

@@ -3,7 +3,6 @@ using BenchmarkDotNet.Attributes;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Benchmarks;
@@ -34,7 +33,7 @@ public abstract class CompressionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var network = GraphLowering.LowerModel(OnnxModelLoader.Load(Model.ModelPath));
+        var network = OnnxFrontEnd.Load(Model.ModelPath);
         _input = DataSets.LoadInputs(Model.CalibrationPath, network).Sample(0).ToArray();
         _output = new float[network.OutputLength];
         foreach (var (name, configure) in Variants)

@@ -3,7 +3,7 @@ using System.Globalization;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
 using Graph = BuildOptim.Onnx.Graph;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
@@ -95,7 +95,7 @@ public static class ConformanceRunner
 
             var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
 
-            var network = GraphLowering.Lower(graph, shapes);
+            var network = OnnxFrontEnd.Import(graph, shapes);
             CompiledPlan plan;
             if (int8)
             {

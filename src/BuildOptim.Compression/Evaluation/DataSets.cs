@@ -1,5 +1,5 @@
 using System.Globalization;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Evaluation;

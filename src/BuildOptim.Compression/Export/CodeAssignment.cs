@@ -1,5 +1,5 @@
 using BuildOptim.Compression.Planning;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Compression.Export;
 

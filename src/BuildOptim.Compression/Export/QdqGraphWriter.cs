@@ -1,5 +1,5 @@
-using BuildOptim.Compression.Planning;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Compression.Export.Layers;
+using BuildOptim.Onnx.Ir;
 using Onnx;
 using static BuildOptim.Compression.Export.OnnxGraphBuilder;
 
@@ -7,9 +7,11 @@ namespace BuildOptim.Compression.Export;
 
 /// <summary>
 /// Writes the nodes of one network, layer by layer, keeping track of the tensor that carries each value:
-/// its DequantizeLinear output when the plan keeps it as codes, its float tensor otherwise.
+/// its DequantizeLinear output when the plan keeps it as codes, its float tensor otherwise. Each layer's nodes come
+/// from its exporter (<see cref="LayerExporters"/>), which reads its inputs with <see cref="Input"/>, writes to
+/// <see cref="Output"/> and publishes the result with <see cref="Written"/>.
 /// </summary>
-internal sealed partial class QdqGraphWriter
+internal sealed class QdqGraphWriter
 {
     private readonly CodeAssignment _codes;
     private readonly Network _network;
@@ -33,6 +35,14 @@ internal sealed partial class QdqGraphWriter
         _quantParams = new (string, string)?[_network.Values.Count];
     }
 
+    /// <summary>Where the plan keeps codes, and with which parameters.</summary>
+    public CodeAssignment Codes => _codes;
+
+    public Network Network => _network;
+
+    /// <summary>The graph being written: its nodes and initializers, with unique names.</summary>
+    public OnnxGraphBuilder Graph => _graph;
+
     public GraphProto Write()
     {
         // Value names are claimed first so that no helper tensor can take a graph input's or output's name.
@@ -49,7 +59,7 @@ internal sealed partial class QdqGraphWriter
 
         foreach (var layer in _network.Layers)
         {
-            WriteLayer(layer);
+            LayerExporters.For(layer).Write(layer, this);
         }
 
         foreach (int output in _network.Outputs)
@@ -73,8 +83,10 @@ internal sealed partial class QdqGraphWriter
         return shape.Select((d, i) => i == 0 && _network.DynamicBatch && d == 1 ? (int?)null : d);
     }
 
+    public int[] ShapeOf(int value) => _network.Value(value).Shape;
+
     /// <summary>The tensor <paramref name="reader"/> reads for <paramref name="value"/>.</summary>
-    private string Input(Layer reader, int value)
+    public string Input(Layer reader, int value)
     {
         string source = _read[value] ?? throw new InvalidOperationException($"Value '{_network.Value(value).Name}' is read before it is written.");
         if (!_codes.ReadsQuantizedFloat(reader, value))
@@ -96,14 +108,14 @@ internal sealed partial class QdqGraphWriter
     }
 
     /// <summary>The tensor the layer producing <paramref name="value"/> writes: the value itself, or its float before QuantizeLinear.</summary>
-    private string Output(int value)
+    public string Output(int value)
     {
         string name = _network.Value(value).Name;
         return _codes.IsCodesPrimary(value) ? _graph.Unique(name + "_float") : name;
     }
 
     /// <summary>Publishes <paramref name="value"/> written to <paramref name="tensor"/>, through QuantizeLinear → DequantizeLinear when the plan keeps codes.</summary>
-    private void Written(int value, string tensor)
+    public void Written(int value, string tensor)
     {
         string name = _network.Value(value).Name;
         if (!_codes.IsCodesPrimary(value))
@@ -120,7 +132,7 @@ internal sealed partial class QdqGraphWriter
     }
 
     /// <summary>Scalar scale and uint8 zero-point initializers of a value's codes.</summary>
-    private (string Scale, string ZeroPoint) QuantParamsOf(int value)
+    public (string Scale, string ZeroPoint) QuantParamsOf(int value)
     {
         if (_quantParams[value] is { } known)
         {
@@ -132,5 +144,48 @@ internal sealed partial class QdqGraphWriter
         var result = (_graph.Floats(name + "_scale", [p.Scale], []), _graph.UInt8s(name + "_zero_point", [(byte)p.ZeroPoint], []));
         _quantParams[value] = result;
         return result;
+    }
+
+    /// <summary>Publishes <paramref name="tensor"/> as what every reader of <paramref name="value"/> sees, as it is (no QDQ pair added).</summary>
+    public void Publish(int value, string tensor) => _read[value] = tensor;
+
+    /// <summary>One node reading every input of the layer and writing its output.</summary>
+    public void Simple(Layer layer, string opType, params AttributeProto[] attributes)
+    {
+        var inputs = layer.Inputs.Select(v => Input(layer, v)).ToArray();
+        string output = Output(layer.Output);
+        _graph.Node(opType, layer.Name, inputs, output, attributes);
+        Written(layer.Output, output);
+    }
+
+    /// <summary>A fused ReLU or Clip as its own node from <paramref name="x"/> to <paramref name="output"/> (nothing when none).</summary>
+    public void FusedActivationNode(string layer, FusedActivation? activation, string x, string output)
+    {
+        switch (activation)
+        {
+            case null:
+                return;
+            case { Kind: ActivationKind.Relu }:
+                _graph.Node("Relu", layer + "_Relu", [x], output);
+                return;
+            default:
+                _graph.Node("Clip", layer + "_Clip", [x, Scalar(layer + "_min", activation.Min), Scalar(layer + "_max", activation.Max)], output);
+                return;
+        }
+    }
+
+    /// <summary>A float32 scalar initializer.</summary>
+    public string Scalar(string name, float value) => _graph.Floats(name, [value], []);
+
+    /// <summary>A Reshape target; with a symbolic batch, a leading batch dim of 1 becomes −1 so any batch flows through.</summary>
+    public string ShapeTensor(string name, int[] from, int[] to)
+    {
+        var target = to.Select(d => (long)d).ToArray();
+        if (_network.DynamicBatch && from.Length > 0 && from[0] == 1 && target.Length > 0 && target[0] == 1)
+        {
+            target[0] = -1;
+        }
+
+        return _graph.Int64s(name, target, [target.Length]);
     }
 }

@@ -9,7 +9,7 @@ using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 

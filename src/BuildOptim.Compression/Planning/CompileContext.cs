@@ -1,5 +1,5 @@
 using BuildOptim.Compression.Sharing;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 

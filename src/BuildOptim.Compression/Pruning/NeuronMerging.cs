@@ -1,5 +1,5 @@
 using BuildOptim.Compression.Evaluation;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Pruning;

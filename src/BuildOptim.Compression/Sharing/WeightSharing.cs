@@ -1,4 +1,4 @@
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Compression.Sharing;
 

@@ -1,25 +1,21 @@
+using BuildOptim.Onnx.Ir;
+
 namespace BuildOptim.Onnx.Lowering;
 
 /// <summary>
 /// Lowers an ONNX <see cref="Graph"/> to a <see cref="Network"/> with concrete shapes: the batch
 /// dimension is bound to 1 (models run one sample at a time; the generated class loops batches),
 /// constants and shape subgraphs are folded, Identity/Dropout disappear, and every remaining node
-/// becomes a layer. Graph passes (<see cref="Passes.GraphPasses"/>) then fold and fuse.
+/// becomes a layer. The network is returned as lowered, before any graph pass: <see cref="OnnxFrontEnd"/>
+/// runs the passes.
 /// </summary>
-public static partial class GraphLowering
+public static class GraphLowering
 {
-    /// <summary>The operators this lowering accepts.</summary>
-    public static readonly IReadOnlySet<string> SupportedOperators = new SortedSet<string>(StringComparer.Ordinal)
-    {
-        "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv",
-        "Div", "Dropout", "Elu", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid",
-        "HardSwish", "Identity", "LeakyRelu", "LogSoftmax", "LRN", "MatMul", "MaxPool", "Mul", "Neg", "Pad", "PRelu",
-        "Range", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Softsign", "Sqrt",
-        "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze",
-    };
+    /// <summary>The operators this lowering accepts: the keys of <see cref="OperatorRegistry"/>, in ordinal order.</summary>
+    public static IReadOnlySet<string> SupportedOperators => OperatorRegistry.Supported;
 
     /// <summary>Lowers a model with one float input [batch, ...] (batch symbolic or 1).</summary>
-    public static Network LowerModel(Graph graph, bool applyPasses = true)
+    public static Network LowerModel(Graph graph)
     {
         string path = graph.SourcePath;
         if (graph.Inputs.Count != 1)
@@ -50,7 +46,7 @@ public static partial class GraphLowering
         }
 
         int[] shape = [1, .. input.Dims.Skip(1).Select(d => d!.Value)];
-        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch, applyPasses);
+        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch);
         var output = network.Values[network.Outputs[0]];
         if (output.Shape.Length == 0 || output.Shape[0] != 1)
         {
@@ -61,7 +57,7 @@ public static partial class GraphLowering
     }
 
     /// <summary>Lowers a graph with the given concrete input shapes (any number of inputs and outputs).</summary>
-    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false, bool applyPasses = true)
+    public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false)
     {
         string path = graph.SourcePath;
         foreach (var node in graph.Nodes)
@@ -119,7 +115,7 @@ public static partial class GraphLowering
             outputs.Add(id);
         }
 
-        var network = new Network
+        return new Network
         {
             SourcePath = path,
             Values = context.Values,
@@ -128,11 +124,17 @@ public static partial class GraphLowering
             Outputs = outputs,
             DynamicBatch = dynamicBatch,
         };
-        return applyPasses ? Passes.GraphPasses.Run(network) : network;
     }
 
     internal static OnnxModelException Unsupported(string path, string message) => new(OnnxDiagnostics.UnsupportedModel, path, message);
 
+    internal static OnnxModelException Missing(LoweringContext c, Node node, int i)
+        => new(OnnxDiagnostics.InvalidModel, c.Path, $"Node '{node.DisplayName}' ({node.OpType}) in '{c.Path}' is missing input {i}.");
+
+    /// <summary>
+    /// Lowers one node with its operator's entry in <see cref="OperatorRegistry"/>: folded when every input is a
+    /// constant and the operator folds, lowered otherwise.
+    /// </summary>
     private static void LowerNode(LoweringContext c, Node node)
     {
         var inputs = node.Inputs.Select(name => name.Length == 0 ? null : c.Get(node, name)).ToArray();
@@ -141,62 +143,22 @@ public static partial class GraphLowering
             throw Missing(c, node, 0); // every supported operator reads its first input
         }
 
-        if (node.OpType == "Shape")
-        {
-            c.Set(node, 0, new ConstantValue(ShapeOf(c, node, inputs[0]!)));
-            return;
-        }
-
-        bool allConstant = inputs.All(i => i is null or ConstantValue);
-        if (allConstant && ConstantFolding.Foldable.Contains(node.OpType))
+        var op = OperatorRegistry.Find(node.OpType);
+        if (op.Fold is { } fold && inputs.All(i => i is null or ConstantValue))
         {
             var tensors = inputs.Select(i => (i as ConstantValue)?.Tensor).ToArray();
-            c.Set(node, 0, new ConstantValue(ConstantFolding.Fold(c, node, tensors)));
+            c.Set(node, 0, new ConstantValue(ConstantFolding.Fold(new NodeFolding(c, node, tensors), fold)));
             return;
         }
 
-        if (node.OpType == "Dropout" && inputs.ElementAtOrDefault(2) is { } training
-            && (training is not ConstantValue { Tensor: var mode } || (mode.IsFloat ? mode.Floats!.Any(v => v != 0) : mode.Int64s!.Any(v => v != 0))))
+        if (op.Lower is not { } lower)
         {
-            throw Unsupported(c.Path, $"Dropout '{node.DisplayName}' in '{c.Path}' runs in training mode; export the model in eval mode.");
+            throw new OnnxModelException(
+                OnnxDiagnostics.UnsupportedOperator,
+                c.Path,
+                $"Node '{node.DisplayName}' in '{c.Path}' applies '{node.OpType}' to the model's data; BuildOptim supports '{node.OpType}' only on shapes and constants.");
         }
 
-        if (node.OpType is "Identity" or "Dropout")
-        {
-            if (node.OpType == "Dropout" && node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && c.IsUsedLater(node.Outputs[1]))
-            {
-                throw Unsupported(c.Path, $"Dropout '{node.DisplayName}' in '{c.Path}' exposes its mask, which BuildOptim does not support.");
-            }
-
-            c.Set(node, 0, inputs[0]!);
-            return;
-        }
-
-        if (node.OpType == "Cast")
-        {
-            long to = node.GetInt("to", 1);
-            if (to is not (1 or 10 or 11))
-            {
-                throw Unsupported(c.Path, $"Cast '{node.DisplayName}' in '{c.Path}' converts the data to type {to}; only float casts of runtime tensors are supported.");
-            }
-
-            c.Set(node, 0, inputs[0]!);
-            return;
-        }
-
-        var layer = LowerLayer(c, node, inputs);
-        c.Set(node, 0, new RuntimeValue(layer));
-    }
-
-    private static Tensor ShapeOf(LoweringContext c, Node node, SymbolicValue value)
-    {
-        int[] dims = DimsOf(c, value);
-        long rank = dims.Length;
-        long start = node.GetInt("start", 0);
-        long end = node.GetInt("end", rank);
-        start = Math.Clamp(start < 0 ? start + rank : start, 0, rank);
-        end = Math.Clamp(end < 0 ? end + rank : end, 0, rank);
-        long[] slice = dims.Select(d => (long)d).ToArray()[(int)start..(int)Math.Max(start, end)];
-        return new Tensor(node.Outputs[0], [slice.Length], slice);
+        c.Set(node, 0, lower(new NodeLowering(c, node, inputs)));
     }
 }

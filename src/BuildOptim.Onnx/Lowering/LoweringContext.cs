@@ -1,3 +1,5 @@
+using BuildOptim.Onnx.Ir;
+
 namespace BuildOptim.Onnx.Lowering;
 
 /// <summary>Mutable state of one lowering: symbols by ONNX name, values and layers built so far.</summary>

@@ -1,6 +1,6 @@
 using BuildOptim.Compression;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Tests.Engine;
 
@@ -20,7 +20,7 @@ public sealed class ExportedCnnTests : ScratchFolderTest
     [Fact]
     public void Nhwc_model_with_a_transpose_after_the_input_compresses_and_keeps_its_accuracy()
     {
-        var network = GraphLowering.LowerModel(OnnxModelLoader.Load(Cnn("cnn_nhwc.onnx")));
+        var network = OnnxFrontEnd.Load(Cnn("cnn_nhwc.onnx"));
         Assert.Equal([28, 28, 1], network.InputShape);
         Assert.IsType<TransposeLayer>(network.Layers[0]);
 
@@ -44,7 +44,7 @@ public sealed class ExportedCnnTests : ScratchFolderTest
     [Fact]
     public void Cnn_with_dilation_concat_prelu_hardswish_pad_and_gating_compresses_within_the_gate()
     {
-        var network = GraphLowering.LowerModel(OnnxModelLoader.Load(Cnn("cnn_misc.onnx")));
+        var network = OnnxFrontEnd.Load(Cnn("cnn_misc.onnx"));
         Assert.Contains(network.Layers, l => l is ConcatLayer);
         Assert.Contains(network.Layers, l => l is PadLayer);
         Assert.Contains(network.Layers, l => l is ConvLayer { DilationH: 2 });

@@ -2,6 +2,7 @@ using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering;
 using BuildOptim.Onnx.Passes;
 
@@ -14,7 +15,7 @@ public class GraphPassTests
 
     private static string FashionCnnEval => Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Data", "eval.npz");
 
-    private static Network Raw(string path) => GraphLowering.LowerModel(OnnxModelLoader.Load(path), applyPasses: false);
+    private static Network Raw(string path) => GraphLowering.LowerModel(OnnxModelLoader.Load(path));
 
     /// <summary>fp32 outputs of a network on the first samples of an evaluation file.</summary>
     private static float[] Outputs(Network network, string evaluation, int samples = 16)

@@ -1,5 +1,5 @@
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using Google.Protobuf;
 using Onnx;
 
@@ -25,7 +25,7 @@ public class HostileOnnxModelTests
         try
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            var error = Assert.Throws<OnnxModelException>(() => GraphLowering.LowerModel(OnnxModelLoader.Load(path)));
+            var error = Assert.Throws<OnnxModelException>(() => OnnxFrontEnd.Load(path));
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
             Assert.True(error.Code == model.Code, $"{model.What}: {error.Code} instead of {model.Code}: {error.Message}");
@@ -129,7 +129,7 @@ public class HostileOnnxModelTests
         string path = Write(builder.ToBytes());
         try
         {
-            return GraphLowering.LowerModel(OnnxModelLoader.Load(path));
+            return OnnxFrontEnd.Load(path);
         }
         finally
         {

@@ -1,6 +1,6 @@
 using BuildOptim.Compression;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Tests.Engine;
 
@@ -27,7 +27,7 @@ internal static class Models
 
     public static string ReferenceOutputs => Path.Combine(TestPaths.TestData, "models", "reference_outputs.npz");
 
-    public static Network Lower(string path) => GraphLowering.LowerModel(OnnxModelLoader.Load(path));
+    public static Network Lower(string path) => OnnxFrontEnd.Load(path);
 
     /// <summary>Compressing the FashionMnist MLP with its calibration and labelled evaluation data into <paramref name="outputDirectory"/>.</summary>
     public static CompressionOptions FashionMlpOptions(string outputDirectory) => new()

@@ -3,7 +3,7 @@ using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Pruning;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using Google.Protobuf;
 using Onnx;
 
@@ -15,7 +15,7 @@ public class OnnxLoadingTests
         Assert.Contains(graph.Nodes, n => n.OpType == "Shape");
         Assert.Contains(graph.Nodes, n => n.OpType == "Concat");
 
-        var model = GraphLowering.LowerModel(graph);
+        var model = OnnxFrontEnd.Import(graph);
 
         Assert.Equal("input", model.InputName);
         Assert.Equal([1, 28, 28], model.InputShape);

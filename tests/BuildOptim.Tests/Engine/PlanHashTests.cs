@@ -5,7 +5,7 @@ using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Sharing;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Tests.Engine;
 

@@ -3,7 +3,7 @@ using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Planning;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;

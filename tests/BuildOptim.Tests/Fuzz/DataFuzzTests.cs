@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
 using BuildOptim.Tests.Data;
 using BuildOptim.Tests.Engine;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Tests.Engine;
 using Google.Protobuf;
 using Onnx;
@@ -136,14 +136,14 @@ public class OnnxFuzzTests(ITestOutputHelper output)
             return new CaseResult(networks, e, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Attempt(() => GraphLowering.LowerModel(graph));
+        Attempt(() => OnnxFrontEnd.Import(graph));
 
         // Backend-test models have several inputs or a fixed batch, which LowerModel refuses before lowering
         // anything; lower those with their declared shapes, as `buildoptim conformance` does.
         bool refusedForItsInputs = graph.Inputs.Count != 1 || graph.Inputs[0].Dims is [{ } batch, ..] && batch != 1;
         if (refusedForItsInputs && graph.Inputs.All(i => i.Type == ElementType.Float))
         {
-            Attempt(() => GraphLowering.Lower(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Dims.Select(d => d ?? 1).ToArray())));
+            Attempt(() => OnnxFrontEnd.Import(graph, graph.Inputs.ToDictionary(i => i.Name, i => i.Dims.Select(d => d ?? 1).ToArray())));
         }
 
         // An unexpected exception outranks a coded one.

@@ -1,4 +1,4 @@
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Compression.Planning.Ops;

@@ -1,4 +1,4 @@
-using BuildOptim.Onnx.Lowering;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;

@@ -1,0 +1,27 @@
+using BuildOptim.Onnx.Ir;
+
+namespace BuildOptim.Compression.Export.Layers;
+
+/// <summary>A float initializer under the value's own name, or, when the plan keeps it as codes, uint8 codes and a DequantizeLinear.</summary>
+internal sealed class ConstantExporter : LayerExporter<ConstantLayer>
+{
+    protected override void Write(ConstantLayer k, QdqGraphWriter writer)
+    {
+        var graph = writer.Graph;
+        var shape = writer.ShapeOf(k.Output);
+        string name = writer.Network.Value(k.Output).Name;
+        if (!writer.Codes.IsCodesPrimary(k.Output))
+        {
+            writer.Publish(k.Output, graph.Floats(name, k.Data, shape, exactName: true));
+            return;
+        }
+
+        // Stored as the plan stores it: codes, dequantized in the graph.
+        var p = writer.Codes.ParamsOf(k.Output);
+        var codes = k.Data.Select(v => p.Quantize(v)).ToArray();
+        string q = graph.UInt8s(name + "_quantized", codes, shape);
+        var (scale, zeroPoint) = writer.QuantParamsOf(k.Output);
+        graph.Node("DequantizeLinear", name + "_DequantizeLinear", [q, scale, zeroPoint], name);
+        writer.Publish(k.Output, name);
+    }
+}

@@ -1,0 +1,58 @@
+namespace BuildOptim.Onnx.Ir;
+
+/// <summary><c>y[r, n] = act(Bias[n] + Σ_k x[r, k] · Weights[n·K + k])</c> for every row r of the input.</summary>
+public sealed record DenseLayer : Layer
+{
+    public required int K { get; init; }
+
+    public required int N { get; init; }
+
+    public required float[] Weights { get; init; }
+
+    public required float[] Bias { get; init; }
+
+    public FusedActivation? Activation { get; init; }
+}
+
+/// <summary>Batched matrix product of two runtime tensors, numpy broadcasting on the batch dims.</summary>
+public sealed record MatMulLayer : Layer;
+
+/// <summary>2-D convolution (1-D as H = 1) in NCHW; weights [M, C/group, KH, KW].</summary>
+public sealed record ConvLayer : Layer
+{
+    public required int C { get; init; }
+
+    public required int H { get; init; }
+
+    public required int W { get; init; }
+
+    public required int M { get; init; }
+
+    public required int KH { get; init; }
+
+    public required int KW { get; init; }
+
+    public required int StrideH { get; init; }
+
+    public required int StrideW { get; init; }
+
+    public required int PadTop { get; init; }
+
+    public required int PadLeft { get; init; }
+
+    public required int DilationH { get; init; }
+
+    public required int DilationW { get; init; }
+
+    public required int Group { get; init; }
+
+    public required int OH { get; init; }
+
+    public required int OW { get; init; }
+
+    public required float[] Weights { get; init; }
+
+    public required float[] Bias { get; init; }
+
+    public FusedActivation? Activation { get; init; }
+}
