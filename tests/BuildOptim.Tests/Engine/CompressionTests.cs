@@ -142,18 +142,8 @@ public sealed class CompressionTests : ScratchFolderTest
         var output = new float[10];
 
         // Steady state: the first calls may allocate once while the JIT tiers the kernels up (not a per-call cost).
-        for (int i = 0; i < 1000; i++)
-        {
-            runner.Run(evaluation.Sample(i % evaluation.SampleCount), output);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-        {
-            runner.Run(evaluation.Sample(i), output);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        int sample = 0;
+        Assert.Equal(0, Allocations.SteadyState(200, () => runner.Run(evaluation.Sample(sample++ % evaluation.SampleCount), output)));
 
         var batch = new float[8 * 10];
         runner.Run(evaluation.Data.AsSpan(0, 8 * 784), batch, 8);

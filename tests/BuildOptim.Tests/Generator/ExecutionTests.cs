@@ -88,14 +88,21 @@ public class ExecutionTests
                     model.Predict(input);
                 }
 
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < iterations; i++)
+                // The fewest bytes of five rounds: a one-time allocation (the JIT on a loaded machine) shows in one only.
+                long fewest = long.MaxValue;
+                for (int round = 0; round < 5 && fewest != 0; round++)
                 {
-                    model.Run(input, output);
-                    model.Predict(input);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < iterations; i++)
+                    {
+                        model.Run(input, output);
+                        model.Predict(input);
+                    }
+
+                    fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
                 }
 
-                return GC.GetAllocatedBytesForCurrentThread() - before;
+                return fewest;
             }
 
             public static long ScratchBytes() => new TinyModel().ScratchBytes;

@@ -94,18 +94,7 @@ public sealed class ParallelismTests : ScratchFolderTest
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - first);
 
         // And in the steady state, after the JIT has tiered the kernels up.
-        for (int i = 0; i < 500; i++)
-        {
-            runner.Run(input, output);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-        {
-            runner.Run(input, output);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.SteadyState(200, () => runner.Run(input, output)));
     }
 
     [Fact]
