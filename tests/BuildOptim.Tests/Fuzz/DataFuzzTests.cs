@@ -6,8 +6,7 @@ using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
-using BuildOptim.Tests.Data;
-using BuildOptim.Tests.Engine;
+using BuildOptim.Tests.Runtime.Data;
 using Xunit.Abstractions;
 
 namespace BuildOptim.Tests.Fuzz;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using BuildOptim.Tests.Data;
+using BuildOptim.Tests.Runtime.Data;
 
 namespace BuildOptim.Tests.Fuzz;
 

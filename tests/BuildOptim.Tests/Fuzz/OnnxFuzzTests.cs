@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Tests.Engine;
+using BuildOptim.Tests.Onnx;
 using Google.Protobuf;
 using Onnx;
 using Xunit.Abstractions;

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using BuildOptim.Compression;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Runtime;
-using BuildOptim.Tests.Engine;
 
 namespace BuildOptim.Tests.Runtime;
 

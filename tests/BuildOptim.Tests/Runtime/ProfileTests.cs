@@ -1,6 +1,5 @@
 using BuildOptim.Compression;
 using BuildOptim.Runtime;
-using BuildOptim.Tests.Engine;
 
 namespace BuildOptim.Tests.Runtime;
 

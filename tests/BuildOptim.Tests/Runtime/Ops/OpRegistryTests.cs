@@ -5,7 +5,6 @@ using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
-using BuildOptim.Tests.Engine;
 
 namespace BuildOptim.Tests.Runtime.Ops;
 
