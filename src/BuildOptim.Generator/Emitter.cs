@@ -11,7 +11,7 @@ namespace BuildOptim.Generator;
 /// <c>System</c> or <c>ModelPlan</c> cannot capture it. Everything numeric is formatted with the
 /// invariant culture, and lines end with <c>\n</c>: the same spec always gives the same text.
 /// </remarks>
-internal static class Emitter
+internal static partial class Emitter
 {
     private const string GeneratorName = "BuildOptim.Generator";
 
@@ -101,6 +101,12 @@ internal static class Emitter
 
     private static void EmitClass(SourceWriter writer, ModelSpec spec)
     {
+        if (spec.IsMultiTensor)
+        {
+            EmitMultiTensorClass(writer, spec);
+            return;
+        }
+
         writer.WriteLine($$"""
             /// <summary>{{Xml(Summary(spec))}}</summary>
             /// <remarks>

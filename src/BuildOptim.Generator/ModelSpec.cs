@@ -30,7 +30,24 @@ internal sealed record ModelSpec(
     bool DynamicBatch,
     bool Classifier,
     string Precision,
-    string Summary);
+    string Summary)
+{
+    /// <summary>Format 2: every graph input, in order (empty for a format-1 model with one float input).</summary>
+    public EquatableArray<TensorSpec> Inputs { get; init; } = EquatableArray<TensorSpec>.Empty;
+
+    /// <summary>Format 2: every graph output, in order.</summary>
+    public EquatableArray<TensorSpec> Outputs { get; init; } = EquatableArray<TensorSpec>.Empty;
+
+    /// <summary>A model with several inputs or outputs, or typed inputs: one Run parameter per tensor.</summary>
+    public bool IsMultiTensor => Inputs.Count > 0;
+}
+
+/// <summary>One graph input or output of a format-2 descriptor.</summary>
+/// <remarks>
+/// A pipeline value: holds only strings and primitives (see <see cref="ModelSpec"/>). <see cref="Name"/> is display
+/// text from the model; <see cref="Identifier"/> is derived from it and validated, never copied.
+/// </remarks>
+internal sealed record TensorSpec(string Name, string Identifier, string Type, EquatableArray<int> Shape, int Length);
 
 /// <summary>A diagnostic to report, by descriptor id and message arguments.</summary>
 /// <remarks>

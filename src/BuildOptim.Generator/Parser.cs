@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -15,6 +16,12 @@ internal static class Parser
 {
     public const string DescriptorExtension = ".boptgen";
     public const int SupportedFormat = DescriptorKeys.Format;
+
+    /// <summary>The format of models with several or typed inputs and outputs.</summary>
+    public const int MultiTensorFormat = DescriptorKeys.MultiTensorFormat;
+
+    /// <summary>More tensors than this is a malformed descriptor (it bounds what a descriptor can make the generator emit).</summary>
+    public const int MaxTensors = 64;
 
     /// <summary>The build's summary line is kept to this length.</summary>
     private const int SummaryMaxLength = 1000;
@@ -63,11 +70,17 @@ internal static class Parser
         reader.ReadLines(cancellationToken);
 
         if (reader.TryGetRaw(Keys.Format, out var formatText, out _)
-            && formatText != SupportedFormat.ToString(CultureInfo.InvariantCulture))
+            && formatText != SupportedFormat.ToString(CultureInfo.InvariantCulture)
+            && formatText != MultiTensorFormat.ToString(CultureInfo.InvariantCulture))
         {
             return reader.Fail(new DiagnosticInfo(
                 DiagnosticDescriptors.UnsupportedFormat.Id,
-                Args(file.Path, reader.ModelName, formatText, SupportedFormat.ToString(CultureInfo.InvariantCulture))));
+                Args(file.Path, reader.ModelName, formatText, SupportedFormat.ToString(CultureInfo.InvariantCulture) + " or " + MultiTensorFormat.ToString(CultureInfo.InvariantCulture))));
+        }
+
+        if (formatText == MultiTensorFormat.ToString(CultureInfo.InvariantCulture))
+        {
+            return ParseMultiTensor(file, rootNamespace, reader);
         }
 
         reader.RequireString(Keys.Format);
@@ -110,6 +123,104 @@ internal static class Parser
             outputName, outputShape, outputLength,
             dynamicBatch, classifier, precision, summary);
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>Format 2: the common keys, then every input and output with its name, type, shape and length.</summary>
+    private static ParseResult ParseMultiTensor(DescriptorFile file, string rootNamespace, DescriptorReader reader)
+    {
+        string className = reader.RequireString(Keys.ClassName);
+        string descriptorNamespace = reader.OptionalString(Keys.Namespace, string.Empty);
+        string resourceName = reader.OptionalString(Keys.ResourceName, "BuildOptim." + className + ".bopt");
+        string sourceModel = SafeText.ForComment(reader.OptionalString(Keys.SourceModel, string.Empty));
+        bool dynamicBatch = reader.OptionalBool(Keys.DynamicBatch);
+        bool classifier = reader.OptionalBool(Keys.Classifier);
+        string precision = reader.OptionalPrecision();
+        string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
+
+        // Parameter names are derived from the model's names and validated, unique across inputs and outputs.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var inputs = reader.Tensors(DescriptorKeys.InputPrefix, DescriptorKeys.InputCount, "input", taken);
+        var outputs = reader.Tensors(DescriptorKeys.OutputPrefix, DescriptorKeys.OutputCount, "output", taken);
+        if (outputs.Any(o => o.Type != "float32"))
+        {
+            reader.MalformedAt(DescriptorKeys.OutputCount, "every output must be 'float32' (outputs are Span<float>)");
+        }
+
+        string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
+        if (className.Length > 0 && ValidateClassName(className) is { } classProblem)
+        {
+            reader.AddInvalidIdentifier("class name", className, classProblem);
+        }
+
+        if (ns.Length > 0 && ValidateNamespace(ns) is { } namespaceProblem)
+        {
+            reader.AddInvalidIdentifier(descriptorNamespace.Length > 0 ? "namespace" : "namespace (from RootNamespace)", ns, namespaceProblem);
+        }
+
+        if (reader.HasErrors || inputs.Count == 0 || outputs.Count == 0)
+        {
+            return reader.Fail(null);
+        }
+
+        var spec = new ModelSpec(
+            file.Path, ns, className, resourceName, sourceModel,
+            inputs[0].Name, inputs[0].Shape, inputs[0].Length,
+            outputs[0].Name, outputs[0].Shape, outputs[0].Length,
+            dynamicBatch, classifier && outputs.Count == 1, precision, summary)
+        {
+            Inputs = new EquatableArray<TensorSpec>(inputs.ToArray()),
+            Outputs = new EquatableArray<TensorSpec>(outputs.ToArray()),
+        };
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>
+    /// A camelCase C# parameter name for the model's tensor <paramref name="name"/>: its ASCII letters and digits, words
+    /// joined; <paramref name="prefix"/> first when it would not start with a letter or would be a keyword; a number
+    /// appended when taken. Never the model's text itself.
+    /// </summary>
+    internal static string ParameterName(string name, string prefix, ISet<string> taken)
+    {
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        foreach (char c in name)
+        {
+            if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9')
+            {
+                word.Append(c);
+            }
+            else if (word.Length > 0)
+            {
+                words.Add(word.ToString());
+                word.Clear();
+            }
+        }
+
+        if (word.Length > 0)
+        {
+            words.Add(word.ToString());
+        }
+
+        var id = new System.Text.StringBuilder();
+        foreach (string w in words.Take(8))
+        {
+            id.Append(id.Length == 0 ? char.ToLowerInvariant(w[0]) : char.ToUpperInvariant(w[0])).Append(w, 1, Math.Min(w.Length, 32) - 1);
+        }
+
+        string candidate = id.ToString();
+        if (candidate.Length == 0 || !char.IsLetter(candidate[0]) || SyntaxFacts.GetKeywordKind(candidate) != SyntaxKind.None
+            || SyntaxFacts.GetContextualKeywordKind(candidate) != SyntaxKind.None)
+        {
+            candidate = prefix + (candidate.Length == 0 ? string.Empty : char.ToUpperInvariant(candidate[0]) + candidate.Substring(1));
+        }
+
+        string unique = candidate;
+        for (int n = 2; !taken.Add(unique); n++)
+        {
+            unique = candidate + n.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return unique;
     }
 
     /// <summary>The diagnostic for <paramref name="spec"/>, whose class <paramref name="first"/> already generates.</summary>
@@ -311,6 +422,39 @@ internal static class Parser
 
             return new EquatableArray<int>(dims);
         }
+
+        /// <summary>The tensors of a format-2 descriptor under <paramref name="prefix"/>, every problem collected.</summary>
+        public List<TensorSpec> Tensors(string prefix, string countKey, string identifierPrefix, ISet<string> taken)
+        {
+            var tensors = new List<TensorSpec>();
+            int count = RequirePositiveInt(countKey);
+            if (count > MaxTensors)
+            {
+                MalformedAt(countKey, "'" + countKey + "' must be at most " + Format(MaxTensors));
+                return tensors;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                string key = prefix + Format(i) + ".";
+                string name = SafeText.ForComment(OptionalString(key + DescriptorKeys.TensorName, identifierPrefix + Format(i)));
+                string type = OptionalString(key + DescriptorKeys.TensorType, "float32");
+                if (Array.IndexOf(DescriptorKeys.TensorTypes, type) < 0)
+                {
+                    MalformedAt(key + DescriptorKeys.TensorType, "'" + key + DescriptorKeys.TensorType + "' must be one of " + string.Join(", ", DescriptorKeys.TensorTypes) + ", found '" + type + "'");
+                }
+
+                int length = RequirePositiveInt(key + DescriptorKeys.TensorLength);
+                var shape = OptionalShape(key + DescriptorKeys.TensorShape, length, key + DescriptorKeys.TensorLength);
+                tensors.Add(new TensorSpec(name, ParameterName(name, identifierPrefix, taken), type, shape, length));
+            }
+
+            return tensors;
+        }
+
+        /// <summary>A problem on the line of <paramref name="key"/> (or the last line when the key is missing).</summary>
+        public void MalformedAt(string key, string problem)
+            => Malformed(TryGetRaw(key, out _, out int line) ? line : _lineCount, problem);
 
         public bool OptionalBool(string key)
         {

@@ -7,8 +7,27 @@ namespace BuildOptim;
 /// </summary>
 internal static class DescriptorKeys
 {
-    /// <summary>The descriptor format this engine writes and this generator reads.</summary>
+    /// <summary>The descriptor format of a model with one float input and one output (the keys below up to <see cref="Summary"/>).</summary>
     public const int Format = 1;
+
+    /// <summary>
+    /// The format of a model with several inputs or outputs, or a non-float input: <see cref="InputCount"/> and
+    /// <see cref="OutputCount"/>, then per tensor <c>input.N.name</c>, <c>input.N.type</c>, <c>input.N.shape</c>,
+    /// <c>input.N.length</c> (and the same for <c>output.N</c>), instead of the single input and output keys.
+    /// </summary>
+    public const int MultiTensorFormat = 2;
+
+    public const string InputCount = "inputs";
+    public const string OutputCount = "outputs";
+    public const string InputPrefix = "input.";
+    public const string OutputPrefix = "output.";
+    public const string TensorName = "name";
+    public const string TensorType = "type";
+    public const string TensorShape = "shape";
+    public const string TensorLength = "length";
+
+    /// <summary>The element types a tensor of a format-2 descriptor may have, as the generated Run types its span.</summary>
+    public static readonly string[] TensorTypes = { "float32", "int64", "int32", "bool" };
 
     public const string FormatKey = "format";
     public const string ClassName = "className";

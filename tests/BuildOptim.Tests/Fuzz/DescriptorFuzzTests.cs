@@ -25,15 +25,41 @@ public sealed class DescriptorFuzzTests
         "1,1,1,1,1,1,1,1", "true", "false", "é", "𝒳", "\uD800",
     ];
 
-    [Fact]
-    public void Mutated_descriptors_generate_one_compilable_class_or_a_coded_diagnostic()
+    /// <summary>A format-2 descriptor (several typed inputs and outputs) to mutate besides the format-1 one.</summary>
+    private const string MultiTensorDescriptor = """
+        format=2
+        className=PairModel
+        namespace=Demo
+        inputs=2
+        input.0.name=input_ids
+        input.0.type=int64
+        input.0.shape=4
+        input.0.length=4
+        input.1.name=mask
+        input.1.type=bool
+        input.1.shape=2,2
+        input.1.length=4
+        outputs=2
+        output.0.name=hidden
+        output.0.shape=4,3
+        output.0.length=12
+        output.1.name=pooled
+        output.1.length=3
+        precision=Float32
+        """;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Mutated_descriptors_generate_one_compilable_class_or_a_coded_diagnostic(int format)
     {
-        var random = new Random(Seed);
+        string seedDescriptor = format == 1 ? GeneratorHarness.FashionDescriptor : MultiTensorDescriptor;
+        var random = new Random(Seed + format);
         var references = GeneratorHarness.References;
         int generated = 0, refused = 0;
         for (int i = 0; i < Cases; i++)
         {
-            string descriptor = Mutate(GeneratorHarness.FashionDescriptor, random);
+            string descriptor = Mutate(seedDescriptor, random);
             var compilation = GeneratorHarness.CreateCompilation();
             var driver = GeneratorHarness.CreateDriver([new InMemoryAdditionalText(GeneratorHarness.DescriptorPath, descriptor)])
                 .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);

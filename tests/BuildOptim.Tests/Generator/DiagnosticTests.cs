@@ -117,7 +117,7 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("2")]
+    [InlineData("3")]
     [InlineData("0")]
     [InlineData("one")]
     public void Unsupported_format_version_reports_BOPT4003(string version)
@@ -133,7 +133,7 @@ public class DiagnosticTests
     [Fact]
     public void Unsupported_format_version_is_the_only_diagnostic_even_when_other_keys_look_wrong()
     {
-        var run = Run(Descriptor(("format", "2"), ("inputLength", null), ("newKey", "whatever")) + "\nnot a pair");
+        var run = Run(Descriptor(("format", "3"), ("inputLength", null), ("newKey", "whatever")) + "\nnot a pair");
 
         Assert.Equal("BOPT4003", Assert.Single(run.Diagnostics).Id);
     }

@@ -270,7 +270,7 @@ public class ExecutionTests
     }
 
     /// <summary>The generated assembly, loaded into a collectible context that is unloaded on dispose.</summary>
-    private sealed class LoadedModel : IDisposable
+    internal sealed class LoadedModel : IDisposable
     {
         private readonly AssemblyLoadContext _context;
         private readonly Type _harness;
@@ -281,15 +281,15 @@ public class ExecutionTests
             _harness = harness;
         }
 
-        public static LoadedModel Compile(string descriptor, byte[]? plan)
+        public static LoadedModel Compile(string descriptor, byte[]? plan, string harness = HarnessSource, string resourceName = "BuildOptim.TinyModel.bopt")
         {
             string name = "GeneratedModel_" + Guid.NewGuid().ToString("N");
-            var run = Run(descriptor, "/obj/TinyModel.boptgen", compilation: CreateCompilation(name, HarnessSource));
+            var run = Run(descriptor, "/obj/TinyModel.boptgen", compilation: CreateCompilation(name, harness));
             Assert.Empty(run.Diagnostics);
 
             ResourceDescription[] resources = plan is null
                 ? []
-                : [new ResourceDescription("BuildOptim.TinyModel.bopt", () => new MemoryStream(plan), isPublic: true)];
+                : [new ResourceDescription(resourceName, () => new MemoryStream(plan), isPublic: true)];
             using var image = new MemoryStream();
             var emit = run.Output.Emit(image, manifestResources: resources);
             Assert.True(emit.Success, string.Join(Environment.NewLine, emit.Diagnostics));
