@@ -19,7 +19,7 @@ internal static partial class Emitter
             /// </remarks>
             [{{GeneratedCodeAttribute}}({{Literal(GeneratorName)}}, {{Literal(s_generatorVersion)}})]
             """);
-        using (writer.OpenBlock("public sealed partial class " + spec.ClassName))
+        using (writer.OpenBlock("public sealed partial class " + spec.ClassName + " : " + DisposableType))
         {
             writer.WriteLine($$"""
                 /// <summary>
@@ -98,6 +98,8 @@ internal static partial class Emitter
 
                 /// <summary>Precision of the compressed model: <c>Int8</c> or <c>Float32</c>.</summary>
                 public string {{PrecisionName}} => {{Literal(spec.Precision)}};
+
+                {{DisposeDeclaration}}
 
                 private static {{ModelPlanType}} {{SharedPlanName}} =>
                     {{LazyInitializerType}}.EnsureInitialized(ref {{PlanField}}, ref {{PlanLockField}}, static () => {{ModelPlanType}}.FromManifestResource(typeof({{spec.ClassName}}).Assembly, {{ResourceNameName}}));

@@ -41,6 +41,8 @@ internal static partial class Emitter
     internal const string ScratchBytesName = "ScratchBytes";
     internal const string PrecisionName = "Precision";
     internal const string CompressionSummaryName = "CompressionSummary";
+    internal const string DisposeName = "Dispose";
+    private const string DisposableType = "global::System.IDisposable";
 
     // Private members, parameters and locals.
     private const string PlanField = "s_plan";
@@ -115,7 +117,7 @@ internal static partial class Emitter
             /// </remarks>
             [{{GeneratedCodeAttribute}}({{Literal(GeneratorName)}}, {{Literal(s_generatorVersion)}})]
             """);
-        using (writer.OpenBlock("public sealed partial class " + spec.ClassName))
+        using (writer.OpenBlock("public sealed partial class " + spec.ClassName + " : " + DisposableType))
         {
             EmitConstants(writer, spec);
             writer.WriteLine();
@@ -315,8 +317,19 @@ internal static partial class Emitter
 
             /// <summary>Precision of the compressed model: <c>Int8</c> or <c>Float32</c>.</summary>
             public string {{PrecisionName}} => {{Literal(spec.Precision)}};
+
+            {{DisposeDeclaration}}
             """);
     }
+
+    /// <summary>The generated <c>Dispose</c>: stops the instance's helper threads at once; later calls throw.</summary>
+    private const string DisposeDeclaration = $"""
+        /// <summary>
+        /// Stops the helper threads of an instance created with a parallelism above 1 at once (they would otherwise exit
+        /// about a second after the instance is collected). The instance cannot run afterwards.
+        /// </summary>
+        public void {DisposeName}() => {RunnerField}.{DisposeName}();
+        """;
 
     private static void EmitHelpers(SourceWriter writer, ModelSpec spec)
     {

@@ -56,7 +56,7 @@ internal static class Parser
     private static readonly HashSet<string> s_memberNames = new(StringComparer.Ordinal)
     {
         Emitter.InputLengthName, Emitter.OutputLengthName, Emitter.ResourceNameName, Emitter.InputShapeName,
-        Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName, Emitter.CompressionSummaryName,
+        Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName, Emitter.CompressionSummaryName, Emitter.DisposeName,
     };
 
     public static bool IsDescriptorPath(string path) => path.EndsWith(DescriptorExtension, StringComparison.OrdinalIgnoreCase);

@@ -83,6 +83,7 @@ public sealed partial class PlanRunner
         private int _first;
         private int _end;
         private Exception? _failure;
+        private volatile bool _stopped;
 
         public ConvWorker(PlanRunner runner, int scratchBytes)
         {
@@ -118,6 +119,13 @@ public sealed partial class PlanRunner
             _go.Set();
         }
 
+        /// <summary>Asks the helper's thread to exit now (the runner was disposed).</summary>
+        public void Stop()
+        {
+            _stopped = true;
+            _go.Set();
+        }
+
         public Exception? WaitAndTakeFailure()
         {
             _done.Wait();
@@ -130,12 +138,17 @@ public sealed partial class PlanRunner
             {
                 if (!_go.Wait(IdleCheckMilliseconds))
                 {
-                    if (!RunnerAlive())
+                    if (_stopped || !RunnerAlive())
                     {
                         return;
                     }
 
                     continue;
+                }
+
+                if (_stopped)
+                {
+                    return;
                 }
 
                 _go.Reset();

@@ -200,6 +200,7 @@ public sealed partial class PlanRunner
 
     private void ExecuteAll()
     {
+        ThrowIfDisposed();
         for (int i = 0; i < _executors.Length; i++)
         {
             if (!_fusedAway[i])

@@ -17,7 +17,7 @@ internal static class ModelNames
     /// <summary>Names the generated class declares itself; a class cannot share a name with its members (CS0542).</summary>
     private static readonly HashSet<string> s_memberNames = new(StringComparer.Ordinal)
     {
-        "InputLength", "OutputLength", "ResourceName", "InputShape", "OutputShape", "Run", "Predict", "ScratchBytes", "Precision", "CompressionSummary",
+        "InputLength", "OutputLength", "ResourceName", "InputShape", "OutputShape", "Run", "Predict", "ScratchBytes", "Precision", "CompressionSummary", "Dispose",
     };
 
     /// <summary>C# reserved keywords: refused as a class name and as a namespace segment.</summary>

@@ -91,6 +91,7 @@ public class GeneratedApiTests
         Assert.Equal(
             [
                 "FashionMlpModel.CompressionSummary",
+                "FashionMlpModel.Dispose()",
                 "FashionMlpModel.FashionMlpModel()",
                 "FashionMlpModel.FashionMlpModel(int)",
                 "FashionMlpModel.InputLength",

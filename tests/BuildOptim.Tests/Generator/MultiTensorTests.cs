@@ -56,6 +56,7 @@ public sealed class MultiTensorTests
             method.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat).Replace("void ", "", StringComparison.Ordinal).Replace("MiniLmModel.", "", StringComparison.Ordinal));
         Assert.Equal(3456, type.GetMembers("LastHiddenStateLength").OfType<IFieldSymbol>().Single().ConstantValue);
         Assert.Empty(type.GetMembers("Predict"));
+        Assert.Contains(type.AllInterfaces, i => i.ToDisplayString() == "System.IDisposable");
     }
 
     [Theory]

@@ -111,6 +111,28 @@ public sealed class ParallelismTests : ScratchFolderTest
         Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(20)), "a helper outlived its runner"));
     }
 
+    [Fact]
+    public void Dispose_stops_the_helpers_at_once_and_a_disposed_runner_refuses_to_run()
+    {
+        var plan = CompressFashionCnn();
+        var runner = new PlanRunner(plan, 3, parallelMinimumMacs: 0);
+        var input = new float[runner.InputLength];
+        var output = new float[runner.OutputLength];
+        runner.Run(input, output);
+        var threads = runner.HelperThreads.ToArray();
+        Assert.Equal(2, threads.Length);
+        Assert.All(threads, t => Assert.True(t.IsAlive));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        runner.Dispose();
+
+        Assert.All(threads, t => Assert.False(t.IsAlive));
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(900), $"Dispose took {clock.Elapsed} (the idle check is 1 s)");
+        Assert.True(runner.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => runner.Run(input, output));
+        runner.Dispose(); // a second call does nothing
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Thread[] RunOnceAndDrop(ModelPlan plan)
     {
