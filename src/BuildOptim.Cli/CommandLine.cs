@@ -162,6 +162,7 @@ internal static class CommandLine
             ResourceName = a.Get("resource-name"),
             ItemSpec = item,
             EmitOnnx = emitOnnx,
+            InputShape = Value(OptionSchema.InputShape),
         };
         a.RejectUnknown();
 

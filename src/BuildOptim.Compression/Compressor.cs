@@ -68,7 +68,15 @@ public static class Compressor
     private static CompressionResult RunPipeline(CompressionOptions options)
     {
         OptionValidation.Validate(options);
-        var baseModel = OnnxFrontEnd.Load(options.ModelPath);
+        var graph = OnnxModelLoader.Load(options.ModelPath);
+        Dictionary<string, int?[]>? inputShapes = null;
+        if (!string.IsNullOrWhiteSpace(options.InputShape))
+        {
+            InputShapes.TryParse(options.InputShape, out inputShapes, out _);
+        }
+
+        var baseModel = OnnxFrontEnd.Import(graph, inputShapes);
+        var inputTypes = graph.Inputs.Select(i => i.Type).ToList();
 
         // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the
         // calibration file's when both name the same file.
@@ -173,7 +181,7 @@ public static class Compressor
         bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
-            CompressionArtifacts.Write(options, candidate.Model, plan.Bytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
+            CompressionArtifacts.Write(options, candidate.Model, inputTypes, plan.Bytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
         }
         else
         {

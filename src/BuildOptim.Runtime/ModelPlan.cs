@@ -113,13 +113,31 @@ public sealed unsafe class ModelPlan
         {
             throw new InvalidDataException("A plan needs at least one output.");
         }
+
+        long inputLength = 0, outputLength = 0;
+        foreach (var (_, count) in _inputs)
+        {
+            inputLength += count;
+        }
+
+        foreach (var (_, count) in _outputs)
+        {
+            outputLength += count;
+        }
+
+        if (inputLength > int.MaxValue || outputLength > int.MaxValue)
+        {
+            throw new InvalidDataException("Plan inputs or outputs are too large.");
+        }
+
+        (InputLength, OutputLength) = ((int)inputLength, (int)outputLength);
     }
 
-    /// <summary>Floats per sample in the (first) model input.</summary>
-    public int InputLength => _inputs.Length == 0 ? 0 : _inputs[0].Length;
+    /// <summary>Floats per sample in the model inputs: the one input's, or all of them packed one after the other in graph order.</summary>
+    public int InputLength { get; private set; }
 
-    /// <summary>Floats per sample in the (first) model output.</summary>
-    public int OutputLength => _outputs[0].Length;
+    /// <summary>Floats per sample in the model outputs: the one output's, or all of them packed one after the other.</summary>
+    public int OutputLength { get; private set; }
 
     internal ReadOnlySpan<(int Buffer, int Length)> Inputs => _inputs;
 

@@ -120,7 +120,10 @@ public sealed partial class PlanRunner
     /// </summary>
     public long PreparedBytes { get; }
 
-    /// <summary>Runs one sample: <paramref name="input"/> has <see cref="InputLength"/> floats, <paramref name="output"/> <see cref="OutputLength"/>.</summary>
+    /// <summary>
+    /// Runs one sample: <paramref name="input"/> has <see cref="InputLength"/> floats, <paramref name="output"/> <see cref="OutputLength"/>
+    /// (several inputs or outputs packed one after the other in graph order; see <see cref="SetInput(int, ReadOnlySpan{float})"/> for typed ones).
+    /// </summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         if (input.Length != InputLength)
@@ -186,16 +189,24 @@ public sealed partial class PlanRunner
     /// <summary>The current contents of a float buffer (calibration reads intermediate tensors).</summary>
     internal ReadOnlySpan<float> FloatBuffer(int buffer) => _floats[buffer];
 
+    /// <summary>One sample: a plan with several inputs takes them packed one after the other in graph order, and gives its outputs packed alike.</summary>
     private void RunCore(ReadOnlySpan<float> input, Span<float> output)
     {
-        if (_plan.Inputs.Length > 0)
+        var inputs = _plan.Inputs;
+        int offset = 0;
+        foreach (var (inBuffer, inLength) in inputs)
         {
-            var (inBuffer, inLength) = _plan.Inputs[0];
-            input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+            input.Slice(offset, inLength).CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+            offset += inLength;
         }
 
         ExecuteAll();
-        _floats[_plan.Outputs[0].Buffer].AsSpan(0, output.Length).CopyTo(output);
+        offset = 0;
+        foreach (var (outBuffer, outLength) in _plan.Outputs)
+        {
+            _floats[outBuffer].AsSpan(0, outLength).CopyTo(output.Slice(offset, outLength));
+            offset += outLength;
+        }
     }
 
     private void ExecuteAll()

@@ -36,6 +36,7 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.MinAgreement.CliName, request.MinAgreement);
             Add(OptionSchema.MinCosine.CliName, request.MinCosine);
             Add(OptionSchema.Fallback.CliName, request.Fallback);
+            Add(OptionSchema.InputShape.CliName, request.InputShape);
             Add(OptionSchema.Gate.CliName, request.Gate);
             Add(OptionSchema.ClassName.CliName, request.ClassName);
             Add(OptionSchema.Namespace.CliName, request.Namespace);

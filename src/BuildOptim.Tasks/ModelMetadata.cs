@@ -76,6 +76,19 @@ namespace BuildOptim.Tasks
                 EmitOnnx = Parse(item, OptionSchema.EmitOnnx, Fail) == "true",
             };
 
+            string inputShape = item.GetMetadata(OptionSchema.InputShape.Metadata).Trim();
+            if (inputShape.Length > 0)
+            {
+                if (InputShapes.TryParse(inputShape, out _, out string? shapeProblem))
+                {
+                    request.InputShape = inputShape;
+                }
+                else
+                {
+                    Fail(DiagnosticCodes.InvalidMetadata, $"{OptionSchema.InputShape.Metadata} '{inputShape}' is not valid: {shapeProblem}; expected {OptionSchema.InputShape.Expected}.");
+                }
+            }
+
             if (!OptionSchema.Gate.TryParse(gate, out _))
             {
                 Fail(DiagnosticCodes.InvalidMetadata, OptionSchema.Gate.Problem(gate ?? ""));

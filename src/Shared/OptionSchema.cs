@@ -166,17 +166,18 @@ internal static class OptionSchema
     public static readonly OptionSpec EmitOnnx = new("EmitOnnx", "emit-onnx", OptionKind.Flag, "false", "true or false");
     public static readonly OptionSpec ClassName = new("ClassName", "class-name", OptionKind.Text, "the file name in PascalCase + Model", "a C# identifier");
     public static readonly OptionSpec Namespace = new("Namespace", "namespace", OptionKind.Text, "$(RootNamespace)", "a C# namespace");
+    public static readonly OptionSpec InputShape = new("InputShape", "input-shape", OptionKind.Text, "the model's own shape", "dims such as 1,3,48,192, or name:1,128;other:1,128 for several inputs ('?' keeps a dimension dynamic)");
     public static readonly OptionSpec Gate = new("BuildOptimGate", "gate", OptionKind.Choice, "Error", "Error, Warning or Off", choices: new[] { "Error", "Warning", "Off" });
 
     /// <summary>The options a <c>ModelToCompress</c> item may carry as metadata (the gate is a project property).</summary>
     public static readonly IReadOnlyList<OptionSpec> ItemMetadata = new[]
     {
         ClassName, Namespace, Calibration, Evaluation, Labels, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
-        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx,
+        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx, InputShape,
     };
 
     /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>
-    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "InputShape", "Tokenizer", "WeightBits", "Distill", "Student", "TrainingData", "DistillEpochs", "DistillTemperature" };
+    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "Tokenizer", "WeightBits", "Distill", "Student", "TrainingData", "DistillEpochs", "DistillTemperature" };
 
     /// <summary>Item metadata MSBuild and the IDE use on any item, which a ModelToCompress item may carry too.</summary>
     public static readonly IReadOnlyList<string> CommonItemMetadata = new[] { "Link", "Visible", "DependentUpon", "CopyToOutputDirectory", "CopyToPublishDirectory", "Pack", "PackagePath", "Condition" };

@@ -87,6 +87,9 @@ public sealed record CompressionOptions
     /// <summary>Also write the int8 plan as a standard ONNX QDQ model, <c>DIR/model.qdq.onnx</c> (Int8 only).</summary>
     public bool EmitOnnx { get; init; }
 
+    /// <summary>The <c>InputShape</c> option (<see cref="InputShapes"/>): dynamic input dimensions fixed at build time.</summary>
+    public string? InputShape { get; init; }
+
     /// <summary>The MSBuild item spec, used to name the item in messages.</summary>
     public string? ItemSpec { get; init; }
 

@@ -29,6 +29,11 @@ public static class DataSets
     /// <exception cref="DataFormatException">BOPT1107 when the chosen array holds NaN or an infinity.</exception>
     public static NdArray SelectInputs(string path, IReadOnlyList<NdArray> arrays, Network model, string? labelsArrayName = null)
     {
+        if (model.Inputs.Count > 1)
+        {
+            return SelectPackedInputs(path, arrays, model);
+        }
+
         var candidates = arrays.Where(a => a.Name != (labelsArrayName ?? LabelsArrayName)).ToList();
         var chosen = candidates.FirstOrDefault(a => a.Name == model.InputName)
             ?? (candidates.Count == 1 ? candidates[0] : null)
@@ -46,6 +51,57 @@ public static class DataSets
         chosen.ThrowIfNonFinite();
         return chosen;
     }
+
+    /// <summary>
+    /// A model with several inputs takes one array per input, named after it (DESIGN.md's data conventions), each sample's
+    /// values packed one after the other in graph order as a plan takes them.
+    /// </summary>
+    private static NdArray SelectPackedInputs(string path, IReadOnlyList<NdArray> arrays, Network model)
+    {
+        var names = model.Inputs.Select(i => model.Value(i).Name).ToList();
+        var extra = arrays.Where(a => a.Name != LabelsArrayName && !names.Contains(a.Name)).Select(a => a.Name).ToList();
+        if (extra.Count > 0)
+        {
+            throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"'{path}' holds arrays [{string.Join(", ", extra)}] that are not inputs of the model (its inputs: {string.Join(", ", names)}); name one array after each input, labels 'labels'.");
+        }
+
+        var chosen = new List<NdArray>();
+        foreach (int id in model.Inputs)
+        {
+            var value = model.Value(id);
+            var array = arrays.FirstOrDefault(a => a.Name == value.Name)
+                ?? throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"'{path}' has no array named '{value.Name}' for that input of the model; it holds [{string.Join(", ", arrays.Select(a => a.Name))}].");
+            if (array.SampleLength != value.Length || array.SampleCount == 0)
+            {
+                throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"Array '{array.Name}' in '{path}' has shape [{string.Join(",", array.Shape)}]: {array.SampleLength} values per sample, but input '{value.Name}' takes [batch,{string.Join(",", value.Shape[1..])}] = {value.Length}.");
+            }
+
+            if (chosen.Count > 0 && array.SampleCount != chosen[0].SampleCount)
+            {
+                throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"Arrays '{chosen[0].Name}' and '{array.Name}' in '{path}' hold {chosen[0].SampleCount} and {array.SampleCount} samples; every input needs one per sample.");
+            }
+
+            array.ThrowIfNonFinite();
+            chosen.Add(array);
+        }
+
+        int samples = chosen[0].SampleCount, length = model.InputLength;
+        var data = new float[(long)samples * length];
+        for (int s = 0; s < samples; s++)
+        {
+            int offset = s * length;
+            foreach (var array in chosen)
+            {
+                array.Sample(s).CopyTo(data.AsSpan(offset));
+                offset += array.SampleLength;
+            }
+        }
+
+        return new NdArray(PackedInputsName, ElementKind.Float32, [samples, length], data, path);
+    }
+
+    /// <summary>The name of the array that packs a several-input model's inputs.</summary>
+    public const string PackedInputsName = "inputs (packed)";
 
     /// <summary>
     /// Labels: <paramref name="labels"/> as a .npy/.csv file, or as an array name inside the data file;

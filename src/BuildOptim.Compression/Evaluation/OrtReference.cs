@@ -1,12 +1,22 @@
 using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime.Data;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace BuildOptim.Compression.Evaluation;
 
 /// <summary>The trusted fp32 reference: ONNX Runtime running the original model file.</summary>
 public static class OrtReference
 {
+    /// <summary>An input tensor of the element type the model declares, from the float values the engine holds.</summary>
+    private static OrtValue TypedValue(TensorElementType type, float[] values, long[] shape) => type switch
+    {
+        TensorElementType.Int64 => OrtValue.CreateTensorValueFromMemory(values.Select(v => (long)v).ToArray(), shape),
+        TensorElementType.Int32 => OrtValue.CreateTensorValueFromMemory(values.Select(v => (int)v).ToArray(), shape),
+        TensorElementType.Bool => OrtValue.CreateTensorValueFromMemory(values.Select(v => v != 0).ToArray(), shape),
+        _ => OrtValue.CreateTensorValueFromMemory(values, shape),
+    };
+
     private const int BatchSize = 64;
 
     /// <summary>Outputs of the original model for every sample, [sampleCount × outputLength].</summary>
@@ -27,22 +37,55 @@ public static class OrtReference
             int inLength = model.InputLength;
             int outLength = model.OutputLength;
             var result = new float[(long)inputs.SampleCount * outLength];
-            var inputNames = new[] { model.InputName };
-            var outputNames = new[] { model.OutputName };
+            var inputValues = model.Inputs.Select(model.Value).ToList();
+            var outputValues = model.Outputs.Select(model.Value).ToList();
+            var inputNames = inputValues.Select(v => v.Name).ToArray();
+            var outputNames = outputValues.Select(v => v.Name).ToArray();
             for (int start = 0; start < inputs.SampleCount; start += batch)
             {
                 int count = Math.Min(batch, inputs.SampleCount - start);
-                var chunk = inputs.Data.AsSpan(start * inLength, count * inLength).ToArray();
-                long[] shape = [count, .. model.InputShape.Select(d => (long)d)];
-                using var value = OrtValue.CreateTensorValueFromMemory(chunk, shape);
-                using var outputs = session.Run(runOptions, inputNames, [value], outputNames);
-                var data = outputs[0].GetTensorDataAsSpan<float>();
-                if (data.Length != count * outLength)
+                var feeds = new List<OrtValue>();
+                try
                 {
-                    throw new CompressionException(Diagnostics.ReferenceRuntimeFailed, modelPath, $"ONNX Runtime produced {data.Length} output values for {count} samples of '{modelPath}', expected {count * outLength}.");
-                }
+                    // The packed samples, split per input and typed as the model declares it (int64 token ids, bool masks).
+                    int offset = 0;
+                    foreach (var value in inputValues)
+                    {
+                        int length = value.Length;
+                        var chunk = new float[count * length];
+                        for (int s = 0; s < count; s++)
+                        {
+                            inputs.Sample(start + s).Slice(offset, length).CopyTo(chunk.AsSpan(s * length));
+                        }
 
-                data.CopyTo(result.AsSpan(start * outLength));
+                        long[] shape = [count, .. value.Shape[1..].Select(d => (long)d)];
+                        feeds.Add(TypedValue(session.InputMetadata[value.Name].ElementDataType, chunk, shape));
+                        offset += length;
+                    }
+
+                    using var outputs = session.Run(runOptions, inputNames, feeds, outputNames);
+                    int outOffset = 0;
+                    for (int o = 0; o < outputs.Count; o++)
+                    {
+                        int length = outputValues[o].Length;
+                        var data = outputs[o].GetTensorDataAsSpan<float>();
+                        if (data.Length != count * length)
+                        {
+                            throw new CompressionException(Diagnostics.ReferenceRuntimeFailed, modelPath, $"ONNX Runtime produced {data.Length} values of output '{outputNames[o]}' for {count} samples of '{modelPath}', expected {count * length}.");
+                        }
+
+                        for (int s = 0; s < count; s++)
+                        {
+                            data.Slice(s * length, length).CopyTo(result.AsSpan((start + s) * outLength + outOffset, length));
+                        }
+
+                        outOffset += length;
+                    }
+                }
+                finally
+                {
+                    feeds.ForEach(f => f.Dispose());
+                }
             }
 
             return result;

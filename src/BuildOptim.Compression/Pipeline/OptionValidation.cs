@@ -31,6 +31,11 @@ internal static class OptionValidation
             throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"Namespace '{DisplayText.Safe(o.Namespace)}' of '{item}' cannot be the generated class's namespace: {namespaceProblem}.");
         }
 
+        if (!string.IsNullOrWhiteSpace(o.InputShape) && !InputShapes.TryParse(o.InputShape, out _, out string? shapeProblem))
+        {
+            throw new CompressionException(Diagnostics.InvalidOption, o.ModelPath, $"'{item}': InputShape '{DisplayText.Safe(o.InputShape)}' is not valid: {shapeProblem}; expected {OptionSchema.InputShape.Expected}.");
+        }
+
         if (o.Quantize == QuantizeMode.Int8 && string.IsNullOrWhiteSpace(o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"'{item}' is quantized to Int8 but has no Calibration data; set Calibration to a .npy, .npz or .csv file of representative inputs (or Quantize=\"None\").");

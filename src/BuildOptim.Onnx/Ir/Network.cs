@@ -28,9 +28,11 @@ public sealed class Network
     /// <summary>Per-sample output dims (the batch dim excluded).</summary>
     public int[] OutputShape => Values[Outputs[0]].Shape.Length > 1 ? Values[Outputs[0]].Shape[1..] : Values[Outputs[0]].Shape;
 
-    public int InputLength => Values[Inputs[0]].Length;
+    /// <summary>Values per sample in the inputs: the one input's, or all of them packed one after the other in graph order (as a plan takes them).</summary>
+    public int InputLength => Inputs.Sum(i => Values[i].Length);
 
-    public int OutputLength => Values[Outputs[0]].Length;
+    /// <summary>Values per sample in the outputs: the one output's, or all of them packed one after the other (as a plan gives them).</summary>
+    public int OutputLength => Outputs.Sum(o => Values[o].Length);
 
     /// <summary>Bytes of float parameters (weights, biases, constants).</summary>
     public long ParameterBytes => Layers.Sum(l => l switch

@@ -14,46 +14,96 @@ public static class GraphLowering
     /// <summary>The operators this lowering accepts: the keys of <see cref="OperatorRegistry"/>, in ordinal order.</summary>
     public static IReadOnlySet<string> SupportedOperators => OperatorRegistry.Supported;
 
-    /// <summary>Lowers a model with one float input [batch, ...] (batch symbolic or 1).</summary>
-    public static Network LowerModel(Graph graph)
+    /// <summary>
+    /// Lowers a model for compression: every input is [batch, ...] with the batch symbolic or 1 and every other dimension
+    /// fixed, by the model or by <paramref name="inputShapes"/> (the <c>InputShape</c> option: input name, or "" for a
+    /// one-input model, to dims with null for one left dynamic); every output has the batch as its first dimension.
+    /// </summary>
+    public static Network LowerModel(Graph graph, IReadOnlyDictionary<string, int?[]>? inputShapes = null)
     {
         string path = graph.SourcePath;
-        if (graph.Inputs.Count != 1)
+        if (graph.Inputs.Count == 0 || graph.Outputs.Count == 0)
         {
-            throw Unsupported(path, $"'{path}' has {graph.Inputs.Count} inputs ({string.Join(", ", graph.Inputs.Select(i => i.Name))}); BuildOptim compresses models with exactly one input.");
+            throw Unsupported(path, $"'{path}' has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; BuildOptim compresses models with at least one of each.");
         }
 
-        if (graph.Outputs.Count != 1)
+        if (inputShapes is not null)
         {
-            throw Unsupported(path, $"'{path}' has {graph.Outputs.Count} outputs; BuildOptim compresses models with exactly one output.");
+            foreach (string name in inputShapes.Keys)
+            {
+                if (name.Length == 0 ? graph.Inputs.Count != 1 : graph.Inputs.All(i => i.Name != name))
+                {
+                    throw Unsupported(path, name.Length == 0
+                        ? $"InputShape gives one shape without a name, but '{path}' has {graph.Inputs.Count} inputs ({string.Join(", ", graph.Inputs.Select(i => i.Name))}); name each: 'name:1,128;other:1,128'."
+                        : $"InputShape names '{name}', which is not an input of '{path}' (its inputs: {string.Join(", ", graph.Inputs.Select(i => i.Name))}).");
+                }
+            }
         }
 
-        var input = graph.Inputs[0];
-        if (input.Type != ElementType.Float)
+        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        bool? dynamicBatch = null;
+        foreach (var input in graph.Inputs)
         {
-            throw Unsupported(path, $"Input '{input.Name}' of '{path}' is {input.Type}; BuildOptim supports float32 inputs.");
+            int?[] dims = input.Dims;
+            if (inputShapes is not null && (inputShapes.TryGetValue(input.Name, out var given) || (graph.Inputs.Count == 1 && inputShapes.TryGetValue("", out given))))
+            {
+                dims = Override(path, input, given);
+            }
+
+            string declared = InputShapes.Format(input.Dims);
+            if (dims.Length < 2 || dims.Skip(1).Any(d => d is null))
+            {
+                throw Unsupported(path, $"Input '{input.Name}' of '{path}' has shape {InputShapes.Format(dims)} (the model declares {declared}); BuildOptim needs [batch, d1, ...] with every dimension after the batch fixed: set InputShape (e.g. InputShape=\"{(graph.Inputs.Count > 1 ? input.Name + ":" : "")}{InputShapes.Format(dims.Select((d, i) => (int?)(i == 0 ? d ?? 1 : d ?? 128))).Trim('[', ']')}\") to fix them.");
+            }
+
+            bool dynamic = dims[0] is null;
+            if (!dynamic && dims[0] != 1)
+            {
+                throw Unsupported(path, $"Input '{input.Name}' of '{path}' has a fixed batch of {dims[0]}; export it with a dynamic batch dimension or batch 1.");
+            }
+
+            if (dynamicBatch is { } other && other != dynamic)
+            {
+                throw Unsupported(path, $"Some inputs of '{path}' have a dynamic batch and others a fixed one; export them alike.");
+            }
+
+            dynamicBatch = dynamic;
+            shapes[input.Name] = [1, .. dims.Skip(1).Select(d => d!.Value)];
         }
 
-        if (input.Dims.Length < 2 || input.Dims.Skip(1).Any(d => d is null))
+        var network = Lower(graph, shapes, dynamicBatch ?? false);
+        foreach (int id in network.Outputs)
         {
-            throw Unsupported(path, $"Input '{input.Name}' of '{path}' has shape [{string.Join(",", input.Dims.Select(d => d?.ToString() ?? "?"))}]; BuildOptim needs [batch, d1, ...] with every dimension after the batch fixed.");
-        }
-
-        bool dynamicBatch = input.Dims[0] is null;
-        if (!dynamicBatch && input.Dims[0] != 1)
-        {
-            throw Unsupported(path, $"Input '{input.Name}' of '{path}' has a fixed batch of {input.Dims[0]}; export it with a dynamic batch dimension or batch 1.");
-        }
-
-        int[] shape = [1, .. input.Dims.Skip(1).Select(d => d!.Value)];
-        var network = Lower(graph, new Dictionary<string, int[]> { [input.Name] = shape }, dynamicBatch);
-        var output = network.Values[network.Outputs[0]];
-        if (output.Shape.Length == 0 || output.Shape[0] != 1)
-        {
-            throw Unsupported(path, $"Output '{output.Name}' of '{path}' has shape [{string.Join(",", output.Shape)}] for one sample; BuildOptim needs the batch as the output's first dimension.");
+            var output = network.Values[id];
+            if (output.Shape.Length == 0 || output.Shape[0] != 1)
+            {
+                throw Unsupported(path, $"Output '{output.Name}' of '{path}' has shape [{string.Join(",", output.Shape)}] for one sample; BuildOptim needs the batch as the output's first dimension.");
+            }
         }
 
         return network;
+    }
+
+    /// <summary>The declared dims of <paramref name="input"/> with <paramref name="given"/> filling them (fixed ones must agree).</summary>
+    private static int?[] Override(string path, ValueInfo input, int?[] given)
+    {
+        if (given.Length != input.Dims.Length)
+        {
+            throw Unsupported(path, $"InputShape gives {InputShapes.Format(given)} for input '{input.Name}' of '{path}', which has rank {input.Dims.Length} ({InputShapes.Format(input.Dims)}).");
+        }
+
+        var dims = new int?[given.Length];
+        for (int i = 0; i < given.Length; i++)
+        {
+            if (input.Dims[i] is { } fixedDim && given[i] is { } g && g != fixedDim)
+            {
+                throw Unsupported(path, $"InputShape gives {InputShapes.Format(given)} for input '{input.Name}' of '{path}', but the model fixes dimension {i} at {fixedDim} ({InputShapes.Format(input.Dims)}).");
+            }
+
+            dims[i] = given[i] ?? input.Dims[i];
+        }
+
+        return dims;
     }
 
     /// <summary>Lowers a graph with the given concrete input shapes (any number of inputs and outputs).</summary>

@@ -9,7 +9,7 @@ public sealed class OptionSchemaTests
     private static readonly string[] s_metadata =
     [
         "ClassName", "Namespace", "Calibration", "Evaluation", "Labels", "Quantize", "Calibrator", "Prune", "Sparsity", "ShareWeights",
-        "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx",
+        "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx", "InputShape",
     ];
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class OptionSchemaTests
         string usage = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "usage.md"));
         Assert.All(s_metadata, name => Assert.Contains($"`{name}`", usage));
         Assert.All(["--calibration", "--evaluation", "--labels", "--quantize", "--calibrator", "--prune", "--sparsity", "--share-weights",
-            "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--gate", "--class-name", "--namespace"],
+            "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--input-shape", "--gate", "--class-name", "--namespace"],
             flag => Assert.Contains($"`{flag}`", usage));
     }
 
