@@ -30,6 +30,12 @@ public sealed class Network
 
     public int InputLength => Values[Inputs[0]].Length;
 
+    /// <summary>The element type of each graph input, in graph order (float, int64, int32 or bool; see <see cref="NetworkValue"/>).</summary>
+    public IReadOnlyList<ElementType> InputTypes => Inputs.Select(i => Values[i].Type).ToArray();
+
+    /// <summary>The element type of each graph output, in graph order, as the model declares it.</summary>
+    public IReadOnlyList<ElementType> OutputTypes => Outputs.Select(o => Values[o].Type).ToArray();
+
     public int OutputLength => Values[Outputs[0]].Length;
 
     /// <summary>Bytes of float parameters (weights, biases, constants).</summary>

@@ -28,7 +28,7 @@ internal static class Elementwise
         {
             int b = n.Runtime(i);
             var shape = Shapes.Broadcast(c.Shape(acc), c.Shape(b)) ?? throw n.Unsupported($"Sum '{n.Name}' in '{n.Path}' cannot broadcast its inputs.");
-            int output = i == node.Inputs.Count - 1 ? n.NewOutput(shape) : c.NewValue(node.Outputs[0] + "#" + i, shape);
+            int output = i == node.Inputs.Count - 1 ? n.NewOutput(shape) : c.NewValue(node.Outputs[0] + "#" + i, shape, c.Type(acc));
             acc = c.AddLayer(new BinaryLayer { Name = n.Name, Inputs = [acc, b], Output = output, Kind = BinaryKind.Add });
         }
 
