@@ -112,6 +112,11 @@ public enum OpKind
     ConvSharedU8U4ToU8 = 30,
     /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32), codebooks. D: indices u4, codebooks s8, bias s32, scale f32. <see cref="ConvU8S8ToF32"/> over shared weights.</summary>
     ConvSharedU8U4ToF32 = 31,
+
+    // 60-79: the data path of transformers (integer, bool and indexing ops on tensors held as exact float32).
+
+    /// <summary>P: length, mode (<see cref="CastMode"/>). A Cast to an integer (truncates toward zero) or to bool (x ≠ 0).</summary>
+    CastF32 = 60,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
@@ -129,6 +134,19 @@ internal enum Activation
     Selu = 9,
     Softplus = 10,
     Softsign = 11,
+}
+
+/// <summary>
+/// What <see cref="OpKind.CastF32"/> computes on a float32 holding any value: a Cast whose result the float32 holds
+/// exactly. Casts between integer types and to float change nothing in a plan and emit no op.
+/// </summary>
+internal enum CastMode
+{
+    /// <summary>To an integer type: <c>y = trunc(x)</c> (toward zero, as C++ and ONNX Runtime convert), −0 made +0.</summary>
+    Truncate = 1,
+
+    /// <summary>To bool: <c>y = x ≠ 0 ? 1 : 0</c> (NaN is true).</summary>
+    NotZero = 2,
 }
 
 /// <summary>One decoded op.</summary>

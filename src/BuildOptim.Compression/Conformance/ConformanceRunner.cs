@@ -2,6 +2,7 @@ using BuildOptim.Compression.Evaluation;
 using System.Globalization;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx;
+using BuildOptim.Onnx.Lowering;
 using Graph = BuildOptim.Onnx.Graph;
 using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
@@ -27,7 +28,8 @@ public sealed record CaseResult(string Name, CaseOutcome Outcome, string Detail)
 /// fp32 passes when every output element satisfies <c>|actual − expected| ≤ atol + rtol·|expected|</c>
 /// with <see cref="Rtol"/> and <see cref="Atol"/>. int8 (calibrated on the case's own inputs) passes
 /// when <c>|actual − expected| ≤ Int8Tolerance · max(range(expected), max|expected|) + Atol</c>:
-/// a few quantization steps of the output's range.
+/// a few quantization steps of the output's range. Inputs may be float32, int64, int32 or bool, fed to the plan as
+/// the exact floats it holds them as (integers within ±2^24); int64, int32 and bool outputs must match exactly.
 /// </remarks>
 public static class ConformanceRunner
 {
@@ -55,10 +57,6 @@ public static class ConformanceRunner
             var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
             var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
             var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
-            if (graph.Outputs.Any(o => o.Type != ElementType.Float))
-            {
-                return new CaseResult(name, CaseOutcome.Unsupported, $"output '{graph.Outputs.First(o => o.Type != ElementType.Float).Name}' is {graph.Outputs.First(o => o.Type != ElementType.Float).Type}");
-            }
 
             // Inputs in parameter slots (weights, axes, shapes, pads, bounds) are constants in real models: bind them.
             var parameters = ParameterInputs(graph);
@@ -87,9 +85,14 @@ public static class ConformanceRunner
 
             foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
             {
-                if (!inputsPerSet[0][i].IsFloat || input.Type != ElementType.Float)
+                if (!GraphLowering.IsRuntimeType(input.Type))
                 {
                     return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type} data");
+                }
+
+                if (inputsPerSet.Any(set => !set[i].IsFloat && set[i].Int64s!.Any(v => Math.Abs(v) > NetworkValue.MaxExactInteger)))
+                {
+                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' holds integers beyond ±2^24, which float32 does not hold exactly");
                 }
             }
 
@@ -112,23 +115,24 @@ public static class ConformanceRunner
             string worstWhere = "";
             for (int set = 0; set < dataSets.Count; set++)
             {
-                var inputs = inputsPerSet[set].Select(t => t.Floats!).ToList();
+                var inputs = inputsPerSet[set].Select(AsFloats).ToList();
                 var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
                 runner.RunMany(inputs, outputs);
                 for (int o = 0; o < outputs.Count; o++)
                 {
                     var expected = expectedPerSet[set][o];
-                    var want = expected.IsFloat ? expected.Floats! : expected.Int64s!.Select(v => (float)v).ToArray();
+                    var want = AsFloats(expected);
                     if (want.Length != outputs[o].Length)
                     {
                         return new CaseResult(name, CaseOutcome.Fail, $"output {o} has {outputs[o].Length} values, expected {want.Length}");
                     }
 
+                    bool exact = !network.Value(network.Outputs[o]).IsFloat;
                     double scale = int8 ? Int8Tolerance * Math.Max(Range(want), want.Select(Math.Abs).DefaultIfEmpty(0).Max()) : 0;
                     for (int i = 0; i < want.Length; i++)
                     {
                         double error = Math.Abs((double)outputs[o][i] - want[i]);
-                        double allowed = int8 ? scale + Atol : Atol + Rtol * Math.Abs(want[i]);
+                        double allowed = exact ? 0 : int8 ? scale + Atol : Atol + Rtol * Math.Abs(want[i]);
                         bool bad = double.IsNaN(outputs[o][i]) != double.IsNaN(want[i]) || (!double.IsNaN(want[i]) && error > allowed);
                         double excess = bad ? error / Math.Max(allowed, 1e-30) : error / Math.Max(allowed, 1e-30) * 0;
                         if (bad && (worst <= 1 || excess > worst))
@@ -178,7 +182,7 @@ public static class ConformanceRunner
         var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
         foreach (var set in inputsPerSet)
         {
-            probe.Run(set.Select(t => t.Floats!).ToList());
+            probe.Run(set.Select(AsFloats).ToList());
             probe.VisitValues((value, values) => ranges[value] = ranges[value].Include(values));
         }
 
@@ -218,6 +222,9 @@ public static class ConformanceRunner
 
         return names;
     }
+
+    /// <summary>A tensor's values as the plan holds them: floats, or integers and bools as exact floats.</summary>
+    private static float[] AsFloats(Tensor t) => t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray();
 
     private static Tensor ConstantFoldingName(Tensor t, string name) => t.IsFloat ? new Tensor(name, t.Dims, t.Floats!) : new Tensor(name, t.Dims, t.Int64s!, t.Type);
 

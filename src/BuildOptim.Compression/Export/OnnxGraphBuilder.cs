@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BuildOptim.Onnx;
 using Google.Protobuf;
 using Onnx;
 
@@ -63,8 +64,20 @@ internal sealed class OnnxGraphBuilder
 
     public string Int64s(string name, ReadOnlySpan<long> values, int[] dims) => Initializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims, exactName: false);
 
-    /// <summary>A float32 tensor value (graph input or output); a null dimension is the symbolic <c>batch</c>.</summary>
-    public static ValueInfoProto FloatValue(string name, IEnumerable<int?> dims)
+    /// <summary>
+    /// A tensor of <paramref name="values"/> (float32 in the plan) stored as <paramref name="type"/>: float32, or the exact
+    /// integers an int64, int32 or bool value holds.
+    /// </summary>
+    public string Typed(string name, ElementType type, float[] values, int[] dims, bool exactName = false) => type switch
+    {
+        ElementType.Int64 => Initializer(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes<long>(values.Select(v => (long)v).ToArray()), dims, exactName),
+        ElementType.Int32 => Initializer(name, TensorProto.Types.DataType.Int32, MemoryMarshal.AsBytes<int>(values.Select(v => (int)v).ToArray()), dims, exactName),
+        ElementType.Bool => Initializer(name, TensorProto.Types.DataType.Bool, values.Select(v => v != 0 ? (byte)1 : (byte)0).ToArray(), dims, exactName),
+        _ => Floats(name, values, dims, exactName),
+    };
+
+    /// <summary>A tensor value (graph input or output) of <paramref name="type"/>; a null dimension is the symbolic <c>batch</c>.</summary>
+    public static ValueInfoProto TensorValue(string name, ElementType type, IEnumerable<int?> dims)
     {
         var shape = new TensorShapeProto();
         foreach (int? d in dims)
@@ -75,9 +88,18 @@ internal sealed class OnnxGraphBuilder
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType(type), Shape = shape } },
         };
     }
+
+    /// <summary>The ONNX data type of a value's element type (float-like values are float32).</summary>
+    public static TensorProto.Types.DataType DataType(ElementType type) => type switch
+    {
+        ElementType.Int64 => TensorProto.Types.DataType.Int64,
+        ElementType.Int32 => TensorProto.Types.DataType.Int32,
+        ElementType.Bool => TensorProto.Types.DataType.Bool,
+        _ => TensorProto.Types.DataType.Float,
+    };
 
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 

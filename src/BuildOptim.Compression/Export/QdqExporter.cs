@@ -12,7 +12,8 @@ namespace BuildOptim.Compression.Export;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>The graph inputs and outputs stay float32; the batch dimension is symbolic when the source model's was.</item>
+/// <item>The graph inputs and outputs keep their element types (float32, or int64, int32 and bool, which the plan holds
+/// as floats: <see cref="NetworkValue"/>); the batch dimension is symbolic when the source model's was.</item>
 /// <item>Every tensor the plan keeps as uint8 codes goes through <c>QuantizeLinear → DequantizeLinear</c> (uint8, per
 /// tensor, the plan's <see cref="QuantParams"/>).</item>
 /// <item>Int8 Dense and Conv layers store int8 weights with one scale per output channel

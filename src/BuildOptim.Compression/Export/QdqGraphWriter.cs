@@ -49,7 +49,7 @@ internal sealed class QdqGraphWriter
         foreach (int input in _network.Inputs)
         {
             _read[input] = _graph.Reserve(_network.Value(input).Name);
-            _graph.Graph.Input.Add(FloatValue(_read[input]!, Dims(input)));
+            _graph.Graph.Input.Add(TensorValue(_read[input]!, _network.Value(input).Type, Dims(input)));
         }
 
         foreach (var layer in _network.Layers)
@@ -70,7 +70,7 @@ internal sealed class QdqGraphWriter
                 throw new InvalidOperationException($"Output '{name}' was not written under its own name.");
             }
 
-            _graph.Graph.Output.Add(FloatValue(name, Dims(output)));
+            _graph.Graph.Output.Add(TensorValue(name, _network.Value(output).Type, Dims(output)));
         }
 
         return _graph.Graph;

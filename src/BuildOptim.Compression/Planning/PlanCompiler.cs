@@ -61,7 +61,8 @@ public static class PlanCompiler
 
     /// <summary>
     /// The int8 decision and the ops of every layer, into <paramref name="context"/>: a layer runs on codes in int8 mode when
-    /// its emitter supports it, its tensors are calibrated and it is not in <paramref name="floatLayers"/>. Returns the
+    /// its emitter supports it, its tensors are calibrated and float (integer and bool tensors, held as floats, stay exact)
+    /// and it is not in <paramref name="floatLayers"/>. Returns the
     /// network inputs' float buffers. The QDQ export reads its codes off this same compilation (<c>CodeAssignment</c>).
     /// </summary>
     internal static List<int> EmitLayers(CompileContext context, IReadOnlySet<string>? floatLayers)
@@ -74,7 +75,9 @@ public static class PlanCompiler
                 && !(floatLayers?.Contains(layer.Name) ?? false)
                 && LayerEmitters.For(layer).SupportsInt8(layer, context)
                 && context.Calibrated(layer.Output) is not null
-                && layer.Inputs.All(v => context.Calibrated(v) is not null);
+                && layer.Inputs.All(v => context.Calibrated(v) is not null)
+                && network.Value(layer.Output).IsFloat
+                && layer.Inputs.All(v => network.Value(v).IsFloat);
             context.MarkInt8(i, int8);
         }
 

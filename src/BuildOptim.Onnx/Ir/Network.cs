@@ -34,6 +34,13 @@ public sealed class Network
     /// <summary>Values per sample in the outputs: the one output's, or all of them packed one after the other (as a plan gives them).</summary>
     public int OutputLength => Outputs.Sum(o => Values[o].Length);
 
+    /// <summary>The element type of each graph input, in graph order (float, int64, int32 or bool; see <see cref="NetworkValue"/>).</summary>
+    public IReadOnlyList<ElementType> InputTypes => Inputs.Select(i => Values[i].Type).ToArray();
+
+    /// <summary>The element type of each graph output, in graph order, as the model declares it.</summary>
+    public IReadOnlyList<ElementType> OutputTypes => Outputs.Select(o => Values[o].Type).ToArray();
+
+
     /// <summary>Bytes of float parameters (weights, biases, constants).</summary>
     public long ParameterBytes => Layers.Sum(l => l switch
     {

@@ -106,7 +106,11 @@ public static class GraphLowering
         return dims;
     }
 
-    /// <summary>Lowers a graph with the given concrete input shapes (any number of inputs and outputs).</summary>
+    /// <summary>
+    /// Lowers a graph with the given concrete input shapes: any number of inputs and outputs, each float32, int64, int32 or
+    /// bool (<see cref="IsRuntimeType"/>); the network's values keep their element types (<see cref="Network.InputTypes"/>,
+    /// <see cref="Network.OutputTypes"/>).
+    /// </summary>
     public static Network Lower(Graph graph, IReadOnlyDictionary<string, int[]> inputShapes, bool dynamicBatch = false)
     {
         string path = graph.SourcePath;
@@ -130,12 +134,12 @@ public static class GraphLowering
                 throw Unsupported(path, $"No shape was given for input '{input.Name}' of '{path}'.");
             }
 
-            if (input.Type != ElementType.Float)
+            if (!IsRuntimeType(input.Type))
             {
-                throw Unsupported(path, $"Input '{input.Name}' of '{path}' is {input.Type}; BuildOptim supports float32 inputs.");
+                throw Unsupported(path, $"Input '{input.Name}' of '{path}' is {input.Type}; BuildOptim supports float32, int64, int32 and bool inputs.");
             }
 
-            int id = context.NewValue(input.Name, shape);
+            int id = context.NewValue(input.Name, shape, input.Type);
             context.Inputs.Add(id);
             context.Symbols[input.Name] = new RuntimeValue(id);
         }
@@ -159,8 +163,10 @@ public static class GraphLowering
             int id = context.Materialize(value, output.Name);
             if (context.Inputs.Contains(id) || outputs.Contains(id))
             {
-                id = context.AddLayer(new ReshapeLayer { Name = output.Name, Inputs = [id], Output = context.NewValue(output.Name, context.Shape(id)) });
+                id = context.AddLayer(new ReshapeLayer { Name = output.Name, Inputs = [id], Output = context.NewValue(output.Name, context.Shape(id), context.Type(id)) });
             }
+
+            CheckOutputType(path, output, context.Type(id));
 
             outputs.Add(id);
         }
@@ -174,6 +180,30 @@ public static class GraphLowering
             Outputs = outputs,
             DynamicBatch = dynamicBatch,
         };
+    }
+
+    /// <summary>
+    /// The element types a plan carries at run time: float32, and int64, int32 and bool held as float32 (see
+    /// <see cref="NetworkValue"/>).
+    /// </summary>
+    public static bool IsRuntimeType(ElementType type) => type is ElementType.Float or ElementType.Int64 or ElementType.Int32 or ElementType.Bool;
+
+    /// <summary>
+    /// A graph output computes what it declares: one of the <see cref="IsRuntimeType"/> types, or float32 for a double
+    /// output (the plan computes in float32, as before element types were tracked); an output without a declared type
+    /// takes what it computes.
+    /// </summary>
+    private static void CheckOutputType(string path, ValueInfo output, ElementType computed)
+    {
+        var declared = output.Type == ElementType.Double ? ElementType.Float : output.Type;
+        if (declared == ElementType.Other || declared == computed)
+        {
+            return;
+        }
+
+        throw Unsupported(path, IsRuntimeType(declared)
+            ? $"Output '{output.Name}' of '{path}' is declared {output.Type} but computes {computed}."
+            : $"Output '{output.Name}' of '{path}' is {output.Type}; BuildOptim supports float32, int64, int32 and bool outputs.");
     }
 
     internal static OnnxModelException Unsupported(string path, string message) => new(OnnxDiagnostics.UnsupportedModel, path, message);

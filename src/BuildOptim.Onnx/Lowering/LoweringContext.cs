@@ -31,15 +31,26 @@ internal sealed class LoweringContext(Graph graph)
     public List<int> Inputs { get; } = [];
 
     /// <summary>Adds a value; its shape, computed from model data, is checked against <see cref="ModelLimits"/>.</summary>
-    public int NewValue(string name, int[] shape)
+    public int NewValue(string name, int[] shape, ElementType type = ElementType.Float)
     {
         string subject = Node is { } node ? $"Output '{name}' of {Shapes.Subject(Path, node)}" : $"Value '{name}' in '{Path}'";
         ModelLimits.ElementCount(shape, Path, subject);
-        Values.Add(new NetworkValue(Values.Count, name, shape));
+        Values.Add(new NetworkValue(Values.Count, name, shape, type));
         return Values.Count - 1;
     }
 
     public int[] Shape(int id) => Values[id].Shape;
+
+    /// <summary>The element type of a runtime value.</summary>
+    public ElementType Type(int id) => Values[id].Type;
+
+    /// <summary>The element type of a symbol: a runtime value's, or a constant's (float for every float-like tensor).</summary>
+    public ElementType TypeOf(SymbolicValue value) => value switch
+    {
+        RuntimeValue r => Type(r.Id),
+        ConstantValue { Tensor: var t } => t.IsFloat ? ElementType.Float : t.Type,
+        _ => throw new InvalidOperationException(),
+    };
 
     /// <summary>Adds a layer; returns its output value id.</summary>
     public int AddLayer(Layer layer)
@@ -92,7 +103,7 @@ internal sealed class LoweringContext(Graph graph)
                 }
 
                 float[] data = t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray();
-                int id = NewValue(name, t.Dims);
+                int id = NewValue(name, t.Dims, TypeOf(value));
                 AddLayer(new ConstantLayer { Name = name, Inputs = [], Output = id, Data = data });
                 Symbols[name] = new RuntimeValue(id);
                 return id;

@@ -30,8 +30,18 @@ internal readonly struct NodeLowering(LoweringContext context, Node node, Symbol
         ? t
         : throw Unsupported($"{Node.OpType} '{Name}' in '{Path}' needs a constant {role}; computed {role}s are not supported.");
 
-    /// <summary>A new value for the node's first output.</summary>
-    public int NewOutput(int[] shape) => Context.NewValue(Node.Outputs[0], shape);
+    /// <summary>A new value for the node's first output, of the first input's element type unless <paramref name="type"/> says otherwise.</summary>
+    public int NewOutput(int[] shape, ElementType? type = null) => NewOutput(0, shape, type);
+
+    /// <summary>A new value for output <paramref name="output"/> of the node, of the first input's element type unless <paramref name="type"/> says otherwise.</summary>
+    public int NewOutput(int output, int[] shape, ElementType? type = null)
+        => Context.NewValue(Node.Outputs[output], shape, type ?? Context.TypeOf(Inputs[0]!));
+
+    /// <summary>The element type of input <paramref name="i"/>.</summary>
+    public ElementType TypeOf(int i) => Input(i) is { } v ? Context.TypeOf(v) : throw Missing(i);
+
+    /// <summary>Sets what output <paramref name="output"/> (after the first, which the lowering returns) holds.</summary>
+    public void SetOutput(int output, SymbolicValue value) => Context.Symbols[Node.Outputs[output]] = value;
 
     /// <summary>Adds <paramref name="layer"/>; its output is what the node's first output holds.</summary>
     public RuntimeValue Add(Layer layer) => new(Context.AddLayer(layer));

@@ -2,7 +2,7 @@ using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Compression.Export.Layers;
 
-/// <summary>A float initializer under the value's own name, or, when the plan keeps it as codes, uint8 codes and a DequantizeLinear.</summary>
+/// <summary>An initializer of the value's element type under its own name, or, when the plan keeps it as codes, uint8 codes and a DequantizeLinear.</summary>
 internal sealed class ConstantExporter : LayerExporter<ConstantLayer>
 {
     protected override void Write(ConstantLayer k, QdqGraphWriter writer)
@@ -12,7 +12,7 @@ internal sealed class ConstantExporter : LayerExporter<ConstantLayer>
         string name = writer.Network.Value(k.Output).Name;
         if (!writer.Codes.IsCodesPrimary(k.Output))
         {
-            writer.Publish(k.Output, graph.Floats(name, k.Data, shape, exactName: true));
+            writer.Publish(k.Output, graph.Typed(name, writer.Network.Value(k.Output).Type, k.Data, shape, exactName: true));
             return;
         }
 

@@ -34,6 +34,7 @@ public static class LayerEmitters
         [typeof(LrnLayer)] = new LrnEmitter(),
         [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
         [typeof(MatMulLayer)] = new MatMulEmitter(),
+        [typeof(CastLayer)] = new CastEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -3,7 +3,8 @@ using BuildOptim.Onnx.Ir;
 namespace BuildOptim.Onnx.Lowering.Operators;
 
 /// <summary>
-/// Add, Sub, Mul, Div and PRelu (a <see cref="BinaryLayer"/> with numpy broadcasting), Sum (a chain of Adds);
+/// Add, Sub, Mul, Div and PRelu (a <see cref="BinaryLayer"/> with numpy broadcasting; integer Div truncated by a
+/// <see cref="CastLayer"/>), Sum (a chain of Adds);
 /// on constants Add, Sub, Mul, Div, Neg and Sqrt fold (integers with wrapping arithmetic, as int64 tensors do).
 /// </summary>
 internal static class Elementwise
@@ -15,6 +16,15 @@ internal static class Elementwise
         var shape = Shapes.Broadcast(n.Context.Shape(a), n.Context.Shape(b))
             ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, n.Path, $"{n.Node.OpType} '{n.Name}' in '{n.Path}' cannot broadcast [{string.Join(",", n.Context.Shape(a))}] with [{string.Join(",", n.Context.Shape(b))}].");
         var kind = Enum.Parse<BinaryKind>(n.Node.OpType);
+        var type = n.Context.Type(a);
+        if (kind == BinaryKind.Div && type is ElementType.Int64 or ElementType.Int32)
+        {
+            // Integer division truncates: the float quotient of two integers within 2^24 truncates to it.
+            int quotient = n.Context.NewValue(n.Node.Outputs[0] + "#quotient", shape);
+            n.Context.AddLayer(new BinaryLayer { Name = n.Name, Inputs = [a, b], Output = quotient, Kind = kind });
+            return n.Add(new CastLayer { Name = n.Name + "#truncate", Inputs = [quotient], Output = n.NewOutput(shape), To = type });
+        }
+
         return n.Add(new BinaryLayer { Name = n.Name, Inputs = [a, b], Output = n.NewOutput(shape), Kind = kind });
     }
 
@@ -28,7 +38,7 @@ internal static class Elementwise
         {
             int b = n.Runtime(i);
             var shape = Shapes.Broadcast(c.Shape(acc), c.Shape(b)) ?? throw n.Unsupported($"Sum '{n.Name}' in '{n.Path}' cannot broadcast its inputs.");
-            int output = i == node.Inputs.Count - 1 ? n.NewOutput(shape) : c.NewValue(node.Outputs[0] + "#" + i, shape);
+            int output = i == node.Inputs.Count - 1 ? n.NewOutput(shape) : c.NewValue(node.Outputs[0] + "#" + i, shape, c.Type(acc));
             acc = c.AddLayer(new BinaryLayer { Name = n.Name, Inputs = [acc, b], Output = output, Kind = BinaryKind.Add });
         }
 

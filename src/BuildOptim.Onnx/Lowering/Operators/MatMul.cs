@@ -41,7 +41,7 @@ internal static class MatMul
             ?? throw new OnnxModelException(OnnxDiagnostics.InvalidModel, path, $"MatMul '{node.DisplayName}' in '{path}' has incompatible shapes [{string.Join(",", leftDims)}] × [{string.Join(",", rightDims)}].");
         int leftId = c.Materialize(n.Inputs[0]!, node.Inputs[0]);
         int rightId = c.Materialize(right, node.Inputs[1]);
-        return n.Add(new MatMulLayer { Name = node.DisplayName, Inputs = [leftId, rightId], Output = c.NewValue(node.Outputs[0], shape) });
+        return n.Add(new MatMulLayer { Name = node.DisplayName, Inputs = [leftId, rightId], Output = c.NewValue(node.Outputs[0], shape, c.Type(leftId)) });
     }
 
     /// <summary>numpy matmul result shape.</summary>

@@ -79,6 +79,6 @@ internal static class Pad
         }
 
         Shapes.ElementCount(path, node, outShape);
-        return n.Add(new PadLayer { Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], outShape.Select(d => (int)d).ToArray()), Mode = mode, Pads = pads.Select(p => (int)p).ToArray(), Value = value });
+        return n.Add(new PadLayer { Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], outShape.Select(d => (int)d).ToArray(), c.Type(x)), Mode = mode, Pads = pads.Select(p => (int)p).ToArray(), Value = value });
     }
 }

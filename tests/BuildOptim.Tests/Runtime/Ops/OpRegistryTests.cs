@@ -112,7 +112,7 @@ public class OpRegistryTests
     }
 
     /// <summary>The typed parameters of <paramref name="op"/>, by its kind.</summary>
-    private static IOpParameters Decode(PlanOp op) => op.Kind switch
+    internal static IOpParameters Decode(PlanOp op) => op.Kind switch
     {
         OpKind.QuantizeF32ToU8 => QuantizeF32ToU8Parameters.Decode(op.P),
         OpKind.DequantizeU8ToF32 => DequantizeU8ToF32Parameters.Decode(op.P),
@@ -145,6 +145,7 @@ public class OpRegistryTests
         OpKind.DenseSharedU8U4ToF32 => DenseSharedU8U4ToF32Parameters.Decode(op.P),
         OpKind.ConvSharedU8U4ToU8 => ConvSharedU8U4ToU8Parameters.Decode(op.P),
         OpKind.ConvSharedU8U4ToF32 => ConvSharedU8U4ToF32Parameters.Decode(op.P),
+        OpKind.CastF32 => CastF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 

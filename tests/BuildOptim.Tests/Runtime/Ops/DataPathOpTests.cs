@@ -1,0 +1,54 @@
+using BuildOptim.Compression;
+using BuildOptim.Compression.Planning;
+using BuildOptim.Runtime;
+using static BuildOptim.Tests.OnnxModelBuilder;
+
+namespace BuildOptim.Tests.Runtime.Ops;
+
+/// <summary>The plan ops of the transformer data path (op kinds 60 to 79): their parameters round-trip, their runs allocate nothing.</summary>
+public class DataPathOpTests
+{
+    /// <summary>Small models whose plans hold every data-path op kind.</summary>
+    private static IEnumerable<(string Name, TypedModel Model)> Models()
+    {
+        yield return ("cast", new TypedModel()
+            .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
+            .Node("Cast", ["x"], ["i"], Attr("to", 7L))
+            .Node("Cast", ["x"], ["b"], Attr("to", 9L))
+            .Output("i", 7)
+            .Output("b", 9));
+    }
+
+    [Fact]
+    public void Parameters_of_every_data_path_op_decode_and_encode_back_unchanged()
+    {
+        var kinds = new HashSet<OpKind>();
+        foreach (var (name, model) in Models())
+        {
+            foreach (var op in ModelPlan.FromBytes(Compile(model)).Ops)
+            {
+                var parameters = OpRegistryTests.Decode(op);
+                Assert.True(op.P.AsSpan().SequenceEqual(parameters.Encode()), $"{name}: {op.Kind} [{string.Join(",", op.P)}] encodes back as [{string.Join(",", parameters.Encode())}]");
+                kinds.Add(op.Kind);
+            }
+        }
+
+        var dataPath = Enum.GetValues<OpKind>().Where(k => (int)k is >= 60 and < 80);
+        Assert.All(dataPath, kind => Assert.Contains(kind, kinds));
+    }
+
+    [Fact]
+    public void Runs_of_data_path_plans_allocate_nothing()
+    {
+        foreach (var (name, model) in Models())
+        {
+            var runner = new PlanRunner(ModelPlan.FromBytes(Compile(model)));
+            var inputs = runner.Plan.Inputs.ToArray().Select(i => new float[i.Length]).ToList();
+            var outputs = runner.Plan.Outputs.ToArray().Select(o => new float[o.Length]).ToList();
+            runner.RunMany(inputs, outputs);
+            Assert.True(Allocations.SteadyState(20, () => runner.RunMany(inputs, outputs)) == 0, $"{name} allocates per call");
+        }
+    }
+
+    private static byte[] Compile(TypedModel model) => PlanCompiler.Compile(model.Lower(), QuantizeMode.None, null).Bytes;
+}
