@@ -9,6 +9,12 @@ namespace BuildOptim.Compression.Evaluation;
 /// The <c>Load*</c> methods read the file; the <c>Select*</c> methods take the arrays of a file already read
 /// with <see cref="DataFile.Read"/>, so that one read serves the inputs and the labels of the same file.
 /// </remarks>
+/// <summary>Which metadata a data file came from and the item it belongs to, for messages ("Evaluation data 'eval.npz' of 'Models/m.onnx'").</summary>
+public sealed record DataRole(string Metadata, string? Item)
+{
+    public string Describe(string path) => $"{Metadata} data '{path}'" + (Item is null ? string.Empty : $" of '{Item}'");
+}
+
 public static class DataSets
 {
     public const string LabelsArrayName = "labels";
@@ -28,6 +34,10 @@ public static class DataSets
     /// <exception cref="CompressionException">BOPT1105 when no array fits the model.</exception>
     /// <exception cref="DataFormatException">BOPT1107 when the chosen array holds NaN or an infinity.</exception>
     public static NdArray SelectInputs(string path, IReadOnlyList<NdArray> arrays, Network model, string? labelsArrayName = null)
+        => SelectInputs(path, arrays, model, new DataRole("Data", null), labelsArrayName);
+
+    /// <summary>As <see cref="SelectInputs(string, IReadOnlyList{NdArray}, Network, string?)"/>, naming the metadata and the item in errors.</summary>
+    public static NdArray SelectInputs(string path, IReadOnlyList<NdArray> arrays, Network model, DataRole role, string? labelsArrayName = null)
     {
         if (model.Inputs.Count > 1)
         {
@@ -40,7 +50,8 @@ public static class DataSets
             ?? throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"'{path}' holds arrays [{string.Join(", ", arrays.Select(a => a.Name))}]; name one '{model.InputName}' (the model input) or keep a single input array.");
         if (chosen.SampleLength != model.InputLength || chosen.Shape.Count < 1)
         {
-            throw new CompressionException(Diagnostics.DataShapeMismatch, path, $"Array '{chosen.Name}' in '{path}' has shape [{string.Join(",", chosen.Shape)}]: {chosen.SampleLength} values per sample, but model input '{model.InputName}' takes [batch,{string.Join(",", model.InputShape)}] = {model.InputLength}.");
+            throw new CompressionException(Diagnostics.DataShapeMismatch, path,
+                $"{role.Describe(path)}: array '{chosen.Name}' is [{string.Join(",", chosen.Shape)}] ({chosen.SampleLength} values per sample), but model input '{model.InputName}' is [batch,{string.Join(",", model.InputShape)}] ({model.InputLength} values per sample). {ShapeHint(chosen, model.InputShape)}");
         }
 
         if (chosen.SampleCount == 0)
@@ -98,6 +109,31 @@ public static class DataSets
         }
 
         return new NdArray(PackedInputsName, ElementKind.Float32, [samples, length], data, path);
+    }
+
+    /// <summary>The likely fix for data whose per-sample shape does not fit the model input.</summary>
+    private static string ShapeHint(NdArray array, int[] inputShape)
+    {
+        int[] sample = array.Shape.Skip(1).ToArray();
+        long have = array.SampleLength, want = inputShape.Aggregate(1L, (a, d) => a * d);
+        if (array.Shape.Count == 1 && want > 1)
+        {
+            return $"The array has no sample dimension: save it as [N,{string.Join(",", inputShape)}].";
+        }
+
+        if (have > want && have % want == 0)
+        {
+            return $"Each row holds {have / want} samples' worth of values: is the first dimension the sample index? Reshape to [N,{string.Join(",", inputShape)}].";
+        }
+
+        if (want > have && want % have == 0)
+        {
+            return $"The model wants {want / have}× the values: a missing channel dimension or a different image size (e.g. [N,{string.Join(",", inputShape)}]).";
+        }
+
+        return sample.Length == inputShape.Length && sample.Order().SequenceEqual(inputShape.Order())
+            ? "The same dimensions in another order: the data's layout differs from the model's (NHWC against NCHW); transpose it."
+            : $"Export the data as [N,{string.Join(",", inputShape)}], or fix the model's input with InputShape.";
     }
 
     /// <summary>The name of the array that packs a several-input model's inputs.</summary>

@@ -40,7 +40,6 @@ public sealed class Network
     /// <summary>The element type of each graph output, in graph order, as the model declares it.</summary>
     public IReadOnlyList<ElementType> OutputTypes => Outputs.Select(o => Values[o].Type).ToArray();
 
-
     /// <summary>Bytes of float parameters (weights, biases, constants).</summary>
     public long ParameterBytes => Layers.Sum(l => l switch
     {

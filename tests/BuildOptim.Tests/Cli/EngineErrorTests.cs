@@ -200,6 +200,24 @@ public sealed class EngineErrorTests : ScratchFolderTest
         Assert.DoesNotContain("BOPT1208", errors);
     }
 
+    [Theory]
+    [InlineData(392, "The model wants 2× the values")]
+    [InlineData(1568, "Each row holds 2 samples' worth")]
+    public void Data_of_the_wrong_shape_names_the_metadata_the_item_both_shapes_and_the_likely_fix(int length, string hint)
+    {
+        Directory.CreateDirectory(Root);
+        string data = Path.Combine(Root, "eval.npy");
+        NpyWriter.WriteFloat32(data, new float[4 * length], [4, length]);
+
+        var (exit, errors) = Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--evaluation", data, "--item", "Models/mlp.onnx", "--out", Path.Combine(Root, "out"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"error BOPT1105: Evaluation data '{data}' of 'Models/mlp.onnx': array", errors);
+        Assert.Contains($"[4,{length}] ({length} values per sample)", errors);
+        Assert.Contains("is [batch,1,28,28] (784 values per sample)", errors);
+        Assert.Contains(hint, errors);
+    }
+
     private void CompressPlan()
         => Assert.Equal(0, Cli("compress", Models.MlpTanh, "--calibration", Models.SmallCalibration, "--gate", "Off", "--out", Path.Combine(Root, "plan")).Exit);
 }
