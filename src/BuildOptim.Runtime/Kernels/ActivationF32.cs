@@ -17,6 +17,14 @@ public static partial class Kernels
     /// Softsign <c>x / (1 + |x|)</c>.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
+        => ActivationF32(x, activation, alpha, beta, y, SimdLevel.Vector512);
+
+    /// <summary>
+    /// <see cref="ActivationF32(ReadOnlySpan{float}, Activation, float, float, Span{float})"/> taking no path wider than
+    /// <paramref name="maxLevel"/>. An activation with a kernel file of its own (<c>Kernels/NameF32.cs</c>: its row operator) is one case here, which runs
+    /// its row operator through the row-loop driver; every width gives its scalar twin's result bit for bit.
+    /// </summary>
+    internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y, SimdLevel maxLevel)
     {
         if (x.Length != y.Length)
         {

@@ -8,6 +8,12 @@ namespace BuildOptim.Onnx.Lowering.Operators;
 /// </summary>
 internal static class Activations
 {
+    /// <summary>
+    /// The lowering of an operator that is one parameterless <see cref="ActivationKind"/> on its one input: an elementwise
+    /// function is its kind plus this in its <see cref="OperatorRegistry"/> line.
+    /// </summary>
+    public static LowerOperator Elementwise(ActivationKind kind) => n => Lower(n, kind);
+
     public static SymbolicValue LowerRelu(NodeLowering n) => Lower(n, ActivationKind.Relu);
 
     public static SymbolicValue LowerSigmoid(NodeLowering n) => Lower(n, ActivationKind.Sigmoid);
