@@ -129,6 +129,7 @@ internal enum Activation
     Selu = 9,
     Softplus = 10,
     Softsign = 11,
+    Exp = 12,
 }
 
 /// <summary>One decoded op.</summary>

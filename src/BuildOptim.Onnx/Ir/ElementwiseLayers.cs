@@ -14,6 +14,7 @@ public enum ActivationKind
     Selu,
     Softplus,
     Softsign,
+    Exp,
 }
 
 public enum BinaryKind

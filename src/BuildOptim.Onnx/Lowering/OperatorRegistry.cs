@@ -1,3 +1,4 @@
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering.Operators;
 
 namespace BuildOptim.Onnx.Lowering;
@@ -70,6 +71,7 @@ internal static class OperatorRegistry
         ["Tanh"] = new(Activations.LowerTanh),
         ["Transpose"] = new(Transpose.Lower, Transpose.Fold),
         ["Unsqueeze"] = new(Reshapes.LowerUnsqueeze, Reshapes.FoldUnsqueeze),
+        ["Exp"] = new(Activations.Elementwise(ActivationKind.Exp)),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

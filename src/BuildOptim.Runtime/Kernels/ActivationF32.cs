@@ -14,7 +14,7 @@ public static partial class Kernels
     /// Relu <c>max(x, 0)</c>; Sigmoid <c>1 / (1 + e^-x)</c>; Tanh; LeakyRelu <c>x ≥ 0 ? x : α·x</c>;
     /// Clip <c>clamp(x, α, β)</c>; HardSigmoid <c>clamp(α·x + β, 0, 1)</c>; HardSwish <c>x · clamp(x/6 + 1/2, 0, 1)</c>;
     /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
-    /// Softsign <c>x / (1 + |x|)</c>.
+    /// Softsign <c>x / (1 + |x|)</c>; Exp <c>e^x</c>.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
         => ActivationF32(x, activation, alpha, beta, y, SimdLevel.Vector512);
@@ -109,6 +109,9 @@ public static partial class Kernels
                     y[i] = x[i] / (1f + MathF.Abs(x[i]));
                 }
 
+                break;
+            case Activation.Exp:
+                InvokeRow<float, ExpOperatorF32>(default, x, y, maxLevel);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);

@@ -27,6 +27,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         ActivationKind.Selu => a.Beta * (x > 0 ? x : a.Alpha * (Math.Exp(x) - 1)),
         ActivationKind.Softplus => Math.Log(1 + Math.Exp(x)),
         ActivationKind.Softsign => x / (1 + Math.Abs(x)),
+        ActivationKind.Exp => Math.Exp(x),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 
