@@ -19,6 +19,9 @@ public enum CaseOutcome
 /// <summary>The result of one backend-test case.</summary>
 public sealed record CaseResult(string Name, CaseOutcome Outcome, string Detail);
 
+/// <summary>A backend-test case lowered with the shapes of its data, with each data set's inputs and expected outputs.</summary>
+internal sealed record ConformanceCase(string Name, Network Network, List<List<Tensor>> Inputs, List<List<Tensor>> Expected);
+
 /// <summary>
 /// Runs ONNX backend node-test cases (<c>model.onnx</c> + <c>test_data_set_*</c>) on BuildOptim's
 /// own lowering, compiler and Runtime kernels.
@@ -47,55 +50,8 @@ public static class ConformanceRunner
         string name = Path.GetFileName(caseDirectory);
         try
         {
-            var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
-            if (graph.Inputs.Concat(graph.Outputs).FirstOrDefault(v => v.Type == ElementType.Other) is { } other)
-            {
-                return new CaseResult(name, CaseOutcome.Unsupported, $"'{other.Name}' is not a tensor of a supported type");
-            }
-            var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
-            var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
-            var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
-            if (graph.Outputs.Any(o => o.Type != ElementType.Float))
-            {
-                return new CaseResult(name, CaseOutcome.Unsupported, $"output '{graph.Outputs.First(o => o.Type != ElementType.Float).Name}' is {graph.Outputs.First(o => o.Type != ElementType.Float).Type}");
-            }
-
-            // Inputs in parameter slots (weights, axes, shapes, pads, bounds) are constants in real models: bind them.
-            var parameters = ParameterInputs(graph);
-            for (int i = graph.Inputs.Count - 1; i >= 0; i--)
-            {
-                var input = graph.Inputs[i];
-                if (!parameters.Contains(input.Name))
-                {
-                    continue;
-                }
-
-                var value = inputsPerSet[0][i];
-                bool varies = inputsPerSet.Any(set => value.IsFloat ? !set[i].Floats!.SequenceEqual(value.Floats!) : !set[i].Int64s!.SequenceEqual(value.Int64s!));
-                if (varies)
-                {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"parameter input '{input.Name}' changes between data sets");
-                }
-
-                graph.Initializers[input.Name] = ConstantFoldingName(value, input.Name);
-                graph.Inputs.RemoveAt(i);
-                foreach (var set in inputsPerSet)
-                {
-                    set.RemoveAt(i);
-                }
-            }
-
-            foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
-            {
-                if (!inputsPerSet[0][i].IsFloat || input.Type != ElementType.Float)
-                {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type} data");
-                }
-            }
-
-            var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
-
-            var network = OnnxFrontEnd.Import(graph, shapes);
+            var (_, network, inputsPerSet, expectedPerSet) = Load(caseDirectory);
+            int dataSets = inputsPerSet.Count;
             CompiledPlan plan;
             if (int8)
             {
@@ -110,7 +66,7 @@ public static class ConformanceRunner
             var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
             double worst = 0;
             string worstWhere = "";
-            for (int set = 0; set < dataSets.Count; set++)
+            for (int set = 0; set < dataSets; set++)
             {
                 var inputs = inputsPerSet[set].Select(t => t.Floats!).ToList();
                 var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
@@ -158,6 +114,63 @@ public static class ConformanceRunner
         }
     }
 
+    /// <summary>
+    /// A case lowered with the shapes of its data: inputs in parameter slots (weights, axes, shapes, pads, bounds) bound as
+    /// the constants real models hold there, and each data set's float inputs and expected outputs.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The case has inputs or outputs of a type BuildOptim does not run, or a parameter input that varies.</exception>
+    internal static ConformanceCase Load(string caseDirectory)
+    {
+        var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
+        if (graph.Inputs.Concat(graph.Outputs).FirstOrDefault(v => v.Type == ElementType.Other) is { } other)
+        {
+            throw new NotSupportedException($"'{other.Name}' is not a tensor of a supported type");
+        }
+
+        var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
+        var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
+        if (graph.Outputs.FirstOrDefault(o => o.Type != ElementType.Float) is { } nonFloat)
+        {
+            throw new NotSupportedException($"output '{nonFloat.Name}' is {nonFloat.Type}");
+        }
+
+        var parameters = ParameterInputs(graph);
+        for (int i = graph.Inputs.Count - 1; i >= 0; i--)
+        {
+            var input = graph.Inputs[i];
+            if (!parameters.Contains(input.Name))
+            {
+                continue;
+            }
+
+            var value = inputsPerSet[0][i];
+            bool varies = inputsPerSet.Any(set => value.IsFloat ? !set[i].Floats!.SequenceEqual(value.Floats!) : !set[i].Int64s!.SequenceEqual(value.Int64s!));
+            if (varies)
+            {
+                throw new NotSupportedException($"parameter input '{input.Name}' changes between data sets");
+            }
+
+            graph.Initializers[input.Name] = ConstantFoldingName(value, input.Name);
+            graph.Inputs.RemoveAt(i);
+            foreach (var set in inputsPerSet)
+            {
+                set.RemoveAt(i);
+            }
+        }
+
+        foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
+        {
+            if (!inputsPerSet[0][i].IsFloat || input.Type != ElementType.Float)
+            {
+                throw new NotSupportedException($"input '{input.Name}' is {input.Type} data");
+            }
+        }
+
+        var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
+        return new ConformanceCase(Path.GetFileName(caseDirectory), OnnxFrontEnd.Import(graph, shapes), inputsPerSet, expectedPerSet);
+    }
+
     private static string UnsupportedReason(OnnxModelException e)
     {
         // "... uses operator 'Foo', which ..." -> "Foo"
@@ -172,7 +185,8 @@ public static class ConformanceRunner
         return e.Message;
     }
 
-    private static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
+    /// <summary>The range of every value over the case's data sets (int8 plans and their QDQ export are calibrated on them).</summary>
+    internal static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
     {
         var probe = new ValueProbe(network);
         var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
