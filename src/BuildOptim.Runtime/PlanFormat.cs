@@ -130,6 +130,14 @@ internal enum Activation
     Softplus = 10,
     Softsign = 11,
     Exp = 12,
+    Log = 13,
+    Abs = 14,
+    Neg = 15,
+    Sqrt = 16,
+    Reciprocal = 17,
+    Erf = 18,
+    Gelu = 19,
+    GeluTanh = 20,
 }
 
 /// <summary>One decoded op.</summary>

@@ -1,6 +1,9 @@
 namespace BuildOptim.Onnx.Ir;
 
-/// <summary>Elementwise activations. Parameters: LeakyRelu/Elu α; Clip [α, β]; HardSigmoid α, β; Selu α, γ=β.</summary>
+/// <summary>
+/// Elementwise activations and functions of one input. Parameters: LeakyRelu/Elu α; Clip [α, β]; HardSigmoid α, β; Selu α, γ=β.
+/// Gelu is ONNX Gelu with approximate "none", GeluTanh with approximate "tanh".
+/// </summary>
 public enum ActivationKind
 {
     Relu,
@@ -15,6 +18,14 @@ public enum ActivationKind
     Softplus,
     Softsign,
     Exp,
+    Log,
+    Abs,
+    Neg,
+    Sqrt,
+    Reciprocal,
+    Erf,
+    Gelu,
+    GeluTanh,
 }
 
 public enum BinaryKind

@@ -51,7 +51,7 @@ internal static class OperatorRegistry
         ["MatMul"] = new(MatMul.Lower),
         ["MaxPool"] = new(Pools.LowerWindow),
         ["Mul"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
-        ["Neg"] = new(Fold: Elementwise.FoldNeg),
+        ["Neg"] = new(Activations.Elementwise(ActivationKind.Neg), Elementwise.FoldNeg),
         ["Pad"] = new(Pad.Lower),
         ["PRelu"] = new(Elementwise.LowerBinary),
         ["Range"] = new(Fold: Generators.FoldRange),
@@ -64,7 +64,7 @@ internal static class OperatorRegistry
         ["Softmax"] = new(Softmax.Lower),
         ["Softplus"] = new(Activations.LowerSoftplus),
         ["Softsign"] = new(Activations.LowerSoftsign),
-        ["Sqrt"] = new(Fold: Elementwise.FoldSqrt),
+        ["Sqrt"] = new(Activations.Elementwise(ActivationKind.Sqrt), Elementwise.FoldSqrt),
         ["Squeeze"] = new(Reshapes.LowerSqueeze, Reshapes.FoldSqueeze),
         ["Sub"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
         ["Sum"] = new(Elementwise.LowerSum),
@@ -72,6 +72,11 @@ internal static class OperatorRegistry
         ["Transpose"] = new(Transpose.Lower, Transpose.Fold),
         ["Unsqueeze"] = new(Reshapes.LowerUnsqueeze, Reshapes.FoldUnsqueeze),
         ["Exp"] = new(Activations.Elementwise(ActivationKind.Exp)),
+        ["Log"] = new(Activations.Elementwise(ActivationKind.Log)),
+        ["Abs"] = new(Activations.Elementwise(ActivationKind.Abs)),
+        ["Reciprocal"] = new(Activations.Elementwise(ActivationKind.Reciprocal)),
+        ["Erf"] = new(Activations.Elementwise(ActivationKind.Erf)),
+        ["Gelu"] = new(Activations.LowerGelu),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -28,6 +28,14 @@ internal sealed class ActivationEmitter : ILayerEmitter
         ActivationKind.Softplus => Math.Log(1 + Math.Exp(x)),
         ActivationKind.Softsign => x / (1 + Math.Abs(x)),
         ActivationKind.Exp => Math.Exp(x),
+        ActivationKind.Log => Math.Log(x),
+        ActivationKind.Abs => Math.Abs(x),
+        ActivationKind.Neg => -x,
+        ActivationKind.Sqrt => Math.Sqrt(x),
+        ActivationKind.Reciprocal => 1 / x,
+        ActivationKind.Erf => Kernels.ErfF32((float)x),
+        ActivationKind.Gelu => Kernels.GeluF32((float)x),
+        ActivationKind.GeluTanh => Kernels.GeluTanhF32((float)x),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 

@@ -15,6 +15,17 @@ public class ActivationRowTests
     private static readonly Dictionary<string, RowCase> s_cases = new()
     {
         ["Exp"] = new(Activation.Exp, 0, 0, -110, 92, Math.Exp, Ulps: 2),
+        ["Log"] = new(Activation.Log, 0, 0, -1, 1e6f, Math.Log, Ulps: 2),
+        ["LogSubnormal"] = new(Activation.Log, 0, 0, 0, 1e-37f, Math.Log, Ulps: 2),
+        ["Abs"] = new(Activation.Abs, 0, 0, -1e3f, 1e3f, Math.Abs, Ulps: 0),
+        ["Neg"] = new(Activation.Neg, 0, 0, -1e3f, 1e3f, x => -x, Ulps: 0),
+        ["Sqrt"] = new(Activation.Sqrt, 0, 0, -1, 1e4f, Math.Sqrt, Ulps: 0.5),
+        ["Reciprocal"] = new(Activation.Reciprocal, 0, 0, -10, 10, x => 1 / x, Ulps: 0.5),
+        ["Erf"] = new(Activation.Erf, 0, 0, -5, 5, Erf, Ulps: 3),
+        // Gelu subtracts erf from 1 where it nears −1, as ONNX Runtime does: an absolute error of a few ulps of 1 remains.
+        ["Gelu"] = new(Activation.Gelu, 0, 0, -8, 8, x => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))), Ulps: 3, Absolute: 1e-6),
+        // ½x · (1 + tanh u) = x / (1 + e^−2u), exact where ONNX Runtime's tanh form cancels; e^−2u magnifies u's rounding by 2|u|.
+        ["GeluTanh"] = new(Activation.GeluTanh, 0, 0, -12, 12, x => x / (1 + Math.Exp(-2 * Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)))), Ulps: 4, Absolute: 1e-6),
     };
 
     public static TheoryData<string> Cases => [.. s_cases.Keys];
@@ -74,7 +85,7 @@ public class ActivationRowTests
 
             // ulps of the result, plus half the smallest subnormal where the result underflows.
             double ulp = Math.ScaleB(1, Math.Max(Math.ILogB(Math.Max(Math.Abs(expected), float.Epsilon)), -126) - 23);
-            double allowed = (c.Ulps * ulp) + Math.ScaleB(1, -150);
+            double allowed = (c.Ulps * ulp) + Math.ScaleB(1, -150) + c.Absolute;
             Assert.True(Math.Abs(y[i] - expected) <= allowed, $"{name}({x[i]:R}) = {y[i]:R}, expected {expected:R} (error {Math.Abs(y[i] - expected) / ulp:F2} ulp)");
         }
     }
@@ -107,5 +118,23 @@ public class ActivationRowTests
         return x;
     }
 
-    private sealed record RowCase(Activation Activation, float Alpha, float Beta, float Min, float Max, Func<double, double> Reference, int Ulps);
+    /// <summary>erf x in double: its Maclaurin series below 4 (about 1e-9 relative, after cancellation), ±1 beyond (1 − erf 4 &lt; 2^−26).</summary>
+    private static double Erf(double x)
+    {
+        if (double.IsNaN(x) || Math.Abs(x) >= 4)
+        {
+            return double.IsNaN(x) ? x : Math.Sign(x);
+        }
+
+        double sum = 0, term = x;
+        for (int n = 0; Math.Abs(term) > 1e-17 * Math.Abs(sum) || n < 3; n++)
+        {
+            sum += term / ((2 * n) + 1);
+            term *= -x * x / (n + 1);
+        }
+
+        return 2 / Math.Sqrt(Math.PI) * sum;
+    }
+
+    private sealed record RowCase(Activation Activation, float Alpha, float Beta, float Min, float Max, Func<double, double> Reference, double Ulps, double Absolute = 0);
 }
