@@ -112,6 +112,8 @@ public enum OpKind
     ConvSharedU8U4ToU8 = 30,
     /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32), codebooks. D: indices u4, codebooks s8, bias s32, scale f32. <see cref="ConvU8S8ToF32"/> over shared weights.</summary>
     ConvSharedU8U4ToF32 = 31,
+    /// <summary>P: op (<see cref="BinaryMathOp"/>), rank, outputDims[6], stridesA[6], stridesB[6]. Float, numpy broadcasting.</summary>
+    BinaryMathF32 = 40,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
@@ -138,6 +140,8 @@ internal enum Activation
     Erf = 18,
     Gelu = 19,
     GeluTanh = 20,
+    /// <summary>x^alpha.</summary>
+    Pow = 21,
 }
 
 /// <summary>One decoded op.</summary>

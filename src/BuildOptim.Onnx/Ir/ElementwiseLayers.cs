@@ -2,7 +2,7 @@ namespace BuildOptim.Onnx.Ir;
 
 /// <summary>
 /// Elementwise activations and functions of one input. Parameters: LeakyRelu/Elu α; Clip [α, β]; HardSigmoid α, β; Selu α, γ=β.
-/// Gelu is ONNX Gelu with approximate "none", GeluTanh with approximate "tanh".
+/// Gelu is ONNX Gelu with approximate "none", GeluTanh with approximate "tanh"; Pow is x^α (ONNX Pow of a scalar constant exponent).
 /// </summary>
 public enum ActivationKind
 {
@@ -26,6 +26,7 @@ public enum ActivationKind
     Erf,
     Gelu,
     GeluTanh,
+    Pow,
 }
 
 public enum BinaryKind

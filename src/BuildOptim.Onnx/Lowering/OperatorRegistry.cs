@@ -77,6 +77,7 @@ internal static class OperatorRegistry
         ["Reciprocal"] = new(Activations.Elementwise(ActivationKind.Reciprocal)),
         ["Erf"] = new(Activations.Elementwise(ActivationKind.Erf)),
         ["Gelu"] = new(Activations.LowerGelu),
+        ["Pow"] = new(Pow.Lower),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -14,7 +14,7 @@ public static partial class Kernels
     /// Relu <c>max(x, 0)</c>; Sigmoid <c>1 / (1 + e^-x)</c>; Tanh; LeakyRelu <c>x ≥ 0 ? x : α·x</c>;
     /// Clip <c>clamp(x, α, β)</c>; HardSigmoid <c>clamp(α·x + β, 0, 1)</c>; HardSwish <c>x · clamp(x/6 + 1/2, 0, 1)</c>;
     /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
-    /// Softsign <c>x / (1 + |x|)</c>; Exp, Log, Abs, Neg, Sqrt, Reciprocal, Erf, Gelu and GeluTanh as their kernel files say.
+    /// Softsign <c>x / (1 + |x|)</c>; Exp, Log, Abs, Neg, Sqrt, Reciprocal, Erf, Gelu, GeluTanh and Pow <c>x^α</c> as their kernel files say.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
         => ActivationF32(x, activation, alpha, beta, y, SimdLevel.Vector512);
@@ -136,6 +136,9 @@ public static partial class Kernels
                 break;
             case Activation.GeluTanh:
                 InvokeRow<float, GeluTanhOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Pow:
+                PowRowF32(x, alpha, y, maxLevel);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);

@@ -47,6 +47,15 @@ internal sealed class ActivationExporter : LayerExporter<ActivationLayer>
                 return;
             }
 
+            case ActivationKind.Pow:
+            {
+                string x = writer.Input(a, a.Inputs[0]);
+                string output = writer.Output(a.Output);
+                graph.Node("Pow", a.Name, [x, writer.Scalar(a.Name + "_exponent", a.Alpha)], output);
+                writer.Written(a.Output, output);
+                return;
+            }
+
             case ActivationKind.Gelu:
             case ActivationKind.GeluTanh:
                 Gelu(a, writer);

@@ -37,6 +37,7 @@ internal static class LayerExporters
         [typeof(LrnLayer)] = new LrnExporter(),
         [typeof(ChannelAffineLayer)] = new ChannelAffineExporter(),
         [typeof(MatMulLayer)] = new MatMulExporter(),
+        [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

@@ -36,6 +36,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         ActivationKind.Erf => Kernels.ErfF32((float)x),
         ActivationKind.Gelu => Kernels.GeluF32((float)x),
         ActivationKind.GeluTanh => Kernels.GeluTanhF32((float)x),
+        ActivationKind.Pow => Math.Pow(x, a.Alpha),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 

@@ -34,6 +34,7 @@ public static class LayerEmitters
         [typeof(LrnLayer)] = new LrnEmitter(),
         [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
         [typeof(MatMulLayer)] = new MatMulEmitter(),
+        [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -26,6 +26,10 @@ public class ActivationRowTests
         ["Gelu"] = new(Activation.Gelu, 0, 0, -8, 8, x => 0.5 * x * (1 + Erf(x / Math.Sqrt(2))), Ulps: 3, Absolute: 1e-6),
         // ½x · (1 + tanh u) = x / (1 + e^−2u), exact where ONNX Runtime's tanh form cancels; e^−2u magnifies u's rounding by 2|u|.
         ["GeluTanh"] = new(Activation.GeluTanh, 0, 0, -12, 12, x => x / (1 + Math.Exp(-2 * Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)))), Ulps: 4, Absolute: 1e-6),
+        ["PowSquare"] = new(Activation.Pow, 2, 0, -1e6f, 1e6f, x => x * x, Ulps: 0.5),
+        ["PowCube"] = new(Activation.Pow, 3, 0, -1e4f, 1e4f, x => x * x * x, Ulps: 1.5),
+        ["PowHalf"] = new(Activation.Pow, 0.5f, 0, -1, 1e4f, x => Math.Pow(x, 0.5), Ulps: 1),
+        ["PowNegative"] = new(Activation.Pow, -1.5f, 0, 0, 100, x => Math.Pow(x, -1.5), Ulps: 1),
     };
 
     public static TheoryData<string> Cases => [.. s_cases.Keys];
