@@ -5,6 +5,12 @@ public enum BinaryMathKind
 {
     /// <summary>ONNX Pow of a computed or non-scalar exponent (a scalar constant one is <see cref="ActivationKind.Pow"/>).</summary>
     Pow,
+
+    /// <summary>ONNX Max of two inputs (IEEE maximum: NaN wins, +0 above −0).</summary>
+    Max,
+
+    /// <summary>ONNX Min of two inputs (IEEE minimum: NaN wins, −0 below +0).</summary>
+    Min,
 }
 
 /// <summary>A <see cref="BinaryMathKind"/> of its two inputs with numpy broadcasting.</summary>

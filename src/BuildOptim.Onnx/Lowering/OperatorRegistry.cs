@@ -78,6 +78,9 @@ internal static class OperatorRegistry
         ["Erf"] = new(Activations.Elementwise(ActivationKind.Erf)),
         ["Gelu"] = new(Activations.LowerGelu),
         ["Pow"] = new(Pow.Lower),
+        ["Max"] = new(Variadic.LowerMax, Variadic.FoldMaxMin),
+        ["Min"] = new(Variadic.LowerMin, Variadic.FoldMaxMin),
+        ["Mean"] = new(Variadic.LowerMean),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace BuildOptim.Runtime;
 
 /// <summary>The functions of <see cref="OpKind.BinaryMathF32"/> (the plan stores the number: append only).</summary>
@@ -5,6 +7,12 @@ internal enum BinaryMathOp
 {
     /// <summary>ONNX Pow: <c>a^b</c> (powf).</summary>
     Pow = 0,
+
+    /// <summary>ONNX Max: <c>max(a, b)</c>, IEEE maximum (NaN wins, +0 above −0).</summary>
+    Max = 1,
+
+    /// <summary>ONNX Min: <c>min(a, b)</c>, IEEE minimum (NaN wins, −0 below +0).</summary>
+    Min = 2,
 }
 
 public static partial class Kernels
@@ -28,8 +36,24 @@ public static partial class Kernels
             case BinaryMathOp.Pow:
                 BinaryF32<PowOperatorF32>(a, b, shape, y, maxLevel);
                 break;
+            case BinaryMathOp.Max:
+                BinaryF32<MaxF32>(a, b, shape, y, maxLevel);
+                break;
+            case BinaryMathOp.Min:
+                BinaryF32<MinF32>(a, b, shape, y, maxLevel);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }
+    }
+
+    /// <summary>IEEE minimum, as both <see cref="MathF.Min(float, float)"/> and the vector Min compute it (the twin of MaxF32).</summary>
+    private readonly struct MinF32 : IBinaryRowOperator<float>
+    {
+        public float Invoke(float a, float b) => MathF.Min(a, b);
+
+        public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => Vector128.Min(a, b);
+
+        public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
     }
 }

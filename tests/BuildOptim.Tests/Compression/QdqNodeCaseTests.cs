@@ -20,6 +20,7 @@ public sealed class QdqNodeCaseTests
     private static readonly string[] s_prefixes =
     [
         "test_exp", "test_log", "test_abs", "test_neg", "test_sqrt", "test_reciprocal", "test_erf", "test_gelu", "test_pow",
+        "test_max", "test_min", "test_mean",
     ];
 
     public static TheoryData<string> Cases()

@@ -12,8 +12,13 @@ internal static class BinaryMath
     public static int Layer(NodeLowering n, BinaryMathKind kind, int a, int b, int? output = null)
     {
         var c = n.Context;
-        var shape = Shapes.Broadcast(c.Shape(a), c.Shape(b))
-            ?? throw n.Bad($"cannot broadcast [{string.Join(",", c.Shape(a))}] with [{string.Join(",", c.Shape(b))}]");
-        return c.AddLayer(new BinaryMathLayer { Name = n.Name, Inputs = [a, b], Output = output ?? n.NewOutput(shape), Kind = kind });
+        if (output is null)
+        {
+            var shape = Shapes.Broadcast(c.Shape(a), c.Shape(b))
+                ?? throw n.Bad($"cannot broadcast [{string.Join(",", c.Shape(a))}] with [{string.Join(",", c.Shape(b))}]");
+            output = n.NewOutput(shape);
+        }
+
+        return c.AddLayer(new BinaryMathLayer { Name = n.Name, Inputs = [a, b], Output = output.Value, Kind = kind });
     }
 }

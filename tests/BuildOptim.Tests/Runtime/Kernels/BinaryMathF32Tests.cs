@@ -68,6 +68,8 @@ public class BinaryMathF32Tests
     private static float Definition(BinaryMathOp op, float a, float b) => op switch
     {
         BinaryMathOp.Pow => MathF.Pow(a, b),
+        BinaryMathOp.Max => MathF.Max(a, b),
+        BinaryMathOp.Min => MathF.Min(a, b),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 }
