@@ -114,6 +114,8 @@ public enum OpKind
     ConvSharedU8U4ToF32 = 31,
     /// <summary>P: op (<see cref="BinaryMathOp"/>), rank, outputDims[6], stridesA[6], stridesB[6]. Float, numpy broadcasting.</summary>
     BinaryMathF32 = 40,
+    /// <summary>P: op (<see cref="ReduceOp"/>), outer, reduced, inner. y[o, i] = reduce over r of x[o, r, i].</summary>
+    ReduceF32 = 41,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -214,6 +214,12 @@ public static class ConformanceRunner
         ["ConstantOfShape"] = [0],
         ["Dropout"] = [1, 2],
         ["Range"] = [0, 1, 2],
+        ["ReduceSum"] = [1],
+        ["ReduceMean"] = [1],
+        ["ReduceMax"] = [1],
+        ["ReduceMin"] = [1],
+        ["ReduceSumSquare"] = [1],
+        ["ReduceL2"] = [1],
     };
 
     private static HashSet<string> ParameterInputs(Graph graph)

@@ -18,3 +18,31 @@ public sealed record BinaryMathLayer : Layer
 {
     public required BinaryMathKind Kind { get; init; }
 }
+
+/// <summary>What a <see cref="ReduceLayer"/> computes over its axes.</summary>
+public enum ReduceKind
+{
+    Sum,
+    Mean,
+    Max,
+    Min,
+
+    /// <summary>Σ x².</summary>
+    SumSquare,
+
+    /// <summary>√(Σ x²).</summary>
+    L2,
+}
+
+/// <summary>
+/// A reduction over a run of adjacent axes (ascending, not empty), the reduced axes kept as 1 with <see cref="KeepDims"/>
+/// or dropped. ONNX reductions over axes that are not adjacent lower to one of these per run.
+/// </summary>
+public sealed record ReduceLayer : Layer
+{
+    public required ReduceKind Kind { get; init; }
+
+    public required int[] Axes { get; init; }
+
+    public required bool KeepDims { get; init; }
+}

@@ -81,6 +81,12 @@ internal static class OperatorRegistry
         ["Max"] = new(Variadic.LowerMax, Variadic.FoldMaxMin),
         ["Min"] = new(Variadic.LowerMin, Variadic.FoldMaxMin),
         ["Mean"] = new(Variadic.LowerMean),
+        ["ReduceSum"] = new(Reduce.LowerSum),
+        ["ReduceMean"] = new(Reduce.LowerMean),
+        ["ReduceMax"] = new(Reduce.LowerMax),
+        ["ReduceMin"] = new(Reduce.LowerMin),
+        ["ReduceSumSquare"] = new(Reduce.LowerSumSquare),
+        ["ReduceL2"] = new(Reduce.LowerL2),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -52,6 +52,53 @@ public sealed class MathLoweringTests : ScratchFolderTest
         Assert.DoesNotContain(network.Layers, l => l is BinaryMathLayer);
     }
 
+    [Fact]
+    public void Reduction_over_axes_that_are_not_adjacent_is_one_layer_per_run_innermost_first_then_drops_the_axes()
+    {
+        var builder = new OnnxModelBuilder { Opset = 18 };
+        builder.Graph.Input[0] = OnnxModelBuilder.FloatValue("x", null, 2, 3, 4);
+        builder.Int64s("axes", [-1, 1]).Node("ReduceL2", "l2", ["x", "axes"], ["y"], OnnxModelBuilder.Attr("keepdims", 0L));
+        builder.Graph.Output.Add(OnnxModelBuilder.FloatValue("y", null, 3));
+        var network = Lower(builder);
+
+        var reductions = network.Layers.OfType<ReduceLayer>().ToList();
+        Assert.Equal([(ReduceKind.SumSquare, 3), (ReduceKind.Sum, 1)], reductions.Select(r => (r.Kind, r.Axes.Single())));
+        Assert.Contains(network.Layers, l => l is ActivationLayer { Kind: ActivationKind.Sqrt });
+        Assert.Equal([1, 3], network.Value(network.Outputs[0]).Shape);
+    }
+
+    [Theory]
+    [InlineData(13, "ReduceMean", false)]
+    [InlineData(18, "ReduceMean", true)]
+    [InlineData(13, "ReduceSum", true)]
+    public void Reduction_axes_are_an_attribute_before_their_opset_and_an_input_from_it(int opset, string op, bool axesInput)
+    {
+        var builder = new OnnxModelBuilder(opset: opset);
+        if (axesInput)
+        {
+            builder.Int64s("axes", [1]).Node(op, "reduce", ["x", "axes"], ["y"]);
+        }
+        else
+        {
+            builder.Node(op, "reduce", ["x"], ["y"], OnnxModelBuilder.Attr("axes", new long[] { 1 }));
+        }
+
+        var reduce = Assert.IsType<ReduceLayer>(Assert.Single(Lower(builder.Output("y", 1)).Layers));
+        Assert.Equal([1], reduce.Axes);
+        Assert.True(reduce.KeepDims);
+    }
+
+    [Fact]
+    public void Reduction_with_computed_axes_is_BOPT1004_and_no_axes_with_noop_is_a_copy()
+    {
+        var computed = new OnnxModelBuilder(opset: 18).Node("ReduceMean", "reduce", ["x", "x"], ["y"]).Output("y");
+        var noop = Lower(new OnnxModelBuilder(opset: 18).Node("ReduceMax", "reduce", ["x"], ["y"], OnnxModelBuilder.Attr("noop_with_empty_axes", 1L)).Output("y"));
+
+        Assert.Equal(OnnxDiagnostics.UnsupportedModel, Assert.Throws<OnnxModelException>(() => Lower(computed)).Code);
+        var copy = Assert.IsType<ReshapeLayer>(Assert.Single(noop.Layers));
+        Assert.Equal([1, 4], noop.Value(copy.Output).Shape);
+    }
+
     private Network Lower(OnnxModelBuilder builder)
     {
         Directory.CreateDirectory(Root);

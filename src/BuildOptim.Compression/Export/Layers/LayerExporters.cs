@@ -38,6 +38,7 @@ internal static class LayerExporters
         [typeof(ChannelAffineLayer)] = new ChannelAffineExporter(),
         [typeof(MatMulLayer)] = new MatMulExporter(),
         [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
+        [typeof(ReduceLayer)] = new ReduceExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

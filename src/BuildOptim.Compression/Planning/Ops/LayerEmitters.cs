@@ -35,6 +35,7 @@ public static class LayerEmitters
         [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
         [typeof(MatMulLayer)] = new MatMulEmitter(),
         [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
+        [typeof(ReduceLayer)] = new ReduceEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)
