@@ -116,6 +116,8 @@ public enum OpKind
     BinaryMathF32 = 40,
     /// <summary>P: op (<see cref="ReduceOp"/>), outer, reduced, inner. y[o, i] = reduce over r of x[o, r, i].</summary>
     ReduceF32 = 41,
+    /// <summary>P: rows, cols, epsilon (f32), hasBias. D: scale f32 [cols], bias f32 [cols] when hasBias. LayerNormalization of each row.</summary>
+    LayerNormF32 = 42,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

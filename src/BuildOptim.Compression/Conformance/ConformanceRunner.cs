@@ -220,6 +220,7 @@ public static class ConformanceRunner
         ["ReduceMin"] = [1],
         ["ReduceSumSquare"] = [1],
         ["ReduceL2"] = [1],
+        ["LayerNormalization"] = [1, 2],
     };
 
     private static HashSet<string> ParameterInputs(Graph graph)

@@ -87,6 +87,7 @@ internal static class OperatorRegistry
         ["ReduceMin"] = new(Reduce.LowerMin),
         ["ReduceSumSquare"] = new(Reduce.LowerSumSquare),
         ["ReduceL2"] = new(Reduce.LowerL2),
+        ["LayerNormalization"] = new(LayerNormalization.Lower),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -41,6 +41,7 @@ internal static class OpRegistry
         [OpKind.ConvSharedU8U4ToF32] = ConvU8S8ToF32Op.CreateShared,
         [OpKind.BinaryMathF32] = BinaryMathF32Op.Create,
         [OpKind.ReduceF32] = ReduceF32Op.Create,
+        [OpKind.LayerNormF32] = LayerNormF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

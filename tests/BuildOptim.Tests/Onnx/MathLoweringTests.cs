@@ -99,6 +99,26 @@ public sealed class MathLoweringTests : ScratchFolderTest
         Assert.Equal([1, 4], noop.Value(copy.Output).Shape);
     }
 
+    [Fact]
+    public void LayerNormalization_broadcasts_its_scale_to_the_normalized_shape_and_refuses_a_model_that_reads_its_mean()
+    {
+        OnnxModelBuilder Model(bool readMean)
+        {
+            var builder = new OnnxModelBuilder(opset: 17).Floats("scale", [2f], 1).Floats("bias", [1f, 2f, 3f, 4f], 1, 4);
+            builder.Node("LayerNormalization", "norm", ["x", "scale", "bias"], ["y", "mean", "inv_std"], OnnxModelBuilder.Attr("epsilon", 1e-3f));
+            return readMean ? builder.Node("Add", "add", ["y", "mean"], ["z"]).Output("z") : builder.Output("y");
+        }
+
+        var norm = Assert.IsType<LayerNormLayer>(Assert.Single(Lower(Model(readMean: false)).Layers));
+        var error = Assert.Throws<OnnxModelException>(() => Lower(Model(readMean: true)));
+
+        Assert.Equal((1, 1e-3f), (norm.Axis, norm.Epsilon));
+        Assert.Equal([2f, 2f, 2f, 2f], norm.Scale);
+        Assert.Equal([1f, 2f, 3f, 4f], norm.Bias);
+        Assert.Equal(OnnxDiagnostics.UnsupportedModel, error.Code);
+        Assert.Contains("exposes its Mean or InvStdDev ('mean'); BuildOptim computes Y only.", error.Message);
+    }
+
     private Network Lower(OnnxModelBuilder builder)
     {
         Directory.CreateDirectory(Root);

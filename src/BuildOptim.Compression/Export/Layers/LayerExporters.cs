@@ -39,6 +39,7 @@ internal static class LayerExporters
         [typeof(MatMulLayer)] = new MatMulExporter(),
         [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
         [typeof(ReduceLayer)] = new ReduceExporter(),
+        [typeof(LayerNormLayer)] = new LayerNormExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

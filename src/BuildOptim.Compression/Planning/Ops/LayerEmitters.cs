@@ -36,6 +36,7 @@ public static class LayerEmitters
         [typeof(MatMulLayer)] = new MatMulEmitter(),
         [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
         [typeof(ReduceLayer)] = new ReduceEmitter(),
+        [typeof(LayerNormLayer)] = new LayerNormEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -147,6 +147,7 @@ public class OpRegistryTests
         OpKind.ConvSharedU8U4ToF32 => ConvSharedU8U4ToF32Parameters.Decode(op.P),
         OpKind.BinaryMathF32 => BinaryMathF32Parameters.Decode(op.P),
         OpKind.ReduceF32 => ReduceF32Parameters.Decode(op.P),
+        OpKind.LayerNormF32 => LayerNormF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
