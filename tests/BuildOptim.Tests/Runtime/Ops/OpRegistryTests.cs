@@ -159,6 +159,7 @@ public class OpRegistryTests
             (Models.FashionMlp, Models.FashionCalibration),
             (Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Models", "fashion_cnn.onnx"), Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Data", "calib.npy")),
             (Models.MlpTanh, Models.SmallCalibration),
+            (Models.LayerNormMlp, Models.LayerNormMlpCalibration),
             (Path.Combine(cnn, "cnn_misc.onnx"), Path.Combine(cnn, "cnn_calib.npy")),
             (Path.Combine(cnn, "cnn_nhwc.onnx"), Path.Combine(cnn, "cnn_calib_nhwc.npy")),
         };
