@@ -112,6 +112,12 @@ public enum OpKind
     ConvSharedU8U4ToU8 = 30,
     /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32), codebooks. D: indices u4, codebooks s8, bias s32, scale f32. <see cref="ConvU8S8ToF32"/> over shared weights.</summary>
     ConvSharedU8U4ToF32 = 31,
+    /// <summary>P: op (<see cref="BinaryMathOp"/>), rank, outputDims[6], stridesA[6], stridesB[6]. Float, numpy broadcasting.</summary>
+    BinaryMathF32 = 40,
+    /// <summary>P: op (<see cref="ReduceOp"/>), outer, reduced, inner. y[o, i] = reduce over r of x[o, r, i].</summary>
+    ReduceF32 = 41,
+    /// <summary>P: rows, cols, epsilon (f32), hasBias. D: scale f32 [cols], bias f32 [cols] when hasBias. LayerNormalization of each row.</summary>
+    LayerNormF32 = 42,
 
     // 60-79: the data path of transformers (integer, bool and indexing ops on tensors held as exact float32).
 
@@ -134,6 +140,17 @@ internal enum Activation
     Selu = 9,
     Softplus = 10,
     Softsign = 11,
+    Exp = 12,
+    Log = 13,
+    Abs = 14,
+    Neg = 15,
+    Sqrt = 16,
+    Reciprocal = 17,
+    Erf = 18,
+    Gelu = 19,
+    GeluTanh = 20,
+    /// <summary>x^alpha.</summary>
+    Pow = 21,
 }
 
 /// <summary>

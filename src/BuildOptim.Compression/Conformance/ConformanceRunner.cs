@@ -20,6 +20,9 @@ public enum CaseOutcome
 /// <summary>The result of one backend-test case.</summary>
 public sealed record CaseResult(string Name, CaseOutcome Outcome, string Detail);
 
+/// <summary>A backend-test case lowered with the shapes of its data, with each data set's inputs and expected outputs.</summary>
+internal sealed record ConformanceCase(string Name, Network Network, List<List<Tensor>> Inputs, List<List<Tensor>> Expected);
+
 /// <summary>
 /// Runs ONNX backend node-test cases (<c>model.onnx</c> + <c>test_data_set_*</c>) on BuildOptim's
 /// own lowering, compiler and Runtime kernels.
@@ -49,56 +52,8 @@ public static class ConformanceRunner
         string name = Path.GetFileName(caseDirectory);
         try
         {
-            var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
-            if (graph.Inputs.Concat(graph.Outputs).FirstOrDefault(v => v.Type == ElementType.Other) is { } other)
-            {
-                return new CaseResult(name, CaseOutcome.Unsupported, $"'{other.Name}' is not a tensor of a supported type");
-            }
-            var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
-            var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
-            var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
-
-            // Inputs in parameter slots (weights, axes, shapes, pads, bounds) are constants in real models: bind them.
-            var parameters = ParameterInputs(graph);
-            for (int i = graph.Inputs.Count - 1; i >= 0; i--)
-            {
-                var input = graph.Inputs[i];
-                if (!parameters.Contains(input.Name))
-                {
-                    continue;
-                }
-
-                var value = inputsPerSet[0][i];
-                bool varies = inputsPerSet.Any(set => value.IsFloat ? !set[i].Floats!.SequenceEqual(value.Floats!) : !set[i].Int64s!.SequenceEqual(value.Int64s!));
-                if (varies)
-                {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"parameter input '{input.Name}' changes between data sets");
-                }
-
-                graph.Initializers[input.Name] = ConstantFoldingName(value, input.Name);
-                graph.Inputs.RemoveAt(i);
-                foreach (var set in inputsPerSet)
-                {
-                    set.RemoveAt(i);
-                }
-            }
-
-            foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
-            {
-                if (!GraphLowering.IsRuntimeType(input.Type))
-                {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' is {input.Type} data");
-                }
-
-                if (inputsPerSet.Any(set => !set[i].IsFloat && set[i].Int64s!.Any(v => Math.Abs(v) > NetworkValue.MaxExactInteger)))
-                {
-                    return new CaseResult(name, CaseOutcome.Unsupported, $"input '{input.Name}' holds integers beyond ±2^24, which float32 does not hold exactly");
-                }
-            }
-
-            var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
-
-            var network = OnnxFrontEnd.Import(graph, shapes);
+            var (_, network, inputsPerSet, expectedPerSet) = Load(caseDirectory);
+            int dataSets = inputsPerSet.Count;
             CompiledPlan plan;
             if (int8)
             {
@@ -113,7 +68,7 @@ public static class ConformanceRunner
             var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
             double worst = 0;
             string worstWhere = "";
-            for (int set = 0; set < dataSets.Count; set++)
+            for (int set = 0; set < dataSets; set++)
             {
                 var inputs = inputsPerSet[set].Select(AsFloats).ToList();
                 var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
@@ -162,6 +117,63 @@ public static class ConformanceRunner
         }
     }
 
+    /// <summary>
+    /// A case lowered with the shapes of its data: inputs in parameter slots (weights, axes, shapes, pads, bounds) bound as
+    /// the constants real models hold there, and each data set's float inputs and expected outputs.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The case has inputs or outputs of a type BuildOptim does not run, or a parameter input that varies.</exception>
+    internal static ConformanceCase Load(string caseDirectory)
+    {
+        var graph = OnnxModelLoader.Load(Path.Combine(caseDirectory, "model.onnx"));
+        if (graph.Inputs.Concat(graph.Outputs).FirstOrDefault(v => v.Type == ElementType.Other) is { } other)
+        {
+            throw new NotSupportedException($"'{other.Name}' is not a tensor of a supported type");
+        }
+
+        var dataSets = Directory.EnumerateDirectories(caseDirectory, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var inputsPerSet = dataSets.Select(d => ReadSet(d, "input", graph.Inputs.Count)).ToList();
+        var expectedPerSet = dataSets.Select(d => ReadSet(d, "output", graph.Outputs.Count)).ToList();
+        var parameters = ParameterInputs(graph);
+        for (int i = graph.Inputs.Count - 1; i >= 0; i--)
+        {
+            var input = graph.Inputs[i];
+            if (!parameters.Contains(input.Name))
+            {
+                continue;
+            }
+
+            var value = inputsPerSet[0][i];
+            bool varies = inputsPerSet.Any(set => value.IsFloat ? !set[i].Floats!.SequenceEqual(value.Floats!) : !set[i].Int64s!.SequenceEqual(value.Int64s!));
+            if (varies)
+            {
+                throw new NotSupportedException($"parameter input '{input.Name}' changes between data sets");
+            }
+
+            graph.Initializers[input.Name] = ConstantFoldingName(value, input.Name);
+            graph.Inputs.RemoveAt(i);
+            foreach (var set in inputsPerSet)
+            {
+                set.RemoveAt(i);
+            }
+        }
+
+        foreach (var (input, i) in graph.Inputs.Select((input, i) => (input, i)))
+        {
+            if (!GraphLowering.IsRuntimeType(input.Type))
+            {
+                throw new NotSupportedException($"input '{input.Name}' is {input.Type} data");
+            }
+
+            if (inputsPerSet.Any(set => !set[i].IsFloat && set[i].Int64s!.Any(v => Math.Abs(v) > NetworkValue.MaxExactInteger)))
+            {
+                throw new NotSupportedException($"input '{input.Name}' holds integers beyond ±2^24, which float32 does not hold exactly");
+            }
+        }
+
+        var shapes = graph.Inputs.Select((input, i) => (input.Name, inputsPerSet[0][i].Dims)).ToDictionary(p => p.Name, p => p.Dims);
+        return new ConformanceCase(Path.GetFileName(caseDirectory), OnnxFrontEnd.Import(graph, shapes), inputsPerSet, expectedPerSet);
+    }
+
     private static string UnsupportedReason(OnnxModelException e)
     {
         // "... uses operator 'Foo', which ..." -> "Foo"
@@ -176,7 +188,8 @@ public static class ConformanceRunner
         return e.Message;
     }
 
-    private static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
+    /// <summary>The range of every value over the case's data sets (int8 plans and their QDQ export are calibrated on them).</summary>
+    internal static Dictionary<int, TensorRange> Calibrate(Network network, List<List<Tensor>> inputsPerSet)
     {
         var probe = new ValueProbe(network);
         var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
@@ -204,6 +217,13 @@ public static class ConformanceRunner
         ["ConstantOfShape"] = [0],
         ["Dropout"] = [1, 2],
         ["Range"] = [0, 1, 2],
+        ["ReduceSum"] = [1],
+        ["ReduceMean"] = [1],
+        ["ReduceMax"] = [1],
+        ["ReduceMin"] = [1],
+        ["ReduceSumSquare"] = [1],
+        ["ReduceL2"] = [1],
+        ["LayerNormalization"] = [1, 2],
     };
 
     private static HashSet<string> ParameterInputs(Graph graph)

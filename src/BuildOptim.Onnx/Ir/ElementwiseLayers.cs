@@ -1,6 +1,9 @@
 namespace BuildOptim.Onnx.Ir;
 
-/// <summary>Elementwise activations. Parameters: LeakyRelu/Elu α; Clip [α, β]; HardSigmoid α, β; Selu α, γ=β.</summary>
+/// <summary>
+/// Elementwise activations and functions of one input. Parameters: LeakyRelu/Elu α; Clip [α, β]; HardSigmoid α, β; Selu α, γ=β.
+/// Gelu is ONNX Gelu with approximate "none", GeluTanh with approximate "tanh"; Pow is x^α (ONNX Pow of a scalar constant exponent).
+/// </summary>
 public enum ActivationKind
 {
     Relu,
@@ -14,6 +17,16 @@ public enum ActivationKind
     Selu,
     Softplus,
     Softsign,
+    Exp,
+    Log,
+    Abs,
+    Neg,
+    Sqrt,
+    Reciprocal,
+    Erf,
+    Gelu,
+    GeluTanh,
+    Pow,
 }
 
 public enum BinaryKind

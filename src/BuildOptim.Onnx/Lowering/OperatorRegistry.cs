@@ -1,3 +1,4 @@
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Onnx.Lowering.Operators;
 
 namespace BuildOptim.Onnx.Lowering;
@@ -50,7 +51,7 @@ internal static class OperatorRegistry
         ["MatMul"] = new(MatMul.Lower),
         ["MaxPool"] = new(Pools.LowerWindow),
         ["Mul"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
-        ["Neg"] = new(Fold: Elementwise.FoldNeg),
+        ["Neg"] = new(Activations.Elementwise(ActivationKind.Neg), Elementwise.FoldNeg),
         ["Pad"] = new(Pad.Lower),
         ["PRelu"] = new(Elementwise.LowerBinary),
         ["Range"] = new(Fold: Generators.FoldRange),
@@ -63,13 +64,30 @@ internal static class OperatorRegistry
         ["Softmax"] = new(Softmax.Lower),
         ["Softplus"] = new(Activations.LowerSoftplus),
         ["Softsign"] = new(Activations.LowerSoftsign),
-        ["Sqrt"] = new(Fold: Elementwise.FoldSqrt),
+        ["Sqrt"] = new(Activations.Elementwise(ActivationKind.Sqrt), Elementwise.FoldSqrt),
         ["Squeeze"] = new(Reshapes.LowerSqueeze, Reshapes.FoldSqueeze),
         ["Sub"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
         ["Sum"] = new(Elementwise.LowerSum),
         ["Tanh"] = new(Activations.LowerTanh),
         ["Transpose"] = new(Transpose.Lower, Transpose.Fold),
         ["Unsqueeze"] = new(Reshapes.LowerUnsqueeze, Reshapes.FoldUnsqueeze),
+        ["Exp"] = new(Activations.Elementwise(ActivationKind.Exp)),
+        ["Log"] = new(Activations.Elementwise(ActivationKind.Log)),
+        ["Abs"] = new(Activations.Elementwise(ActivationKind.Abs)),
+        ["Reciprocal"] = new(Activations.Elementwise(ActivationKind.Reciprocal)),
+        ["Erf"] = new(Activations.Elementwise(ActivationKind.Erf)),
+        ["Gelu"] = new(Activations.LowerGelu),
+        ["Pow"] = new(Pow.Lower),
+        ["Max"] = new(Variadic.LowerMax, Variadic.FoldMaxMin),
+        ["Min"] = new(Variadic.LowerMin, Variadic.FoldMaxMin),
+        ["Mean"] = new(Variadic.LowerMean),
+        ["ReduceSum"] = new(Reduce.LowerSum),
+        ["ReduceMean"] = new(Reduce.LowerMean),
+        ["ReduceMax"] = new(Reduce.LowerMax),
+        ["ReduceMin"] = new(Reduce.LowerMin),
+        ["ReduceSumSquare"] = new(Reduce.LowerSumSquare),
+        ["ReduceL2"] = new(Reduce.LowerL2),
+        ["LayerNormalization"] = new(LayerNormalization.Lower),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -7,6 +7,8 @@ public static class GraphPasses
 {
     public static Network Run(Network network)
     {
+        network = FuseLayerNorm.Run(network);
+        network = FuseGelu.Run(network);
         network = FoldBatchNorm.Run(network);
         network = FoldBiasAdd.Run(network);
         network = FuseActivation.Run(network);

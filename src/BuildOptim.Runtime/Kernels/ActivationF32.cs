@@ -14,9 +14,17 @@ public static partial class Kernels
     /// Relu <c>max(x, 0)</c>; Sigmoid <c>1 / (1 + e^-x)</c>; Tanh; LeakyRelu <c>x ≥ 0 ? x : α·x</c>;
     /// Clip <c>clamp(x, α, β)</c>; HardSigmoid <c>clamp(α·x + β, 0, 1)</c>; HardSwish <c>x · clamp(x/6 + 1/2, 0, 1)</c>;
     /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
-    /// Softsign <c>x / (1 + |x|)</c>.
+    /// Softsign <c>x / (1 + |x|)</c>; Exp, Log, Abs, Neg, Sqrt, Reciprocal, Erf, Gelu, GeluTanh and Pow <c>x^α</c> as their kernel files say.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
+        => ActivationF32(x, activation, alpha, beta, y, SimdLevel.Vector512);
+
+    /// <summary>
+    /// <see cref="ActivationF32(ReadOnlySpan{float}, Activation, float, float, Span{float})"/> taking no path wider than
+    /// <paramref name="maxLevel"/>. An activation with a kernel file of its own (<c>Kernels/NameF32.cs</c>: its row operator) is one case here, which runs
+    /// its row operator through the row-loop driver; every width gives its scalar twin's result bit for bit.
+    /// </summary>
+    internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y, SimdLevel maxLevel)
     {
         if (x.Length != y.Length)
         {
@@ -101,6 +109,36 @@ public static partial class Kernels
                     y[i] = x[i] / (1f + MathF.Abs(x[i]));
                 }
 
+                break;
+            case Activation.Exp:
+                InvokeRow<float, ExpOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Log:
+                InvokeRow<float, LogOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Abs:
+                InvokeRow<float, AbsOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Neg:
+                InvokeRow<float, NegOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Sqrt:
+                InvokeRow<float, SqrtOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Reciprocal:
+                InvokeRow<float, ReciprocalOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Erf:
+                InvokeRow<float, ErfOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Gelu:
+                InvokeRow<float, GeluOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.GeluTanh:
+                InvokeRow<float, GeluTanhOperatorF32>(default, x, y, maxLevel);
+                break;
+            case Activation.Pow:
+                PowRowF32(x, alpha, y, maxLevel);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);

@@ -35,6 +35,6 @@ internal sealed class ActivationF32Op : OpExecutor
     public override void Run(OpScratch scratch)
     {
         var (length, activation, alpha, beta) = _p;
-        Kernels.ActivationF32(_x.AsSpan(0, length), activation, alpha, beta, _y.AsSpan(0, length));
+        Kernels.ActivationF32(_x.AsSpan(0, length), activation, alpha, beta, _y.AsSpan(0, length), SimdLevel.Vector512);
     }
 }

@@ -45,6 +45,7 @@ public sealed class QdqExportTests : IDisposable
             (Models.FashionMlp, Models.FashionCalibration, Models.FashionEvaluation),
             (Models.MlpTanh, Models.SmallCalibration, Models.SmallEvaluation),
             (Models.MlpMatMul, Models.SmallCalibration, Models.SmallEvaluation),
+            (Models.LayerNormMlp, Models.LayerNormMlpCalibration, Models.LayerNormMlpCalibration),
             (Path.Combine(fashionCnn, "Models", "fashion_cnn.onnx"), Path.Combine(fashionCnn, "Data", "calib.npy"), Path.Combine(fashionCnn, "Data", "eval.npz")),
             (Path.Combine(cnn, "cnn_nhwc.onnx"), Path.Combine(cnn, "cnn_calib_nhwc.npy"), Path.Combine(cnn, "cnn_eval_nhwc.npz")),
             (Path.Combine(cnn, "cnn_misc.onnx"), Path.Combine(cnn, "cnn_calib.npy"), Path.Combine(cnn, "cnn_eval.npz")),

@@ -17,6 +17,11 @@ internal static class Models
 
     public static string MlpMatMul => Path.Combine(TestPaths.TestData, "models", "mlp_matmul.onnx");
 
+    /// <summary>Gemm, LayerNorm and GELU written out as PyTorch exports them before opset 17 and as hand-written code orders them (layernorm_mlp.py).</summary>
+    public static string LayerNormMlp => Path.Combine(TestPaths.TestData, "models", "layernorm_mlp.onnx");
+
+    public static string LayerNormMlpCalibration => Path.Combine(TestPaths.TestData, "models", "layernorm_mlp_calib.npy");
+
     public static string SmallCalibration => Path.Combine(TestPaths.TestData, "models", "mlp_tanh_calib.npy");
 
     public static string SmallEvaluation => Path.Combine(TestPaths.TestData, "models", "mlp_eval.npz");

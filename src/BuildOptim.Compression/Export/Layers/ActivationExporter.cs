@@ -3,7 +3,10 @@ using static BuildOptim.Compression.Export.OnnxGraphBuilder;
 
 namespace BuildOptim.Compression.Export.Layers;
 
-/// <summary>Each activation as its ONNX operator; Clip with scalar bound inputs; HardSwish (opset 14) as x · HardSigmoid(x).</summary>
+/// <summary>
+/// Each activation as its ONNX operator; Clip with scalar bound inputs; HardSwish (opset 14) as x · HardSigmoid(x); Gelu
+/// (opset 20) written out.
+/// </summary>
 internal sealed class ActivationExporter : LayerExporter<ActivationLayer>
 {
     protected override void Write(ActivationLayer a, QdqGraphWriter writer)
@@ -44,9 +47,53 @@ internal sealed class ActivationExporter : LayerExporter<ActivationLayer>
                 return;
             }
 
+            case ActivationKind.Pow:
+            {
+                string x = writer.Input(a, a.Inputs[0]);
+                string output = writer.Output(a.Output);
+                graph.Node("Pow", a.Name, [x, writer.Scalar(a.Name + "_exponent", a.Alpha)], output);
+                writer.Written(a.Output, output);
+                return;
+            }
+
+            case ActivationKind.Gelu:
+            case ActivationKind.GeluTanh:
+                Gelu(a, writer);
+                return;
+
             default:
                 writer.Simple(a, a.Kind.ToString());
                 return;
         }
+    }
+
+    /// <summary>Gelu as ½x · (1 + erf(x · √½)), its tanh form as ½x · (1 + tanh(√(2/π) · (x + 0.044715 x³))), in opset-13 nodes.</summary>
+    private static void Gelu(ActivationLayer a, QdqGraphWriter writer)
+    {
+        var graph = writer.Graph;
+        string x = writer.Input(a, a.Inputs[0]);
+        string output = writer.Output(a.Output);
+        string Node(string opType, string suffix, params string[] inputs)
+        {
+            string result = graph.Unique(a.Name + "_" + suffix);
+            graph.Node(opType, a.Name + "_" + suffix, inputs, result);
+            return result;
+        }
+
+        string inner;
+        if (a.Kind == ActivationKind.Gelu)
+        {
+            inner = Node("Erf", "erf", Node("Mul", "scaled", x, writer.Scalar(a.Name + "_sqrt_half", 0.707106781f)));
+        }
+        else
+        {
+            string cube = Node("Mul", "cube", Node("Mul", "square", x, x), x);
+            string sum = Node("Add", "sum", x, Node("Mul", "cubic", cube, writer.Scalar(a.Name + "_cubic", 0.044715f)));
+            inner = Node("Tanh", "tanh", Node("Mul", "scaled", sum, writer.Scalar(a.Name + "_sqrt_2_over_pi", 0.797884561f)));
+        }
+
+        string half = Node("Mul", "half", x, writer.Scalar(a.Name + "_half", 0.5f));
+        graph.Node("Mul", a.Name, [half, Node("Add", "one_plus", inner, writer.Scalar(a.Name + "_one", 1f))], output);
+        writer.Written(a.Output, output);
     }
 }

@@ -38,6 +38,9 @@ internal static class LayerExporters
         [typeof(ChannelAffineLayer)] = new ChannelAffineExporter(),
         [typeof(MatMulLayer)] = new MatMulExporter(),
         [typeof(CastLayer)] = new CastExporter(),
+        [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
+        [typeof(ReduceLayer)] = new ReduceExporter(),
+        [typeof(LayerNormLayer)] = new LayerNormExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

@@ -35,6 +35,9 @@ public static class LayerEmitters
         [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
         [typeof(MatMulLayer)] = new MatMulEmitter(),
         [typeof(CastLayer)] = new CastEmitter(),
+        [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
+        [typeof(ReduceLayer)] = new ReduceEmitter(),
+        [typeof(LayerNormLayer)] = new LayerNormEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -8,6 +8,12 @@ namespace BuildOptim.Onnx.Lowering.Operators;
 /// </summary>
 internal static class Activations
 {
+    /// <summary>
+    /// The lowering of an operator that is one parameterless <see cref="ActivationKind"/> on its one input: an elementwise
+    /// function is its kind plus this in its <see cref="OperatorRegistry"/> line.
+    /// </summary>
+    public static LowerOperator Elementwise(ActivationKind kind) => n => Lower(n, kind);
+
     public static SymbolicValue LowerRelu(NodeLowering n) => Lower(n, ActivationKind.Relu);
 
     public static SymbolicValue LowerSigmoid(NodeLowering n) => Lower(n, ActivationKind.Sigmoid);
@@ -30,6 +36,18 @@ internal static class Activations
 
     public static SymbolicValue LowerHardSigmoid(NodeLowering n)
         => Lower(n, ActivationKind.HardSigmoid, n.Node.GetFloat("alpha", 0.2f), n.Node.GetFloat("beta", 0.5f));
+
+    /// <summary>Gelu (opset 20): approximate "none" is <see cref="ActivationKind.Gelu"/>, "tanh" <see cref="ActivationKind.GeluTanh"/>.</summary>
+    public static SymbolicValue LowerGelu(NodeLowering n)
+    {
+        string approximate = n.Node.Attributes.TryGetValue("approximate", out var a) && a.S is { } s ? s : "none";
+        return approximate switch
+        {
+            "none" => Lower(n, ActivationKind.Gelu),
+            "tanh" => Lower(n, ActivationKind.GeluTanh),
+            _ => throw n.Bad($"has approximate '{approximate}'; it must be 'none' or 'tanh'"),
+        };
+    }
 
     /// <summary>Clip to [min, max] (<see cref="ActivationLayer.Alpha"/>, <see cref="ActivationLayer.Beta"/>); an omitted bound is infinite.</summary>
     public static SymbolicValue LowerClip(NodeLowering n)

@@ -146,6 +146,9 @@ public class OpRegistryTests
         OpKind.ConvSharedU8U4ToU8 => ConvSharedU8U4ToU8Parameters.Decode(op.P),
         OpKind.ConvSharedU8U4ToF32 => ConvSharedU8U4ToF32Parameters.Decode(op.P),
         OpKind.CastF32 => CastF32Parameters.Decode(op.P),
+        OpKind.BinaryMathF32 => BinaryMathF32Parameters.Decode(op.P),
+        OpKind.ReduceF32 => ReduceF32Parameters.Decode(op.P),
+        OpKind.LayerNormF32 => LayerNormF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
@@ -157,6 +160,7 @@ public class OpRegistryTests
             (Models.FashionMlp, Models.FashionCalibration),
             (Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Models", "fashion_cnn.onnx"), Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Data", "calib.npy")),
             (Models.MlpTanh, Models.SmallCalibration),
+            (Models.LayerNormMlp, Models.LayerNormMlpCalibration),
             (Path.Combine(cnn, "cnn_misc.onnx"), Path.Combine(cnn, "cnn_calib.npy")),
             (Path.Combine(cnn, "cnn_nhwc.onnx"), Path.Combine(cnn, "cnn_calib_nhwc.npy")),
         };

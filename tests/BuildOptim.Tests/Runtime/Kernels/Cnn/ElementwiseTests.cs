@@ -342,10 +342,10 @@ public class ElementwiseTests
         _ => a < 0 ? a * b : a,
     };
 
-    private static int Count(int[] dims) => dims.Aggregate(1, (p, d) => p * d);
+    internal static int Count(int[] dims) => dims.Aggregate(1, (p, d) => p * d);
 
     /// <summary>numpy broadcasting by index arithmetic: an operand dim of 1 always reads index 0.</summary>
-    private static T[] Broadcast<T>(int[] dimsA, int[] dimsB, Func<int, int, T> element)
+    internal static T[] Broadcast<T>(int[] dimsA, int[] dimsB, Func<int, int, T> element)
     {
         int rank = Math.Max(dimsA.Length, dimsB.Length);
         int[] Pad(int[] d) => [.. Enumerable.Repeat(1, rank - d.Length), .. d];
