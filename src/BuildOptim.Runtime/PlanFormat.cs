@@ -117,6 +117,8 @@ public enum OpKind
 
     /// <summary>P: length, mode (<see cref="CastMode"/>). A Cast to an integer (truncates toward zero) or to bool (x ≠ 0).</summary>
     CastF32 = 60,
+    /// <summary>P: op (<see cref="CompareOp"/>), broadcast (rank, outputDims[6], stridesA[6], stridesB[6]). y = 1 where the predicate holds, else 0.</summary>
+    CompareF32 = 61,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
@@ -147,6 +149,19 @@ internal enum CastMode
 
     /// <summary>To bool: <c>y = x ≠ 0 ? 1 : 0</c> (NaN is true).</summary>
     NotZero = 2,
+}
+
+/// <summary>The predicates of <see cref="OpKind.CompareF32"/>: comparisons, and connectives of bools (any x ≠ 0 is true).</summary>
+internal enum CompareOp
+{
+    Equal = 0,
+    Less = 1,
+    Greater = 2,
+    LessOrEqual = 3,
+    GreaterOrEqual = 4,
+    And = 5,
+    Or = 6,
+    Xor = 7,
 }
 
 /// <summary>One decoded op.</summary>

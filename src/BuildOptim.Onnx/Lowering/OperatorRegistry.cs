@@ -70,6 +70,15 @@ internal static class OperatorRegistry
         ["Tanh"] = new(Activations.LowerTanh),
         ["Transpose"] = new(Transpose.Lower, Transpose.Fold),
         ["Unsqueeze"] = new(Reshapes.LowerUnsqueeze, Reshapes.FoldUnsqueeze),
+        ["Equal"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["Less"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["Greater"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["LessOrEqual"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["GreaterOrEqual"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["And"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["Or"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["Xor"] = new(Comparisons.Lower, Comparisons.Fold),
+        ["Not"] = new(Comparisons.LowerNot, Comparisons.FoldNot),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -38,6 +38,7 @@ internal static class LayerExporters
         [typeof(ChannelAffineLayer)] = new ChannelAffineExporter(),
         [typeof(MatMulLayer)] = new MatMulExporter(),
         [typeof(CastLayer)] = new CastExporter(),
+        [typeof(CompareLayer)] = new CompareExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

@@ -35,6 +35,7 @@ public static class LayerEmitters
         [typeof(ChannelAffineLayer)] = new ChannelAffineEmitter(),
         [typeof(MatMulLayer)] = new MatMulEmitter(),
         [typeof(CastLayer)] = new CastEmitter(),
+        [typeof(CompareLayer)] = new CompareEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -17,6 +17,11 @@ public class DataPathOpTests
             .Node("Cast", ["x"], ["b"], Attr("to", 9L))
             .Output("i", 7)
             .Output("b", 9));
+        yield return ("compare", new TypedModel()
+            .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
+            .Input("y", new[] { 0f }, 1)
+            .Node("Less", ["x", "y"], ["lt"])
+            .Output("lt", 9));
     }
 
     [Fact]

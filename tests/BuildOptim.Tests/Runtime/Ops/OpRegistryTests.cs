@@ -146,6 +146,7 @@ public class OpRegistryTests
         OpKind.ConvSharedU8U4ToU8 => ConvSharedU8U4ToU8Parameters.Decode(op.P),
         OpKind.ConvSharedU8U4ToF32 => ConvSharedU8U4ToF32Parameters.Decode(op.P),
         OpKind.CastF32 => CastF32Parameters.Decode(op.P),
+        OpKind.CompareF32 => CompareF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
