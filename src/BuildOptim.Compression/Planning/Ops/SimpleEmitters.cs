@@ -5,10 +5,15 @@ using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
-/// <summary>A constant operand: written into its own buffer once, when the runner is created.</summary>
+/// <summary>
+/// A constant operand: written into its own buffer once, when the runner is created. It is stored as codes only when a
+/// reader could take them: a constant only float layers read (an embedding table for Gather, a mask value for Where)
+/// stays float rather than be dequantized on every call.
+/// </summary>
 internal sealed class ConstantEmitter : ILayerEmitter
 {
-    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+    public bool SupportsInt8(Layer layer, CompileContext context)
+        => context.Consumers(layer.Output).Any(c => LayerEmitters.For(c).SupportsInt8(c, context));
 
     public void EmitFloat(Layer layer, CompileContext context)
     {
