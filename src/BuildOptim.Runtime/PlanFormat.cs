@@ -119,6 +119,8 @@ public enum OpKind
     CastF32 = 60,
     /// <summary>P: op (<see cref="CompareOp"/>), broadcast (rank, outputDims[6], stridesA[6], stridesB[6]). y = 1 where the predicate holds, else 0.</summary>
     CompareF32 = 61,
+    /// <summary>P: rank, outputDims[6], stridesCondition[6], stridesX[6], stridesY[6] (<see cref="WhereShape"/>). y = condition ≠ 0 ? x : y.</summary>
+    WhereF32 = 62,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -27,3 +27,6 @@ public sealed record CompareLayer : Layer
 {
     public required CompareKind Kind { get; init; }
 }
+
+/// <summary>ONNX Where: <c>condition ≠ 0 ? x : y</c> over inputs [condition, x, y], with numpy broadcasting of the three.</summary>
+public sealed record WhereLayer : Layer;

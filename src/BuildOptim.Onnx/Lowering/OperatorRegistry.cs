@@ -79,6 +79,7 @@ internal static class OperatorRegistry
         ["Or"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Xor"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Not"] = new(Comparisons.LowerNot, Comparisons.FoldNot),
+        ["Where"] = new(Where.Lower, Where.Fold),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -41,6 +41,7 @@ internal static class OpRegistry
         [OpKind.ConvSharedU8U4ToF32] = ConvU8S8ToF32Op.CreateShared,
         [OpKind.CastF32] = CastF32Op.Create,
         [OpKind.CompareF32] = CompareF32Op.Create,
+        [OpKind.WhereF32] = WhereF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

@@ -39,6 +39,7 @@ internal static class LayerExporters
         [typeof(MatMulLayer)] = new MatMulExporter(),
         [typeof(CastLayer)] = new CastExporter(),
         [typeof(CompareLayer)] = new CompareExporter(),
+        [typeof(WhereLayer)] = new WhereExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

@@ -36,6 +36,7 @@ public static class LayerEmitters
         [typeof(MatMulLayer)] = new MatMulEmitter(),
         [typeof(CastLayer)] = new CastEmitter(),
         [typeof(CompareLayer)] = new CompareEmitter(),
+        [typeof(WhereLayer)] = new WhereEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

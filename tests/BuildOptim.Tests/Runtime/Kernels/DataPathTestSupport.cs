@@ -13,7 +13,7 @@ internal static class DataPathTestSupport
     {
         int rank = operands.Max(d => d.Length);
         var padded = operands.Select(d => Enumerable.Repeat(1, rank - d.Length).Concat(d).ToArray()).ToArray();
-        var dims = Enumerable.Range(0, rank).Select(k => padded.Max(p => p[k])).ToArray();
+        var dims = Enumerable.Range(0, rank).Select(k => padded.Select(p => p[k]).FirstOrDefault(d => d != 1, 1)).ToArray();
         var y = new T[Count(dims)];
         var index = new int[rank];
         var flat = new int[operands.Length];

@@ -22,6 +22,12 @@ public class DataPathOpTests
             .Input("y", new[] { 0f }, 1)
             .Node("Less", ["x", "y"], ["lt"])
             .Output("lt", 9));
+        yield return ("where", new TypedModel()
+            .Input("c", new[] { true, false, true, false }, 4)
+            .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
+            .Input("y", new[] { 9f }, 1)
+            .Node("Where", ["c", "x", "y"], ["z"])
+            .Output("z"));
     }
 
     [Fact]

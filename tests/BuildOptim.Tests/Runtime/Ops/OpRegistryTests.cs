@@ -147,6 +147,7 @@ public class OpRegistryTests
         OpKind.ConvSharedU8U4ToF32 => ConvSharedU8U4ToF32Parameters.Decode(op.P),
         OpKind.CastF32 => CastF32Parameters.Decode(op.P),
         OpKind.CompareF32 => CompareF32Parameters.Decode(op.P),
+        OpKind.WhereF32 => WhereF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
