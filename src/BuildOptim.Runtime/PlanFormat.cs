@@ -121,6 +121,8 @@ public enum OpKind
     CompareF32 = 61,
     /// <summary>P: rank, outputDims[6], stridesCondition[6], stridesX[6], stridesY[6] (<see cref="WhereShape"/>). y = condition ≠ 0 ? x : y.</summary>
     WhereF32 = 62,
+    /// <summary>P: outer, axisSize, inner, count. Inputs: data [outer, axisSize, inner], indices [count] (integers held as floats, negative from the end). y [outer, count, inner].</summary>
+    GatherF32 = 63,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

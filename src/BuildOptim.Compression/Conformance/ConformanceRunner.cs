@@ -200,7 +200,6 @@ public static class ConformanceRunner
         ["Unsqueeze"] = [1],
         ["Squeeze"] = [1],
         ["Slice"] = [1, 2, 3, 4],
-        ["Gather"] = [1],
         ["ConstantOfShape"] = [0],
         ["Dropout"] = [1, 2],
         ["Range"] = [0, 1, 2],

@@ -37,7 +37,7 @@ internal static class OperatorRegistry
         ["Dropout"] = new(PassThrough.LowerDropout, PassThrough.Fold),
         ["Elu"] = new(Activations.LowerElu),
         ["Flatten"] = new(Reshapes.LowerFlatten, Reshapes.FoldFlatten),
-        ["Gather"] = new(Fold: Gather.Fold),
+        ["Gather"] = new(Gather.Lower, Gather.Fold),
         ["Gemm"] = new(Gemm.Lower),
         ["GlobalAveragePool"] = new(Pools.LowerGlobal),
         ["GlobalMaxPool"] = new(Pools.LowerGlobal),

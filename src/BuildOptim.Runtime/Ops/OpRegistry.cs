@@ -42,6 +42,7 @@ internal static class OpRegistry
         [OpKind.CastF32] = CastF32Op.Create,
         [OpKind.CompareF32] = CompareF32Op.Create,
         [OpKind.WhereF32] = WhereF32Op.Create,
+        [OpKind.GatherF32] = GatherF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

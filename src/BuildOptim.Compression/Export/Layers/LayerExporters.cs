@@ -40,6 +40,7 @@ internal static class LayerExporters
         [typeof(CastLayer)] = new CastExporter(),
         [typeof(CompareLayer)] = new CompareExporter(),
         [typeof(WhereLayer)] = new WhereExporter(),
+        [typeof(GatherLayer)] = new GatherExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

@@ -37,6 +37,7 @@ public static class LayerEmitters
         [typeof(CastLayer)] = new CastEmitter(),
         [typeof(CompareLayer)] = new CompareEmitter(),
         [typeof(WhereLayer)] = new WhereEmitter(),
+        [typeof(GatherLayer)] = new GatherEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

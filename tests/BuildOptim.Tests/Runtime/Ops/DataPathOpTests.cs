@@ -28,6 +28,11 @@ public class DataPathOpTests
             .Input("y", new[] { 9f }, 1)
             .Node("Where", ["c", "x", "y"], ["z"])
             .Output("z"));
+        yield return ("gather", new TypedModel()
+            .Input("ids", new long[] { 0, 1, 0 }, 1, 3)
+            .Initializer("table", new[] { 1f, 2f, 3f, 4f }, 2, 2)
+            .Node("Gather", ["table", "ids"], ["e"])
+            .Output("e"));
     }
 
     [Fact]

@@ -148,6 +148,7 @@ public class OpRegistryTests
         OpKind.CastF32 => CastF32Parameters.Decode(op.P),
         OpKind.CompareF32 => CompareF32Parameters.Decode(op.P),
         OpKind.WhereF32 => WhereF32Parameters.Decode(op.P),
+        OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
