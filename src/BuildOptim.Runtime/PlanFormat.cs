@@ -123,6 +123,11 @@ public enum OpKind
     WhereF32 = 62,
     /// <summary>P: outer, axisSize, inner, count. Inputs: data [outer, axisSize, inner], indices [count] (integers held as floats, negative from the end). y [outer, count, inner].</summary>
     GatherF32 = 63,
+    /// <summary>
+    /// P: rank, start, dims[8], strides[8] (<see cref="StridedCopyF32Parameters"/>): y[i] = x[start + Σ i_k · strides[k]], strides signed, 0 repeats.
+    /// Slice, Split, Expand and Tile.
+    /// </summary>
+    StridedCopyF32 = 64,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -203,6 +203,9 @@ public static class ConformanceRunner
         ["ConstantOfShape"] = [0],
         ["Dropout"] = [1, 2],
         ["Range"] = [0, 1, 2],
+        ["Split"] = [1],
+        ["Expand"] = [1],
+        ["Tile"] = [1],
     };
 
     private static HashSet<string> ParameterInputs(Graph graph)

@@ -59,7 +59,7 @@ internal static class OperatorRegistry
         ["Selu"] = new(Activations.LowerSelu),
         ["Shape"] = new(Shape.Lower),
         ["Sigmoid"] = new(Activations.LowerSigmoid),
-        ["Slice"] = new(Fold: Slice.Fold),
+        ["Slice"] = new(Slice.Lower, Slice.Fold),
         ["Softmax"] = new(Softmax.Lower),
         ["Softplus"] = new(Activations.LowerSoftplus),
         ["Softsign"] = new(Activations.LowerSoftsign),
@@ -80,6 +80,9 @@ internal static class OperatorRegistry
         ["Xor"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Not"] = new(Comparisons.LowerNot, Comparisons.FoldNot),
         ["Where"] = new(Where.Lower, Where.Fold),
+        ["Split"] = new(Split.Lower),
+        ["Expand"] = new(Tiling.LowerExpand, Tiling.FoldExpand),
+        ["Tile"] = new(Tiling.LowerTile, Tiling.FoldTile),
     };
 
     /// <summary>Every operator in the table, in ordinal order (the order messages list them in).</summary>

@@ -43,6 +43,7 @@ internal static class OpRegistry
         [OpKind.CompareF32] = CompareF32Op.Create,
         [OpKind.WhereF32] = WhereF32Op.Create,
         [OpKind.GatherF32] = GatherF32Op.Create,
+        [OpKind.StridedCopyF32] = StridedCopyF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

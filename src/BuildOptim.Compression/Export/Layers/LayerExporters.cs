@@ -41,6 +41,9 @@ internal static class LayerExporters
         [typeof(CompareLayer)] = new CompareExporter(),
         [typeof(WhereLayer)] = new WhereExporter(),
         [typeof(GatherLayer)] = new GatherExporter(),
+        [typeof(SliceLayer)] = new SliceExporter(),
+        [typeof(ExpandLayer)] = new ExpandExporter(),
+        [typeof(TileLayer)] = new TileExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

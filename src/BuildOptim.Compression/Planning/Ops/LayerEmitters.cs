@@ -38,6 +38,9 @@ public static class LayerEmitters
         [typeof(CompareLayer)] = new CompareEmitter(),
         [typeof(WhereLayer)] = new WhereEmitter(),
         [typeof(GatherLayer)] = new GatherEmitter(),
+        [typeof(SliceLayer)] = new StridedCopyEmitter(),
+        [typeof(ExpandLayer)] = new StridedCopyEmitter(),
+        [typeof(TileLayer)] = new StridedCopyEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

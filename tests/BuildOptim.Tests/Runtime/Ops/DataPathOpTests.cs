@@ -33,6 +33,14 @@ public class DataPathOpTests
             .Initializer("table", new[] { 1f, 2f, 3f, 4f }, 2, 2)
             .Node("Gather", ["table", "ids"], ["e"])
             .Output("e"));
+        yield return ("slice", new TypedModel()
+            .Input("x", new[] { 1f, 2f, 3f, 4f, 5f, 6f }, 2, 3)
+            .Initializer("starts", new long[] { 2 }, 1)
+            .Initializer("ends", new long[] { -10 }, 1)
+            .Initializer("axes", new long[] { 1 }, 1)
+            .Initializer("steps", new long[] { -1 }, 1)
+            .Node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+            .Output("y"));
     }
 
     [Fact]

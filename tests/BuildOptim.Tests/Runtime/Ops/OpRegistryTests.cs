@@ -149,6 +149,7 @@ public class OpRegistryTests
         OpKind.CompareF32 => CompareF32Parameters.Decode(op.P),
         OpKind.WhereF32 => WhereF32Parameters.Decode(op.P),
         OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
+        OpKind.StridedCopyF32 => StridedCopyF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
