@@ -128,6 +128,8 @@ public enum OpKind
     /// Slice, Split, Expand and Tile.
     /// </summary>
     StridedCopyF32 = 64,
+    /// <summary>P: m, k, n, batch broadcast (rank, batchDims[6], stridesA[6], stridesB[6], in matrices). <see cref="MatMulF32"/> with numpy broadcasting of every batch dim.</summary>
+    MatMulBroadcastF32 = 65,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

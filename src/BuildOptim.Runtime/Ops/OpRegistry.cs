@@ -44,6 +44,7 @@ internal static class OpRegistry
         [OpKind.WhereF32] = WhereF32Op.Create,
         [OpKind.GatherF32] = GatherF32Op.Create,
         [OpKind.StridedCopyF32] = StridedCopyF32Op.Create,
+        [OpKind.MatMulBroadcastF32] = MatMulBroadcastF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

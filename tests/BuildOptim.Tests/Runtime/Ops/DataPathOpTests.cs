@@ -41,6 +41,11 @@ public class DataPathOpTests
             .Initializer("steps", new long[] { -1 }, 1)
             .Node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
             .Output("y"));
+        yield return ("matmul", new TypedModel()
+            .Input("a", new float[3 * 2 * 2], 3, 1, 2, 2)
+            .Input("b", new float[2 * 2 * 2], 2, 2, 2)
+            .Node("MatMul", ["a", "b"], ["y"])
+            .Output("y"));
     }
 
     [Fact]

@@ -150,6 +150,7 @@ public class OpRegistryTests
         OpKind.WhereF32 => WhereF32Parameters.Decode(op.P),
         OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
         OpKind.StridedCopyF32 => StridedCopyF32Parameters.Decode(op.P),
+        OpKind.MatMulBroadcastF32 => MatMulBroadcastF32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
