@@ -123,6 +123,19 @@ public enum OpKind
 
     /// <summary>P: length, mode (<see cref="CastMode"/>). A Cast to an integer (truncates toward zero) or to bool (x ≠ 0).</summary>
     CastF32 = 60,
+    /// <summary>P: op (<see cref="CompareOp"/>), broadcast (rank, outputDims[6], stridesA[6], stridesB[6]). y = 1 where the predicate holds, else 0.</summary>
+    CompareF32 = 61,
+    /// <summary>P: rank, outputDims[6], stridesCondition[6], stridesX[6], stridesY[6] (<see cref="WhereShape"/>). y = condition ≠ 0 ? x : y.</summary>
+    WhereF32 = 62,
+    /// <summary>P: outer, axisSize, inner, count. Inputs: data [outer, axisSize, inner], indices [count] (integers held as floats, negative from the end). y [outer, count, inner].</summary>
+    GatherF32 = 63,
+    /// <summary>
+    /// P: rank, start, dims[8], strides[8] (<see cref="StridedCopyF32Parameters"/>): y[i] = x[start + Σ i_k · strides[k]], strides signed, 0 repeats.
+    /// Slice, Split, Expand and Tile.
+    /// </summary>
+    StridedCopyF32 = 64,
+    /// <summary>P: m, k, n, batch broadcast (rank, batchDims[6], stridesA[6], stridesB[6], in matrices). <see cref="MatMulF32"/> with numpy broadcasting of every batch dim.</summary>
+    MatMulBroadcastF32 = 65,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>
@@ -164,6 +177,19 @@ internal enum CastMode
 
     /// <summary>To bool: <c>y = x ≠ 0 ? 1 : 0</c> (NaN is true).</summary>
     NotZero = 2,
+}
+
+/// <summary>The predicates of <see cref="OpKind.CompareF32"/>: comparisons, and connectives of bools (any x ≠ 0 is true).</summary>
+internal enum CompareOp
+{
+    Equal = 0,
+    Less = 1,
+    Greater = 2,
+    LessOrEqual = 3,
+    GreaterOrEqual = 4,
+    And = 5,
+    Or = 6,
+    Xor = 7,
 }
 
 /// <summary>One decoded op.</summary>

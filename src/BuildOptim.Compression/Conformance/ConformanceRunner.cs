@@ -213,7 +213,6 @@ public static class ConformanceRunner
         ["Unsqueeze"] = [1],
         ["Squeeze"] = [1],
         ["Slice"] = [1, 2, 3, 4],
-        ["Gather"] = [1],
         ["ConstantOfShape"] = [0],
         ["Dropout"] = [1, 2],
         ["Range"] = [0, 1, 2],
@@ -224,6 +223,9 @@ public static class ConformanceRunner
         ["ReduceSumSquare"] = [1],
         ["ReduceL2"] = [1],
         ["LayerNormalization"] = [1, 2],
+        ["Split"] = [1],
+        ["Expand"] = [1],
+        ["Tile"] = [1],
     };
 
     private static HashSet<string> ParameterInputs(Graph graph)

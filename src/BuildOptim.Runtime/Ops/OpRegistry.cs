@@ -43,6 +43,11 @@ internal static class OpRegistry
         [OpKind.BinaryMathF32] = BinaryMathF32Op.Create,
         [OpKind.ReduceF32] = ReduceF32Op.Create,
         [OpKind.LayerNormF32] = LayerNormF32Op.Create,
+        [OpKind.CompareF32] = CompareF32Op.Create,
+        [OpKind.WhereF32] = WhereF32Op.Create,
+        [OpKind.GatherF32] = GatherF32Op.Create,
+        [OpKind.StridedCopyF32] = StridedCopyF32Op.Create,
+        [OpKind.MatMulBroadcastF32] = MatMulBroadcastF32Op.Create,
     };
 
     /// <summary>The executor of <paramref name="op"/>: decoded, checked and prepared.</summary>

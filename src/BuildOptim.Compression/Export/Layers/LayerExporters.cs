@@ -41,6 +41,12 @@ internal static class LayerExporters
         [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
         [typeof(ReduceLayer)] = new ReduceExporter(),
         [typeof(LayerNormLayer)] = new LayerNormExporter(),
+        [typeof(CompareLayer)] = new CompareExporter(),
+        [typeof(WhereLayer)] = new WhereExporter(),
+        [typeof(GatherLayer)] = new GatherExporter(),
+        [typeof(SliceLayer)] = new SliceExporter(),
+        [typeof(ExpandLayer)] = new ExpandExporter(),
+        [typeof(TileLayer)] = new TileExporter(),
     };
 
     public static ILayerExporter For(Layer layer)

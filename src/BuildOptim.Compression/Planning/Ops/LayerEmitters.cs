@@ -38,6 +38,12 @@ public static class LayerEmitters
         [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
         [typeof(ReduceLayer)] = new ReduceEmitter(),
         [typeof(LayerNormLayer)] = new LayerNormEmitter(),
+        [typeof(CompareLayer)] = new CompareEmitter(),
+        [typeof(WhereLayer)] = new WhereEmitter(),
+        [typeof(GatherLayer)] = new GatherEmitter(),
+        [typeof(SliceLayer)] = new StridedCopyEmitter(),
+        [typeof(ExpandLayer)] = new StridedCopyEmitter(),
+        [typeof(TileLayer)] = new StridedCopyEmitter(),
     };
 
     public static ILayerEmitter For(Layer layer)

@@ -5,10 +5,15 @@ using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
-/// <summary>A constant operand: written into its own buffer once, when the runner is created.</summary>
+/// <summary>
+/// A constant operand: written into its own buffer once, when the runner is created. It is stored as codes only when a
+/// reader could take them: a constant only float layers read (an embedding table for Gather, a mask value for Where)
+/// stays float rather than be dequantized on every call.
+/// </summary>
 internal sealed class ConstantEmitter : ILayerEmitter
 {
-    public bool SupportsInt8(Layer layer, CompileContext context) => true;
+    public bool SupportsInt8(Layer layer, CompileContext context)
+        => context.Consumers(layer.Output).Any(c => LayerEmitters.For(c).SupportsInt8(c, context));
 
     public void EmitFloat(Layer layer, CompileContext context)
     {
@@ -164,16 +169,22 @@ internal sealed class MatMulEmitter : ILayerEmitter
         int m = a2[^2], k = a2[^1], n = b2[^1];
         int batchA = a2[..^2].Aggregate(1, (p, d) => p * d);
         int batchB = b2[..^2].Aggregate(1, (p, d) => p * d);
-        if (batchA != batchB && batchA != 1 && batchB != 1)
-        {
-            throw new NotSupportedException($"MatMul '{layer.Name}' broadcasts batch dims [{string.Join(",", a2[..^2])}] and [{string.Join(",", b2[..^2])}] partially; only equal or single batches are supported.");
-        }
-
         int x = context.Float(layer.Inputs[0]);
         int w = context.Float(layer.Inputs[1]);
         int y = context.NewFloat(layer.Output);
-        int batch = Math.Max(batchA, batchB);
-        context.Emit(new MatMulF32Parameters(batch, m, k, n, BroadcastA: batchA == 1 && batch > 1, BroadcastB: batchB == 1 && batch > 1), [x, w], [y]);
+        bool sameBatches = a2[..^2].SkipWhile(d => d == 1).SequenceEqual(b2[..^2].SkipWhile(d => d == 1));
+        if (batchA != 1 && batchB != 1 && !sameBatches)
+        {
+            // Batch dims broadcast partially ([3, 1] with [1, 2]; [1, 2] with [2, 1]): each output matrix picks its operands by index.
+            var batch = Broadcast(a2[..^2], b2[..^2]);
+            context.Emit(new MatMulBroadcastF32Parameters(m, k, n, batch), [x, w], [y]);
+        }
+        else
+        {
+            int batch = Math.Max(batchA, batchB);
+            context.Emit(new MatMulF32Parameters(batch, m, k, n, BroadcastA: batchA == 1 && batch > 1, BroadcastB: batchB == 1 && batch > 1), [x, w], [y]);
+        }
+
         context.Summarize(layer, "MatMul", int8: false);
     }
 

@@ -17,6 +17,35 @@ public class DataPathOpTests
             .Node("Cast", ["x"], ["b"], Attr("to", 9L))
             .Output("i", 7)
             .Output("b", 9));
+        yield return ("compare", new TypedModel()
+            .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
+            .Input("y", new[] { 0f }, 1)
+            .Node("Less", ["x", "y"], ["lt"])
+            .Output("lt", 9));
+        yield return ("where", new TypedModel()
+            .Input("c", new[] { true, false, true, false }, 4)
+            .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
+            .Input("y", new[] { 9f }, 1)
+            .Node("Where", ["c", "x", "y"], ["z"])
+            .Output("z"));
+        yield return ("gather", new TypedModel()
+            .Input("ids", new long[] { 0, 1, 0 }, 1, 3)
+            .Initializer("table", new[] { 1f, 2f, 3f, 4f }, 2, 2)
+            .Node("Gather", ["table", "ids"], ["e"])
+            .Output("e"));
+        yield return ("slice", new TypedModel()
+            .Input("x", new[] { 1f, 2f, 3f, 4f, 5f, 6f }, 2, 3)
+            .Initializer("starts", new long[] { 2 }, 1)
+            .Initializer("ends", new long[] { -10 }, 1)
+            .Initializer("axes", new long[] { 1 }, 1)
+            .Initializer("steps", new long[] { -1 }, 1)
+            .Node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+            .Output("y"));
+        yield return ("matmul", new TypedModel()
+            .Input("a", new float[3 * 2 * 2], 3, 1, 2, 2)
+            .Input("b", new float[2 * 2 * 2], 2, 2, 2)
+            .Node("MatMul", ["a", "b"], ["y"])
+            .Output("y"));
     }
 
     [Fact]
