@@ -36,6 +36,10 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.MinAgreement.CliName, request.MinAgreement);
             Add(OptionSchema.MinCosine.CliName, request.MinCosine);
             Add(OptionSchema.Fallback.CliName, request.Fallback);
+            Add(OptionSchema.Student.CliName, request.Student);
+            Add(OptionSchema.TrainingData.CliName, request.TrainingData);
+            Add(OptionSchema.DistillEpochs.CliName, request.DistillEpochs);
+            Add(OptionSchema.DistillTemperature.CliName, request.DistillTemperature);
             Add(OptionSchema.Gate.CliName, request.Gate);
             Add(OptionSchema.ClassName.CliName, request.ClassName);
             Add(OptionSchema.Namespace.CliName, request.Namespace);
@@ -44,6 +48,10 @@ namespace BuildOptim.Tasks
             if (request.EmitOnnx)
             {
                 args.Add(OptionSchema.EmitOnnx.CliName);
+            }
+            if (request.Distill)
+            {
+                args.Add(OptionSchema.Distill.CliName);
             }
             Add("--out", request.OutputDirectory);
             return args;

@@ -43,6 +43,13 @@ public sealed class ToolOutputLineTests
         Assert.Equal(ToolOutputKind.Summary, ToolOutputLine.Parse("BuildOptim: mlp.onnx 420 KB -> 110 KB, accuracy 88.1% -> 87.9%").Kind);
     }
 
+    [Fact]
+    public void Distillation_progress_lines_are_recognised_and_match_the_engines_prefix()
+    {
+        Assert.Equal(BuildOptim.Compression.Compressor.ProgressPrefix.TrimEnd(), ToolOutputLine.ProgressPrefix);
+        Assert.Equal(ToolOutputKind.Progress, ToolOutputLine.Parse("BuildOptim distill: fine-tune epoch 1/10 loss 0.3642 agreement 93.40 % (0.5 s)").Kind);
+    }
+
     [Theory]
     [InlineData("calibrating 256 samples")]
     [InlineData("mean squared error BOPT is low")]
