@@ -76,6 +76,21 @@ public sealed class DistillationTests(ITestOutputHelper output) : ScratchFolderT
     }
 
     [Fact]
+    public void Magnitude_pruned_weights_stay_pruned_while_the_rest_learns()
+    {
+        var pruned = Models.FashionMlpOptions(Path.Combine(Root, "pruned")) with { Prune = PruneMode.Magnitude, Sparsity = 0.9, Gate = GateMode.Off };
+        var plain = Compressor.Run(pruned).Report;
+        var distilled = Compressor.Run(pruned with { OutputDirectory = Path.Combine(Root, "distilled"), Distill = true, TrainingDataPath = TrainingImages }).Report;
+        output.WriteLine($"Magnitude 0.9: drop {plain.Metrics!.AccuracyDropPoints:F1} pt without Distill, {distilled.Metrics!.AccuracyDropPoints:F1} pt with");
+
+        Assert.True(distilled.Metrics.AccuracyDropPoints < 5.0 && plain.Metrics.AccuracyDropPoints > 20.0);
+        var dense = distilled.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, dense.Count);
+        Assert.All(dense, l => Assert.True(l.Summary.Sparsity > 0.899, $"{l.Summary.Name}: sparsity {l.Summary.Sparsity}"));
+        Assert.Equal(plain.Layers.Select(l => l.Summary.Sparsity), distilled.Layers.Select(l => l.Summary.Sparsity));
+    }
+
+    [Fact]
     public void The_same_inputs_give_byte_identical_artifacts()
     {
         var options = new CompressionOptions

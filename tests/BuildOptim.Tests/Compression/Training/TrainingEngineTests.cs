@@ -106,6 +106,22 @@ public sealed class TrainingEngineTests
     }
 
     [Fact]
+    public void A_model_that_is_not_a_classifier_learns_the_teachers_outputs_by_mean_squared_error()
+    {
+        // Outputs [1, 3, 1]: not a classifier, so the loss is the MSE and the agreement the mean cosine similarity.
+        var (_, data) = Teacher();
+        var net = new TinyNetwork([1, 6], seed: 5);
+        int h = net.Dense(net.Input, 12, new FusedActivation(ActivationKind.Relu, 0, float.PositiveInfinity));
+        int o = net.Dense(h, 3);
+        var student = net.Build(net.Add([1, 3, 1], v => new ReshapeLayer { Name = "column", Inputs = [o], Output = v }));
+        var run = Distiller.Train(student, new TrainingSetup(), data, new DistillationSettings { Epochs = 6, BatchSize = 16, LearningRate = 1e-2 });
+        Assert.False(run.Classifier);
+        Assert.True(run.Epochs[^1].HoldOutLoss < run.Epochs[0].HoldOutLoss);
+        Assert.True(run.Epochs.Max(e => e.Agreement) > run.InitialAgreement);
+        Assert.InRange(run.Epochs.Max(e => e.Agreement), 0.5, 1.0);
+    }
+
+    [Fact]
     public void Pruned_weights_stay_zero_and_the_others_learn()
     {
         var (_, data) = Teacher();
