@@ -294,6 +294,13 @@ public static class Compressor
                 $"'{item}' is evaluated on its Calibration data: the gate measures the model on the samples its ranges were fitted to, which flatters int8. Set Evaluation to held-out data for an honest gate."));
         }
 
+        // Distillation trains on TrainingData: a gate on the same samples measures what the student memorised.
+        if (options.Distills && !evaluateOnCalibration && evaluation is not null && options.EffectiveTrainingDataPath == (options.EvaluationPath ?? options.CalibrationPath))
+        {
+            warnings.Add(new(Diagnostics.EvaluatedOnCalibrationData, options.EffectiveTrainingDataPath!,
+                $"'{item}' is evaluated on its TrainingData: the gate measures the distilled model on the samples it was trained on, which flatters it. Set Evaluation to held-out data for an honest gate."));
+        }
+
         return warnings;
     }
 

@@ -145,6 +145,19 @@ public sealed class DistillationTests(ITestOutputHelper output) : ScratchFolderT
     }
 
     [Fact]
+    public void Evaluating_on_the_training_data_is_warning_BOPT1209()
+    {
+        var result = Compressor.Run(new CompressionOptions
+        {
+            ModelPath = Models.MlpTanh, CalibrationPath = Models.SmallCalibration, EvaluationPath = Models.SmallEvaluation,
+            TrainingDataPath = Models.SmallEvaluation, Distill = true, DistillEpochs = 1, Gate = GateMode.Warning,
+            OutputDirectory = Path.Combine(Root, "out"),
+        });
+        var warning = Assert.Single(result.Warnings, w => w.Code == "BOPT1209");
+        Assert.Contains("evaluated on its TrainingData", warning.Message);
+    }
+
+    [Fact]
     public void Distill_without_training_or_calibration_data_is_BOPT1202()
     {
         var e = Assert.Throws<CompressionException>(() => Compressor.Run(new CompressionOptions
