@@ -115,9 +115,10 @@ internal static class CommandLine
 
     private static int Compress(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        // --emit-onnx is a flag (DIR/model.qdq.onnx, Int8 only); every other option takes a value.
+        // --emit-onnx (DIR/model.qdq.onnx, Int8 only) and --distill are flags; every other option takes a value.
         bool emitOnnx = args.Contains(OptionSchema.EmitOnnx.CliName);
-        var a = Arguments.Parse(args.Where(arg => arg != OptionSchema.EmitOnnx.CliName).ToArray());
+        bool distill = args.Contains(OptionSchema.Distill.CliName);
+        var a = Arguments.Parse(args.Where(arg => arg != OptionSchema.EmitOnnx.CliName && arg != OptionSchema.Distill.CliName).ToArray());
         string model = a.Positional("MODEL");
         string item = a.Get("item") ?? model;
 
@@ -163,10 +164,16 @@ internal static class CommandLine
             ItemSpec = item,
             EmitOnnx = emitOnnx,
             InputShape = Value(OptionSchema.InputShape),
+            Distill = distill,
+            StudentPath = Value(OptionSchema.Student),
+            TrainingDataPath = Value(OptionSchema.TrainingData),
+            DistillEpochs = (int)Number(OptionSchema.DistillEpochs),
+            DistillTemperature = Number(OptionSchema.DistillTemperature),
         };
         a.RejectUnknown();
 
-        var result = Compressor.Run(options);
+        // Distillation's progress, one line per epoch: the task shows these at normal verbosity.
+        var result = Compressor.Run(options, line => stdout.WriteLine(Compressor.ProgressPrefix + line));
         foreach (var warning in result.Warnings)
         {
             stderr.WriteLine($"{DisplayText.OneLine(warning.FilePath)}: warning {warning.Code}: {DisplayText.OneLine(warning.Message)}");

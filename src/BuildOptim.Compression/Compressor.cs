@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BuildOptim.Compression.Artifacts;
 using BuildOptim.Compression.Calibration;
+using BuildOptim.Compression.Distillation;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Pipeline;
@@ -51,11 +52,18 @@ public static class Compressor
     /// <summary>Cluster counts <c>ShareWeights="Auto"</c> tries, fewest first; 0 (no sharing) is the last resort.</summary>
     public static readonly IReadOnlyList<int> AutoClusters = [4, 8, 16, 0];
 
-    public static CompressionResult Run(CompressionOptions options)
+    /// <summary>What starts each progress line the CLI prints (one per distillation epoch); the task shows them at normal verbosity.</summary>
+    public const string ProgressPrefix = "BuildOptim distill: ";
+
+    public static CompressionResult Run(CompressionOptions options) => Run(options, null);
+
+    /// <param name="options">What to compress and how.</param>
+    /// <param name="progress">Receives a line per distillation epoch (stage, epoch, loss, agreement, seconds); null: silent.</param>
+    public static CompressionResult Run(CompressionOptions options, Action<string>? progress)
     {
         try
         {
-            return RunPipeline(options);
+            return RunPipeline(options, progress);
         }
         catch (NotSupportedException e) when (e is not PlatformNotSupportedException)
         {
@@ -65,7 +73,7 @@ public static class Compressor
         }
     }
 
-    private static CompressionResult RunPipeline(CompressionOptions options)
+    private static CompressionResult RunPipeline(CompressionOptions options, Action<string>? progress)
     {
         OptionValidation.Validate(options);
         var graph = OnnxModelLoader.Load(options.ModelPath);
@@ -90,9 +98,13 @@ public static class Compressor
         int[]? labels = evaluation is null ? null : DataSets.SelectLabels(evaluationPath!, evaluationArrays!, options.Labels, evaluation.SampleCount, baseModel.OutputLength);
         float[]? reference = evaluation is null ? null : OrtReference.Run(options.ModelPath, baseModel, evaluation);
 
-        // 0. MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
-        var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(baseModel, calibration!, options.MergeNeurons) : null;
-        var context = new SearchContext(options, merging?.Network ?? baseModel, calibration, evaluation, labels, reference);
+        // 0. Distillation's data and teacher outputs, once; a Student is trained here and replaces the original from now on.
+        var distillation = options.Distills ? DistillationSession.Prepare(options, baseModel, calibrationArrays, progress) : null;
+        var startModel = distillation?.TrainStudent() ?? baseModel;
+
+        // MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
+        var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(startModel, calibration!, options.MergeNeurons) : null;
+        var context = new SearchContext(options, merging?.Network ?? startModel, calibration, evaluation, labels, reference) { Distillation = distillation };
         var warnings = GateWarnings(options, baseModel, evaluation, labels, evaluateOnCalibration);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
@@ -175,6 +187,7 @@ public static class Compressor
             MergedNeurons = merging?.Layers.Where(l => l.Merged > 0).ToDictionary(l => l.Name, l => l.Merged) ?? new Dictionary<string, int>(),
             FallbackLayers = fallbackLayers,
             Search = searchLog,
+            Distillation = distillation?.Report(candidate.FineTune),
         };
 
         string summary = Summary.Line(report) + Summary.DescribeCsv(calibration, evaluation);
@@ -198,11 +211,13 @@ public static class Compressor
         Network model;
         Dictionary<int, TensorRange>? ranges;
         IReadOnlyDictionary<string, SharedWeights>? shared = null;
+        DistillationRun? fineTune = null;
         if (reuse is not null)
         {
             model = reuse.Model;
             ranges = reuse.Ranges;
             shared = reuse.Shared;
+            fineTune = reuse.FineTune;
         }
         else
         {
@@ -220,6 +235,14 @@ public static class Compressor
                 var sharing = WeightSharing.Apply(model, clusters);
                 model = sharing.Network;
                 shared = sharing.Layers;
+            }
+
+            // Distill: the pruned / shared model learns from the original before its ranges are measured.
+            if (c.Distillation is { } distillation && distillation.FineTunes(sparsity, clusters))
+            {
+                fineTune = distillation.FineTune(model, shared, keepZeros: options.Prune == PruneMode.Magnitude && sparsity > 0);
+                model = fineTune.Network;
+                shared = shared is null ? null : fineTune.Shared;
             }
 
             ranges = options.Quantize == QuantizeMode.Int8
@@ -250,7 +273,7 @@ public static class Compressor
             metrics = Metrics.Compute(c.Reference!, outputs, model.OutputLength, c.Labels);
         }
 
-        return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, Gate.Evaluate(options, metrics, ModelKinds.IsClassifier(model)));
+        return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, Gate.Evaluate(options, metrics, ModelKinds.IsClassifier(model))) { FineTune = fineTune };
     }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
@@ -277,6 +300,13 @@ public static class Compressor
         {
             warnings.Add(new(Diagnostics.EvaluatedOnCalibrationData, options.CalibrationPath ?? options.ModelPath,
                 $"'{item}' is evaluated on its Calibration data: the gate measures the model on the samples its ranges were fitted to, which flatters int8. Set Evaluation to held-out data for an honest gate."));
+        }
+
+        // Distillation trains on TrainingData: a gate on the same samples measures what the student memorised.
+        if (options.Distills && !evaluateOnCalibration && evaluation is not null && options.EffectiveTrainingDataPath == (options.EvaluationPath ?? options.CalibrationPath))
+        {
+            warnings.Add(new(Diagnostics.EvaluatedOnCalibrationData, options.EffectiveTrainingDataPath!,
+                $"'{item}' is evaluated on its TrainingData: the gate measures the distilled model on the samples it was trained on, which flatters it. Set Evaluation to held-out data for an honest gate."));
         }
 
         return warnings;

@@ -37,6 +37,10 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.MinCosine.CliName, request.MinCosine);
             Add(OptionSchema.Fallback.CliName, request.Fallback);
             Add(OptionSchema.InputShape.CliName, request.InputShape);
+            Add(OptionSchema.Student.CliName, request.Student);
+            Add(OptionSchema.TrainingData.CliName, request.TrainingData);
+            Add(OptionSchema.DistillEpochs.CliName, request.DistillEpochs);
+            Add(OptionSchema.DistillTemperature.CliName, request.DistillTemperature);
             Add(OptionSchema.Gate.CliName, request.Gate);
             Add(OptionSchema.ClassName.CliName, request.ClassName);
             Add(OptionSchema.Namespace.CliName, request.Namespace);
@@ -45,6 +49,10 @@ namespace BuildOptim.Tasks
             if (request.EmitOnnx)
             {
                 args.Add(OptionSchema.EmitOnnx.CliName);
+            }
+            if (request.Distill)
+            {
+                args.Add(OptionSchema.Distill.CliName);
             }
             Add("--out", request.OutputDirectory);
             return args;

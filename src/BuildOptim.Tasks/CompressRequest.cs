@@ -28,6 +28,12 @@ namespace BuildOptim.Tasks
         public string? Fallback { get; set; }
         /// <summary>Also write <c>model.qdq.onnx</c> (<c>--emit-onnx</c>).</summary>
         public bool EmitOnnx { get; set; }
+        /// <summary>Knowledge distillation (<c>--distill</c>).</summary>
+        public bool Distill { get; set; }
+        public string? Student { get; set; }
+        public string? TrainingData { get; set; }
+        public string? DistillEpochs { get; set; }
+        public string? DistillTemperature { get; set; }
         public string? Gate { get; set; }
         public string? ClassName { get; set; }
         public string? Namespace { get; set; }

@@ -74,6 +74,9 @@ namespace BuildOptim.Tasks
                 MergeNeurons = Parse(item, OptionSchema.MergeNeurons, Fail),
                 Gate = OptionSchema.Gate.TryParse(gate, out string? canonicalGate) ? canonicalGate : null,
                 EmitOnnx = Parse(item, OptionSchema.EmitOnnx, Fail) == "true",
+                Distill = Parse(item, OptionSchema.Distill, Fail) == "true",
+                DistillEpochs = Parse(item, OptionSchema.DistillEpochs, Fail),
+                DistillTemperature = Parse(item, OptionSchema.DistillTemperature, Fail),
             };
 
             string inputShape = item.GetMetadata(OptionSchema.InputShape.Metadata).Trim();
@@ -109,6 +112,16 @@ namespace BuildOptim.Tasks
 
             request.CalibrationPath = DataFile(item, Calibration, projectDirectory, Fail);
             request.EvaluationPath = DataFile(item, Evaluation, projectDirectory, Fail);
+            request.TrainingData = DataFile(item, OptionSchema.TrainingData.Metadata, projectDirectory, Fail);
+            string student = item.GetMetadata(OptionSchema.Student.Metadata).Trim();
+            if (student.Length > 0)
+            {
+                request.Student = Resolve(projectDirectory, student);
+                if (!File.Exists(request.Student))
+                {
+                    Fail(DiagnosticCodes.ModelFileMissing, $"{OptionSchema.Student.Metadata} model file '{student}' does not exist (looked for '{request.Student}').");
+                }
+            }
 
             string labels = item.GetMetadata(Labels).Trim();
             if (IsLabelFile(labels))

@@ -10,12 +10,17 @@ namespace BuildOptim.Tasks
         Summary,
         /// <summary>A canonical <c>FILE: error BOPTnnnn: message</c> line: relayed with its code.</summary>
         Diagnostic,
+        /// <summary>A progress line of a long step, <c>BuildOptim distill: epoch ...</c>: logged at normal importance.</summary>
+        Progress,
     }
 
     /// <summary>Classifies one line the CLI printed on stdout or stderr.</summary>
     internal sealed class ToolOutputLine
     {
         public const string SummaryPrefix = "BuildOptim:";
+
+        /// <summary>The CLI's progress lines (the engine's <c>Compressor.ProgressPrefix</c>).</summary>
+        public const string ProgressPrefix = "BuildOptim distill:";
 
         // FILE[(line[,column])]: error|warning BOPTnnnn: message. The origin is optional; it may hold
         // drive-letter colons, hence the lazy match anchored on the category that follows.
@@ -49,6 +54,10 @@ namespace BuildOptim.Tasks
                     line: lineNumber,
                     column: column);
                 return new ToolOutputLine(ToolOutputKind.Diagnostic, line, diagnostic);
+            }
+            if (line.StartsWith(ProgressPrefix, System.StringComparison.Ordinal))
+            {
+                return new ToolOutputLine(ToolOutputKind.Progress, line, null);
             }
             if (line.StartsWith(SummaryPrefix, System.StringComparison.Ordinal))
             {

@@ -32,6 +32,9 @@ namespace BuildOptim.Tasks
                     Log(_log, parsed.Diagnostic!);
                     RelayedError |= parsed.Diagnostic!.IsError;
                     break;
+                case ToolOutputKind.Progress:
+                    _log.LogMessage(MessageImportance.Normal, "{0}", parsed.Text);
+                    break;
                 case ToolOutputKind.Summary:
                     _log.LogMessage(MessageImportance.High, "{0}", parsed.Text);
                     break;

@@ -150,6 +150,12 @@ internal static class OptionSchema
     /// <summary>Clusters per layer for weight sharing: 0 is off, else 2 to this (8-bit indices).</summary>
     public const int MaxClusters = 256;
 
+    /// <summary>Epochs of distillation at most (each a pass over up to 20 000 training samples).</summary>
+    public const int MaxDistillEpochs = 1000;
+
+    /// <summary>Above this the softened distributions are nearly uniform: the teacher says nothing.</summary>
+    public const double MaxDistillTemperature = 100;
+
     public static readonly OptionSpec Calibration = new("Calibration", "calibration", OptionKind.File, "", "a .npy, .npz, .csv file or a folder of test_data_set_*");
     public static readonly OptionSpec Evaluation = new("Evaluation", "evaluation", OptionKind.File, "the Calibration data", "a .npy, .npz, .csv file or a folder of test_data_set_*");
     public static readonly OptionSpec Labels = new("Labels", "labels", OptionKind.Text, "labels", "a .npy or .csv file of class ids, or the name of an array in the evaluation .npz");
@@ -164,6 +170,11 @@ internal static class OptionSchema
     public static readonly OptionSpec MinCosine = new("MinCosine", "min-cosine", OptionKind.Number, "0.99 for models that are not classifiers", "a cosine similarity from -1 to 1", min: -1, max: 1);
     public static readonly OptionSpec Fallback = new("Fallback", "fallback", OptionKind.Choice, "None", "None or Auto", choices: new[] { "None", "Auto" });
     public static readonly OptionSpec EmitOnnx = new("EmitOnnx", "emit-onnx", OptionKind.Flag, "false", "true or false");
+    public static readonly OptionSpec Distill = new("Distill", "distill", OptionKind.Flag, "false", "true or false");
+    public static readonly OptionSpec Student = new("Student", "student", OptionKind.File, "the compressed original itself", "an ONNX model file with the original's input and output shapes");
+    public static readonly OptionSpec TrainingData = new("TrainingData", "training-data", OptionKind.File, "the Calibration data", "a .npy, .npz, .csv file or a folder of test_data_set_*");
+    public static readonly OptionSpec DistillEpochs = new("DistillEpochs", "distill-epochs", OptionKind.WholeNumber, "10", "a whole number of epochs from 1 to 1000", min: 1, max: MaxDistillEpochs);
+    public static readonly OptionSpec DistillTemperature = new("DistillTemperature", "distill-temperature", OptionKind.Number, "2", "a temperature from 1 to 100", min: 1, max: MaxDistillTemperature);
     public static readonly OptionSpec ClassName = new("ClassName", "class-name", OptionKind.Text, "the file name in PascalCase + Model", "a C# identifier");
     public static readonly OptionSpec Namespace = new("Namespace", "namespace", OptionKind.Text, "$(RootNamespace)", "a C# namespace");
     public static readonly OptionSpec InputShape = new("InputShape", "input-shape", OptionKind.Text, "the model's own shape", "dims such as 1,3,48,192, or name:1,128;other:1,128 for several inputs ('?' keeps a dimension dynamic)");
@@ -173,11 +184,12 @@ internal static class OptionSchema
     public static readonly IReadOnlyList<OptionSpec> ItemMetadata = new[]
     {
         ClassName, Namespace, Calibration, Evaluation, Labels, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
-        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx, InputShape,
+        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
+        DistillTemperature, InputShape,
     };
 
     /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>
-    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "Tokenizer", "WeightBits", "Distill", "Student", "TrainingData", "DistillEpochs", "DistillTemperature" };
+    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "Tokenizer", "WeightBits" };
 
     /// <summary>Item metadata MSBuild and the IDE use on any item, which a ModelToCompress item may carry too.</summary>
     public static readonly IReadOnlyList<string> CommonItemMetadata = new[] { "Link", "Visible", "DependentUpon", "CopyToOutputDirectory", "CopyToPublishDirectory", "Pack", "PackagePath", "Condition" };

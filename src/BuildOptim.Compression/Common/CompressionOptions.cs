@@ -89,6 +89,29 @@ public sealed record CompressionOptions
 
     /// <summary>The <c>InputShape</c> option (<see cref="InputShapes"/>): dynamic input dimensions fixed at build time.</summary>
     public string? InputShape { get; init; }
+    /// <summary>
+    /// Knowledge distillation: the compressed model is fine-tuned on the original's outputs after pruning and sharing and
+    /// before calibration (docs/distillation.md). Implied by <see cref="StudentPath"/>.
+    /// </summary>
+    public bool Distill { get; init; }
+
+    /// <summary>An ONNX model of a smaller architecture, trained from its initial weights on the original's outputs, then compressed and shipped instead of it.</summary>
+    public string? StudentPath { get; init; }
+
+    /// <summary>Inputs to distil on (.npy/.npz/.csv/folder; labels optional); default: the calibration data.</summary>
+    public string? TrainingDataPath { get; init; }
+
+    /// <summary>Epochs of distillation at most (early stopping may end it sooner).</summary>
+    public int DistillEpochs { get; init; } = Distillation.DistillationSettings.DefaultEpochs;
+
+    /// <summary>The temperature T that softens the teacher's and the student's outputs.</summary>
+    public double DistillTemperature { get; init; } = Distillation.DistillationSettings.DefaultTemperature;
+
+    /// <summary>Whether the run distils: <see cref="Distill"/>, or a <see cref="StudentPath"/> to train.</summary>
+    public bool Distills => Distill || !string.IsNullOrWhiteSpace(StudentPath);
+
+    /// <summary>The data distillation trains on: <see cref="TrainingDataPath"/>, else the calibration data.</summary>
+    public string? EffectiveTrainingDataPath => string.IsNullOrWhiteSpace(TrainingDataPath) ? CalibrationPath : TrainingDataPath;
 
     /// <summary>The MSBuild item spec, used to name the item in messages.</summary>
     public string? ItemSpec { get; init; }

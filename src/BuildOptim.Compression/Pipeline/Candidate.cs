@@ -16,7 +16,15 @@ using BuildOptim.Runtime.Data;
 namespace BuildOptim.Compression.Pipeline;
 
 /// <summary>Everything a trial needs that does not change between trials.</summary>
-internal sealed record SearchContext(CompressionOptions Options, Network BaseModel, NdArray? Calibration, NdArray? Evaluation, int[]? Labels, float[]? Reference);
+internal sealed record SearchContext(CompressionOptions Options, Network BaseModel, NdArray? Calibration, NdArray? Evaluation, int[]? Labels, float[]? Reference)
+{
+    /// <summary>With <c>Distill</c> or a <c>Student</c>: the training data, the teacher's outputs, the trained Student.</summary>
+    public Distillation.DistillationSession? Distillation { get; init; }
+}
 
 /// <summary>One compressed model with its evaluation.</summary>
-internal sealed record Candidate(double Sparsity, int Clusters, Network Model, IReadOnlyDictionary<string, SharedWeights>? Shared, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate);
+internal sealed record Candidate(double Sparsity, int Clusters, Network Model, IReadOnlyDictionary<string, SharedWeights>? Shared, Dictionary<int, TensorRange>? Ranges, CompiledPlan Plan, float[]? Outputs, Metrics? Metrics, GateResult Gate)
+{
+    /// <summary>The fine-tuning that produced <see cref="Model"/>'s weights, when the trial distilled.</summary>
+    public Distillation.DistillationRun? FineTune { get; init; }
+}

@@ -56,6 +56,13 @@ internal static class OptionValidation
             CheckNumber(o, OptionSchema.MinAgreement, agreement);
         }
 
+        CheckNumber(o, OptionSchema.DistillEpochs, o.DistillEpochs);
+        CheckNumber(o, OptionSchema.DistillTemperature, o.DistillTemperature);
+        if (o.Distills && string.IsNullOrWhiteSpace(o.EffectiveTrainingDataPath))
+        {
+            throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"Distill on '{item}' trains on TrainingData (default: the Calibration data); set one of them.");
+        }
+
         if (o.MergeNeurons > 0 && string.IsNullOrWhiteSpace(o.CalibrationPath))
         {
             throw new CompressionException(Diagnostics.MissingCalibration, o.ModelPath, $"MergeNeurons on '{item}' compares neurons on the Calibration data; set Calibration.");

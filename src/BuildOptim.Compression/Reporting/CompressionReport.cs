@@ -45,6 +45,9 @@ public sealed record CompressionReport(
     /// <summary>One line per search trial (Sparsity=Auto, Fallback=Auto).</summary>
     public IReadOnlyList<string> Search { get; init; } = [];
 
+    /// <summary>With <c>Distill</c> or a <c>Student</c>: the teacher, the student and each training run, epoch by epoch.</summary>
+    public Distillation.DistillationReport? Distillation { get; init; }
+
     public string ToJson()
     {
         using var stream = new MemoryStream();
@@ -91,6 +94,9 @@ public sealed record CompressionReport(
             WriteNullable(w, "minAgreement", Options.MinAgreement);
             WriteNullable(w, "minCosine", Options.MinCosine);
             w.WriteString("fallback", Options.Fallback.ToString());
+            w.WriteBoolean("distill", Options.Distills);
+            w.WriteNumber("distillEpochs", Options.DistillEpochs);
+            WriteFinite(w, "distillTemperature", Options.DistillTemperature);
             w.WriteEndObject();
             if (ChosenSparsity is { } chosen)
             {
@@ -113,6 +119,11 @@ public sealed record CompressionReport(
             }
 
             w.WriteEndArray();
+            if (Distillation is { } distillation)
+            {
+                WriteDistillation(w, distillation);
+            }
+
             w.WriteStartArray("layers");
             foreach (var layer in Layers)
             {
@@ -134,6 +145,55 @@ public sealed record CompressionReport(
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// <c>distillation</c>: teacher and student file names (student null when the compressed original learnt), the
+    /// temperature, the samples trained on and held back, whether labels were used, the total epochs, and each stage's
+    /// epochs (mean training loss, held-back loss and teacher agreement after the epoch).
+    /// </summary>
+    private static void WriteDistillation(Utf8JsonWriter w, Distillation.DistillationReport d)
+    {
+        w.WriteStartObject("distillation");
+        w.WriteString("teacher", d.Teacher);
+        if (d.Student is null)
+        {
+            w.WriteNull("student");
+        }
+        else
+        {
+            w.WriteString("student", d.Student);
+        }
+
+        WriteFinite(w, "temperature", d.Temperature);
+        w.WriteNumber("trainingSamples", d.TrainingSamples);
+        w.WriteNumber("heldBackSamples", d.HeldBackSamples);
+        w.WriteBoolean("labels", d.Labels);
+        w.WriteNumber("epochs", d.Stages.Sum(s => s.Epochs.Count));
+        w.WriteStartArray("stages");
+        foreach (var stage in d.Stages)
+        {
+            w.WriteStartObject();
+            w.WriteString("stage", stage.Stage);
+            w.WriteNumber("bestEpoch", stage.BestEpoch);
+            WriteNullable(w, "initialAgreement", stage.InitialAgreement);
+            w.WriteStartArray("epochs");
+            foreach (var epoch in stage.Epochs)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("epoch", epoch.Epoch);
+                WriteNullable(w, "loss", epoch.Loss);
+                WriteNullable(w, "heldBackLoss", epoch.HoldOutLoss);
+                WriteNullable(w, "agreement", epoch.Agreement);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     /// <summary>Writes <paramref name="value"/> as it is, or null when it is NaN or infinite.</summary>

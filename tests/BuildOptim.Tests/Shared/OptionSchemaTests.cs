@@ -9,7 +9,8 @@ public sealed class OptionSchemaTests
     private static readonly string[] s_metadata =
     [
         "ClassName", "Namespace", "Calibration", "Evaluation", "Labels", "Quantize", "Calibrator", "Prune", "Sparsity", "ShareWeights",
-        "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx", "InputShape",
+        "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx", "Distill", "Student", "TrainingData",
+        "DistillEpochs", "DistillTemperature", "InputShape",
     ];
 
     [Fact]
@@ -27,7 +28,8 @@ public sealed class OptionSchemaTests
         string usage = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "usage.md"));
         Assert.All(s_metadata, name => Assert.Contains($"`{name}`", usage));
         Assert.All(["--calibration", "--evaluation", "--labels", "--quantize", "--calibrator", "--prune", "--sparsity", "--share-weights",
-            "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--input-shape", "--gate", "--class-name", "--namespace"],
+            "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--gate", "--class-name", "--namespace",
+            "--distill", "--student", "--training-data", "--distill-epochs", "--distill-temperature", "--input-shape"],
             flag => Assert.Contains($"`{flag}`", usage));
     }
 
@@ -40,6 +42,10 @@ public sealed class OptionSchemaTests
     [InlineData("MinCosine", "-2")]
     [InlineData("MergeNeurons", "1.5")]
     [InlineData("Calibrator", "KL")]
+    [InlineData("DistillEpochs", "0")]
+    [InlineData("DistillEpochs", "2.5")]
+    [InlineData("DistillTemperature", "0.5")]
+    [InlineData("DistillTemperature", "101")]
     public void A_value_the_task_refuses_is_refused_by_the_CLI_with_the_same_code_and_exit_code_2(string metadata, string value)
     {
         var item = new TaskItem("m.onnx");

@@ -59,6 +59,26 @@ public sealed class CompressArgumentsTests
     }
 
     [Fact]
+    public void Distillation_options_reach_the_command_line()
+    {
+        var request = FullRequest();
+        request.Distill = true;
+        request.Student = "/p/student.onnx";
+        request.TrainingData = "/p/train.npz";
+        request.DistillEpochs = "30";
+        request.DistillTemperature = "4";
+
+        var args = CompressArguments.Build("t.dll", request).ToList();
+
+        Assert.Contains("--distill", args);
+        Assert.Equal("/p/student.onnx", args[args.IndexOf("--student") + 1]);
+        Assert.Equal("/p/train.npz", args[args.IndexOf("--training-data") + 1]);
+        Assert.Equal("30", args[args.IndexOf("--distill-epochs") + 1]);
+        Assert.Equal("4", args[args.IndexOf("--distill-temperature") + 1]);
+        Assert.Equal("--out", args[^2]);
+    }
+
+    [Fact]
     public void Unset_options_are_left_out_so_the_CLI_defaults_apply()
     {
         var request = new CompressRequest

@@ -84,6 +84,26 @@ public sealed class ModelMetadataTests : IDisposable
         Assert.Contains(errors, e => e.Code == "BOPT1201" && e.Message.Contains("EmitOnnx 'sometimes' is not valid", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Distillation_metadata_is_read_resolved_and_checked()
+    {
+        _project.Touch("Models/student.onnx");
+        _project.Touch("Data/train.npz");
+        var (request, diagnostics) = Validate(Item(("Distill", "TRUE"), ("Student", "Models/student.onnx"), ("TrainingData", "Data/train.npz"),
+            ("DistillEpochs", "30"), ("DistillTemperature", "4.0")));
+
+        Assert.Empty(diagnostics);
+        Assert.True(request!.Distill);
+        Assert.Equal(System.IO.Path.Combine(_project.Path, "Models", "student.onnx"), request.Student);
+        Assert.Equal(System.IO.Path.Combine(_project.Path, "Data", "train.npz"), request.TrainingData);
+        Assert.Equal("30", request.DistillEpochs);
+        Assert.Equal("4", request.DistillTemperature);
+
+        var (_, missing) = Validate(Item(("Student", "Models/absent.onnx"), ("TrainingData", "Data/absent.npz")));
+        Assert.Contains(missing, d => d.Code == "BOPT1001" && d.Message.Contains("Student model file 'Models/absent.onnx' does not exist", StringComparison.Ordinal));
+        Assert.Contains(missing, d => d.Code == "BOPT1101" && d.Message.Contains("TrainingData file 'Data/absent.npz'", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("Sparsty", "did you mean Sparsity?")]
     [InlineData("maxaccuracydrop2", "did you mean MaxAccuracyDrop?")]

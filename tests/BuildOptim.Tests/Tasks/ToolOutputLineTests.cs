@@ -43,6 +43,26 @@ public sealed class ToolOutputLineTests
         Assert.Equal(ToolOutputKind.Summary, ToolOutputLine.Parse("BuildOptim: mlp.onnx 420 KB -> 110 KB, accuracy 88.1% -> 87.9%").Kind);
     }
 
+    [Fact]
+    public void Distillation_progress_lines_are_recognised_and_match_the_engines_prefix()
+    {
+        Assert.Equal(BuildOptim.Compression.Compressor.ProgressPrefix.TrimEnd(), ToolOutputLine.ProgressPrefix);
+        Assert.Equal(ToolOutputKind.Progress, ToolOutputLine.Parse("BuildOptim distill: fine-tune epoch 1/10 loss 0.3642 agreement 93.40 % (0.5 s)").Kind);
+    }
+
+    [Fact]
+    public void The_relay_shows_progress_at_normal_importance_and_other_output_at_low()
+    {
+        var engine = new RecordingBuildEngine();
+        var task = new CompressModel { BuildEngine = engine };
+        var relay = new ToolOutputRelay(task.Log);
+        relay.Relay("BuildOptim distill: student epoch 2/50 loss 0.4784 agreement 89.60 % (0.4 s)");
+        relay.Relay("calibrating 256 samples");
+        Assert.Equal(Microsoft.Build.Framework.MessageImportance.Normal, engine.Messages[0].Importance);
+        Assert.Equal(Microsoft.Build.Framework.MessageImportance.Low, engine.Messages[1].Importance);
+        Assert.Null(relay.LastOtherLine is { } other && other.StartsWith("BuildOptim distill", StringComparison.Ordinal) ? other : null);
+    }
+
     [Theory]
     [InlineData("calibrating 256 samples")]
     [InlineData("mean squared error BOPT is low")]
