@@ -119,6 +119,30 @@ public static class HostileOnnxModels
             b => b.Graph.SparseInitializer.Add(Sparse("sp", [2, 2], [0, 7], [1f], coordinates: true))),
         Model("sparse_initializer_dims_too_large", Unsupported, "sp", "a sparse initializer of dims [100000, 100000]",
             b => b.Graph.SparseInitializer.Add(Sparse("sp", [100_000, 100_000], [0], [1f]))),
+
+        // The data path on runtime tensors.
+        Model("tile_runtime_100000x100000", Unsupported, "tile", "Tile of x [1, 4] by [100000, 100000]",
+            b => b.Int64s("repeats", [100_000, 100_000]).Node("Tile", "tile", ["x", "repeats"], ["t"])),
+        Model("tile_negative_repeats", Invalid, "tile", "Tile of x by [1, -2]",
+            b => b.Int64s("repeats", [1, -2]).Node("Tile", "tile", ["x", "repeats"], ["t"])),
+        Model("tile_constant_one_billion", Unsupported, "tile", "Tile of a 4-element constant 10^9 times",
+            b => b.Floats("k", [1, 2, 3, 4]).Int64s("repeats", [1_000_000_000]).Node("Tile", "tile", ["k", "repeats"], ["t"])),
+        Model("expand_runtime_beyond_int32", Unsupported, "expand", "Expand of x to [3000000000, 4]",
+            b => b.Int64s("shape", [3_000_000_000, 4]).Node("Expand", "expand", ["x", "shape"], ["e"])),
+        Model("expand_does_not_broadcast", Invalid, "expand", "Expand of x [1, 4] to [3]",
+            b => b.Int64s("shape", [3]).Node("Expand", "expand", ["x", "shape"], ["e"])),
+        Model("split_sizes_do_not_add_up", Invalid, "split", "Split of an axis of 4 into [3, 3]",
+            b => b.Int64s("split", [3, 3]).Node("Split", "split", ["x", "split"], ["a", "b"], Attr("axis", 1L))),
+        Model("split_num_outputs_zero", Invalid, "split", "Split with num_outputs 0",
+            b => b.Node("Split", "split", ["x"], ["a"], Attr("axis", 1L), Attr("num_outputs", 0L))),
+        Model("gather_float_indices", Invalid, "gather", "Gather of x by float indices",
+            b => b.Floats("i", [0.5f]).Node("Gather", "gather", ["x", "i"], ["g"], Attr("axis", 1L))),
+        Model("gather_runtime_index_beyond_int32", Invalid, "gather", "Gather of x at constant index 2^32",
+            b => b.Int64s("i", [4_294_967_296]).Node("Gather", "gather", ["x", "i"], ["g"], Attr("axis", 1L))),
+        Model("where_does_not_broadcast", Invalid, "where", "Where of x [1, 4] with a [3] operand",
+            b => b.Floats("c", [1, 0, 1]).Node("Where", "where", ["c", "x", "x"], ["w"])),
+        Model("slice_runtime_axis_twice", Invalid, "slice", "Slice of x on axis 1 twice",
+            b => b.Int64s("starts", [0, 1]).Int64s("ends", [2, 3]).Int64s("axes", [1, 1]).Node("Slice", "slice", ["x", "starts", "ends", "axes"], ["s"])),
     ];
 
     /// <summary>A sparse initializer: <paramref name="indices"/> linear, or [NNZ, rank] coordinates.</summary>

@@ -89,19 +89,7 @@ internal sealed class TypedModel(int opset = 18)
     {
         var network = Lower();
         var inputs = _inputs.Select(i => AsFloats(i.Data)).ToList();
-        CompiledPlan plan;
-        if (int8)
-        {
-            var probe = new ValueProbe(network);
-            var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
-            probe.Run(inputs);
-            probe.VisitValues((value, values) => ranges[value] = ranges[value].Include(values));
-            plan = PlanCompiler.Compile(network, QuantizeMode.Int8, ranges);
-        }
-        else
-        {
-            plan = PlanCompiler.Compile(network, QuantizeMode.None, null);
-        }
+        var plan = int8 ? PlanCompiler.Compile(network, QuantizeMode.Int8, Calibrate(network)) : PlanCompiler.Compile(network, QuantizeMode.None, null);
 
         var runner = new PlanRunner(ModelPlan.FromBytes(plan.Bytes));
         var outputs = network.Outputs.Select(o => new float[network.Value(o).Length]).ToList();
@@ -109,23 +97,36 @@ internal sealed class TypedModel(int opset = 18)
         return outputs;
     }
 
-    /// <summary>The outputs of ONNX Runtime on the same model and inputs, as floats.</summary>
-    public List<float[]> RunOnnxRuntime() => WithFile(path =>
+    /// <summary>Every value's range over the inputs, as the int8 compilation and the QDQ export take them.</summary>
+    public Dictionary<int, TensorRange> Calibrate(Network network)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        using var session = new InferenceSession(path, options);
+        var probe = new ValueProbe(network);
+        var ranges = probe.Values.ToDictionary(v => v, _ => TensorRange.Empty);
+        probe.Run(_inputs.Select(i => AsFloats(i.Data)).ToList());
+        probe.VisitValues((value, values) => ranges[value] = ranges[value].Include(values));
+        return ranges;
+    }
+
+    /// <summary>The outputs of ONNX Runtime on the same model and inputs, as floats.</summary>
+    public List<float[]> RunOnnxRuntime() => RunOnnxRuntime(ToBytes());
+
+    /// <summary>The outputs of ONNX Runtime running <paramref name="model"/> (this one, or its QDQ export) on the inputs, as floats.</summary>
+    public List<float[]> RunOnnxRuntime(byte[] model, GraphOptimizationLevel optimization = GraphOptimizationLevel.ORT_ENABLE_ALL)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = optimization, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = new InferenceSession(model, options);
         var values = _inputs.Select(i => OrtInput(i.Data, i.Dims)).ToList();
         try
         {
             using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, _inputs.Select(i => i.Name).ToArray(), values, Graph.Output.Select(o => o.Name).ToArray());
+            using var outputs = session.Run(runOptions, _inputs.Select(i => i.Name).ToArray(), values, session.OutputNames.ToArray());
             return outputs.Select(AsFloats).ToList();
         }
         finally
         {
             values.ForEach(v => v.Dispose());
         }
-    });
+    }
 
     /// <summary>Asserts that the plan computes what ONNX Runtime does, within <paramref name="tolerance"/> (0: bit for bit).</summary>
     public void AssertMatchesOnnxRuntime(bool int8 = false, float tolerance = 0)

@@ -57,10 +57,12 @@ internal static class Tiling
     /// <summary>numpy broadcast of <paramref name="dims"/> and the target shape (either may have the lower rank).</summary>
     private static int[] ExpandedDims(string path, Node node, int[] dims, long[] target)
     {
-        if (target.Any(d => d < 0 || d > int.MaxValue))
+        if (target.Any(d => d < 0))
         {
             throw Shapes.Bad(path, node, $"expands to [{string.Join(",", target)}]");
         }
+
+        Shapes.ElementCount(path, node, target); // a target beyond the budget is BOPT1004 before any dim is cast to int
 
         var shape = Shapes.Broadcast(dims, target.Select(d => (int)d).ToArray())
             ?? throw Shapes.Bad(path, node, $"cannot expand [{string.Join(",", dims)}] to [{string.Join(",", target)}]");

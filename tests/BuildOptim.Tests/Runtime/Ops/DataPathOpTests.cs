@@ -9,7 +9,7 @@ namespace BuildOptim.Tests.Runtime.Ops;
 public class DataPathOpTests
 {
     /// <summary>Small models whose plans hold every data-path op kind.</summary>
-    private static IEnumerable<(string Name, TypedModel Model)> Models()
+    internal static IEnumerable<(string Name, TypedModel Model)> Models()
     {
         yield return ("cast", new TypedModel()
             .Input("x", new[] { -1.5f, 0f, 2.5f, 3f }, 4)
@@ -41,6 +41,16 @@ public class DataPathOpTests
             .Initializer("steps", new long[] { -1 }, 1)
             .Node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
             .Output("y"));
+        yield return ("split-expand-tile", new TypedModel(opset: 13)
+            .Input("x", new[] { 1f, 2f, 3f, 4f, 5f, 6f }, 2, 3)
+            .Initializer("split", new long[] { 1, 2 }, 2)
+            .Initializer("shape", new long[] { 2, 2, 1 }, 3)
+            .Initializer("repeats", new long[] { 1, 3 }, 2)
+            .Node("Split", ["x", "split"], ["a", "b"], Attr("axis", 1L))
+            .Node("Expand", ["a", "shape"], ["e"])
+            .Node("Tile", ["b", "repeats"], ["t"])
+            .Output("e")
+            .Output("t"));
         yield return ("matmul", new TypedModel()
             .Input("a", new float[3 * 2 * 2], 3, 1, 2, 2)
             .Input("b", new float[2 * 2 * 2], 2, 2, 2)
