@@ -13,26 +13,9 @@ public static class FuseGelu
     private const float Sqrt2 = 1.41421356f;
 
     public static Network Run(Network network)
-    {
-        bool changed = true;
-        while (changed)
-        {
-            changed = false;
-            var pattern = new LayerPattern(network);
-            foreach (var layer in network.Layers)
-            {
-                if (layer is ActivationLayer { Kind: ActivationKind.Erf } erf && Match(pattern, erf) is var (matched, last, x))
-                {
-                    var gelu = new ActivationLayer { Name = last.Name, Inputs = [x], Output = last.Output, Kind = ActivationKind.Gelu };
-                    network = network.With(LayerPattern.Replace(network.Layers, matched, last, gelu));
-                    changed = true;
-                    break;
-                }
-            }
-        }
-
-        return network;
-    }
+        => LayerPattern.Fuse(network, (p, layer) => layer is ActivationLayer { Kind: ActivationKind.Erf } erf && Match(p, erf) is var (matched, last, x)
+            ? new PatternMatch(matched, last, new ActivationLayer { Name = last.Name, Inputs = [x], Output = last.Output, Kind = ActivationKind.Gelu })
+            : null);
 
     private static (List<Layer> Matched, Layer Last, int X)? Match(LayerPattern p, ActivationLayer erf)
     {

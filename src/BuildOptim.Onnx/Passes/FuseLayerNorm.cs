@@ -10,28 +10,9 @@ namespace BuildOptim.Onnx.Passes;
 /// </summary>
 public static class FuseLayerNorm
 {
-    public static Network Run(Network network)
-    {
-        bool changed = true;
-        while (changed)
-        {
-            changed = false;
-            var pattern = new LayerPattern(network);
-            foreach (var layer in network.Layers)
-            {
-                if (layer is ReduceLayer mean && Match(pattern, mean) is var (matched, last, fused))
-                {
-                    network = network.With(LayerPattern.Replace(network.Layers, matched, last, fused));
-                    changed = true;
-                    break;
-                }
-            }
-        }
+    public static Network Run(Network network) => LayerPattern.Fuse(network, (p, layer) => layer is ReduceLayer mean ? Match(p, mean) : null);
 
-        return network;
-    }
-
-    private static (List<Layer> Matched, Layer Last, LayerNormLayer Fused)? Match(LayerPattern p, ReduceLayer mean)
+    private static PatternMatch? Match(LayerPattern p, ReduceLayer mean)
     {
         int x = mean.Inputs[0];
         var shape = p.Shape(x);
@@ -80,7 +61,7 @@ public static class FuseLayerNorm
             Scale = scale ?? Enumerable.Repeat(1f, normalizedShape.Aggregate(1, (n, d) => n * d)).ToArray(),
             Bias = bias,
         };
-        return (matched, last, fused);
+        return new PatternMatch(matched, last, fused);
     }
 
     /// <summary>Pow(d, 2) or d · d.</summary>

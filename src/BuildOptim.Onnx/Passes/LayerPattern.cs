@@ -61,7 +61,25 @@ internal sealed class LayerPattern
     /// <summary>The scalar constant operand of a two-input layer whose other operand is <paramref name="value"/>.</summary>
     public float? ScalarBeside(Layer layer, int value) => Other(layer, value) is { } other ? Scalar(other) : null;
 
-    /// <summary><paramref name="layers"/> with <paramref name="last"/> replaced by <paramref name="fused"/> and the rest of <paramref name="matched"/> dropped.</summary>
-    public static List<Layer> Replace(List<Layer> layers, IReadOnlyCollection<Layer> matched, Layer last, Layer fused)
-        => layers.Where(l => ReferenceEquals(l, last) || !matched.Contains(l)).Select(l => ReferenceEquals(l, last) ? fused : l).ToList();
+    /// <summary>
+    /// Until no layer starts a match: tries <paramref name="match"/> at each layer in order and replaces the first match's last
+    /// layer by its fused layer, dropping the other matched layers (constants they read are left to EliminateDeadLayers).
+    /// </summary>
+    public static Network Fuse(Network network, Func<LayerPattern, Layer, PatternMatch?> match)
+    {
+        while (true)
+        {
+            var pattern = new LayerPattern(network);
+            if (network.Layers.Select(layer => match(pattern, layer)).FirstOrDefault(m => m is not null) is not { } found)
+            {
+                return network;
+            }
+
+            var layers = network.Layers.Where(l => ReferenceEquals(l, found.Last) || !found.Matched.Contains(l));
+            network = network.With(layers.Select(l => ReferenceEquals(l, found.Last) ? found.Fused : l).ToList());
+        }
+    }
 }
+
+/// <summary>The layers of a matched pattern, the last of them (whose output the fused layer writes) and the fused layer.</summary>
+internal sealed record PatternMatch(IReadOnlyCollection<Layer> Matched, Layer Last, Layer Fused);

@@ -14,15 +14,17 @@ public static partial class Kernels
     /// Relu <c>max(x, 0)</c>; Sigmoid <c>1 / (1 + e^-x)</c>; Tanh; LeakyRelu <c>x ≥ 0 ? x : α·x</c>;
     /// Clip <c>clamp(x, α, β)</c>; HardSigmoid <c>clamp(α·x + β, 0, 1)</c>; HardSwish <c>x · clamp(x/6 + 1/2, 0, 1)</c>;
     /// Elu <c>x ≥ 0 ? x : α·(e^x − 1)</c>; Selu <c>β · (x &gt; 0 ? x : α·(e^x − 1))</c>; Softplus <c>ln(1 + e^x)</c>;
-    /// Softsign <c>x / (1 + |x|)</c>; Exp, Log, Abs, Neg, Sqrt, Reciprocal, Erf, Gelu, GeluTanh and Pow <c>x^α</c> as their kernel files say.
+    /// Softsign <c>x / (1 + |x|)</c>; Exp, Log, Abs, Neg, Sqrt, Reciprocal, Erf, Gelu, GeluTanh and Pow <c>x^α</c> as their
+    /// kernel files say.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y)
         => ActivationF32(x, activation, alpha, beta, y, SimdLevel.Vector512);
 
     /// <summary>
     /// <see cref="ActivationF32(ReadOnlySpan{float}, Activation, float, float, Span{float})"/> taking no path wider than
-    /// <paramref name="maxLevel"/>. An activation with a kernel file of its own (<c>Kernels/NameF32.cs</c>: its row operator) is one case here, which runs
-    /// its row operator through the row-loop driver; every width gives its scalar twin's result bit for bit.
+    /// <paramref name="maxLevel"/>. An activation with a kernel file of its own (<c>Kernels/NameF32.cs</c>: its row operator) is
+    /// one case here, which runs that operator through the row-loop driver; every width gives its scalar twin's result bit
+    /// for bit.
     /// </summary>
     internal static void ActivationF32(ReadOnlySpan<float> x, Activation activation, float alpha, float beta, Span<float> y, SimdLevel maxLevel)
     {

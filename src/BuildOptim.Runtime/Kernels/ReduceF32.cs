@@ -101,95 +101,11 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>
-    /// <c>Σ x</c> in the fixed order of <see cref="DotF32(ReadOnlySpan{float}, ReadOnlySpan{float})"/>: 16 partial sums over the
-    /// whole 16-element blocks, reduced as a fixed tree, then the remaining elements in order.
-    /// </summary>
-    internal static float SumF32(ReadOnlySpan<float> x, SimdLevel maxLevel)
-    {
-        int length = x.Length;
-        if (length < 16 || maxLevel == SimdLevel.Scalar || !Vector128.IsHardwareAccelerated)
-        {
-            return SumF32Scalar(x);
-        }
+    /// <summary><c>Σ x</c> in the fixed order of <see cref="FixedOrderSumF32"/> (that of <see cref="DotF32(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).</summary>
+    internal static float SumF32(ReadOnlySpan<float> x, SimdLevel maxLevel) => FixedOrderSumF32(new SumTermsF32(x), maxLevel);
 
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        int i = 0;
-        Vector128<float> lanes0To3, lanes4To7;
-        if (maxLevel >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            for (; i <= length - 16; i += 16)
-            {
-                acc0 += Vector256.LoadUnsafe(ref xr, (nuint)i);
-                acc1 += Vector256.LoadUnsafe(ref xr, (nuint)(i + 8));
-            }
-
-            var pairs = acc0 + acc1;
-            (lanes0To3, lanes4To7) = (pairs.GetLower(), pairs.GetUpper());
-        }
-        else
-        {
-            var acc0 = Vector128<float>.Zero;
-            var acc1 = Vector128<float>.Zero;
-            var acc2 = Vector128<float>.Zero;
-            var acc3 = Vector128<float>.Zero;
-            for (; i <= length - 16; i += 16)
-            {
-                acc0 += Vector128.LoadUnsafe(ref xr, (nuint)i);
-                acc1 += Vector128.LoadUnsafe(ref xr, (nuint)(i + 4));
-                acc2 += Vector128.LoadUnsafe(ref xr, (nuint)(i + 8));
-                acc3 += Vector128.LoadUnsafe(ref xr, (nuint)(i + 12));
-            }
-
-            (lanes0To3, lanes4To7) = (acc0 + acc2, acc1 + acc3);
-        }
-
-        var quad = lanes0To3 + lanes4To7;
-        float sum = (quad[0] + quad[2]) + (quad[1] + quad[3]);
-        for (; i < length; i++)
-        {
-            sum += Unsafe.Add(ref xr, i);
-        }
-
-        return sum;
-    }
-
-    /// <summary>Scalar twin of <see cref="SumF32(ReadOnlySpan{float}, SimdLevel)"/>: the same 16 partial sums and reduction tree.</summary>
-    internal static float SumF32Scalar(ReadOnlySpan<float> x)
-    {
-        int length = x.Length;
-        int i = 0;
-        float sum = 0;
-        if (length >= 16)
-        {
-            Span<float> p = stackalloc float[16];
-            p.Clear();
-            for (; i <= length - 16; i += 16)
-            {
-                for (int j = 0; j < 16; j++)
-                {
-                    p[j] += x[i + j];
-                }
-            }
-
-            Span<float> quad = stackalloc float[4];
-            for (int j = 0; j < 4; j++)
-            {
-                quad[j] = (p[j] + p[j + 8]) + (p[j + 4] + p[j + 12]);
-            }
-
-            sum = (quad[0] + quad[2]) + (quad[1] + quad[3]);
-        }
-
-        for (; i < length; i++)
-        {
-            sum += x[i];
-        }
-
-        return sum;
-    }
+    /// <summary>Scalar twin of <see cref="SumF32(ReadOnlySpan{float}, SimdLevel)"/>.</summary>
+    internal static float SumF32Scalar(ReadOnlySpan<float> x) => FixedOrderSumF32Scalar(new SumTermsF32(x));
 
     /// <summary>The IEEE maximum of a row (−∞ when empty); exact, so any order gives the same result.</summary>
     private static float RowMaxF32(ReadOnlySpan<float> x, SimdLevel maxLevel) => ExtremumF32<MaxF32>(x, float.NegativeInfinity, maxLevel);

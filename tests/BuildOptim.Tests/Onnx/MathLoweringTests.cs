@@ -114,7 +114,7 @@ public sealed class MathLoweringTests : ScratchFolderTest
 
         Assert.Equal((1, 1e-3f), (norm.Axis, norm.Epsilon));
         Assert.Equal([2f, 2f, 2f, 2f], norm.Scale);
-        Assert.Equal([1f, 2f, 3f, 4f], norm.Bias);
+        Assert.Equal([1f, 2f, 3f, 4f], norm.Bias!);
         Assert.Equal(OnnxDiagnostics.UnsupportedModel, error.Code);
         Assert.Contains("exposes its Mean or InvStdDev ('mean'); BuildOptim computes Y only.", error.Message);
     }
