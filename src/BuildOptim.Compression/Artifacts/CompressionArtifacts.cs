@@ -1,17 +1,11 @@
 using System.Globalization;
 using System.Text;
-using BuildOptim.Compression.Artifacts;
-using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Planning;
-using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
-using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Runtime;
-using BuildOptim.Runtime.Data;
 using BuildOptim.Compression.Pipeline;
 
 namespace BuildOptim.Compression.Artifacts;

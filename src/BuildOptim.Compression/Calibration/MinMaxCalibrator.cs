@@ -1,7 +1,6 @@
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Calibration;

@@ -6,7 +6,6 @@ using BuildOptim.Onnx.Lowering;
 using Graph = BuildOptim.Onnx.Graph;
 using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
-using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Conformance;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using BuildOptim.Compression.Artifacts;
 using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
@@ -9,8 +7,6 @@ using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
-using BuildOptim.Onnx.Ir;
-using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression.Pipeline;

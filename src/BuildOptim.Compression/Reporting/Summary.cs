@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using BuildOptim.Compression.Artifacts;
-using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Export;
 using BuildOptim.Compression.Pipeline;

@@ -1,7 +1,6 @@
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Planning.Ops;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 

@@ -1,6 +1,5 @@
 using BuildOptim.Compression.Planning;
 using BuildOptim.Onnx.Ir;
-using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
