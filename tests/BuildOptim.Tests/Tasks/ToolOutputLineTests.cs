@@ -46,7 +46,7 @@ public sealed class ToolOutputLineTests
     [Fact]
     public void Distillation_progress_lines_are_recognised_and_match_the_engines_prefix()
     {
-        Assert.Equal(BuildOptim.Compression.Compressor.ProgressPrefix.TrimEnd(), ToolOutputLine.ProgressPrefix);
+        Assert.Equal(ToolOutputLine.ProgressPrefix, BuildOptim.Compression.Compressor.ProgressPrefix.TrimEnd());
         Assert.Equal(ToolOutputKind.Progress, ToolOutputLine.Parse("BuildOptim distill: fine-tune epoch 1/10 loss 0.3642 agreement 93.40 % (0.5 s)").Kind);
     }
 
