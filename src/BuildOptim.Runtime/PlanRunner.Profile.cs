@@ -28,10 +28,12 @@ public sealed partial class PlanRunner
         var ticks = new long[_executors.Length];
         for (int r = 0; r < runs; r++)
         {
-            if (_plan.Inputs.Length > 0)
+            // Several inputs come packed one after the other in graph order, as Run takes them.
+            int offset = 0;
+            foreach (var (inBuffer, inLength) in _plan.Inputs)
             {
-                var (inBuffer, inLength) = _plan.Inputs[0];
-                input.CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+                input.Slice(offset, inLength).CopyTo(_floats[inBuffer].AsSpan(0, inLength));
+                offset += inLength;
             }
 
             for (int i = 0; i < _executors.Length; i++)

@@ -14,9 +14,20 @@ internal sealed record DenseF32Parameters(int Rows, int K, int N, float ClampMin
     }
 }
 
-/// <summary>The fp32 Dense layer, per row of its input: <c>y = clamp(bias + W·x)</c> (<see cref="Kernels.GemvF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Activation, Span{float})"/>).</summary>
+/// <summary>
+/// The fp32 Dense layer, per row of its input: <c>y = clamp(bias + W·x)</c> (<see cref="Kernels.GemvF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Activation, Span{float})"/>).
+/// With <see cref="GemmRows"/> rows or more (a transformer's tokens) it is one matrix product instead,
+/// <c>Yᵀ = clamp(bias + W·Xᵀ)</c> (<see cref="Kernels.GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>),
+/// which streams the weights once per call instead of once per row.
+/// </summary>
 internal sealed class DenseF32Op : OpExecutor
 {
+    /// <summary>From this many rows on, the layer runs as one matrix product.</summary>
+    internal const int GemmRows = 4;
+
+    private readonly float[]? _xT;
+    private readonly float[]? _yT;
+
     private readonly DenseF32Parameters _p;
     private readonly float[] _x;
     private readonly float[] _y;
@@ -32,6 +43,11 @@ internal sealed class DenseF32Op : OpExecutor
         _y = context.Floats(op, op.Outputs[0], (long)_p.Rows * _p.N);
         _weights = context.Data<float>(op, 0, (long)_p.N * _p.K);
         _bias = context.Data<float>(op, 1, _p.N);
+        if (_p.Rows >= GemmRows)
+        {
+            _xT = new float[(long)_p.K * _p.Rows];
+            _yT = new float[(long)_p.N * _p.Rows];
+        }
     }
 
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new DenseF32Op(op, context);
@@ -41,6 +57,29 @@ internal sealed class DenseF32Op : OpExecutor
         var (rows, k, n, min, max) = _p;
         var weights = _weights.Span;
         var bias = _bias.Span;
+        if (_xT is not null)
+        {
+            // Xᵀ [k, rows] → Yᵀ = W [n, k] · Xᵀ, started from each output's bias, then back to y [rows, n].
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < k; c++)
+                {
+                    _xT[(c * rows) + r] = _x[(r * k) + c];
+                }
+            }
+
+            Kernels.GemmF32(weights, _xT, bias, n, k, rows, min, max, _yT, SimdLevel.Vector512);
+            for (int c = 0; c < n; c++)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    _y[(r * n) + c] = _yT![(c * rows) + r];
+                }
+            }
+
+            return;
+        }
+
         for (int r = 0; r < rows; r++)
         {
             var y = _y.AsSpan(r * n, n);
