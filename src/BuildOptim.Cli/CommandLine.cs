@@ -164,6 +164,7 @@ internal static class CommandLine
             ItemSpec = item,
             EmitOnnx = emitOnnx,
             InputShape = Value(OptionSchema.InputShape),
+            TokenizerPath = Value(OptionSchema.Tokenizer),
             Distill = distill,
             StudentPath = Value(OptionSchema.Student),
             TrainingDataPath = Value(OptionSchema.TrainingData),

@@ -37,6 +37,7 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.MinCosine.CliName, request.MinCosine);
             Add(OptionSchema.Fallback.CliName, request.Fallback);
             Add(OptionSchema.InputShape.CliName, request.InputShape);
+            Add(OptionSchema.Tokenizer.CliName, request.Tokenizer);
             Add(OptionSchema.Student.CliName, request.Student);
             Add(OptionSchema.TrainingData.CliName, request.TrainingData);
             Add(OptionSchema.DistillEpochs.CliName, request.DistillEpochs);

@@ -25,6 +25,8 @@ namespace BuildOptim.Tasks
         public string? MinCosine { get; set; }
         /// <summary>The InputShape metadata, checked for its syntax.</summary>
         public string? InputShape { get; set; }
+        /// <summary>The Tokenizer vocabulary file, absolute.</summary>
+        public string? Tokenizer { get; set; }
         public string? Fallback { get; set; }
         /// <summary>Also write <c>model.qdq.onnx</c> (<c>--emit-onnx</c>).</summary>
         public bool EmitOnnx { get; set; }

@@ -110,6 +110,7 @@ namespace BuildOptim.Tasks
                 Fail(DiagnosticCodes.InvalidMetadata, $"{Namespace} '{request.Namespace}' cannot be the namespace of the generated class: {namespaceProblem}; set {Namespace} metadata.");
             }
 
+            request.Tokenizer = DataFile(item, OptionSchema.Tokenizer.Metadata, projectDirectory, Fail);
             request.CalibrationPath = DataFile(item, Calibration, projectDirectory, Fail);
             request.EvaluationPath = DataFile(item, Evaluation, projectDirectory, Fail);
             request.TrainingData = DataFile(item, OptionSchema.TrainingData.Metadata, projectDirectory, Fail);

@@ -177,6 +177,7 @@ internal static class OptionSchema
     public static readonly OptionSpec DistillTemperature = new("DistillTemperature", "distill-temperature", OptionKind.Number, "2", "a temperature from 1 to 100", min: 1, max: MaxDistillTemperature);
     public static readonly OptionSpec ClassName = new("ClassName", "class-name", OptionKind.Text, "the file name in PascalCase + Model", "a C# identifier");
     public static readonly OptionSpec Namespace = new("Namespace", "namespace", OptionKind.Text, "$(RootNamespace)", "a C# namespace");
+    public static readonly OptionSpec Tokenizer = new("Tokenizer", "tokenizer", OptionKind.File, "", "a BERT WordPiece vocab.txt; .txt data files (one text per line) then become input_ids, attention_mask and token_type_ids");
     public static readonly OptionSpec InputShape = new("InputShape", "input-shape", OptionKind.Text, "the model's own shape", "dims such as 1,3,48,192, or name:1,128;other:1,128 for several inputs ('?' keeps a dimension dynamic)");
     public static readonly OptionSpec Gate = new("BuildOptimGate", "gate", OptionKind.Choice, "Error", "Error, Warning or Off", choices: new[] { "Error", "Warning", "Off" });
 
@@ -185,11 +186,11 @@ internal static class OptionSchema
     {
         ClassName, Namespace, Calibration, Evaluation, Labels, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
         MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
-        DistillTemperature, InputShape,
+        DistillTemperature, InputShape, Tokenizer,
     };
 
     /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>
-    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "Tokenizer", "WeightBits" };
+    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "WeightBits" };
 
     /// <summary>Item metadata MSBuild and the IDE use on any item, which a ModelToCompress item may carry too.</summary>
     public static readonly IReadOnlyList<string> CommonItemMetadata = new[] { "Link", "Visible", "DependentUpon", "CopyToOutputDirectory", "CopyToPublishDirectory", "Pack", "PackagePath", "Condition" };

@@ -89,6 +89,9 @@ public sealed record CompressionOptions
 
     /// <summary>The <c>InputShape</c> option (<see cref="InputShapes"/>): dynamic input dimensions fixed at build time.</summary>
     public string? InputShape { get; init; }
+
+    /// <summary>A BERT WordPiece vocab.txt: <c>.txt</c> data files (one text per line) are tokenized into the model's text inputs.</summary>
+    public string? TokenizerPath { get; init; }
     /// <summary>
     /// Knowledge distillation: the compressed model is fine-tuned on the original's outputs after pruning and sharing and
     /// before calibration (docs/distillation.md). Implied by <see cref="StudentPath"/>.

@@ -24,6 +24,26 @@ public static class DataSets
         => Directory.Exists(path) ? TestDataFolder.Read(path) : DataFile.Read(path);
 
     /// <summary>
+    /// As <see cref="ReadFile(string)"/>, and a <c>.txt</c> file (one text per line) tokenized with <paramref name="tokenizerPath"/>
+    /// into the model's text inputs (<see cref="TextData"/>); only the arrays <paramref name="model"/> has inputs for are kept.
+    /// </summary>
+    public static IReadOnlyList<NdArray> ReadFile(string path, string? tokenizerPath, Network model)
+    {
+        if (!TextData.IsText(path))
+        {
+            return ReadFile(path);
+        }
+
+        if (string.IsNullOrWhiteSpace(tokenizerPath))
+        {
+            throw new DataFormatException(DataErrorCodes.Malformed, path, $"'{path}' is text: set Tokenizer (a BERT vocab.txt) to tokenize it, or give the data as .npy/.npz/.csv.");
+        }
+
+        var names = model.Inputs.Select(i => model.Value(i).Name).ToHashSet(StringComparer.Ordinal);
+        return TextData.Read(path, tokenizerPath, model).Where(a => names.Contains(a.Name)).ToList();
+    }
+
+    /// <summary>
     /// The input array of a data file: the array named after the model input, else the single array
     /// that is not <c>labels</c>. Its per-sample length must match the model's and its values must be finite.
     /// </summary>

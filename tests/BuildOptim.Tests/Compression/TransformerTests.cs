@@ -65,6 +65,32 @@ public sealed class TransformerTests : ScratchFolderTest
         }
     }
 
+    [Fact]
+    public void A_text_file_with_a_Tokenizer_is_calibration_and_evaluation_data_for_a_text_model()
+    {
+        Directory.CreateDirectory(Root);
+        string texts = Path.Combine(Root, "queries.txt");
+        File.WriteAllLines(texts, [.. s_sentences, "", "where is the nearest train station", "compress models at build time"]);
+        var options = new CompressionOptions
+        {
+            ModelPath = ArcticXs.ModelPath,
+            Quantize = QuantizeMode.None,
+            InputShape = $"input_ids:?,{Sequence};attention_mask:?,{Sequence};token_type_ids:?,{Sequence}",
+            CalibrationPath = texts,
+            TokenizerPath = ArcticXs.VocabPath,
+            OutputDirectory = Path.Combine(Root, "text"),
+        };
+
+        var result = Compressor.Run(options);
+
+        // Five texts (the blank line is skipped), gated on the cosine of the fp32 plan against ONNX Runtime.
+        Assert.True(result.Report.Gate.Passed, result.SummaryLine);
+        Assert.Equal(5, result.Report.Metrics!.SampleCount);
+        Assert.True(result.Report.Metrics.MeanCosine > 0.9999, result.SummaryLine);
+        var noTokenizer = Assert.Throws<BuildOptim.Runtime.Data.DataFormatException>(() => Compressor.Run(options with { TokenizerPath = null }));
+        Assert.Contains("set Tokenizer", noTokenizer.Message);
+    }
+
     private static float[] MeanPool(float[] tokens, int hidden, int count)
     {
         var pooled = new float[hidden];

@@ -10,7 +10,7 @@ public sealed class OptionSchemaTests
     [
         "ClassName", "Namespace", "Calibration", "Evaluation", "Labels", "Quantize", "Calibrator", "Prune", "Sparsity", "ShareWeights",
         "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx", "Distill", "Student", "TrainingData",
-        "DistillEpochs", "DistillTemperature", "InputShape",
+        "DistillEpochs", "DistillTemperature", "InputShape", "Tokenizer",
     ];
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class OptionSchemaTests
         Assert.All(s_metadata, name => Assert.Contains($"`{name}`", usage));
         Assert.All(["--calibration", "--evaluation", "--labels", "--quantize", "--calibrator", "--prune", "--sparsity", "--share-weights",
             "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--gate", "--class-name", "--namespace",
-            "--distill", "--student", "--training-data", "--distill-epochs", "--distill-temperature", "--input-shape"],
+            "--distill", "--student", "--training-data", "--distill-epochs", "--distill-temperature", "--input-shape", "--tokenizer"],
             flag => Assert.Contains($"`{flag}`", usage));
     }
 
