@@ -88,6 +88,7 @@ internal static class OperatorRegistry
         ["ReduceSumSquare"] = new(Reduce.LowerSumSquare),
         ["ReduceL2"] = new(Reduce.LowerL2),
         ["LayerNormalization"] = new(LayerNormalization.Lower),
+        ["InstanceNormalization"] = new(InstanceNormalization.Lower),
         ["Equal"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Less"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Greater"] = new(Comparisons.Lower, Comparisons.Fold),
