@@ -136,6 +136,11 @@ public enum OpKind
     StridedCopyF32 = 64,
     /// <summary>P: m, k, n, batch broadcast (rank, batchDims[6], stridesA[6], stridesB[6], in matrices). <see cref="MatMulF32"/> with numpy broadcasting of every batch dim.</summary>
     MatMulBroadcastF32 = 65,
+
+    // 80-99: spatial operators of CNN and audio models (float only).
+
+    /// <summary>P: batch, geometry (weights [C, M/G, KH, KW]). D: weights f32, bias f32 [M]. Transposed convolution (<see cref="Kernels.ConvTransposeF32"/>).</summary>
+    ConvTransposeF32 = 80,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -34,6 +34,7 @@ internal static class OperatorRegistry
         ["Constant"] = new(), // the loader makes every Constant node an initializer (OnnxModelLoader)
         ["ConstantOfShape"] = new(Fold: Generators.FoldConstantOfShape),
         ["Conv"] = new(Conv.Lower),
+        ["ConvTranspose"] = new(ConvTranspose.Lower),
         ["Div"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
         ["Dropout"] = new(PassThrough.LowerDropout, PassThrough.Fold),
         ["Elu"] = new(Activations.LowerElu),

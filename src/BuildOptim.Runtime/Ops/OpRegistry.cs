@@ -43,6 +43,7 @@ internal static class OpRegistry
         [OpKind.BinaryMathF32] = BinaryMathF32Op.Create,
         [OpKind.ReduceF32] = ReduceF32Op.Create,
         [OpKind.LayerNormF32] = LayerNormF32Op.Create,
+        [OpKind.ConvTransposeF32] = ConvTransposeF32Op.Create,
         [OpKind.CompareF32] = CompareF32Op.Create,
         [OpKind.WhereF32] = WhereF32Op.Create,
         [OpKind.GatherF32] = GatherF32Op.Create,

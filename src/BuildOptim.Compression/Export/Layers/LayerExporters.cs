@@ -41,6 +41,7 @@ internal static class LayerExporters
         [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
         [typeof(ReduceLayer)] = new ReduceExporter(),
         [typeof(LayerNormLayer)] = new LayerNormExporter(),
+        [typeof(ConvTransposeLayer)] = new ConvTransposeExporter(),
         [typeof(CompareLayer)] = new CompareExporter(),
         [typeof(WhereLayer)] = new WhereExporter(),
         [typeof(GatherLayer)] = new GatherExporter(),
