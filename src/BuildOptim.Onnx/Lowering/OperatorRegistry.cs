@@ -57,6 +57,7 @@ internal static class OperatorRegistry
         ["PRelu"] = new(Elementwise.LowerBinary),
         ["Range"] = new(Fold: Generators.FoldRange),
         ["Relu"] = new(Activations.LowerRelu),
+        ["Resize"] = new(Resize.Lower),
         ["Reshape"] = new(Reshapes.LowerReshape, Reshapes.FoldReshape),
         ["Selu"] = new(Activations.LowerSelu),
         ["Shape"] = new(Shape.Lower),

@@ -44,6 +44,8 @@ internal static class OpRegistry
         [OpKind.ReduceF32] = ReduceF32Op.Create,
         [OpKind.LayerNormF32] = LayerNormF32Op.Create,
         [OpKind.ConvTransposeF32] = ConvTransposeF32Op.Create,
+        [OpKind.ResizeNearestF32] = ResizeNearestF32Op.Create,
+        [OpKind.ResizeBilinearF32] = ResizeBilinearF32Op.Create,
         [OpKind.CompareF32] = CompareF32Op.Create,
         [OpKind.WhereF32] = WhereF32Op.Create,
         [OpKind.GatherF32] = GatherF32Op.Create,

@@ -42,6 +42,7 @@ internal static class LayerExporters
         [typeof(ReduceLayer)] = new ReduceExporter(),
         [typeof(LayerNormLayer)] = new LayerNormExporter(),
         [typeof(ConvTransposeLayer)] = new ConvTransposeExporter(),
+        [typeof(ResizeLayer)] = new ResizeExporter(),
         [typeof(CompareLayer)] = new CompareExporter(),
         [typeof(WhereLayer)] = new WhereExporter(),
         [typeof(GatherLayer)] = new GatherExporter(),

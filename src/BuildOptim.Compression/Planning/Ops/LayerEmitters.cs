@@ -39,6 +39,7 @@ public static class LayerEmitters
         [typeof(ReduceLayer)] = new ReduceEmitter(),
         [typeof(LayerNormLayer)] = new LayerNormEmitter(),
         [typeof(ConvTransposeLayer)] = new ConvTransposeEmitter(),
+        [typeof(ResizeLayer)] = new ResizeEmitter(),
         [typeof(CompareLayer)] = new CompareEmitter(),
         [typeof(WhereLayer)] = new WhereEmitter(),
         [typeof(GatherLayer)] = new GatherEmitter(),

@@ -150,6 +150,8 @@ public class OpRegistryTests
         OpKind.ReduceF32 => ReduceF32Parameters.Decode(op.P),
         OpKind.LayerNormF32 => LayerNormF32Parameters.Decode(op.P),
         OpKind.ConvTransposeF32 => ConvTransposeF32Parameters.Decode(op.P),
+        OpKind.ResizeNearestF32 => ResizeNearestF32Parameters.Decode(op.P),
+        OpKind.ResizeBilinearF32 => ResizeBilinearF32Parameters.Decode(op.P),
         OpKind.CompareF32 => CompareF32Parameters.Decode(op.P),
         OpKind.WhereF32 => WhereF32Parameters.Decode(op.P),
         OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
