@@ -136,6 +136,15 @@ public enum OpKind
     StridedCopyF32 = 64,
     /// <summary>P: m, k, n, batch broadcast (rank, batchDims[6], stridesA[6], stridesB[6], in matrices). <see cref="MatMulF32"/> with numpy broadcasting of every batch dim.</summary>
     MatMulBroadcastF32 = 65,
+
+    // 80-99: spatial operators of CNN and audio models (float only).
+
+    /// <summary>P: batch, geometry (weights [C, M/G, KH, KW]). D: weights f32, bias f32 [M]. Transposed convolution (<see cref="Kernels.ConvTransposeF32"/>).</summary>
+    ConvTransposeF32 = 80,
+    /// <summary>P: rank, inDims[6], outDims[6]. D: source indices s32 per output index, axis by axis. Nearest Resize.</summary>
+    ResizeNearestF32 = 81,
+    /// <summary>P: planes, H, W, OH, OW. D: rows s32 [2·OH], cols s32 [2·OW], row weights f32 [2·OH], column weights f32 [2·OW]. Bilinear Resize.</summary>
+    ResizeBilinearF32 = 82,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -56,3 +56,46 @@ public sealed record ConvLayer : Layer
 
     public FusedActivation? Activation { get; init; }
 }
+
+/// <summary>
+/// 2-D transposed convolution (1-D as H = 1) in NCHW; weights [C, M/group, KH, KW]:
+/// <c>y[m, ih·sh − PadTop + kh·dh, iw·sw − PadLeft + kw·dw] += w[c, m, kh, kw] · x[c, ih, iw]</c> (c over m's group),
+/// then <c>+ Bias[m]</c>; OH and OW (output_padding, output_shape and the end pads) bound the output.
+/// </summary>
+public sealed record ConvTransposeLayer : Layer
+{
+    public required int C { get; init; }
+
+    public required int H { get; init; }
+
+    public required int W { get; init; }
+
+    public required int M { get; init; }
+
+    public required int KH { get; init; }
+
+    public required int KW { get; init; }
+
+    public required int StrideH { get; init; }
+
+    public required int StrideW { get; init; }
+
+    public required int PadTop { get; init; }
+
+    public required int PadLeft { get; init; }
+
+    public required int DilationH { get; init; }
+
+    public required int DilationW { get; init; }
+
+    public required int Group { get; init; }
+
+    public required int OH { get; init; }
+
+    public required int OW { get; init; }
+
+    /// <summary>[C, M/Group, KH, KW], as ONNX stores them.</summary>
+    public required float[] Weights { get; init; }
+
+    public required float[] Bias { get; init; }
+}

@@ -34,6 +34,7 @@ internal static class OperatorRegistry
         ["Constant"] = new(), // the loader makes every Constant node an initializer (OnnxModelLoader)
         ["ConstantOfShape"] = new(Fold: Generators.FoldConstantOfShape),
         ["Conv"] = new(Conv.Lower),
+        ["ConvTranspose"] = new(ConvTranspose.Lower),
         ["Div"] = new(Elementwise.LowerBinary, Elementwise.FoldArithmetic),
         ["Dropout"] = new(PassThrough.LowerDropout, PassThrough.Fold),
         ["Elu"] = new(Activations.LowerElu),
@@ -56,6 +57,7 @@ internal static class OperatorRegistry
         ["PRelu"] = new(Elementwise.LowerBinary),
         ["Range"] = new(Fold: Generators.FoldRange),
         ["Relu"] = new(Activations.LowerRelu),
+        ["Resize"] = new(Resize.Lower),
         ["Reshape"] = new(Reshapes.LowerReshape, Reshapes.FoldReshape),
         ["Selu"] = new(Activations.LowerSelu),
         ["Shape"] = new(Shape.Lower),
@@ -88,6 +90,7 @@ internal static class OperatorRegistry
         ["ReduceSumSquare"] = new(Reduce.LowerSumSquare),
         ["ReduceL2"] = new(Reduce.LowerL2),
         ["LayerNormalization"] = new(LayerNormalization.Lower),
+        ["InstanceNormalization"] = new(InstanceNormalization.Lower),
         ["Equal"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Less"] = new(Comparisons.Lower, Comparisons.Fold),
         ["Greater"] = new(Comparisons.Lower, Comparisons.Fold),

@@ -41,6 +41,8 @@ internal static class LayerExporters
         [typeof(BinaryMathLayer)] = new BinaryMathExporter(),
         [typeof(ReduceLayer)] = new ReduceExporter(),
         [typeof(LayerNormLayer)] = new LayerNormExporter(),
+        [typeof(ConvTransposeLayer)] = new ConvTransposeExporter(),
+        [typeof(ResizeLayer)] = new ResizeExporter(),
         [typeof(CompareLayer)] = new CompareExporter(),
         [typeof(WhereLayer)] = new WhereExporter(),
         [typeof(GatherLayer)] = new GatherExporter(),

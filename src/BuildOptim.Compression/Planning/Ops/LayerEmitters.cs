@@ -38,6 +38,8 @@ public static class LayerEmitters
         [typeof(BinaryMathLayer)] = new BinaryMathEmitter(),
         [typeof(ReduceLayer)] = new ReduceEmitter(),
         [typeof(LayerNormLayer)] = new LayerNormEmitter(),
+        [typeof(ConvTransposeLayer)] = new ConvTransposeEmitter(),
+        [typeof(ResizeLayer)] = new ResizeEmitter(),
         [typeof(CompareLayer)] = new CompareEmitter(),
         [typeof(WhereLayer)] = new WhereEmitter(),
         [typeof(GatherLayer)] = new GatherEmitter(),
