@@ -78,7 +78,7 @@ public sealed class DistillationTests(ITestOutputHelper output) : ScratchFolderT
     /// <summary>
     /// Issue 17's CNN goal: the FashionCnn sample (depthwise conv, ReLU6, residual add) with 16 shared weights per
     /// layer is within 0.5 pt of its fp32 original once fine-tuned. The training images are [N,1,28,28], the CNN's
-    /// input as they are. An epoch over 9 000 images costs 8–20 s on the 2-core VM (idle to shared), so 2 epochs at
+    /// input as they are. An epoch over 9 000 images costs 8–25 s on the 2-core VM (idle to shared), so 2 epochs at
     /// T = 4 (measured: 89.2 % against 89.5 %; without Distill 88.7 %; the defaults, up to 10 epochs at T = 2, stop
     /// early after 7 at 88.8 %: docs/distillation.md).
     /// </summary>
