@@ -75,6 +75,44 @@ public sealed class DistillationTests(ITestOutputHelper output) : ScratchFolderT
         Assert.True(epochs[0].GetProperty("loss").GetDouble() > epochs[epochs.GetArrayLength() - 1].GetProperty("loss").GetDouble());
     }
 
+    /// <summary>
+    /// Issue 17's CNN goal: the FashionCnn sample (depthwise conv, ReLU6, residual add) with 16 shared weights per
+    /// layer is within 0.5 pt of its fp32 original once fine-tuned. The training images are [N,1,28,28], the CNN's
+    /// input as they are. An epoch over 9 000 images costs 8–25 s on the 2-core VM (idle to shared), so 2 epochs at
+    /// T = 4 (measured: 89.2 % against 89.5 %; without Distill 88.7 %; the defaults, up to 10 epochs at T = 2, stop
+    /// early after 7 at 88.8 %: docs/distillation.md).
+    /// </summary>
+    [Fact]
+    public void Fine_tuning_brings_the_cnn_with_16_shared_weights_within_half_a_point_of_the_original()
+    {
+        var shared = Models.FashionCnnOptions(Path.Combine(Root, "shared")) with { ShareWeights = 16, Gate = GateMode.Off };
+        var plain = Compressor.Run(shared).Report;
+        var clock = Stopwatch.StartNew();
+        var lines = new List<string>();
+        var distilled = Compressor.Run(shared with
+        {
+            OutputDirectory = Path.Combine(Root, "distilled"),
+            Distill = true,
+            TrainingDataPath = TrainingImages,
+            DistillEpochs = 2,
+            DistillTemperature = 4,
+        }, lines.Add).Report;
+        output.WriteLine($"fp32 {plain.Metrics!.OriginalAccuracy:P2}; ShareWeights=16 int8 {plain.Metrics.CompressedAccuracy:P2} (drop {plain.Metrics.AccuracyDropPoints:F1} pt); "
+            + $"with Distill {distilled.Metrics!.CompressedAccuracy:P2} (drop {distilled.Metrics.AccuracyDropPoints:F1} pt), {clock.Elapsed.TotalSeconds:F1} s; plan {distilled.CompressedBytes} bytes");
+        lines.ForEach(output.WriteLine);
+
+        Assert.True(distilled.Metrics.AccuracyDropPoints <= 0.5, $"with Distill the shared CNN loses {distilled.Metrics.AccuracyDropPoints:F1} pt");
+        Assert.True(plain.Metrics.AccuracyDropPoints > distilled.Metrics.AccuracyDropPoints, $"without Distill it loses {plain.Metrics.AccuracyDropPoints:F1} pt");
+        Assert.Equal(plain.CompressedBytes, distilled.CompressedBytes);
+
+        var d = distilled.Distillation!;
+        Assert.Equal("fashion_cnn.onnx", d.Teacher);
+        Assert.Equal(9_000, d.TrainingSamples);
+        var stage = Assert.Single(d.Stages);
+        Assert.Equal("fineTune", stage.Stage);
+        Assert.True(stage.Epochs.Max(e => e.Agreement) > stage.InitialAgreement);
+    }
+
     [Fact]
     public void Magnitude_pruned_weights_stay_pruned_while_the_rest_learns()
     {
