@@ -130,7 +130,7 @@ public enum OpKind
     /// <summary>P: outer, axisSize, inner, count. Inputs: data [outer, axisSize, inner], indices [count] (integers held as floats, negative from the end). y [outer, count, inner].</summary>
     GatherF32 = 63,
     /// <summary>
-    /// P: rank, start, dims[8], strides[8] (<see cref="StridedCopyF32Parameters"/>): y[i] = x[start + Σ i_k · strides[k]], strides signed, 0 repeats.
+    /// P: rank, start, dims[8], strides[8] (<see cref="Ops.StridedCopyF32Parameters"/>): y[i] = x[start + Σ i_k · strides[k]], strides signed, 0 repeats.
     /// Slice, Split, Expand and Tile.
     /// </summary>
     StridedCopyF32 = 64,
