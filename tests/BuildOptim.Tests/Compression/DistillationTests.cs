@@ -147,11 +147,11 @@ public sealed class DistillationTests(ITestOutputHelper output) : ScratchFolderT
         };
         Compressor.Run(options);
         Compressor.Run(options with { OutputDirectory = Path.Combine(Root, "b") });
-        var files = Directory.GetFiles(Path.Combine(Root, "a")).Select(Path.GetFileName).Order().ToList();
+        var files = Directory.GetFiles(Path.Combine(Root, "a")).Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal).ToList();
         Assert.Contains(Compressor.PlanFileName, files);
         foreach (string file in files)
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(Root, "a", file!)), File.ReadAllBytes(Path.Combine(Root, "b", file!)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Root, "a", file)), File.ReadAllBytes(Path.Combine(Root, "b", file)));
         }
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "a", Compressor.ReportFileName)));
