@@ -17,8 +17,11 @@ public sealed record DenseLayer : Layer
 /// <summary>Batched matrix product of two runtime tensors, numpy broadcasting on the batch dims.</summary>
 public sealed record MatMulLayer : Layer;
 
-/// <summary>2-D convolution (1-D as H = 1) in NCHW; weights [M, C/group, KH, KW].</summary>
-public sealed record ConvLayer : Layer
+/// <summary>
+/// The geometry a convolution and a transposed convolution share (NCHW, 1-D as H = 1): C input and M output channels of
+/// H × W and OH × OW, a KH × KW kernel with its strides, leading pads, dilations and groups.
+/// </summary>
+public abstract record FilterLayer : Layer
 {
     public required int C { get; init; }
 
@@ -49,7 +52,11 @@ public sealed record ConvLayer : Layer
     public required int OH { get; init; }
 
     public required int OW { get; init; }
+}
 
+/// <summary>2-D convolution (1-D as H = 1) in NCHW; weights [M, C/group, KH, KW].</summary>
+public sealed record ConvLayer : FilterLayer
+{
     public required float[] Weights { get; init; }
 
     public required float[] Bias { get; init; }
@@ -62,38 +69,8 @@ public sealed record ConvLayer : Layer
 /// <c>y[m, ih·sh − PadTop + kh·dh, iw·sw − PadLeft + kw·dw] += w[c, m, kh, kw] · x[c, ih, iw]</c> (c over m's group),
 /// then <c>+ Bias[m]</c>; OH and OW (output_padding, output_shape and the end pads) bound the output.
 /// </summary>
-public sealed record ConvTransposeLayer : Layer
+public sealed record ConvTransposeLayer : FilterLayer
 {
-    public required int C { get; init; }
-
-    public required int H { get; init; }
-
-    public required int W { get; init; }
-
-    public required int M { get; init; }
-
-    public required int KH { get; init; }
-
-    public required int KW { get; init; }
-
-    public required int StrideH { get; init; }
-
-    public required int StrideW { get; init; }
-
-    public required int PadTop { get; init; }
-
-    public required int PadLeft { get; init; }
-
-    public required int DilationH { get; init; }
-
-    public required int DilationW { get; init; }
-
-    public required int Group { get; init; }
-
-    public required int OH { get; init; }
-
-    public required int OW { get; init; }
-
     /// <summary>[C, M/Group, KH, KW], as ONNX stores them.</summary>
     public required float[] Weights { get; init; }
 
