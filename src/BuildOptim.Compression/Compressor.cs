@@ -7,6 +7,7 @@ using BuildOptim.Compression.Pipeline;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Pruning;
 using BuildOptim.Compression.Reporting;
+using BuildOptim.Compression.Sequence;
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx;
 using BuildOptim.Onnx.Ir;
@@ -80,6 +81,17 @@ public static class Compressor
             InputShapes.TryParse(options.InputShape, out inputShapes, out _);
         }
 
+        // A dynamic dimension besides the batch (a sequence length): everything up to the gate runs at the data's length;
+        // the plan written runs at every length (SequencePlans).
+        var sequence = SequenceDimension.Find(graph, inputShapes);
+        int sequenceLength = 0;
+        if (sequence is not null)
+        {
+            sequenceLength = SequenceSetup.DataLength(options, graph, sequence);
+            SequenceSetup.CheckOptions(options, sequence, sequenceLength);
+            inputShapes = sequence.ShapesAt(sequenceLength);
+        }
+
         var baseModel = OnnxFrontEnd.Import(graph, inputShapes);
         var inputTypes = graph.Inputs.Select(i => i.Type).ToList();
 
@@ -101,7 +113,7 @@ public static class Compressor
 
         // MergeNeurons: once, before every trial; pruning, sharing and quantization start from the merged model.
         var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(startModel, calibration!, options.MergeNeurons) : null;
-        var context = new SearchContext(options, merging?.Network ?? startModel, calibration, evaluation, labels, reference) { Distillation = distillation };
+        var context = new SearchContext(options, merging?.Network ?? startModel, calibration, evaluation, labels, reference) { Distillation = distillation, SequenceLength = sequence is not null };
         var warnings = GateWarnings(options, baseModel, evaluation, labels, evaluateOnCalibration);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
@@ -163,6 +175,21 @@ public static class Compressor
         }
 
         var plan = candidate.Plan;
+        bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
+        byte[] planBytes = plan.Bytes;
+        if (sequence is not null && write)
+        {
+            var floatLayers = fallbackLayers.ToHashSet();
+            var lowered = candidate.Model;
+            (planBytes, _) = SequencePlans.Build(
+                n => PlanCompiler.Compile(SameStructure(OnnxFrontEnd.Import(graph, sequence.ShapesAt(n)), lowered, n), options.Quantize, candidate.Ranges, floatLayers, lengthBlindBuffers: true),
+                sequenceLength,
+                plan,
+                sequence,
+                options.ModelPath,
+                options.ItemSpec ?? options.ModelPath);
+        }
+
         var layerReports = plan.Layers.Select(l => new LayerReport(l, sensitivities.TryGetValue(l.Name, out double v) ? v : null)).ToList();
         long originalBytes = new FileInfo(options.ModelPath).Length;
         var report = new CompressionReport(
@@ -170,7 +197,7 @@ public static class Compressor
             options.EffectiveClassName,
             options.Quantize == QuantizeMode.Int8 ? "Int8" : "Float32",
             originalBytes,
-            plan.Bytes.Length,
+            planBytes.Length,
             plan.Layers.Sum(l => l.CompressedBytes),
             candidate.Metrics,
             candidate.Gate,
@@ -188,10 +215,9 @@ public static class Compressor
         };
 
         string summary = Summary.Line(report) + Summary.DescribeCsv(calibration, evaluation);
-        bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         if (write)
         {
-            CompressionArtifacts.Write(options, candidate.Model, inputTypes, plan.Bytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
+            CompressionArtifacts.Write(options, candidate.Model, inputTypes, planBytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
         }
         else
         {
@@ -254,7 +280,7 @@ public static class Compressor
         CompiledPlan plan;
         try
         {
-            plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared);
+            plan = PlanCompiler.Compile(model, options.Quantize, ranges, floatLayers, sharedWeights: shared, lengthBlindBuffers: c.SequenceLength);
         }
         catch (ArgumentOutOfRangeException e) when (e.ParamName == "real")
         {
@@ -272,6 +298,13 @@ public static class Compressor
 
         return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, Gate.Evaluate(options, metrics, ModelKinds.IsClassifier(model))) { FineTune = fineTune };
     }
+
+    /// <summary>The network lowered at another sequence length, when it has the layers and values of <paramref name="reference"/> (so its ranges apply).</summary>
+    private static Network SameStructure(Network network, Network reference, int length)
+        => network.Layers.Count == reference.Layers.Count && network.Values.Count == reference.Values.Count
+            && network.Layers.Select(l => (l.Name, l.GetType())).SequenceEqual(reference.Layers.Select(l => (l.Name, l.GetType())))
+            ? network
+            : throw new InvalidOperationException($"At sequence length {length} the network has other layers.");
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
         => sparsity <= 0 ? model : NeuronPruning.Apply(model, calibration, sparsity).Network;

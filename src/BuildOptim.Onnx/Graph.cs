@@ -87,7 +87,11 @@ public sealed class Node
 }
 
 /// <summary>A graph input or output: name, element type and dims (<c>null</c> for a symbolic dim).</summary>
-public sealed record ValueInfo(string Name, ElementType Type, int?[] Dims);
+public sealed record ValueInfo(string Name, ElementType Type, int?[] Dims)
+{
+    /// <summary>Per dimension, the model's symbolic name of a dynamic one (<c>sequence_length</c>), or null.</summary>
+    public string?[] DimNames { get; init; } = [];
+}
 
 /// <summary>An ONNX graph lowered to plain objects.</summary>
 public sealed class Graph

@@ -110,7 +110,8 @@ public static class OnnxModelLoader
         }
 
         int?[] dims = shape?.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? (int?)(int)d.DimValue : null).ToArray() ?? [];
-        return new ValueInfo(v.Name, type, dims);
+        string?[] names = shape?.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam ? d.DimParam : null).ToArray() ?? [];
+        return new ValueInfo(v.Name, type, dims) { DimNames = names };
     }
 
     private static ElementType MapType(int dataType) => dataType switch

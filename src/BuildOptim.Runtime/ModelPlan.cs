@@ -22,6 +22,7 @@ public sealed unsafe class ModelPlan
     private readonly (BufferKind Kind, int Length)[] _buffers;
     private readonly (int Buffer, int Length)[] _inputs;
     private readonly (int Buffer, int Length)[] _outputs;
+    private readonly SequenceLengths? _sequence;
 
     /// <summary>Wraps plan bytes that stay valid and immovable for the lifetime of the process (or of <paramref name="owner"/>).</summary>
     public ModelPlan(byte* data, long length, object? owner = null)
@@ -36,7 +37,7 @@ public sealed unsafe class ModelPlan
         }
 
         int version = ReadInt(span, 8);
-        if (version != PlanFormat.Version)
+        if (version != PlanFormat.Version && version != PlanFormat.SequenceVersion)
         {
             throw new InvalidDataException($"Plan format version {version} is not supported by this runtime (expects {PlanFormat.Version}); rebuild the project with the matching BuildOptim package.");
         }
@@ -114,6 +115,18 @@ public sealed unsafe class ModelPlan
             throw new InvalidDataException("A plan needs at least one output.");
         }
 
+        if (version == PlanFormat.SequenceVersion)
+        {
+            long tableOffset = (uint)ReadInt(span, 44), tableLength = (uint)ReadInt(span, 48);
+            if (tableOffset < PlanFormat.HeaderSize || tableOffset + tableLength > length)
+            {
+                throw new InvalidDataException($"The plan's sequence-length table [{tableOffset}, {tableOffset + tableLength}) lies outside the plan ({length} bytes).");
+            }
+
+            _sequence = SequenceLengths.Read(span.Slice((int)tableOffset, (int)tableLength), inputCount + outputCount, bufferCount, _ops);
+            SequenceLength = _sequence.MaxLength;
+        }
+
         long inputLength = 0, outputLength = 0;
         foreach (var (_, count) in _inputs)
         {
@@ -131,6 +144,165 @@ public sealed unsafe class ModelPlan
         }
 
         (InputLength, OutputLength) = ((int)inputLength, (int)outputLength);
+    }
+
+    /// <summary>The plan of <paramref name="source"/> with its lengths and parameters evaluated at sequence length <paramref name="n"/>.</summary>
+    private ModelPlan(ModelPlan source, SequenceLengths sequence, int n)
+    {
+        _base = source._base;
+        _length = source._length;
+        _owner = source._owner;
+        _sequence = sequence;
+        SequenceLength = n;
+        _buffers = [.. source._buffers];
+        _inputs = [.. source._inputs];
+        _outputs = [.. source._outputs];
+        var parameters = new Dictionary<int, int[]>();
+        foreach (var term in sequence.Terms)
+        {
+            int value = term.At(n) is { } v and >= int.MinValue and <= int.MaxValue
+                ? (int)v
+                : throw new InvalidDataException($"Sequence-length term {term.Target} {term.Index}/{term.Parameter} leaves the int range at length {n}.");
+            if (term.Target != SequenceTarget.OpParameter && value < 0)
+            {
+                throw new InvalidDataException($"Sequence-length term {term.Target} {term.Index} is negative at length {n}.");
+            }
+
+            switch (term.Target)
+            {
+                case SequenceTarget.IoLength when term.Index < _inputs.Length:
+                    _inputs[term.Index].Length = value;
+                    break;
+                case SequenceTarget.IoLength:
+                    _outputs[term.Index - _inputs.Length].Length = value;
+                    break;
+                case SequenceTarget.BufferLength:
+                    _buffers[term.Index].Length = value;
+                    break;
+                default:
+                    if (!parameters.TryGetValue(term.Index, out int[]? p))
+                    {
+                        p = [.. source._ops[term.Index].P];
+                        parameters.Add(term.Index, p);
+                    }
+
+                    p[term.Parameter] = value;
+                    break;
+            }
+        }
+
+        _ops = new PlanOp[source._ops.Length];
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            var op = source._ops[i];
+            _ops[i] = parameters.TryGetValue(i, out int[]? p) ? new PlanOp(op.Kind, op.Inputs, op.Outputs, p, op.D) : op;
+        }
+
+        foreach (var (buffer, count) in _inputs.Concat(_outputs))
+        {
+            if (count > _buffers[buffer].Length)
+            {
+                throw new InvalidDataException($"At sequence length {n} an input or output is longer than its buffer.");
+            }
+        }
+
+        InputLength = checked(_inputs.Sum(i => i.Length));
+        OutputLength = checked(_outputs.Sum(o => o.Length));
+    }
+
+    /// <summary>
+    /// Whether the inputs have a dynamic dimension besides the batch (a sequence length): the plan then runs at any length
+    /// from <see cref="MinSequenceLength"/> to <see cref="MaxSequenceLength"/>, taken from the inputs' lengths.
+    /// </summary>
+    public bool HasSequenceLength => _sequence is not null;
+
+    /// <summary>The shortest sequence a plan with <see cref="HasSequenceLength"/> accepts; 0 otherwise.</summary>
+    public int MinSequenceLength => _sequence?.MinLength ?? 0;
+
+    /// <summary>The longest sequence a plan with <see cref="HasSequenceLength"/> accepts; 0 otherwise.</summary>
+    public int MaxSequenceLength => _sequence?.MaxLength ?? 0;
+
+    /// <summary>The sequence length this plan's lengths and parameters are for (<see cref="MaxSequenceLength"/> until specialized); 0 without one.</summary>
+    public int SequenceLength { get; }
+
+    /// <summary>This plan for sequence length <paramref name="n"/>: lengths and op parameters evaluated, data shared.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is outside [<see cref="MinSequenceLength"/>, <see cref="MaxSequenceLength"/>].</exception>
+    /// <exception cref="InvalidOperationException">The plan has no sequence length.</exception>
+    public ModelPlan Specialize(int n)
+    {
+        var sequence = _sequence ?? throw new InvalidOperationException("This plan has no dynamic sequence length.");
+        if (n < sequence.MinLength || n > sequence.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"The plan takes sequences of {sequence.MinLength} to {sequence.MaxLength}.");
+        }
+
+        return new ModelPlan(this, sequence, n);
+    }
+
+    /// <summary>Elements of input <paramref name="index"/> at sequence length <paramref name="n"/> (fixed inputs: their length); allocates nothing.</summary>
+    public int GetInputLength(int index, int n) => IoLengthAt(index, n);
+
+    /// <summary>Elements of output <paramref name="index"/> at sequence length <paramref name="n"/>; allocates nothing.</summary>
+    public int GetOutputLength(int index, int n) => IoLengthAt(_inputs.Length + index, n);
+
+    /// <summary>
+    /// The sequence length at which input <paramref name="index"/> holds <paramref name="length"/> elements: false when none
+    /// in range does, or when the input's length does not depend on it. Allocates nothing.
+    /// </summary>
+    public bool TryGetSequenceLength(int index, int length, out int n)
+    {
+        n = 0;
+        if (_sequence is null || (uint)index >= (uint)_inputs.Length || !TryTerm(SequenceTarget.IoLength, index, out var term))
+        {
+            return false;
+        }
+
+        // Input lengths grow with n (a polynomial with no negative slope on the range): bisect.
+        int lo = _sequence.MinLength, hi = _sequence.MaxLength;
+        while (lo < hi)
+        {
+            int mid = lo + ((hi - lo) / 2);
+            if ((term.At(mid) ?? long.MaxValue) < length)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        n = lo;
+        return term.At(lo) == length;
+    }
+
+    private int IoLengthAt(int io, int n)
+    {
+        int count = _inputs.Length + _outputs.Length;
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)io, (uint)count, nameof(io));
+        if (_sequence is null || !TryTerm(SequenceTarget.IoLength, io, out var term))
+        {
+            return io < _inputs.Length ? _inputs[io].Length : _outputs[io - _inputs.Length].Length;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, _sequence.MinLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, _sequence.MaxLength);
+        return (int)term.At(n)!.Value;
+    }
+
+    private bool TryTerm(SequenceTarget target, int index, out SequenceTerm found)
+    {
+        foreach (var term in _sequence!.Terms)
+        {
+            if (term.Target == target && term.Index == index)
+            {
+                found = term;
+                return true;
+            }
+        }
+
+        found = default;
+        return false;
     }
 
     /// <summary>Floats per sample in the model inputs: the one input's, or all of them packed one after the other in graph order.</summary>

@@ -7,7 +7,8 @@ namespace BuildOptim.Runtime;
 /// <code>
 /// header   (64 bytes)  magic "BOPTPLAN", u32 version, u32 opCount, u32 bufferCount, u32 inputCount,
 ///                      u32 outputCount, u32 ioTableOffset, u32 bufferTableOffset, u32 opTableOffset,
-///                      u32 opTableLength, u32 reserved[5]
+///                      u32 opTableLength, u32 sequenceTableOffset, u32 sequenceTableLength, u32 reserved[3]
+///                      (the sequence table only in version 4: <see cref="SequenceLengths"/>)
 /// io       (8 bytes each)  inputs then outputs: u32 buffer, u32 length in elements
 /// buffers  (8 bytes each)  u32 kind (<see cref="BufferKind"/>), u32 length in elements
 /// ops      variable: i32 kind, i32 inputCount, i32 outputCount, i32 paramCount, i32 dataCount,
@@ -21,6 +22,9 @@ internal static class PlanFormat
 {
     public static ReadOnlySpan<byte> Magic => "BOPTPLAN"u8;
     public const int Version = 3;
+
+    /// <summary>The version of a plan with a <see cref="SequenceLengths"/> table (its offset and length in the header's first reserved words).</summary>
+    public const int SequenceVersion = 4;
     public const int HeaderSize = 64;
     public const int IoRecordSize = 8;
     public const int BufferRecordSize = 8;

@@ -70,7 +70,11 @@ public sealed partial class PlanRunner
     }
 
     /// <summary>Runs the plan on the inputs set since the last run (an input not set keeps its previous values).</summary>
-    public void Execute() => ExecuteAll();
+    public void Execute()
+    {
+        CheckInputsAtCurrentLength();
+        ExecuteAll();
+    }
 
     /// <summary>Copies output <paramref name="index"/> of the last <see cref="Execute"/> into <paramref name="output"/>.</summary>
     public void GetOutput(int index, Span<float> output)
@@ -91,10 +95,14 @@ public sealed partial class PlanRunner
             throw new ArgumentOutOfRangeException(nameof(index), index, $"The plan has {_plan.Inputs.Length} inputs.");
         }
 
+        FollowInputLength(index, length);
+
         var (buffer, expected) = _plan.Inputs[index];
         if (length != expected)
         {
-            throw new ArgumentException($"Input {index} takes {expected} values; the span holds {length}.", paramName);
+            throw new ArgumentException(_basePlan.HasSequenceLength
+                ? $"Input {index} takes {expected} values at sequence length {_plan.SequenceLength}; the span holds {length}, which is no length from {_basePlan.MinSequenceLength} to {_basePlan.MaxSequenceLength}."
+                : $"Input {index} takes {expected} values; the span holds {length}.", paramName);
         }
 
         return _floats[buffer].AsSpan(0, expected);

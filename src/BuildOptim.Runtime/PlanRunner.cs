@@ -12,17 +12,21 @@ namespace BuildOptim.Runtime;
 /// </remarks>
 public sealed partial class PlanRunner
 {
-    private readonly ModelPlan _plan;
+    /// <summary>The plan as loaded; for a plan with a sequence length, <see cref="_plan"/> is its specialization for the current length.</summary>
+    private readonly ModelPlan _basePlan;
     private readonly float[]?[] _floats;
     private readonly byte[]?[] _bytes;
+    private readonly long _parallelMinimumMacs;
+    private readonly bool _fusePools;
+    private ModelPlan _plan;
 
     /// <summary>Per op, its executor: parameters decoded, buffers resolved and constants prepared once (<see cref="OpRegistry"/>).</summary>
-    private readonly OpExecutor[] _executors;
-    private readonly OpScratch _scratch;
-    private readonly bool[] _parallel;
-    private readonly int[] _pooledBy;
-    private readonly bool[] _fusedAway;
-    private readonly ConvWorker[] _workers;
+    private OpExecutor[] _executors;
+    private OpScratch _scratch;
+    private bool[] _parallel;
+    private int[] _pooledBy;
+    private bool[] _fusedAway;
+    private ConvWorker[] _workers = [];
 
     /// <summary>A runner that computes on the calling thread only.</summary>
     public PlanRunner(ModelPlan plan)
@@ -50,60 +54,101 @@ public sealed partial class PlanRunner
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(parallelism, 64);
-        _plan = plan;
+        _basePlan = plan;
         Parallelism = parallelism;
+        _parallelMinimumMacs = parallelMinimumMacs;
+        _fusePools = fusePools;
         var buffers = plan.Buffers;
         _floats = new float[]?[buffers.Length];
         _bytes = new byte[]?[buffers.Length];
-        for (int i = 0; i < buffers.Length; i++)
+        foreach (var (kind, _) in buffers)
         {
-            switch (buffers[i].Kind)
+            if (kind is not (BufferKind.Float32 or BufferKind.UInt8))
             {
-                case BufferKind.Float32:
-                    _floats[i] = new float[buffers[i].Length];
-                    break;
-                case BufferKind.UInt8:
-                    _bytes[i] = new byte[buffers[i].Length];
-                    break;
-                default:
-                    throw new InvalidDataException($"Buffer kind {buffers[i].Kind} is not supported.");
+                throw new InvalidDataException($"Buffer kind {kind} is not supported.");
             }
         }
 
-        // Every op decoded, checked against the buffers and prepared once; constants are written into their buffers here.
+        // A plan with a sequence length starts at its shortest; SetInput moves it to the length of the inputs given.
+        _plan = plan.HasSequenceLength ? plan.Specialize(plan.MinSequenceLength) : plan;
+        (_executors, _scratch, _parallel, _pooledBy, _fusedAway) = Prepare(_plan);
+    }
+
+    /// <summary>
+    /// Sizes the buffers for <paramref name="plan"/> (growing, never shrinking) and creates its executors: every op decoded,
+    /// checked against the buffers and prepared once; constants are written into their buffers here.
+    /// </summary>
+    private (OpExecutor[], OpScratch, bool[], int[], bool[]) Prepare(ModelPlan plan)
+    {
+        var buffers = plan.Buffers;
+        var full = _basePlan.Buffers;
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            int length = buffers[i].Length;
+            int current = _floats[i]?.Length ?? _bytes[i]?.Length ?? -1;
+            if (current >= length)
+            {
+                continue;
+            }
+
+            // Room to grow (at most to the longest sequence's length), so that lengths rising one by one reallocate rarely.
+            int capacity = plan == _basePlan || current < 0 ? length : (int)Math.Min(Math.Max(length, 2L * current), Math.Max(length, full[i].Length));
+            if (buffers[i].Kind == BufferKind.Float32)
+            {
+                _floats[i] = new float[capacity];
+            }
+            else
+            {
+                _bytes[i] = new byte[capacity];
+            }
+
+            // Executors made for other lengths hold the old arrays.
+            _specializations?.Clear();
+        }
+
         var context = new OpLoadContext(plan, _floats, _bytes);
         var ops = plan.Ops;
-        _executors = new OpExecutor[ops.Length];
+        var executors = new OpExecutor[ops.Length];
         var needs = default(ScratchNeeds);
         for (int i = 0; i < ops.Length; i++)
         {
-            _executors[i] = OpRegistry.Create(ops[i], context);
-            needs = needs.Max(_executors[i].Scratch);
+            executors[i] = OpRegistry.Create(ops[i], context);
+            needs = needs.Max(executors[i].Scratch);
         }
 
-        _scratch = new OpScratch(needs.Accumulator, needs.Floats, needs.Bytes);
-        _parallel = new bool[_executors.Length];
+        var scratch = new OpScratch(needs.Accumulator, needs.Floats, needs.Bytes);
+        var parallel = new bool[executors.Length];
         int helperScratch = 0;
-        for (int i = 0; i < _executors.Length; i++)
+        for (int i = 0; i < executors.Length; i++)
         {
-            if (parallelism > 1 && _executors[i] is IChannelSplittable split && split.Splits(parallelMinimumMacs))
+            if (Parallelism > 1 && executors[i] is IChannelSplittable split && split.Splits(_parallelMinimumMacs))
             {
-                _parallel[i] = true;
+                parallel[i] = true;
                 helperScratch = Math.Max(helperScratch, split.HelperScratchLength);
             }
         }
 
-        (_pooledBy, _fusedAway) = fusePools ? ConvMaxPoolFusion.Apply(_executors, plan, _parallel) : (Enumerable.Repeat(-1, _executors.Length).ToArray(), new bool[_executors.Length]);
-        _workers = _parallel.Contains(true) ? [.. Enumerable.Range(1, parallelism - 1).Select(_ => new ConvWorker(this, helperScratch))] : [];
+        var (pooledBy, fusedAway) = _fusePools ? ConvMaxPoolFusion.Apply(executors, plan, parallel) : (Enumerable.Repeat(-1, executors.Length).ToArray(), new bool[executors.Length]);
+        if (parallel.Contains(true) && (_workers.Length == 0 || _workers[0].ScratchBytes < helperScratch))
+        {
+            foreach (var worker in _workers)
+            {
+                worker.Stop();
+            }
+
+            _workers = [.. Enumerable.Range(1, Parallelism - 1).Select(_ => new ConvWorker(this, helperScratch))];
+        }
+
         ScratchBytes = _floats.Sum(f => (long)(f?.Length ?? 0) * sizeof(float))
             + _bytes.Sum(b => (long)(b?.Length ?? 0))
-            + _scratch.SizeInBytes
+            + scratch.SizeInBytes
             + _workers.Sum(w => w.ScratchBytes);
-        PreparedBytes = _executors.Sum(e => e.PreparedBytes);
+        PreparedBytes = executors.Sum(e => e.PreparedBytes);
+        return (executors, scratch, parallel, pooledBy, fusedAway);
     }
 
-    /// <summary>The plan this runner executes.</summary>
-    public ModelPlan Plan => _plan;
+    /// <summary>The plan this runner executes (as loaded; see <see cref="SequenceLength"/> for a plan with a sequence length).</summary>
+    public ModelPlan Plan => _basePlan;
 
     /// <summary>Floats per input sample.</summary>
     public int InputLength => _plan.InputLength;
@@ -112,13 +157,13 @@ public sealed partial class PlanRunner
     public int OutputLength => _plan.OutputLength;
 
     /// <summary>Bytes of scratch memory this runner holds (activations, accumulators, packed columns; with <see cref="Parallelism"/> above 1, each helper's convolution scratch too).</summary>
-    public long ScratchBytes { get; }
+    public long ScratchBytes { get; private set; }
 
     /// <summary>
     /// Bytes of constants this runner derived from the plan when it was created: convolution weights packed for the
     /// micro-kernel and shared weights decoded.
     /// </summary>
-    public long PreparedBytes { get; }
+    public long PreparedBytes { get; private set; }
 
     /// <summary>
     /// Runs one sample: <paramref name="input"/> has <see cref="InputLength"/> floats, <paramref name="output"/> <see cref="OutputLength"/>
@@ -126,6 +171,7 @@ public sealed partial class PlanRunner
     /// </summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
+        FollowPackedLength(input.Length);
         if (input.Length != InputLength)
         {
             throw new ArgumentException($"Expected an input of {InputLength} floats, got {input.Length}.", nameof(input));

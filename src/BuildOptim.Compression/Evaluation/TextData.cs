@@ -21,21 +21,38 @@ internal static class TextData
 
     public static bool IsText(string path) => path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Tokens in the longest text of <paramref name="path"/> ([CLS] and [SEP] included): the sequence length of a model that keeps it dynamic.</summary>
+    public static int LongestTokenCount(string path, string tokenizerPath)
+    {
+        var tokenizer = Create(tokenizerPath);
+        int longest = 0;
+        foreach (string line in File.ReadLines(path).Where(l => l.Trim().Length > 0).Take(MaxTexts))
+        {
+            longest = Math.Max(longest, tokenizer.EncodeToIds(line).Count);
+        }
+
+        return longest;
+    }
+
+    private static BertTokenizer Create(string tokenizerPath)
+    {
+        try
+        {
+            return BertTokenizer.Create(tokenizerPath);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new DataFormatException(DataErrorCodes.Malformed, tokenizerPath, $"Tokenizer '{tokenizerPath}' is not a readable BERT WordPiece vocab.txt: {e.Message}");
+        }
+    }
+
     /// <exception cref="DataFormatException">BOPT1102 for an empty file, a model without an <c>input_ids</c> input, or an unreadable vocabulary.</exception>
     public static IReadOnlyList<NdArray> Read(string path, string tokenizerPath, Network model)
     {
         var idsValue = model.Inputs.Select(model.Value).FirstOrDefault(v => v.Name == InputIds)
             ?? throw new DataFormatException(DataErrorCodes.Malformed, path, $"'{path}' is text, but the model has no '{InputIds}' input to tokenize it into (its inputs: {string.Join(", ", model.Inputs.Select(i => model.Value(i).Name))}).");
         int length = idsValue.Length;
-        BertTokenizer tokenizer;
-        try
-        {
-            tokenizer = BertTokenizer.Create(tokenizerPath);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            throw new DataFormatException(DataErrorCodes.Malformed, tokenizerPath, $"Tokenizer '{tokenizerPath}' is not a readable BERT WordPiece vocab.txt: {e.Message}");
-        }
+        var tokenizer = Create(tokenizerPath);
 
         var lines = File.ReadLines(path).Where(l => l.Trim().Length > 0).Take(MaxTexts).ToList();
         if (lines.Count == 0)

@@ -14,6 +14,9 @@ internal sealed record SearchContext(CompressionOptions Options, Network BaseMod
 {
     /// <summary>With <c>Distill</c> or a <c>Student</c>: the training data, the teacher's outputs, the trained Student.</summary>
     public Distillation.DistillationSession? Distillation { get; init; }
+
+    /// <summary>The model keeps a dynamic sequence length: plans are compiled with length-blind buffers (<see cref="Planning.PlanCompiler.Compile"/>).</summary>
+    public bool SequenceLength { get; init; }
 }
 
 /// <summary>One compressed model with its evaluation.</summary>

@@ -9,7 +9,11 @@ namespace BuildOptim.Compression.Planning;
 public sealed record LayerSummary(string Name, string Kind, string Precision, double Sparsity, long ParameterBytes, long CompressedBytes);
 
 /// <summary>A serialized plan, its per-layer summary, and where each value's float copy lives (calibration).</summary>
-public sealed record CompiledPlan(byte[] Bytes, IReadOnlyList<LayerSummary> Layers, IReadOnlyDictionary<int, int> FloatBuffers);
+public sealed record CompiledPlan(byte[] Bytes, IReadOnlyList<LayerSummary> Layers, IReadOnlyDictionary<int, int> FloatBuffers)
+{
+    /// <summary>Every tensor the plan holds, in emission order: its buffer and its length (a buffer is as long as its longest).</summary>
+    public IReadOnlyList<(int Buffer, int Length)> BufferUses { get; init; } = [];
+}
 
 /// <summary>
 /// The state the op emitters share while one plan is compiled: tensor representations (float or
@@ -27,8 +31,9 @@ public sealed class CompileContext
     private readonly Layer?[] _producers;
     private readonly List<Layer>[] _consumers;
 
-    internal CompileContext(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, bool keepAllValues, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null)
+    internal CompileContext(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, bool keepAllValues, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null, bool lengthBlindBuffers = false)
     {
+        LengthBlindBuffers = lengthBlindBuffers;
         Network = network;
         Mode = mode;
         Ranges = ranges;
@@ -183,6 +188,9 @@ public sealed class CompileContext
     internal IReadOnlyDictionary<int, int> FloatValues => _float;
 
     /// <summary>Assigns physical buffers by liveness and writes every op.</summary>
+    /// <summary>Reuse buffers without looking at lengths, so that the plan's structure does not depend on them (sequence plans).</summary>
+    internal bool LengthBlindBuffers { get; }
+
     internal Dictionary<int, int> Finish(IReadOnlyList<int> inputBuffers, IReadOnlyList<int> outputBuffers)
     {
         var lastUse = new int[_virtual.Count];
@@ -228,7 +236,8 @@ public sealed class CompileContext
             {
                 foreach (int candidate in free)
                 {
-                    if (physicalKinds[candidate].Kind == kind && (best < 0 || Math.Abs(physicalKinds[candidate].Length - length) < Math.Abs(physicalKinds[best].Length - length)))
+                    // Closest in length; or, for a plan that must be the same at every sequence length, the most recently freed.
+                    if (physicalKinds[candidate].Kind == kind && (best < 0 || LengthBlindBuffers || Math.Abs(physicalKinds[candidate].Length - length) < Math.Abs(physicalKinds[best].Length - length)))
                     {
                         best = candidate;
                     }
@@ -286,8 +295,12 @@ public sealed class CompileContext
             Writer.AddOp(kind, ins, outs, p, d);
         }
 
+        BufferUses = Enumerable.Range(0, _virtual.Count).Where(v => physical[v] >= 0).Select(v => (physical[v], _virtual[v].Length)).ToList();
         return Enumerable.Range(0, _virtual.Count).Where(v => physical[v] >= 0).ToDictionary(v => v, v => physical[v]);
     }
+
+    /// <summary>After <see cref="Finish"/>: each tensor's buffer and length (<see cref="CompiledPlan.BufferUses"/>).</summary>
+    internal IReadOnlyList<(int Buffer, int Length)> BufferUses { get; private set; } = [];
 
     /// <summary>True when another virtual buffer mapped to the same physical one is still live after op <paramref name="at"/>.</summary>
     private static bool IsShared(int v, int[] physical, int[] lastUse, int at)

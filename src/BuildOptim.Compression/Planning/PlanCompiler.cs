@@ -21,14 +21,15 @@ public static class PlanCompiler
     /// <see cref="WeightSharingResult.Layers"/> of the weight sharing that produced <paramref name="network"/>: int8 Dense and Conv
     /// layers listed there store 4-bit indices and int8 codebooks instead of int8 weights (same results).
     /// </param>
-    public static CompiledPlan Compile(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, IReadOnlySet<string>? floatLayers = null, bool keepAllValues = false, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null)
+    /// <param name="lengthBlindBuffers">Assign buffers without regard to their lengths: the plan of a model with a dynamic sequence length must have one structure at every length.</param>
+    public static CompiledPlan Compile(Network network, QuantizeMode mode, IReadOnlyDictionary<int, TensorRange>? ranges, IReadOnlySet<string>? floatLayers = null, bool keepAllValues = false, IReadOnlyDictionary<string, SharedWeights>? sharedWeights = null, bool lengthBlindBuffers = false)
     {
         if (mode == QuantizeMode.Int8 && ranges is null)
         {
             throw new ArgumentException("Int8 compilation needs calibrated ranges.", nameof(ranges));
         }
 
-        var context = new CompileContext(network, mode, ranges, keepAllValues, sharedWeights);
+        var context = new CompileContext(network, mode, ranges, keepAllValues, sharedWeights, lengthBlindBuffers);
         var inputBuffers = EmitLayers(context, floatLayers);
         var outputBuffers = new List<int>();
         foreach (int output in network.Outputs)
@@ -56,7 +57,7 @@ public static class PlanCompiler
         }
 
         var floatBuffers = context.FloatValues.Where(kv => physical.ContainsKey(kv.Value)).ToDictionary(kv => kv.Key, kv => physical[kv.Value]);
-        return new CompiledPlan(context.Writer.ToArray(), context.Summaries, floatBuffers);
+        return new CompiledPlan(context.Writer.ToArray(), context.Summaries, floatBuffers) { BufferUses = context.BufferUses };
     }
 
     /// <summary>

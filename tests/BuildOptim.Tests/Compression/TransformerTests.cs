@@ -91,6 +91,66 @@ public sealed class TransformerTests : ScratchFolderTest
         Assert.Contains("set Tokenizer", noTokenizer.Message);
     }
 
+    [Fact]
+    public void ArcticXs_with_a_dynamic_sequence_runs_at_the_length_of_its_inputs_and_matches_ONNX_Runtime()
+    {
+        Directory.CreateDirectory(Root);
+        string texts = Path.Combine(Root, "texts.txt");
+        File.WriteAllLines(texts, [.. s_sentences, "where is the nearest train station"]);
+        var options = new CompressionOptions
+        {
+            ModelPath = ArcticXs.ModelPath,
+            Quantize = QuantizeMode.None,
+            CalibrationPath = texts,
+            TokenizerPath = ArcticXs.VocabPath,
+            OutputDirectory = Path.Combine(Root, "dynamic"),
+        };
+
+        var result = Compressor.Run(options);
+        Assert.True(result.ArtifactsWritten, result.SummaryLine);
+        var plan = ModelPlan.FromFile(Path.Combine(options.OutputDirectory, Compressor.PlanFileName));
+        Assert.True(plan.HasSequenceLength);
+        Assert.Equal(512, plan.MaxSequenceLength);
+        Assert.InRange(plan.MinSequenceLength, 1, 2);
+
+        var tokenizer = BertTokenizer.Create(ArcticXs.VocabPath);
+        using var runner = new PlanRunner(plan);
+        using var session = new InferenceSession(ArcticXs.ModelPath);
+
+        // Longest first, so that shorter runs use the front of larger buffers.
+        foreach (string sentence in s_sentences.Reverse().Append("Compress the model when the app builds, not when it starts, and check what it loses."))
+        {
+            long[] ids = tokenizer.EncodeToIds(sentence).Select(i => (long)i).ToArray();
+            long[] mask = Enumerable.Repeat(1L, ids.Length).ToArray(), types = new long[ids.Length];
+            runner.SetInput(0, ids);
+            runner.SetInput(1, mask);
+            runner.SetInput(2, types);
+            runner.Execute();
+            Assert.Equal(ids.Length, runner.SequenceLength);
+            var ours = new float[runner.GetOutputLength(0)];
+            Assert.Equal(ids.Length * 384, ours.Length);
+            Assert.Equal(ours.Length, runner.GetOutputLength(0, ids.Length));
+            runner.GetOutput(0, ours);
+
+            using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, ids.Length]);
+            using var typeValue = OrtValue.CreateTensorValueFromMemory(types, [1, ids.Length]);
+            using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
+            float[] reference = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            for (int t = 0; t < ids.Length; t++)
+            {
+                double cosine = Cosine(ours.AsSpan(t * 384, 384).ToArray(), reference.AsSpan(t * 384, 384).ToArray());
+                Assert.True(cosine >= 0.9999, $"'{sentence}' token {t} of {ids.Length}: cosine {cosine}");
+            }
+        }
+
+        // Mixed lengths are refused; a length beyond the maximum is no length at all.
+        runner.SetInput(0, new long[5]);
+        runner.SetInput(1, new long[5]);
+        Assert.Throws<InvalidOperationException>(runner.Execute);
+        Assert.Throws<ArgumentException>(() => runner.SetInput(0, new long[513]));
+    }
+
     private static float[] MeanPool(float[] tokens, int hidden, int count)
     {
         var pooled = new float[hidden];
