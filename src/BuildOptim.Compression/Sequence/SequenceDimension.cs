@@ -33,6 +33,11 @@ internal sealed class SequenceDimension
     /// </summary>
     public static SequenceDimension? Find(Graph graph, IReadOnlyDictionary<string, int?[]>? inputShapes)
     {
+        if (inputShapes is not null && inputShapes.Keys.Any(name => name.Length == 0 ? graph.Inputs.Count != 1 : graph.Inputs.All(i => i.Name != name)))
+        {
+            return null; // lowering names the input that does not exist
+        }
+
         var dims = new Dictionary<string, int?[]>(StringComparer.Ordinal);
         var positions = new List<(int, int)>();
         var names = new HashSet<string?>();

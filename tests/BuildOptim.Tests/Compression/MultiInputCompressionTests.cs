@@ -116,15 +116,52 @@ public sealed class MultiInputCompressionTests : ScratchFolderTest
     }
 
     [Fact]
-    public void A_dynamic_dimension_needs_InputShape_and_the_error_shows_the_declared_shape()
+    public void Two_different_dynamic_dimensions_need_InputShape_and_the_error_shows_the_declared_shape()
     {
-        string model = DynamicModel();
+        var builder = new OnnxModelBuilder().ReluOutput();
+        foreach (var value in new[] { builder.Graph.Input[0], builder.Graph.Output[0] })
+        {
+            value.Type.TensorType.Shape.Dim[1] = new TensorShapeProto.Types.Dimension { DimParam = "height" };
+            value.Type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "width" });
+        }
+
+        Directory.CreateDirectory(Root);
+        string model = Path.Combine(Root, "two-dynamic.onnx");
+        File.WriteAllBytes(model, builder.ToBytes());
         var options = new CompressionOptions { ModelPath = model, Quantize = QuantizeMode.None, OutputDirectory = Path.Combine(Root, "out") };
 
         var e = Assert.Throws<BuildOptim.Onnx.OnnxModelException>(() => Compressor.Run(options));
         Assert.Equal("BOPT1004", e.Code);
-        Assert.Contains("[?,?]", e.Message);
+        Assert.Contains("[?,?,?]", e.Message);
         Assert.Contains("InputShape", e.Message);
+
+        // One of them fixed: the other is the sequence length.
+        Assert.True(Compressor.Run(options with { InputShape = "?,4,?" }).ArtifactsWritten);
+        var plan = ModelPlan.FromFile(Path.Combine(options.OutputDirectory, Compressor.PlanFileName));
+        Assert.True(plan.HasSequenceLength);
+        Assert.Equal(4 * 7, plan.GetInputLength(0, 7));
+    }
+
+    [Fact]
+    public void A_dynamic_dimension_is_a_sequence_length_taken_from_the_input_or_fixed_by_InputShape()
+    {
+        string model = DynamicModel();
+        var options = new CompressionOptions { ModelPath = model, Quantize = QuantizeMode.None, OutputDirectory = Path.Combine(Root, "out") };
+
+        Assert.True(Compressor.Run(options).ArtifactsWritten);
+        using (var runner = new PlanRunner(ModelPlan.FromFile(Path.Combine(options.OutputDirectory, Compressor.PlanFileName))))
+        {
+            Assert.True(runner.HasSequenceLength);
+            Assert.Equal(1, runner.MinSequenceLength);
+            Assert.Equal(BuildOptim.Compression.Sequence.SequencePlans.MaxLengths[0], runner.MaxSequenceLength);
+            foreach (int n in new[] { 9, 3, 1, 9 })
+            {
+                float[] x = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? -i : (float)i).ToArray(), y = new float[n];
+                runner.Run(x, y);
+                Assert.Equal(n, runner.SequenceLength);
+                Assert.Equal(x.Select(v => Math.Max(v, 0)), y);
+            }
+        }
 
         var fixedShape = Compressor.Run(options with { InputShape = "?,6" });
         Assert.True(fixedShape.ArtifactsWritten);
