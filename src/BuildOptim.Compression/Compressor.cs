@@ -177,11 +177,12 @@ public static class Compressor
         var plan = candidate.Plan;
         bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
         byte[] planBytes = plan.Bytes;
+        BuildOptim.Runtime.SequenceLengths? lengths = null;
         if (sequence is not null && write)
         {
             var floatLayers = fallbackLayers.ToHashSet();
             var lowered = candidate.Model;
-            (planBytes, _) = SequencePlans.Build(
+            (planBytes, lengths) = SequencePlans.Build(
                 n => PlanCompiler.Compile(SameStructure(OnnxFrontEnd.Import(graph, sequence.ShapesAt(n)), lowered, n), options.Quantize, candidate.Ranges, floatLayers, lengthBlindBuffers: true),
                 sequenceLength,
                 plan,
@@ -217,7 +218,7 @@ public static class Compressor
         string summary = Summary.Line(report) + Summary.DescribeCsv(calibration, evaluation);
         if (write)
         {
-            CompressionArtifacts.Write(options, candidate.Model, inputTypes, planBytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet());
+            CompressionArtifacts.Write(options, candidate.Model, inputTypes, planBytes, report, summary, candidate.Outputs, candidate.Ranges, fallbackLayers.ToHashSet(), lengths);
         }
         else
         {

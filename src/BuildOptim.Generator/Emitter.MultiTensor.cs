@@ -9,6 +9,12 @@ internal static partial class Emitter
 {
     private const string LengthSuffix = "Length";
 
+    /// <summary>The local of a Run whose inputs have a sequence length (no tensor identifier may take it).</summary>
+    internal const string SequenceLengthLocal = "sequenceLength";
+    private const string MinSequenceLengthName = "MinSequenceLength";
+    private const string MaxSequenceLengthName = "MaxSequenceLength";
+    private const string ThrowSequenceLengthName = "ThrowNoSequenceLength";
+
     private static void EmitMultiTensorClass(SourceWriter writer, ModelSpec spec)
     {
         writer.WriteLine($$"""
@@ -32,13 +38,42 @@ internal static partial class Emitter
                 public const string {{ResourceNameName}} = {{Literal(spec.ResourceName)}};
 
                 """);
-            foreach (var (tensor, role) in spec.Inputs.Select(t => (t, "input")).Concat(spec.Outputs.Select(t => (t, "output"))))
+            if (spec.HasSequenceLength)
             {
                 writer.WriteLine($$"""
-                    /// <summary>Values in one sample of {{role}} '{{Xml(tensor.Name)}}' ({{tensor.Type}}, {{ShapeText(tensor.Shape)}}).</summary>
-                    public const int {{LengthName(tensor)}} = {{Number(tensor.Length)}};
+                    /// <summary>The shortest sequence (the inputs' dynamic dimension, such as a token count) <see cref="{{RunName}}"/> takes.</summary>
+                    public const int {{MinSequenceLengthName}} = {{Number(spec.MinSequenceLength)}};
+
+                    /// <summary>The longest sequence <see cref="{{RunName}}"/> takes.</summary>
+                    public const int {{MaxSequenceLengthName}} = {{Number(spec.MaxSequenceLength)}};
 
                     """);
+            }
+
+            int io = 0;
+            foreach (var (tensor, role) in spec.Inputs.Select(t => (t, "input")).Concat(spec.Outputs.Select(t => (t, "output"))))
+            {
+                if (tensor.PerSequence)
+                {
+                    string accessor = role == "input" ? "GetInputLength" : "GetOutputLength";
+                    int index = role == "input" ? io : io - spec.Inputs.Count;
+                    writer.WriteLine($$"""
+                        /// <summary>Values in one sample of {{role}} '{{Xml(tensor.Name)}}' ({{tensor.Type}}) at sequence length <paramref name="{{SequenceLengthLocal}}"/>: {{Xml(Formula(tensor.Sequence))}}.</summary>
+                        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="{{SequenceLengthLocal}}"/> is outside [<see cref="{{MinSequenceLengthName}}"/>, <see cref="{{MaxSequenceLengthName}}"/>].</exception>
+                        public static int {{LengthName(tensor)}}(int {{SequenceLengthLocal}}) => {{SharedPlanName}}.{{accessor}}({{Number(index)}}, {{SequenceLengthLocal}});
+
+                        """);
+                }
+                else
+                {
+                    writer.WriteLine($$"""
+                        /// <summary>Values in one sample of {{role}} '{{Xml(tensor.Name)}}' ({{tensor.Type}}, {{ShapeText(tensor.Shape)}}).</summary>
+                        public const int {{LengthName(tensor)}} = {{Number(tensor.Length)}};
+
+                        """);
+                }
+
+                io++;
             }
 
             writer.WriteLine($$"""
@@ -46,7 +81,7 @@ internal static partial class Emitter
                 private static object? {{PlanLockField}};
                 private readonly {{PlanRunnerType}} {{RunnerField}};
                 """);
-            if (spec.Classifier)
+            if (spec.Classifier && !spec.Outputs[0].PerSequence)
             {
                 writer.WriteLine($$"""
                     private readonly float[] {{PredictScratchField}} = new float[{{LengthName(spec.Outputs[0])}}];
@@ -76,7 +111,7 @@ internal static partial class Emitter
 
                 """);
             EmitMultiTensorRun(writer, spec);
-            if (spec.Classifier)
+            if (spec.Classifier && !spec.Outputs[0].PerSequence)
             {
                 string inputs = string.Join(", ", spec.Inputs.Select(t => SpanType(t.Type, readOnly: true) + " " + t.Identifier));
                 string arguments = string.Join(", ", spec.Inputs.Select(t => t.Identifier));
@@ -109,6 +144,10 @@ internal static partial class Emitter
                     => throw new {{ArgumentExceptionType}}("Expected " + {{ExpectedParameter}}.ToString({{InvariantCulture}}) + " values, got " + {{ActualParameter}}.ToString({{InvariantCulture}}) + ".", {{ParamNameParameter}});
 
                 [{{DoesNotReturnAttribute}}]
+                private static void {{ThrowSequenceLengthName}}(int {{ActualParameter}}, string {{ParamNameParameter}})
+                    => throw new {{ArgumentExceptionType}}("A span of " + {{ActualParameter}}.ToString({{InvariantCulture}}) + " values holds no sequence length this model takes.", {{ParamNameParameter}});
+
+                [{{DoesNotReturnAttribute}}]
                 private static void {{ThrowPlanMismatchName}}()
                     => throw new {{InvalidOperationExceptionType}}("The embedded plan '" + {{ResourceNameName}} + "' does not take the inputs and outputs {{spec.ClassName}} declares. Rebuild the project so BuildOptim regenerates the plan and the class together.");
                 """);
@@ -121,33 +160,53 @@ internal static partial class Emitter
             spec.Inputs.Select(t => SpanType(t.Type, readOnly: true) + " " + t.Identifier)
                 .Concat(spec.Outputs.Select(t => SpanOfFloat + " " + t.Identifier)));
         var doc = new StringBuilder();
+        string Sized(TensorSpec t) => "<see cref=\"" + LengthName(t) + (t.PerSequence ? "(int)\"/>(n)" : "\"/>");
         foreach (var t in spec.Inputs)
         {
-            doc.Append("/// <param name=\"").Append(t.Identifier).Append("\">Input '").Append(Xml(t.Name)).Append("': <see cref=\"").Append(LengthName(t)).Append("\"/> values.</param>\n");
+            doc.Append("/// <param name=\"").Append(t.Identifier).Append("\">Input '").Append(Xml(t.Name)).Append("': ").Append(Sized(t)).Append(" values.</param>\n");
         }
 
         foreach (var t in spec.Outputs)
         {
-            doc.Append("/// <param name=\"").Append(t.Identifier).Append("\">Receives output '").Append(Xml(t.Name)).Append("': <see cref=\"").Append(LengthName(t)).Append("\"/> floats.</param>\n");
+            doc.Append("/// <param name=\"").Append(t.Identifier).Append("\">Receives output '").Append(Xml(t.Name)).Append("': ").Append(Sized(t)).Append(" floats.</param>\n");
         }
 
         writer.WriteLine($$"""
-            /// <summary>Runs one sample without allocating: one span per graph input, then one per graph output, in graph order.</summary>
+            /// <summary>Runs one sample without allocating: one span per graph input, then one per graph output, in graph order.{{(spec.HasSequenceLength ? " The sequence length n (from " + MinSequenceLengthName + " to " + MaxSequenceLengthName + ") is taken from the inputs' lengths; the first run at each n prepares the model for it (allocates), later runs at that n allocate nothing." : "")}}</summary>
             {{doc.ToString().TrimEnd('\n')}}
             /// <exception cref="{{ArgumentExceptionType}}">A span does not hold exactly one sample.</exception>
             /// <exception cref="global::System.ArgumentOutOfRangeException">An integer input is beyond ±2^24 (the plan computes in float32).</exception>
             """);
         using (writer.OpenBlock("public void " + RunName + "(" + parameters + ")"))
         {
-            foreach (var t in spec.Inputs.Concat(spec.Outputs))
+            if (spec.HasSequenceLength)
             {
+                int first = Enumerable.Range(0, spec.Inputs.Count).First(i => spec.Inputs[i].PerSequence);
+                string id = spec.Inputs[first].Identifier;
                 writer.WriteLine($$"""
-                    if ({{t.Identifier}}.Length != {{LengthName(t)}})
+                    if (!{{SharedPlanName}}.TryGetSequenceLength({{Number(first)}}, {{id}}.Length, out int {{SequenceLengthLocal}}))
                     {
-                        {{ThrowLengthMismatchName}}({{LengthName(t)}}, {{t.Identifier}}.Length, nameof({{t.Identifier}}));
+                        {{ThrowSequenceLengthName}}({{id}}.Length, nameof({{id}}));
                     }
 
                     """);
+            }
+
+            foreach (var t in spec.Inputs.Concat(spec.Outputs))
+            {
+                string expected = t.PerSequence ? LengthName(t) + "(" + SequenceLengthLocal + ")" : LengthName(t);
+                writer.WriteLine($$"""
+                    if ({{t.Identifier}}.Length != {{expected}})
+                    {
+                        {{ThrowLengthMismatchName}}({{expected}}, {{t.Identifier}}.Length, nameof({{t.Identifier}}));
+                    }
+
+                    """);
+            }
+
+            if (spec.HasSequenceLength)
+            {
+                writer.WriteLine(RunnerField + ".SetSequenceLength(" + SequenceLengthLocal + ");");
             }
 
             for (int i = 0; i < spec.Inputs.Count; i++)
@@ -171,9 +230,34 @@ internal static partial class Emitter
             RunnerField + ".InputCount != " + Number(spec.Inputs.Count),
             RunnerField + ".OutputCount != " + Number(spec.Outputs.Count),
         };
-        checks.AddRange(spec.Inputs.Select((t, i) => RunnerField + ".GetInputLength(" + Number(i) + ") != " + LengthName(t)));
-        checks.AddRange(spec.Outputs.Select((t, i) => RunnerField + ".GetOutputLength(" + Number(i) + ") != " + LengthName(t)));
+        checks.Add(spec.HasSequenceLength
+            ? "!" + RunnerField + ".HasSequenceLength || " + RunnerField + ".MinSequenceLength != " + MinSequenceLengthName + " || " + RunnerField + ".MaxSequenceLength != " + MaxSequenceLengthName
+            : RunnerField + ".HasSequenceLength");
+        checks.AddRange(spec.Inputs.Select((t, i) => (t, i)).Where(x => !x.t.PerSequence).Select(x => RunnerField + ".GetInputLength(" + Number(x.i) + ") != " + LengthName(x.t)));
+        checks.AddRange(spec.Outputs.Select((t, i) => (t, i)).Where(x => !x.t.PerSequence).Select(x => RunnerField + ".GetOutputLength(" + Number(x.i) + ") != " + LengthName(x.t)));
         return string.Join(" || ", checks);
+    }
+
+    /// <summary><c>384 × n</c>, <c>n + 2</c>, <c>12 × n² + ...</c>: a tensor's length at sequence length n, for its documentation.</summary>
+    private static string Formula(EquatableArray<long> c)
+    {
+        var parts = new List<string>();
+        if (c[2] != 0)
+        {
+            parts.Add((c[2] == 1 ? string.Empty : Number(c[2]) + " × ") + "n²");
+        }
+
+        if (c[1] != 0)
+        {
+            parts.Add((c[1] == 1 ? string.Empty : Number(c[1]) + " × ") + "n");
+        }
+
+        if (c[0] != 0 || parts.Count == 0)
+        {
+            parts.Add(Number(c[0]));
+        }
+
+        return string.Join(" + ", parts).Replace("+ -", "- ");
     }
 
     /// <summary><c>InputIdsLength</c> for the parameter <c>inputIds</c>.</summary>

@@ -395,6 +395,8 @@ internal static partial class Emitter
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
     /// <summary>

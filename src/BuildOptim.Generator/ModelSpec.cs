@@ -40,6 +40,15 @@ internal sealed record ModelSpec(
 
     /// <summary>A model with several inputs or outputs, or typed inputs: one Run parameter per tensor.</summary>
     public bool IsMultiTensor => Inputs.Count > 0;
+
+    /// <summary>Format 2 with a dynamic sequence length: the shortest the plan accepts (0 without one).</summary>
+    public int MinSequenceLength { get; init; }
+
+    /// <summary>Format 2 with a dynamic sequence length: the longest the plan accepts (0 without one).</summary>
+    public int MaxSequenceLength { get; init; }
+
+    /// <summary>The inputs' lengths follow a sequence length taken from them.</summary>
+    public bool HasSequenceLength => MaxSequenceLength > 0;
 }
 
 /// <summary>One graph input or output of a format-2 descriptor.</summary>
@@ -47,7 +56,13 @@ internal sealed record ModelSpec(
 /// A pipeline value: holds only strings and primitives (see <see cref="ModelSpec"/>). <see cref="Name"/> is display
 /// text from the model; <see cref="Identifier"/> is derived from it and validated, never copied.
 /// </remarks>
-internal sealed record TensorSpec(string Name, string Identifier, string Type, EquatableArray<int> Shape, int Length);
+internal sealed record TensorSpec(string Name, string Identifier, string Type, EquatableArray<int> Shape, int Length)
+{
+    /// <summary>A length that depends on the sequence length n: c0, c1, c2 of c0 + c1·n + c2·n² (empty for a fixed length).</summary>
+    public EquatableArray<long> Sequence { get; init; } = EquatableArray<long>.Empty;
+
+    public bool PerSequence => Sequence.Count == 3;
+}
 
 /// <summary>A diagnostic to report, by descriptor id and message arguments.</summary>
 /// <remarks>

@@ -59,6 +59,9 @@ internal static class Parser
         Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName, Emitter.CompressionSummaryName, Emitter.DisposeName,
     };
 
+    /// <summary>The longest sequence length a descriptor may declare (the runtime's limit).</summary>
+    private const int MaxSequenceLength = 1 << 20;
+
     public static bool IsDescriptorPath(string path) => path.EndsWith(DescriptorExtension, StringComparison.OrdinalIgnoreCase);
 
     /// <param name="file">The descriptor.</param>
@@ -138,12 +141,18 @@ internal static class Parser
         string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
 
         // Parameter names are derived from the model's names and validated, unique across inputs and outputs.
-        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var taken = new HashSet<string>(StringComparer.Ordinal) { Emitter.SequenceLengthLocal, "minSequence", "maxSequence" };
         var inputs = reader.Tensors(DescriptorKeys.InputPrefix, DescriptorKeys.InputCount, "input", taken);
         var outputs = reader.Tensors(DescriptorKeys.OutputPrefix, DescriptorKeys.OutputCount, "output", taken);
         if (outputs.Any(o => o.Type != "float32"))
         {
             reader.MalformedAt(DescriptorKeys.OutputCount, "every output must be 'float32' (outputs are Span<float>)");
+        }
+
+        var (minSequence, maxSequence) = reader.OptionalSequenceLength(DescriptorKeys.SequenceLength);
+        if (maxSequence > 0 != inputs.Any(t => t.PerSequence) || (maxSequence == 0 && outputs.Any(t => t.PerSequence)))
+        {
+            reader.MalformedAt(DescriptorKeys.SequenceLength, "'" + DescriptorKeys.SequenceLength + "' and the inputs' '" + DescriptorKeys.TensorSequence + "' keys go together");
         }
 
         string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
@@ -170,6 +179,8 @@ internal static class Parser
         {
             Inputs = new EquatableArray<TensorSpec>(inputs.ToArray()),
             Outputs = new EquatableArray<TensorSpec>(outputs.ToArray()),
+            MinSequenceLength = minSequence,
+            MaxSequenceLength = maxSequence,
         };
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -446,10 +457,47 @@ internal static class Parser
 
                 int length = RequirePositiveInt(key + DescriptorKeys.TensorLength);
                 var shape = OptionalShape(key + DescriptorKeys.TensorShape, length, key + DescriptorKeys.TensorLength);
-                tensors.Add(new TensorSpec(name, ParameterName(name, identifierPrefix, taken), type, shape, length));
+                tensors.Add(new TensorSpec(name, ParameterName(name, identifierPrefix, taken), type, shape, length) { Sequence = OptionalSequenceTerm(key + DescriptorKeys.TensorSequence) });
             }
 
             return tensors;
+        }
+
+        /// <summary><c>min,max</c> sequence lengths, 1 ≤ min ≤ max ≤ 2^20; (0, 0) when absent.</summary>
+        public (int Min, int Max) OptionalSequenceLength(string key)
+        {
+            if (!TryGetRaw(key, out var text, out int line) || text.Length == 0)
+            {
+                return (0, 0);
+            }
+
+            var parts = text.Split(',');
+            if (parts.Length == 2 && TryParsePositiveInt(parts[0].Trim(), out int min) && TryParsePositiveInt(parts[1].Trim(), out int max) && min <= max && max <= MaxSequenceLength)
+            {
+                return (min, max);
+            }
+
+            Malformed(line, "'" + key + "' must be 'min,max' with 1 <= min <= max <= " + Format(MaxSequenceLength) + ", found '" + text + "'");
+            return (0, 0);
+        }
+
+        /// <summary><c>c0,c1,c2</c>: three integers of magnitude at most 2^40; empty when absent.</summary>
+        public EquatableArray<long> OptionalSequenceTerm(string key)
+        {
+            if (!TryGetRaw(key, out var text, out int line) || text.Length == 0)
+            {
+                return EquatableArray<long>.Empty;
+            }
+
+            var parts = text.Split(',');
+            var values = new long[3];
+            if (parts.Length == 3 && Enumerable.Range(0, 3).All(i => long.TryParse(parts[i].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out values[i]) && Math.Abs(values[i]) <= 1L << 40))
+            {
+                return new EquatableArray<long>(values);
+            }
+
+            Malformed(line, "'" + key + "' must be three integers 'c0,c1,c2', found '" + text + "'");
+            return EquatableArray<long>.Empty;
         }
 
         /// <summary>A problem on the line of <paramref name="key"/> (or the last line when the key is missing).</summary>

@@ -290,20 +290,7 @@ public sealed unsafe class ModelPlan
         return (int)term.At(n)!.Value;
     }
 
-    private bool TryTerm(SequenceTarget target, int index, out SequenceTerm found)
-    {
-        foreach (var term in _sequence!.Terms)
-        {
-            if (term.Target == target && term.Index == index)
-            {
-                found = term;
-                return true;
-            }
-        }
-
-        found = default;
-        return false;
-    }
+    private bool TryTerm(SequenceTarget target, int index, out SequenceTerm found) => _sequence!.TryFind(target, index, out found);
 
     /// <summary>Floats per sample in the model inputs: the one input's, or all of them packed one after the other in graph order.</summary>
     public int InputLength { get; private set; }

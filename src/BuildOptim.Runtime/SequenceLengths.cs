@@ -55,11 +55,13 @@ public sealed class SequenceLengths
     /// <summary>The largest maximum length a plan may declare.</summary>
     public const int MaxSupportedLength = 1 << 20;
 
+    private readonly SequenceTerm[] _terms;
+
     public SequenceLengths(int minLength, int maxLength, IReadOnlyList<SequenceTerm> terms)
     {
         MinLength = minLength;
         MaxLength = maxLength;
-        Terms = terms;
+        _terms = [.. terms];
     }
 
     /// <summary>The shortest sequence the plan accepts (1, or 2 when the model computes differently on one token).</summary>
@@ -68,7 +70,23 @@ public sealed class SequenceLengths
     /// <summary>The longest sequence the plan accepts: what the plan proper is written for.</summary>
     public int MaxLength { get; }
 
-    public IReadOnlyList<SequenceTerm> Terms { get; }
+    public IReadOnlyList<SequenceTerm> Terms => _terms;
+
+    /// <summary>The term of <paramref name="target"/> <paramref name="index"/>, found without allocating.</summary>
+    internal bool TryFind(SequenceTarget target, int index, out SequenceTerm found)
+    {
+        foreach (var term in _terms)
+        {
+            if (term.Target == target && term.Index == index)
+            {
+                found = term;
+                return true;
+            }
+        }
+
+        found = default;
+        return false;
+    }
 
     /// <summary>The table's bytes (<see cref="PlanFormat"/> version 4).</summary>
     public byte[] ToBytes()

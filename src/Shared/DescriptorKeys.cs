@@ -26,6 +26,15 @@ internal static class DescriptorKeys
     public const string TensorShape = "shape";
     public const string TensorLength = "length";
 
+    /// <summary>
+    /// A tensor whose length depends on the sequence length n: <c>c0,c1,c2</c> with length = c0 + c1·n + c2·n² (its
+    /// <see cref="TensorShape"/> and <see cref="TensorLength"/> are then those at the data's length, for display).
+    /// </summary>
+    public const string TensorSequence = "sequence";
+
+    /// <summary>Format 2, a model whose inputs have a dynamic sequence length: <c>min,max</c> lengths the plan accepts.</summary>
+    public const string SequenceLength = "sequenceLength";
+
     /// <summary>The element types a tensor of a format-2 descriptor may have, as the generated Run types its span.</summary>
     public static readonly string[] TensorTypes = { "float32", "int64", "int32", "bool" };
 

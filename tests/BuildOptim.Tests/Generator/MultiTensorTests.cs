@@ -146,4 +146,82 @@ public sealed class MultiTensorTests
         var error = Assert.Throws<ArgumentException>(() => model.Call<object>("WrongLength"));
         Assert.Equal("x", error.ParamName);
     }
+
+    [Fact]
+    public void A_model_with_a_sequence_length_takes_it_from_its_spans_and_sizes_its_outputs_by_it()
+    {
+        // Relu on [batch, tokens]: the engine's own descriptor and plan, through the generator, compiled and run.
+        var builder = new OnnxModelBuilder().ReluOutput();
+        builder.Graph.Input[0].Type.TensorType.Shape.Dim[1] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "tokens" };
+        builder.Graph.Output[0].Type.TensorType.Shape.Dim[1] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "tokens" };
+        string root = Path.Combine(Path.GetTempPath(), "buildoptim-sequence-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            string modelPath = Path.Combine(root, "relu.onnx");
+            File.WriteAllBytes(modelPath, builder.ToBytes());
+            var options = new CompressionOptions { ModelPath = modelPath, Quantize = QuantizeMode.None, OutputDirectory = Path.Combine(root, "out"), ClassName = "TokenModel", Namespace = "Demo" };
+            Assert.True(Compressor.Run(options).ArtifactsWritten);
+            string descriptor = File.ReadAllText(Path.Combine(options.OutputDirectory, Compressor.DescriptorFileName));
+            Assert.Contains("input.0.sequence=0,1,0", descriptor);
+            const string harness = """
+                using System;
+                using Demo;
+
+                public static class Harness
+                {
+                    public static float[] Run(float[] x)
+                    {
+                        var y = new float[TokenModel.YLength(x.Length)];
+                        new TokenModel().Run(x, y);
+                        return y;
+                    }
+
+                    public static long Allocated(float[] x)
+                    {
+                        var model = new TokenModel();
+                        var y = new float[TokenModel.YLength(x.Length)];
+                        var shorter = new float[x.Length - 1];
+                        long fewest = long.MaxValue;
+                        for (int round = 0; round < 6 && fewest != 0; round++)
+                        {
+                            long before = GC.GetAllocatedBytesForCurrentThread();
+                            for (int i = 0; i < 200; i++)
+                            {
+                                model.Run(x, y);
+                                model.Run(shorter.AsSpan(), y.AsSpan(0, shorter.Length));
+                            }
+
+                            fewest = round == 0 ? long.MaxValue : Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+                        }
+
+                        return fewest;
+                    }
+
+                    public static int[] Limits() => [TokenModel.MinSequenceLength, TokenModel.MaxSequenceLength];
+
+                    public static void WrongOutput() => new TokenModel().Run(new float[5], new float[4]);
+
+                    public static void TooLong() => new TokenModel().Run(new float[TokenModel.MaxSequenceLength + 1], new float[1]);
+                }
+                """;
+            string resource = options.EffectiveResourceName;
+            using var model = ExecutionTests.LoadedModel.Compile(descriptor, File.ReadAllBytes(Path.Combine(options.OutputDirectory, Compressor.PlanFileName)), harness, resource);
+
+            foreach (int n in new[] { 7, 2, 30, 1 })
+            {
+                float[] x = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? -i - 1f : i).ToArray();
+                Assert.Equal(x.Select(v => Math.Max(v, 0f)), model.Call<float[]>("Run", x));
+            }
+
+            Assert.Equal(0L, model.Call<long>("Allocated", new float[12]));
+            Assert.Equal([1, BuildOptim.Compression.Sequence.SequencePlans.MaxLengths[0]], model.Call<int[]>("Limits"));
+            Assert.Equal("y", Assert.Throws<ArgumentException>(() => model.Call<object>("WrongOutput")).ParamName);
+            Assert.Equal("x", Assert.Throws<ArgumentException>(() => model.Call<object>("TooLong")).ParamName);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
