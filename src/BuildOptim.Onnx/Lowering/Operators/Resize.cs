@@ -127,6 +127,38 @@ internal static class Resize
         });
     }
 
+    /// <summary>
+    /// Upsample (opsets 7–9, deprecated by Resize): scales of at least 1 from the attribute (opset 7) or a constant input
+    /// (opset 9), nearest or linear, as ONNX Runtime runs it: asymmetric coordinates, nearest rounding down, output
+    /// <c>floor(input · scale)</c>.
+    /// </summary>
+    public static SymbolicValue LowerUpsample(NodeLowering n)
+    {
+        var node = n.Node;
+        int x = n.Runtime(0);
+        var shape = n.Context.Shape(x);
+        string mode = Text(node, "mode", "nearest");
+        if (mode is not ("nearest" or "linear" or "bilinear"))
+        {
+            throw n.Unsupported($"Upsample '{n.Name}' in '{n.Path}' is {mode}; BuildOptim supports nearest and linear.");
+        }
+
+        float[] scales = n.Input(1) is null ? node.Attributes.TryGetValue("scales", out var a) ? a.Floats ?? [] : [] : n.Constant(1, "scales").Floats ?? [];
+        if (scales.Length != shape.Length || scales.Any(s => !(s >= 1) || float.IsInfinity(s)))
+        {
+            throw n.Bad($"has scales [{string.Join(",", scales)}]; it needs {shape.Length} finite floats of at least 1");
+        }
+
+        var output = shape.Select((d, i) => Size(n, (long)(d * scales[i]))).ToArray();
+        Shapes.ElementCount(n.Path, node, output);
+        n.Context.Charge(node, 8L * output.Sum());
+        return n.Add(new ResizeLayer
+        {
+            Name = n.Name, Inputs = [x], Output = n.NewOutput(output),
+            Linear = mode != "nearest", Coordinates = ResizeCoordinates.Asymmetric, Rounding = ResizeRounding.Floor, Scales = (float[])scales.Clone(),
+        });
+    }
+
     private static int Size(NodeLowering n, long size)
         => size is >= 1 and <= int.MaxValue ? (int)size : throw n.Bad($"resizes an axis to {size} elements");
 
