@@ -149,6 +149,21 @@ public enum OpKind
     ResizeNearestF32 = 81,
     /// <summary>P: planes, H, W, OH, OW. D: rows s32 [2·OH], cols s32 [2·OW], row weights f32 [2·OH], column weights f32 [2·OW]. Bilinear Resize.</summary>
     ResizeBilinearF32 = 82,
+
+    // 100-109: 3-D windows (NCDHW) and separable Resize (float only). "Volume" is the 24 ints of VolumeGeometry.
+
+    /// <summary>P: batch, volume, clampMin (f32), clampMax (f32). D: weights f32 [M, C/G, KD, KH, KW], bias f32 [M]. 3-D convolution (<see cref="Kernels.Conv3DF32"/>).</summary>
+    Conv3DF32 = 100,
+    /// <summary>P: batch, volume. D: weights f32 [C, M/G, KD, KH, KW], bias f32 [M]. 3-D transposed convolution (<see cref="Kernels.ConvTranspose3DF32"/>).</summary>
+    ConvTranspose3DF32 = 101,
+    /// <summary>P: volume (M = C, Group = 1), average, countIncludePad. 3-D MaxPool or AveragePool.</summary>
+    Pool3DF32 = 102,
+    /// <summary>
+    /// P: rank, inDims[6], outDims[6], taps[6] (0: the axis is not resized), extrapolation (f32). D: per resized axis, last
+    /// axis first, source indices s32 [out·taps] (−1 first: extrapolate) and weights f32 [out·taps]. Cubic, N-d linear and
+    /// tf_crop_and_resize Resize, one axis at a time (<see cref="Kernels.ResizeAxisF32Core"/>).
+    /// </summary>
+    ResizeSeparableF32 = 103,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -225,6 +225,7 @@ public static class ConformanceRunner
         ["InstanceNormalization"] = [1, 2],
         ["ConvTranspose"] = [1, 2],
         ["Resize"] = [1, 2, 3],
+        ["Upsample"] = [1],
         ["Split"] = [1],
         ["Expand"] = [1],
         ["Tile"] = [1],

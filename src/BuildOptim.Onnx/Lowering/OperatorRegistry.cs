@@ -58,6 +58,7 @@ internal static class OperatorRegistry
         ["Range"] = new(Fold: Generators.FoldRange),
         ["Relu"] = new(Activations.LowerRelu),
         ["Resize"] = new(Resize.Lower),
+        ["Upsample"] = new(Resize.LowerUpsample),
         ["Reshape"] = new(Reshapes.LowerReshape, Reshapes.FoldReshape),
         ["Selu"] = new(Activations.LowerSelu),
         ["Shape"] = new(Shape.Lower),

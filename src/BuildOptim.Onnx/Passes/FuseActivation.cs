@@ -3,7 +3,7 @@ using BuildOptim.Onnx.Ir;
 namespace BuildOptim.Onnx.Passes;
 
 /// <summary>
-/// Fuses Relu and Clip (ReLU6) into the Conv, Dense, Add, Sub or Mul that produces their input: a clamp in the kernel
+/// Fuses Relu and Clip (ReLU6) into the Conv (2-D or 3-D), Dense, Add, Sub or Mul that produces their input: a clamp in the kernel
 /// (on codes, the clamp of the requantized output; in float, the activation right after the op).
 /// </summary>
 public static class FuseActivation
@@ -26,6 +26,7 @@ public static class FuseActivation
                 Layer? merged = producers[act.Inputs[0]] switch
                 {
                     ConvLayer { Activation: null } conv => conv with { Output = act.Output, Activation = fused },
+                    Conv3DLayer { Activation: null } conv3D => conv3D with { Output = act.Output, Activation = fused },
                     DenseLayer { Activation: null } dense => dense with { Output = act.Output, Activation = fused },
                     BinaryLayer { Activation: null, Kind: BinaryKind.Add or BinaryKind.Sub or BinaryKind.Mul } binary => binary with { Output = act.Output, Activation = fused },
                     _ => null,

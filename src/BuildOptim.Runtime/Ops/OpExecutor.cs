@@ -114,4 +114,11 @@ internal static class OpSummary
 
     /// <summary>For example <c>2x2 s2 16x28x28</c>.</summary>
     public static string Pool(in PoolGeometry g) => $"{g.KH}x{g.KW} s{g.StrideH} {g.C}x{g.H}x{g.W}";
+
+    /// <summary>For example <c>3x3x3 16->64 s2 8x28x28</c>, with <c>depthwise</c> or <c>gN</c> for grouped convolutions.</summary>
+    public static string Volume(in VolumeGeometry g)
+    {
+        string group = g.Group == 1 ? string.Empty : g.Group == g.C ? " depthwise" : $" g{g.Group}";
+        return $"{g.D.Kernel}x{g.H.Kernel}x{g.W.Kernel} {g.C}->{g.M} s{g.D.Stride} {g.D.Input}x{g.H.Input}x{g.W.Input}{group}";
+    }
 }

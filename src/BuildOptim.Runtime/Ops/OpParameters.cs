@@ -28,6 +28,11 @@ internal static class ParameterEncoding
     /// <summary>The 15 ints of a <see cref="PoolGeometry"/> in declaration order.</summary>
     public static int[] Pool(in PoolGeometry g) => [g.C, g.H, g.W, g.KH, g.KW, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, g.DilationH, g.DilationW, g.OH, g.OW];
 
+    /// <summary>The <see cref="VolumeGeometry.EncodedLength"/> ints of a <see cref="VolumeGeometry"/>: C, M, Group, then per axis D, H, W its Input, Kernel, Stride, Dilation, PadBegin, PadEnd, Output.</summary>
+    public static int[] Volume(in VolumeGeometry g) => [g.C, g.M, g.Group, .. Axis(g.D), .. Axis(g.H), .. Axis(g.W)];
+
+    private static int[] Axis(in AxisGeometry a) => [a.Input, a.Kernel, a.Stride, a.Dilation, a.PadBegin, a.PadEnd, a.Output];
+
     /// <summary>A broadcast as 19 ints: rank, output dims[6], strides of a[6], strides of b[6] (unused entries 0).</summary>
     public static int[] Broadcast(BroadcastShape shape)
     {
@@ -153,6 +158,16 @@ internal ref struct ParameterReader
             && (long)g.C * g.H * g.W <= int.MaxValue && (long)g.C * g.OH * g.OW <= int.MaxValue;
         return valid ? g : throw Invalid(_kind, $"has an invalid pooling geometry {g}");
     }
+
+    /// <summary>A 3-D window geometry (<see cref="ParameterEncoding.Volume"/>), checked with <see cref="VolumeGeometry.IsValid"/>.</summary>
+    public VolumeGeometry Volume()
+    {
+        int c = Int(), m = Int(), group = Int();
+        var g = new VolumeGeometry(c, m, group, Axis(), Axis(), Axis());
+        return g.IsValid ? g : throw Invalid(_kind, $"has an invalid 3-D geometry {g}");
+    }
+
+    private AxisGeometry Axis() => new(Int(), Int(), Int(), Int(), Int(), Int(), Int());
 
     /// <summary>A broadcast (<see cref="ParameterEncoding.Broadcast"/>): rank up to 6, dims and strides not negative.</summary>
     public BroadcastShape Broadcast()

@@ -103,6 +103,27 @@ public static class HostileOnnxModels
         Model("maxpool_dilation_beyond_int32_window", Invalid, "pool", "MaxPool whose dilated window (2^31-1)·2 overflows an int",
             b => b.Int64s("shape", [1, 1, 2, 2]).Node("Reshape", "to_image", ["x", "shape"], ["image"])
                 .Node("MaxPool", "pool", ["image"], ["p"], Attr("kernel_shape", 3L, 3L), Attr("dilations", int.MaxValue, int.MaxValue))),
+        Model("maxpool_3d_dilation_beyond_int32_window", Invalid, "pool3d", "3-D MaxPool whose dilated window (2^31-1)·2 overflows an int",
+            b => Volume(b).Node("MaxPool", "pool3d", ["volume"], ["p"], Attr("kernel_shape", 3L, 3L, 3L), Attr("dilations", 1L, int.MaxValue, int.MaxValue))),
+        Model("averagepool_3d_pads_million", Unsupported, "pool3d", "3-D AveragePool of a 1x2x2 volume padded by 10^6 on every side: 8·10^18 outputs",
+            b => Volume(b).Node("AveragePool", "pool3d", ["volume"], ["p"], Attr("kernel_shape", 1L, 1L, 1L), Attr("pads", 1_000_000L, 1_000_000L, 1_000_000L, 1_000_000L, 1_000_000L, 1_000_000L))),
+        Model("conv_3d_stride_reach_beyond_int32", Unsupported, "conv3d", "3-D Conv with strides 2^31-1: output 1 · stride reaches past int32",
+            b => Volume(b).Floats("cw3", new float[2], 2, 1, 1, 1, 1)
+                .Node("Conv", "conv3d", ["volume", "cw3"], ["c"], Attr("strides", int.MaxValue, int.MaxValue, int.MaxValue))),
+        Model("conv_3d_kernel_bigger_than_padded_input", Invalid, "conv3d", "3-D Conv with a 1x3x3 kernel over a 1x2x2 volume",
+            b => Volume(b).Floats("cw3", new float[18], 2, 1, 1, 3, 3).Node("Conv", "conv3d", ["volume", "cw3"], ["c"])),
+        Model("convtranspose_3d_output_shape_huge", Unsupported, "deconv3d", "3-D ConvTranspose with output_shape [100000, 100000, 100000]",
+            b => Volume(b).Floats("tw3", new float[2], 1, 2, 1, 1, 1)
+                .Node("ConvTranspose", "deconv3d", ["volume", "tw3"], ["t"], Attr("output_shape", 100_000L, 100_000L, 100_000L))),
+        Model("convtranspose_3d_negative_output_padding", Invalid, "deconv3d", "3-D ConvTranspose with output_padding [-1, 0, 0]",
+            b => Volume(b).Floats("tw3", new float[2], 1, 2, 1, 1, 1)
+                .Node("ConvTranspose", "deconv3d", ["volume", "tw3"], ["t"], Attr("output_padding", -1L, 0L, 0L))),
+        Model("resize_cubic_scales_100000", Unsupported, "resize", "cubic Resize of a 2x2 image by 100000 on both axes: 4·10^10 outputs",
+            b => Volume(b).Floats("roi", []).Floats("scales", [1, 1, 1, 100_000, 100_000])
+                .Node("Resize", "resize", ["volume", "roi", "scales"], ["r"], Attr("mode", "cubic"))),
+        Model("resize_tf_crop_and_resize_without_roi", Invalid, "resize", "tf_crop_and_resize Resize with an empty roi",
+            b => Volume(b).Floats("roi", []).Floats("scales", [1, 1, 1, 2, 2])
+                .Node("Resize", "resize", ["volume", "roi", "scales"], ["r"], Attr("mode", "linear"), Attr("coordinate_transformation_mode", "tf_crop_and_resize"))),
         Model("lrn_size_zero", Invalid, "lrn", "LRN of size 0",
             b => b.Node("LRN", "lrn", ["x"], ["l"], Attr("size", 0L))),
         Model("node_without_outputs", Invalid, "silent", "a node with no outputs",
@@ -171,6 +192,10 @@ public static class HostileOnnxModels
         => b.Int64s("shape", [1, 4, 1, 1]).Floats("cw", new float[8], 2, 4, 1, 1)
             .Node("Reshape", "to_image", ["x", "shape"], ["image"])
             .Node("Conv", "conv", ["image", "cw"], ["c"], attribute);
+
+    /// <summary>x [batch, 4] reshaped to the volume [1, 1, 1, 2, 2].</summary>
+    private static OnnxModelBuilder Volume(OnnxModelBuilder b)
+        => b.Int64s("volume_shape", [1, 1, 1, 2, 2]).Node("Reshape", "to_volume", ["x", "volume_shape"], ["volume"]);
 
     private static HostileModel Model(string name, string code, string mentions, string what, Action<OnnxModelBuilder> hostile, ValueInfoProto? extraInput = null)
         => new(name, code, mentions, what, () =>

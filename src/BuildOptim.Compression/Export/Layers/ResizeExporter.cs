@@ -5,7 +5,8 @@ namespace BuildOptim.Compression.Export.Layers;
 
 /// <summary>
 /// Resize (opset 13) in float: sizes when every scale is output/input (what ONNX Runtime derives from sizes), else the scales
-/// when they give the output size; a size they cannot express (keep_aspect_ratio rounding) is BOPT1203.
+/// when they give the output size; a size they cannot express (keep_aspect_ratio rounding), half_pixel_symmetric and
+/// tf_crop_and_resize are BOPT1203.
 /// </summary>
 internal sealed class ResizeExporter : LayerExporter<ResizeLayer>
 {
@@ -19,6 +20,11 @@ internal sealed class ResizeExporter : LayerExporter<ResizeLayer>
         if (!sizes && !scales)
         {
             throw new NotSupportedException($"Resize '{l.Name}' uses scales whose output size opset 13 cannot express.");
+        }
+
+        if (l.Coordinates is ResizeCoordinates.HalfPixelSymmetric or ResizeCoordinates.TfCropAndResize)
+        {
+            throw new NotSupportedException($"Resize '{l.Name}' uses a coordinate transformation the export does not write (half_pixel_symmetric needs opset 19, tf_crop_and_resize a roi).");
         }
 
         string x = writer.Input(l, l.Inputs[0]);
@@ -41,7 +47,9 @@ internal sealed class ResizeExporter : LayerExporter<ResizeLayer>
             ResizeRounding.Floor => "floor",
             _ => "ceil",
         };
-        graph.Node("Resize", l.Name, inputs, result, String("mode", l.Linear ? "linear" : "nearest"), String("coordinate_transformation_mode", transform), String("nearest_mode", nearest));
+        graph.Node(
+            "Resize", l.Name, inputs, result, String("mode", l.Cubic ? "cubic" : l.Linear ? "linear" : "nearest"), String("coordinate_transformation_mode", transform),
+            String("nearest_mode", nearest), Float("cubic_coeff_a", l.CubicCoefficientA), Int("exclude_outside", l.ExcludeOutside ? 1 : 0));
         writer.Written(l.Output, result);
     }
 }

@@ -2,7 +2,10 @@ using BuildOptim.Onnx.Ir;
 
 namespace BuildOptim.Onnx.Lowering.Operators;
 
-/// <summary>1-D and 2-D convolution with constant weights and bias: one <see cref="ConvLayer"/> (1-D as H = 1).</summary>
+/// <summary>
+/// Convolution with constant weights and bias: 1-D and 2-D as one <see cref="ConvLayer"/> (1-D as H = 1), 3-D as one
+/// <see cref="Conv3DLayer"/>.
+/// </summary>
 internal static class Conv
 {
     public static SymbolicValue Lower(NodeLowering n)
@@ -14,9 +17,9 @@ internal static class Conv
         var node = n.Node;
         string path = n.Path;
         var shape = c.Shape(x);
-        if (shape.Length is not (3 or 4) || weight.Dims.Length != shape.Length)
+        if (shape.Length is not (3 or 4 or 5) || weight.Dims.Length != shape.Length)
         {
-            throw n.Unsupported($"Conv '{node.DisplayName}' in '{path}' is {shape.Length - 2}-D; BuildOptim supports 1-D and 2-D convolutions.");
+            throw n.Unsupported($"Conv '{node.DisplayName}' in '{path}' is {shape.Length - 2}-D; BuildOptim supports 1-D, 2-D and 3-D convolutions.");
         }
 
         bool oneD = shape.Length == 3;
@@ -42,6 +45,18 @@ internal static class Conv
         }
 
         var axes = WindowGeometry.SpatialAxes(c, node, spatial, kernel, ceilMode: false);
+        if (shape.Length == 5)
+        {
+            var (depth, height, width) = WindowGeometry.Volume(n, axes);
+            c.Charge(node, m);
+            return n.Add(new Conv3DLayer
+            {
+                Name = node.DisplayName, Inputs = [x], Output = c.NewValue(node.Outputs[0], [batch, m, depth.Output, height.Output, width.Output]),
+                C = channels, M = m, Group = (int)group, Depth = depth, Height = height, Width = width,
+                Weights = weight.Floats!, Bias = (float[])(bias?.Floats ?? new float[m]).Clone(),
+            });
+        }
+
         var h = oneD ? WindowAxis.Unit : axes[0];
         var w = oneD ? axes[0] : axes[1];
         c.Charge(node, m); // the layer's own copy of the bias

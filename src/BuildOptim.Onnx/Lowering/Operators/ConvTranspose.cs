@@ -3,8 +3,8 @@ using BuildOptim.Onnx.Ir;
 namespace BuildOptim.Onnx.Lowering.Operators;
 
 /// <summary>
-/// 1-D and 2-D ConvTranspose with constant weights [C, M/group, k...] and bias: one <see cref="ConvTransposeLayer"/>
-/// (1-D as H = 1). Per spatial axis, with <c>span = stride · (in − 1) + output_padding + dilation · (k − 1) + 1</c>:
+/// ConvTranspose with constant weights [C, M/group, k...] and bias: 1-D and 2-D as one <see cref="ConvTransposeLayer"/>
+/// (1-D as H = 1), 3-D as one <see cref="ConvTranspose3DLayer"/>. Per spatial axis, with <c>span = stride · (in − 1) + output_padding + dilation · (k − 1) + 1</c>:
 /// <c>output_shape</c> (its trailing values) fixes the output and the pads <c>total = span − out</c>; auto_pad SAME_* makes
 /// <c>out = in · stride</c> with the same split (SAME_UPPER puts the odd pad at the end, the others at the start); VALID has
 /// no pads; NOTSET reads <c>pads</c> and gives <c>out = span − begin − end</c>.
@@ -19,9 +19,9 @@ internal static class ConvTranspose
         var c = n.Context;
         var node = n.Node;
         var shape = c.Shape(x);
-        if (shape.Length is not (3 or 4) || weight.Dims.Length != shape.Length)
+        if (shape.Length is not (3 or 4 or 5) || weight.Dims.Length != shape.Length)
         {
-            throw n.Unsupported($"ConvTranspose '{node.DisplayName}' in '{n.Path}' is {shape.Length - 2}-D; BuildOptim supports 1-D and 2-D transposed convolutions.");
+            throw n.Unsupported($"ConvTranspose '{node.DisplayName}' in '{n.Path}' is {shape.Length - 2}-D; BuildOptim supports 1-D, 2-D and 3-D transposed convolutions.");
         }
 
         int rank = shape.Length - 2;
@@ -45,6 +45,18 @@ internal static class ConvTranspose
         }
 
         var axes = Axes(n, shape[2..], kernel);
+        if (rank == 3)
+        {
+            var (depth, height, width) = WindowGeometry.Volume(n, axes);
+            c.Charge(node, m);
+            return n.Add(new ConvTranspose3DLayer
+            {
+                Name = node.DisplayName, Inputs = [x], Output = n.NewOutput([shape[0], m, depth.Output, height.Output, width.Output]),
+                C = channels, M = m, Group = (int)group, Depth = depth, Height = height, Width = width,
+                Weights = weight.Floats!, Bias = (float[])(bias?.Floats ?? new float[m]).Clone(),
+            });
+        }
+
         var h = rank == 1 ? WindowAxis.Unit : axes[0];
         var w = rank == 1 ? axes[0] : axes[1];
         c.Charge(node, m);

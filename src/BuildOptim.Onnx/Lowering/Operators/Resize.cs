@@ -4,9 +4,9 @@ namespace BuildOptim.Onnx.Lowering.Operators;
 
 /// <summary>
 /// Resize (opsets 11–19) with constant scales or sizes (and opset-18 axes and keep_aspect_ratio_policy): one
-/// <see cref="ResizeLayer"/>. Modes nearest (any axes) and linear (the last two axes; the others keep their size), with
-/// coordinate_transformation_mode half_pixel, asymmetric, align_corners or pytorch_half_pixel. Cubic, antialias,
-/// tf_crop_and_resize and the other transformations are BOPT1004.
+/// <see cref="ResizeLayer"/>. Modes nearest, linear and cubic (cubic_coeff_a, exclude_outside) on any axes, with
+/// coordinate_transformation_mode half_pixel, half_pixel_symmetric, asymmetric, align_corners, pytorch_half_pixel or
+/// tf_crop_and_resize (a constant roi, extrapolation_value). Antialias is BOPT1004.
 /// </summary>
 internal static class Resize
 {
@@ -32,7 +32,9 @@ internal static class Resize
             "asymmetric" => ResizeCoordinates.Asymmetric,
             "align_corners" => ResizeCoordinates.AlignCorners,
             "pytorch_half_pixel" => ResizeCoordinates.PytorchHalfPixel,
-            _ => throw n.Unsupported($"Resize '{n.Name}' in '{n.Path}' uses coordinate_transformation_mode '{transform}'; BuildOptim supports half_pixel, asymmetric, align_corners and pytorch_half_pixel."),
+            "half_pixel_symmetric" => ResizeCoordinates.HalfPixelSymmetric,
+            "tf_crop_and_resize" => ResizeCoordinates.TfCropAndResize,
+            _ => throw n.Unsupported($"Resize '{n.Name}' in '{n.Path}' uses coordinate_transformation_mode '{transform}'; BuildOptim supports half_pixel, half_pixel_symmetric, asymmetric, align_corners, pytorch_half_pixel and tf_crop_and_resize."),
         };
         var rounding = nearest switch
         {
@@ -42,9 +44,9 @@ internal static class Resize
             "ceil" => ResizeRounding.Ceil,
             _ => throw n.Bad($"has nearest_mode '{nearest}'"),
         };
-        if (mode is not ("nearest" or "linear") || node.GetInt("antialias", 0) != 0)
+        if (mode is not ("nearest" or "linear" or "cubic") || node.GetInt("antialias", 0) != 0)
         {
-            throw n.Unsupported($"Resize '{n.Name}' in '{n.Path}' is {mode}{(node.GetInt("antialias", 0) != 0 ? " with antialias" : "")}; BuildOptim supports nearest and (bi)linear without antialias.");
+            throw n.Unsupported($"Resize '{n.Name}' in '{n.Path}' is {mode}{(node.GetInt("antialias", 0) != 0 ? " with antialias" : "")}; BuildOptim supports nearest, linear and cubic without antialias.");
         }
 
         var axes = (node.GetInts("axes") ?? Enumerable.Range(0, rank).Select(i => (long)i).ToArray()).Select(a => a < 0 ? a + rank : a).ToArray();
@@ -91,18 +93,69 @@ internal static class Resize
             throw n.Bad("needs constant scales or sizes (int64, one positive value per resized axis)");
         }
 
-        bool linear = mode == "linear";
-        if (linear && (rank < 2 || Enumerable.Range(0, rank - 2).Any(a => output[a] != shape[a] || scales[a] != 1f)))
+        float[]? roi = null;
+        if (coordinates == ResizeCoordinates.TfCropAndResize)
         {
-            throw n.Unsupported($"Resize '{n.Name}' in '{n.Path}' is linear over axes other than the last two; BuildOptim supports 2-D (bilinear) linear resizing.");
+            var roiInput = n.Input(1) is null ? null : n.Constant(1, "roi");
+            if (roiInput is null || !roiInput.IsFloat || roiInput.ElementCount != 2 * axes.Length || roiInput.Floats!.Any(v => !float.IsFinite(v)))
+            {
+                throw n.Bad($"uses tf_crop_and_resize; it needs a constant float roi of {2 * axes.Length} finite values (starts, then ends)");
+            }
+
+            roi = [.. Enumerable.Repeat(0f, rank), .. Enumerable.Repeat(1f, rank)];
+            for (int i = 0; i < axes.Length; i++)
+            {
+                roi[axes[i]] = roiInput.Floats![i];
+                roi[rank + axes[i]] = roiInput.Floats[axes.Length + i];
+            }
+        }
+
+        float cubicA = node.GetFloat("cubic_coeff_a", -0.75f);
+        float extrapolation = node.GetFloat("extrapolation_value", 0f);
+        if (!float.IsFinite(cubicA))
+        {
+            throw n.Bad($"has cubic_coeff_a {cubicA}");
         }
 
         Shapes.ElementCount(n.Path, node, output);
-        c.Charge(node, 2L * output.Sum());
+        c.Charge(node, 8L * output.Sum());
         return n.Add(new ResizeLayer
         {
             Name = n.Name, Inputs = [x], Output = n.NewOutput(output),
-            Linear = linear, Coordinates = coordinates, Rounding = rounding, Scales = scales,
+            Linear = mode == "linear", Cubic = mode == "cubic", Coordinates = coordinates, Rounding = rounding, Scales = scales,
+            CubicCoefficientA = cubicA, ExcludeOutside = node.GetInt("exclude_outside", 0) != 0, Roi = roi, ExtrapolationValue = extrapolation,
+        });
+    }
+
+    /// <summary>
+    /// Upsample (opsets 7–9, deprecated by Resize): scales of at least 1 from the attribute (opset 7) or a constant input
+    /// (opset 9), nearest or linear, as ONNX Runtime runs it: asymmetric coordinates, nearest rounding down, output
+    /// <c>floor(input · scale)</c>.
+    /// </summary>
+    public static SymbolicValue LowerUpsample(NodeLowering n)
+    {
+        var node = n.Node;
+        int x = n.Runtime(0);
+        var shape = n.Context.Shape(x);
+        string mode = Text(node, "mode", "nearest");
+        if (mode is not ("nearest" or "linear" or "bilinear"))
+        {
+            throw n.Unsupported($"Upsample '{n.Name}' in '{n.Path}' is {mode}; BuildOptim supports nearest and linear.");
+        }
+
+        float[] scales = n.Input(1) is null ? node.Attributes.TryGetValue("scales", out var a) ? a.Floats ?? [] : [] : n.Constant(1, "scales").Floats ?? [];
+        if (scales.Length != shape.Length || scales.Any(s => !(s >= 1) || float.IsInfinity(s)))
+        {
+            throw n.Bad($"has scales [{string.Join(",", scales)}]; it needs {shape.Length} finite floats of at least 1");
+        }
+
+        var output = shape.Select((d, i) => Size(n, (long)(d * scales[i]))).ToArray();
+        Shapes.ElementCount(n.Path, node, output);
+        n.Context.Charge(node, 8L * output.Sum());
+        return n.Add(new ResizeLayer
+        {
+            Name = n.Name, Inputs = [x], Output = n.NewOutput(output),
+            Linear = mode != "nearest", Coordinates = ResizeCoordinates.Asymmetric, Rounding = ResizeRounding.Floor, Scales = (float[])scales.Clone(),
         });
     }
 

@@ -1,3 +1,5 @@
+using BuildOptim.Onnx.Ir;
+
 namespace BuildOptim.Onnx.Lowering.Operators;
 
 /// <summary>Window geometry along one spatial axis after resolving auto_pad and ceil_mode.</summary>
@@ -5,6 +7,8 @@ internal readonly record struct WindowAxis(int Input, int Kernel, int Stride, in
 {
     /// <summary>The height axis of a 1-D window, which runs as 2-D with H = 1.</summary>
     public static WindowAxis Unit { get; } = new(1, 1, 1, 1, 0, 0, 1);
+
+    public SpatialAxis ToSpatial() => new(Input, Kernel, Stride, Dilation, PadBegin, PadEnd, Output);
 }
 
 /// <summary>The sliding-window geometry Conv and the pools share.</summary>
@@ -87,5 +91,23 @@ internal static class WindowGeometry
         }
 
         return axes;
+    }
+
+    /// <summary>
+    /// The depth, height and width axes of a 3-D window as the IR holds them. The kernels index positions as
+    /// <c>max(output, input) · stride + (kernel − 1) · dilation + pad</c> in 32 bits: an axis beyond that is BOPT1004.
+    /// </summary>
+    public static (SpatialAxis Depth, SpatialAxis Height, SpatialAxis Width) Volume(NodeLowering n, WindowAxis[] axes)
+    {
+        for (int i = 0; i < axes.Length; i++)
+        {
+            var a = axes[i];
+            if (((long)Math.Max(a.Output, a.Input) * a.Stride) + ((long)(a.Kernel - 1) * a.Dilation) + a.PadBegin > int.MaxValue)
+            {
+                throw n.Unsupported($"{n.Node.OpType} '{n.Name}' in '{n.Path}' has a window reaching beyond {int.MaxValue} positions along spatial axis {i} (stride {a.Stride}, kernel {a.Kernel}, dilation {a.Dilation}, pad {a.PadBegin}); BuildOptim's limit is 2^31 − 1.");
+            }
+        }
+
+        return (axes[0].ToSpatial(), axes[1].ToSpatial(), axes[2].ToSpatial());
     }
 }
