@@ -113,6 +113,13 @@ public sealed class PackagedBuildTests
         CommandResult sameGateAgain = app.Build("-p:BuildOptimGate=Warning");
         Assert.True(sameGateAgain.Succeeded, sameGateAgain.ToString());
         Assert.Empty(SummaryLines(sameGateAgain));
+
+        // BuildOptimReportDir is not an option of the compression: an up-to-date build copies both reports there.
+        CommandResult reportDir = app.Build("-p:BuildOptimGate=Warning", "-p:BuildOptimReportDir=reports");
+        Assert.True(reportDir.Succeeded, reportDir.ToString());
+        Assert.Empty(SummaryLines(reportDir));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(app.ArtifactsOf(ModelKey), "report.html")), File.ReadAllBytes(Path.Combine(app.Directory, "reports", ModelKey + ".report.html")));
+        Assert.True(File.Exists(Path.Combine(app.Directory, "reports", ModelKey + ".report.json")));
     }
 
     [Fact]
