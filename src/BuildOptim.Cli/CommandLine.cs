@@ -180,7 +180,8 @@ internal static class CommandLine
             stderr.WriteLine($"{DisplayText.OneLine(warning.FilePath)}: warning {warning.Code}: {DisplayText.OneLine(warning.Message)}");
         }
 
-        stdout.WriteLine(result.SummaryLine);
+        // The build's line: sizes, metrics, the gated metric against its threshold, and where report.html is.
+        stdout.WriteLine(DisplayText.OneLine(result.BuildLine));
         var gate = result.Report.Gate;
         if (!gate.Passed)
         {

@@ -15,9 +15,15 @@ using BuildOptim.Runtime.Data;
 
 namespace BuildOptim.Compression;
 
-/// <summary>The result of one compression: the report, and whether the artifacts were written.</summary>
-public sealed record CompressionResult(CompressionReport Report, bool ArtifactsWritten, string SummaryLine)
+/// <summary>The result of one compression: the report, and whether the plan and the generator's descriptor were written.</summary>
+/// <param name="ArtifactsWritten">Whether the plan and the descriptor were written (not when the gate failed under BuildOptimGate=Error); report.json and report.html always are.</param>
+/// <param name="SummaryLine">The one-line summary, also embedded in the generated class (no paths: it is part of the deterministic artifacts).</param>
+/// <param name="ReportHtmlPath">The full path of report.html.</param>
+public sealed record CompressionResult(CompressionReport Report, bool ArtifactsWritten, string SummaryLine, string ReportHtmlPath)
 {
+    /// <summary>The line a build prints: <see cref="SummaryLine"/> and where report.html is.</summary>
+    public string BuildLine => SummaryLine + "; report: " + ReportHtmlPath;
+
     /// <summary>Things the user should know that do not stop the build (BOPT1208, BOPT1209), printed as warnings.</summary>
     public IReadOnlyList<CompressionWarning> Warnings { get; init; } = [];
 }
@@ -34,6 +40,7 @@ public static class Compressor
     public const string PlanFileName = CompressionArtifacts.PlanFileName;
     public const string DescriptorFileName = CompressionArtifacts.DescriptorFileName;
     public const string ReportFileName = CompressionArtifacts.ReportFileName;
+    public const string ReportHtmlFileName = CompressionArtifacts.ReportHtmlFileName;
     public const string EvaluationOutputsFileName = CompressionArtifacts.EvaluationOutputsFileName;
 
     /// <summary>Written when the gate failed but the build goes on (BuildOptimGate=Warning): "BOPTnnnn: message".</summary>
@@ -117,7 +124,10 @@ public static class Compressor
         var warnings = GateWarnings(options, baseModel, evaluation, labels, evaluateOnCalibration);
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
-        var searchLog = new List<string>();
+        var trials = new List<SearchTrial>();
+        void Record(Candidate trial, string step, int fp32Layers = 0, string? added = null)
+            => trials.Add(new SearchTrial(trials.Count + 1, step, options.Prune == PruneMode.None ? null : trial.Sparsity, trial.Clusters, fp32Layers, added, trial.Plan.Bytes.Length, trial.Metrics, trial.Gate.Passed));
+
         var sparsities = options.AutoSparsity && options.Prune != PruneMode.None ? AutoSparsities : [options.Sparsity];
         var clusterCounts = options.AutoShareWeights ? AutoClusters : [options.ShareWeights];
         Candidate candidate = null!;
@@ -126,11 +136,7 @@ public static class Compressor
             foreach (int clusters in clusterCounts)
             {
                 candidate = Build(context, sparsity, clusters, new HashSet<string>());
-                if (sparsities.Count > 1 || clusterCounts.Count > 1)
-                {
-                    searchLog.Add(string.Create(CultureInfo.InvariantCulture, $"sparsity {sparsity:0.##}, clusters {clusters}: {(candidate.Gate.Passed ? "passed" : "failed")}"));
-                }
-
+                Record(candidate, SearchTrial.CompressionStep);
                 if (candidate.Gate.Passed)
                 {
                     break;
@@ -160,7 +166,7 @@ public static class Compressor
                 {
                     fallbackLayers.Add(layer);
                     candidate = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate);
-                    searchLog.Add($"fp32 {layer}: {(candidate.Gate.Passed ? "passed" : "failed")}");
+                    Record(candidate, SearchTrial.FallbackStep, fallbackLayers.Count, layer);
                     if (candidate.Gate.Passed)
                     {
                         break;
@@ -174,8 +180,17 @@ public static class Compressor
             }
         }
 
+        trials[^1] = trials[^1] with { Chosen = true };
+        string sensitivityMetric = Sensitivity.MetricName(labels is not null, ModelKinds.IsClassifier(candidate.Model));
+        var gate = candidate.Metrics is { } finalMetrics
+            ? GateAdvice.Apply(candidate.Gate, new AdviceFacts(options, finalMetrics, sensitivities, sensitivityMetric, Math.Min(finalMetrics.SampleCount, Sensitivity.Samples),
+                calibration?.SampleCount, options.Prune == PruneMode.None ? null : candidate.Sparsity, candidate.Clusters, fallbackLayers))
+            : candidate.Gate;
+
         var plan = candidate.Plan;
-        bool write = candidate.Gate.Passed || options.Gate != GateMode.Error;
+
+        // A failed gate (BuildOptimGate=Error) ships no plan, but its reports are what the failing build needs.
+        bool write = gate.Passed || options.Gate != GateMode.Error;
         byte[] planBytes = plan.Bytes;
         BuildOptim.Runtime.SequenceLengths? lengths = null;
         if (sequence is not null && write)
@@ -201,7 +216,7 @@ public static class Compressor
             planBytes.Length,
             plan.Layers.Sum(l => l.CompressedBytes),
             candidate.Metrics,
-            candidate.Gate,
+            gate,
             layerReports,
             options,
             ToolVersion)
@@ -211,7 +226,9 @@ public static class Compressor
             SharedLayers = candidate.Shared?.Keys.ToHashSet() ?? [],
             MergedNeurons = merging?.Layers.Where(l => l.Merged > 0).ToDictionary(l => l.Name, l => l.Merged) ?? new Dictionary<string, int>(),
             FallbackLayers = fallbackLayers,
-            Search = searchLog,
+            Search = trials,
+            SensitivityMetric = sensitivityMetric,
+            CalibrationSamples = calibration?.SampleCount,
             Distillation = distillation?.Report(candidate.FineTune),
         };
 
@@ -222,10 +239,10 @@ public static class Compressor
         }
         else
         {
-            ArtifactWriter.Delete(options.OutputDirectory);
+            CompressionArtifacts.WriteReportsOnly(options, report);
         }
 
-        return new CompressionResult(report, write, summary) { Warnings = warnings };
+        return new CompressionResult(report, write, summary, CompressionArtifacts.ReportHtmlPath(options)) { Warnings = warnings };
     }
 
     /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>

@@ -25,7 +25,7 @@ public static class ArtifactWriter
     /// <summary>Every name an artifact may have: the only names a staging folder may hold.</summary>
     public static readonly IReadOnlyList<string> KnownNames =
     [
-        CompressionArtifacts.PlanFileName, CompressionArtifacts.DescriptorFileName, CompressionArtifacts.ReportFileName,
+        CompressionArtifacts.PlanFileName, CompressionArtifacts.DescriptorFileName, CompressionArtifacts.ReportFileName, CompressionArtifacts.ReportHtmlFileName,
         CompressionArtifacts.EvaluationOutputsFileName, CompressionArtifacts.GateWarningFileName, Export.QdqExporter.FileName, ManifestFileName,
     ];
 
@@ -82,7 +82,7 @@ public static class ArtifactWriter
         }
     }
 
-    /// <summary>Deletes the artifacts BuildOptim wrote into <paramref name="directory"/> (a failed gate leaves none); nothing else.</summary>
+    /// <summary>Deletes the artifacts BuildOptim wrote into <paramref name="directory"/>; nothing else.</summary>
     public static void Delete(string directory)
     {
         string target = Path.GetFullPath(directory);

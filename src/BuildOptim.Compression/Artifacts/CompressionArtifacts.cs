@@ -20,6 +20,9 @@ internal static class CompressionArtifacts
     public const int MaxSummaryLength = 1000;
     public const string DescriptorFileName = "model.boptgen";
     public const string ReportFileName = "report.json";
+
+    /// <summary>The report for a person, beside report.json: one self-contained page (<see cref="HtmlReport"/>).</summary>
+    public const string ReportHtmlFileName = "report.html";
     public const string EvaluationOutputsFileName = "evaluation-outputs.npy";
 
     /// <summary>Written when the gate failed but the build goes on (BuildOptimGate=Warning): "BOPTnnnn: message".</summary>
@@ -30,11 +33,11 @@ internal static class CompressionArtifacts
         string item = options.ItemSpec ?? options.ModelPath;
         byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
         var utf8 = new UTF8Encoding(false);
-        var artifacts = new List<Artifact>
-        {
+        List<Artifact> artifacts =
+        [
             new(DescriptorFileName, path => File.WriteAllText(path, Descriptor(options, model, report, summary, inputTypes, sequence), utf8)),
-            new(ReportFileName, path => File.WriteAllText(path, report.ToJson() + "\n", utf8)),
-        };
+            .. Reports(report),
+        ];
         if (qdqModel is not null)
         {
             artifacts.Add(new(QdqExporter.FileName, path => File.WriteAllBytes(path, qdqModel)));
@@ -54,6 +57,37 @@ internal static class CompressionArtifacts
         // The plan last: the build takes its presence for a complete set.
         artifacts.Add(new(PlanFileName, path => File.WriteAllBytes(path, plan)));
         ArtifactWriter.Write(options.OutputDirectory, artifacts, item);
+    }
+
+    /// <summary>
+    /// A failed gate under BuildOptimGate=Error: report.json and report.html only, so the failing build can be diagnosed.
+    /// The previous run's plan and descriptor are deleted with the rest of its artifacts; no plan reaches the generator.
+    /// </summary>
+    internal static void WriteReportsOnly(CompressionOptions options, CompressionReport report)
+    {
+        try
+        {
+            ArtifactWriter.Write(options.OutputDirectory, Reports(report), options.ItemSpec ?? options.ModelPath);
+        }
+        catch (CompressionException e) when (e.Code == Diagnostics.ForeignFile)
+        {
+            // Nothing was written; a stale plan must not outlive the failed gate either.
+            ArtifactWriter.Delete(options.OutputDirectory);
+            throw;
+        }
+    }
+
+    /// <summary>The full path report.html is written to.</summary>
+    internal static string ReportHtmlPath(CompressionOptions options) => Path.GetFullPath(Path.Combine(options.OutputDirectory, ReportHtmlFileName));
+
+    private static List<Artifact> Reports(CompressionReport report)
+    {
+        var utf8 = new UTF8Encoding(false);
+        return
+        [
+            new(ReportFileName, path => File.WriteAllText(path, report.ToJson() + "\n", utf8)),
+            new(ReportHtmlFileName, path => File.WriteAllText(path, HtmlReport.Render(report), utf8)),
+        ];
     }
 
     /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>

@@ -7,27 +7,29 @@ namespace BuildOptim.Compression.Pipeline;
 /// <summary>
 /// The accuracy gate. It checks one metric, or several in order (the accuracy drop, then MinAgreement and MinCosine
 /// when they are set as well), and fails on the first that misses its threshold, with a message that names the item,
-/// the measured value, the threshold, the sample count and what would help.
+/// the measured value, the threshold and the sample count; <see cref="GateAdvice"/> adds what would help once the
+/// search is over.
 /// </summary>
 internal static class Gate
 {
-    /// <summary>One gated metric: its report name, failure code, direction, and the advice a failure gets.</summary>
-    private sealed record Metric(string Name, string Code, bool HigherIsBetter, double Tolerance, string Advice, Func<CompressionOptions, Metrics, double, bool, string> Describe);
+    public const string AccuracyDrop = "accuracyDrop";
+    public const string Agreement = "agreement";
+    public const string Cosine = "cosine";
 
-    private static readonly Metric s_accuracyDrop = new("accuracyDrop", Diagnostics.AccuracyGateFailed, HigherIsBetter: false, 1e-9,
-        " Relax MaxAccuracyDrop, reduce Sparsity, or add representative Calibration data.",
+    /// <summary>One gated metric: its report name, failure code, direction, and how a result reads.</summary>
+    private sealed record Metric(string Name, string Code, bool HigherIsBetter, double Tolerance, Func<CompressionOptions, Metrics, double, bool, string> Describe);
+
+    private static readonly Metric s_accuracyDrop = new(AccuracyDrop, Diagnostics.AccuracyGateFailed, HigherIsBetter: false, 1e-9,
         (o, m, _, passed) => string.Create(CultureInfo.InvariantCulture,
             $"Accuracy gate {Verdict(passed)} for '{Item(o)}': top-1 accuracy {m.OriginalAccuracy:P2} (fp32) -> {m.CompressedAccuracy:P2} ({o.Quantize.ToString().ToLowerInvariant()}), a drop of {m.AccuracyDropPoints:0.###} points against MaxAccuracyDrop={o.MaxAccuracyDrop:0.###} on {m.SampleCount} samples."));
 
-    private static readonly Metric s_agreement = new("agreement", Diagnostics.AgreementGateFailed, HigherIsBetter: true, 1e-12,
-        " Provide labels to gate on accuracy, lower MinAgreement, or reduce Sparsity.",
+    private static readonly Metric s_agreement = new(Agreement, Diagnostics.AgreementGateFailed, HigherIsBetter: true, 1e-12,
         (o, m, min, passed) => string.Create(CultureInfo.InvariantCulture,
-            $"Agreement gate {Verdict(passed)} for '{Item(o)}': the compressed model's top-1 matches the fp32 model on {m.Agreement:P2} of {m.SampleCount} samples; MinAgreement={min:0.####}."));
+            $"Agreement gate {Verdict(passed)} for '{Item(o)}': the compressed model's top-1 matches the fp32 model on {m.Agreement:P2} of {m.SampleCount} samples; MinAgreement={min:0.######}."));
 
-    private static readonly Metric s_cosine = new("cosine", Diagnostics.CosineGateFailed, HigherIsBetter: true, 1e-12,
-        " Lower MinCosine, compress less, or improve the Calibration data.",
+    private static readonly Metric s_cosine = new(Cosine, Diagnostics.CosineGateFailed, HigherIsBetter: true, 1e-12,
         (o, m, min, passed) => string.Create(CultureInfo.InvariantCulture,
-            $"Cosine gate {Verdict(passed)} for '{Item(o)}': the compressed outputs have a mean cosine similarity of {m.MeanCosine:0.#####} (worst sample {m.MinCosine:0.#####}) to the fp32 outputs on {m.SampleCount} samples; MinCosine={min:0.####}."));
+            $"Cosine gate {Verdict(passed)} for '{Item(o)}': the compressed outputs have a mean cosine similarity of {m.MeanCosine:0.#####} (worst sample {m.MinCosine:0.#####}) to the fp32 outputs on {m.SampleCount} samples; MinCosine={min:0.######}."));
 
     /// <summary>The default threshold of MinAgreement and MinCosine when the gate falls back to them.</summary>
     public const double DefaultMinimum = 0.99;
@@ -68,14 +70,15 @@ internal static class Gate
         }
 
         var results = checks.Select(c => Check(options, metrics, c.Metric, c.Value, c.Threshold)).ToList();
-        return results.FirstOrDefault(r => !r.Passed) ?? results[0];
+        var all = results.Select(r => new GateCheck(r.Metric, r.Threshold, r.Value!.Value, r.Passed)).ToList();
+        return (results.FirstOrDefault(r => !r.Passed) ?? results[0]) with { Checks = all };
     }
 
     private static GateResult Check(CompressionOptions options, Metrics metrics, Metric metric, double value, double threshold)
     {
         bool passed = metric.HigherIsBetter ? value >= threshold - metric.Tolerance : value <= threshold + metric.Tolerance;
         string message = metric.Describe(options, metrics, threshold, passed);
-        return new GateResult(true, passed, metric.Name, threshold, value, passed ? null : metric.Code, passed ? message : message + metric.Advice);
+        return new GateResult(true, passed, metric.Name, threshold, value, passed ? null : metric.Code, message);
     }
 
     private static string Verdict(bool passed) => passed ? "passed" : "failed";

@@ -14,6 +14,9 @@ internal static class Sensitivity
     /// <summary>Sensitivity analysis evaluates at most this many samples per layer.</summary>
     public const int Samples = 500;
 
+    /// <summary>What a sensitivity measures: <c>accuracy</c> with labels, else <c>agreement</c> for classifiers, else <c>cosine</c>.</summary>
+    internal static string MetricName(bool labels, bool classifier) => labels ? "accuracy" : classifier ? "agreement" : "cosine";
+
     /// <summary>Most sensitive first; ties in network order.</summary>
     internal static List<string> FallbackOrder(Dictionary<string, double> sensitivities, Network model)
         => [.. sensitivities.OrderByDescending(kv => kv.Value).ThenBy(kv => model.Layers.FindIndex(l => l.Name == kv.Key)).Select(kv => kv.Key)];

@@ -8,7 +8,19 @@ namespace BuildOptim.Compression.Reporting;
 public sealed record LayerReport(LayerSummary Summary, double? Sensitivity);
 
 /// <summary>The outcome of the accuracy gate.</summary>
-public sealed record GateResult(bool Evaluated, bool Passed, string Metric, double Threshold, double? Value, string? Code, string Message);
+/// <param name="Metric"><c>accuracyDrop</c>, <c>agreement</c> or <c>cosine</c>; <c>none</c> without evaluation data, <c>off</c> with BuildOptimGate=Off.</param>
+/// <param name="Message">What was measured against what; on a failure, followed by the <see cref="Advice"/>.</param>
+public sealed record GateResult(bool Evaluated, bool Passed, string Metric, double Threshold, double? Value, string? Code, string Message)
+{
+    /// <summary>Every metric the gate checked, in order (the accuracy drop, then MinAgreement and MinCosine when they are set too); the result above is the first that failed, else the first.</summary>
+    public IReadOnlyList<GateCheck> Checks { get; init; } = [];
+
+    /// <summary>When the gate failed: what would help, each with the figures that support it (<see cref="Pipeline.GateAdvice"/>).</summary>
+    public IReadOnlyList<string> Advice { get; init; } = [];
+}
+
+/// <summary>One metric the gate checked against its threshold.</summary>
+public sealed record GateCheck(string Metric, double Threshold, double Value, bool Passed);
 
 /// <summary>
 /// Everything report.json holds. Contains no timestamps or paths that vary between runs of the same inputs.
@@ -42,8 +54,14 @@ public sealed record CompressionReport(
     /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
     public IReadOnlyList<string> FallbackLayers { get; init; } = [];
 
-    /// <summary>One line per search trial (Sparsity=Auto, Fallback=Auto).</summary>
-    public IReadOnlyList<string> Search { get; init; } = [];
+    /// <summary>Every model the run built and evaluated, in order (Sparsity, ShareWeights and Fallback searches); the last is the one kept.</summary>
+    public IReadOnlyList<SearchTrial> Search { get; init; } = [];
+
+    /// <summary>What a layer's sensitivity measures: <c>accuracy</c> (with labels), <c>agreement</c> or <c>cosine</c>.</summary>
+    public string SensitivityMetric { get; init; } = "accuracy";
+
+    /// <summary>Samples the activation ranges were measured on; null without calibration data.</summary>
+    public int? CalibrationSamples { get; init; }
 
     /// <summary>With <c>Distill</c> or a <c>Student</c>: the teacher, the student and each training run, epoch by epoch.</summary>
     public Distillation.DistillationReport? Distillation { get; init; }
@@ -63,6 +81,15 @@ public sealed record CompressionReport(
             w.WriteNumber("compressedBytes", CompressedBytes);
             w.WriteNumber("compressionRatio", Math.Round(OriginalBytes / (double)Math.Max(1, CompressedBytes), 3));
             w.WriteNumber("evaluationSamples", Metrics?.SampleCount ?? 0);
+            if (CalibrationSamples is { } calibrationSamples)
+            {
+                w.WriteNumber("calibrationSamples", calibrationSamples);
+            }
+            else
+            {
+                w.WriteNull("calibrationSamples");
+            }
+
             w.WriteStartObject("original");
             WriteNullable(w, "accuracy", Metrics?.OriginalAccuracy);
             w.WriteEndObject();
@@ -83,13 +110,49 @@ public sealed record CompressionReport(
             WriteFinite(w, "threshold", Gate.Threshold);
             WriteNullable(w, "value", Gate.Value);
             w.WriteString("message", Gate.Message);
+            w.WriteStartArray("checks");
+            foreach (var check in Gate.Checks)
+            {
+                w.WriteStartObject();
+                w.WriteString("metric", check.Metric);
+                WriteFinite(w, "threshold", check.Threshold);
+                WriteNullable(w, "value", check.Value);
+                w.WriteBoolean("passed", check.Passed);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("advice");
+            foreach (string advice in Gate.Advice)
+            {
+                w.WriteStringValue(advice);
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
             w.WriteStartObject("options");
             w.WriteString("quantize", Options.Quantize.ToString());
             w.WriteString("calibrator", Options.Calibrator.ToString());
             w.WriteString("prune", Options.Prune.ToString());
-            WriteFinite(w, "sparsity", Options.Sparsity);
-            w.WriteNumber("shareWeights", Options.ShareWeights);
+            // What was asked: "Auto" for a search, whose choice is chosenSparsity / chosenClusters / fallbackLayers.
+            if (Options.AutoSparsity)
+            {
+                w.WriteString("sparsity", AutoValue);
+            }
+            else
+            {
+                WriteFinite(w, "sparsity", Options.Sparsity);
+            }
+
+            if (Options.AutoShareWeights)
+            {
+                w.WriteString("shareWeights", AutoValue);
+            }
+            else
+            {
+                w.WriteNumber("shareWeights", Options.ShareWeights);
+            }
+
             WriteFinite(w, "maxAccuracyDrop", Options.MaxAccuracyDrop);
             WriteNullable(w, "minAgreement", Options.MinAgreement);
             WriteNullable(w, "minCosine", Options.MinCosine);
@@ -112,18 +175,13 @@ public sealed record CompressionReport(
             }
 
             w.WriteEndArray();
-            w.WriteStartArray("search");
-            foreach (string line in Search)
-            {
-                w.WriteStringValue(line);
-            }
-
-            w.WriteEndArray();
+            WriteSearch(w);
             if (Distillation is { } distillation)
             {
                 WriteDistillation(w, distillation);
             }
 
+            w.WriteString("sensitivityMetric", SensitivityMetric);
             w.WriteStartArray("layers");
             foreach (var layer in Layers)
             {
@@ -145,6 +203,46 @@ public sealed record CompressionReport(
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>How report.json and report.html write an option that was searched.</summary>
+    public const string AutoValue = "Auto";
+
+    /// <summary>
+    /// <c>search</c>: every trial with what it tried (sparsity, clusters, layers in fp32), its plan's size, its metrics
+    /// and whether it passed the gate; the chosen one is marked.
+    /// </summary>
+    private void WriteSearch(Utf8JsonWriter w)
+    {
+        w.WriteStartArray("search");
+        foreach (var trial in Search)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("trial", trial.Number);
+            w.WriteString("step", trial.Step);
+            WriteNullable(w, "sparsity", trial.Sparsity);
+            w.WriteNumber("clusters", trial.Clusters);
+            w.WriteNumber("fp32Layers", trial.Fp32Layers);
+            if (trial.Fp32LayerAdded is null)
+            {
+                w.WriteNull("fp32LayerAdded");
+            }
+            else
+            {
+                w.WriteString("fp32LayerAdded", trial.Fp32LayerAdded);
+            }
+
+            w.WriteNumber("planBytes", trial.PlanBytes);
+            WriteNullable(w, "accuracy", trial.Metrics?.CompressedAccuracy);
+            WriteNullable(w, "accuracyDropPoints", trial.Metrics?.AccuracyDropPoints);
+            WriteNullable(w, "agreement", trial.Metrics?.Agreement);
+            WriteNullable(w, "meanCosine", trial.Metrics?.MeanCosine);
+            w.WriteBoolean("passed", trial.Passed);
+            w.WriteBoolean("chosen", trial.Chosen);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     /// <summary>

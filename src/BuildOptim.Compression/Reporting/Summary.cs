@@ -31,7 +31,8 @@ internal static class Summary
             s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000} ({m.SampleCount} samples)");
         }
 
-        s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed" : ", gate FAILED") : ", gate not evaluated");
+        // The gated metric and its threshold: the gate checks one figure of the several above.
+        s.Append(r.Gate.Evaluated ? (r.Gate.Passed ? ", gate passed: " : ", gate FAILED: ") + GateText.Comparison(r.Gate) : ", gate not evaluated");
         return s.ToString();
     }
 

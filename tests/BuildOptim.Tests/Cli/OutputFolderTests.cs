@@ -60,7 +60,7 @@ public sealed class OutputFolderTests : ScratchFolderTest
     }
 
     [Fact]
-    public void A_failed_gate_deletes_only_the_artifacts_BuildOptim_wrote()
+    public void A_failed_gate_leaves_only_its_reports_in_place_of_the_previous_artifacts_and_keeps_user_files()
     {
         string dir = UserFiles(Path.Combine(Root, "work"));
         Assert.Equal(0, Compress(dir, "--gate", "Off").Exit);
@@ -70,10 +70,36 @@ public sealed class OutputFolderTests : ScratchFolderTest
 
         Assert.Equal(1, exit);
         Assert.Contains("error BOPT200", errors);
-        Assert.All(s_artifacts, name => Assert.False(File.Exists(Path.Combine(dir, name)), name));
-        Assert.False(File.Exists(Path.Combine(dir, ArtifactWriter.ManifestFileName)));
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)), "a failed gate left the previous plan behind");
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.DescriptorFileName)));
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.EvaluationOutputsFileName)));
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Compressor.ReportFileName)));
+        Assert.False(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean());
+        Assert.Contains("Gate FAILED", File.ReadAllText(Path.Combine(dir, Compressor.ReportHtmlFileName)));
+        Assert.Equal([Compressor.ReportHtmlFileName, Compressor.ReportFileName], File.ReadAllLines(Path.Combine(dir, ArtifactWriter.ManifestFileName)));
+        Assert.Empty(Directory.GetDirectories(dir, ArtifactWriter.StagingPrefix + "*"));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "notes.txt")));
         Assert.True(File.Exists(Path.Combine(dir, "src", "Program.cs")));
+    }
+
+    [Fact]
+    public void A_failed_gate_with_a_user_report_html_in_the_folder_is_BOPT3004_keeps_the_file_and_removes_the_stale_plan()
+    {
+        string dir = Path.Combine(Root, "work");
+        Assert.Equal(0, Compress(dir, "--gate", "Off").Exit);
+
+        // The artifacts of a BuildOptim that wrote no report.html, beside the user's own report.html.
+        string manifest = Path.Combine(dir, ArtifactWriter.ManifestFileName);
+        File.WriteAllLines(manifest, File.ReadAllLines(manifest).Where(name => name != Compressor.ReportHtmlFileName));
+        File.WriteAllText(Path.Combine(dir, Compressor.ReportHtmlFileName), "<p>mine</p>");
+
+        var (exit, errors) = Compress(dir, "--evaluation", Models.SmallEvaluation, "--min-agreement", "1", "--min-cosine", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error BOPT3004", errors);
+        Assert.Equal("<p>mine</p>", File.ReadAllText(Path.Combine(dir, Compressor.ReportHtmlFileName)));
+        Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)), "the previous plan outlived a failed gate");
+        Assert.Empty(Directory.GetDirectories(dir, ArtifactWriter.StagingPrefix + "*"));
     }
 
     [Fact]

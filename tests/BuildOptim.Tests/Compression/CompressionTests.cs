@@ -55,7 +55,7 @@ public sealed class CompressionTests : ScratchFolderTest
         string a = Path.Combine(Root, "a"), b = Path.Combine(Root, "b");
         Compressor.Run(Options(a));
         Compressor.Run(Options(b));
-        foreach (string file in new[] { Compressor.PlanFileName, Compressor.DescriptorFileName, Compressor.ReportFileName, Compressor.EvaluationOutputsFileName })
+        foreach (string file in new[] { Compressor.PlanFileName, Compressor.DescriptorFileName, Compressor.ReportFileName, Compressor.ReportHtmlFileName, Compressor.EvaluationOutputsFileName })
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, file)), File.ReadAllBytes(Path.Combine(b, file)));
         }
@@ -216,7 +216,8 @@ public sealed class CompressionTests : ScratchFolderTest
         var denseAndConv = model.Layers.Where(l => l is DenseLayer or ConvLayer).Select(l => l.Name).ToList();
         Assert.Equal(denseAndConv.Order(), result.Report.FallbackLayers.Take(denseAndConv.Count).Order());
         Assert.Contains("/block/Add", result.Report.FallbackLayers.Skip(denseAndConv.Count));
-        Assert.Equal("fp32 /block/Add: passed", result.Report.Search[^1]);
+        var last = result.Report.Search[^1];
+        Assert.Equal(("/block/Add", true, true), (last.Fp32LayerAdded, last.Passed, last.Chosen));
         Assert.Equal(1.0, result.Report.Metrics!.Agreement);
     }
 
@@ -228,10 +229,11 @@ public sealed class CompressionTests : ScratchFolderTest
         double chosen = result.Report.ChosenSparsity!.Value;
         Assert.Contains(chosen, Compressor.AutoSparsities);
         Assert.True(chosen > 0);
-        // Every larger candidate was tried and failed; the search log says so, in order.
+        // Every larger candidate was tried and failed; the search's trials say so, in order.
         var larger = Compressor.AutoSparsities.Where(v => v > chosen).ToList();
         Assert.Equal(larger.Count + 1, result.Report.Search.Count);
-        Assert.All(result.Report.Search.Take(larger.Count), line => Assert.EndsWith("failed", line));
+        Assert.Equal([.. larger, chosen], result.Report.Search.Select(t => t.Sparsity!.Value));
+        Assert.All(result.Report.Search.Take(larger.Count), trial => Assert.False(trial.Passed));
         Assert.InRange(result.Report.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)).Min(l => l.Summary.Sparsity), chosen - 0.01, chosen + 0.01);
     }
 
@@ -270,7 +272,8 @@ public sealed class CompressionTests : ScratchFolderTest
         var result = Compressor.Run(Options(Path.Combine(Root, "share-auto")) with { AutoShareWeights = true, MaxAccuracyDrop = 1.0 });
         Assert.True(result.Report.Gate.Passed, result.Report.Gate.Message);
         Assert.Contains(result.Report.ChosenClusters, Compressor.AutoClusters);
-        Assert.All(result.Report.Search.SkipLast(1), line => Assert.EndsWith("failed", line));
+        Assert.All(result.Report.Search.SkipLast(1), trial => Assert.False(trial.Passed));
+        Assert.Equal(result.Report.ChosenClusters, result.Report.Search[^1].Clusters);
     }
 
     private static CompressionOptions Options(string dir) => Models.FashionMlpOptions(dir);

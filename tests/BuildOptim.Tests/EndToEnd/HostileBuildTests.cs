@@ -53,7 +53,7 @@ public sealed class HostileBuildTests
         Assert.True(passing.Succeeded, passing.ToString());
         Assert.Empty(WarningLines(passing, "BOPT2004"));
 
-        // 3. A killed compression's staging folder: gone after dotnet clean, with the artifacts.
+        // 3. A killed compression's staging folder: gone after dotnet clean, with the artifacts and the reports.
         string staging = Path.Combine(app.ArtifactsOf("my_model"), ".buildoptim-staging-" + int.MaxValue);
         Directory.CreateDirectory(staging);
         File.WriteAllText(Path.Combine(staging, "model.bopt"), "half-written");
@@ -61,6 +61,7 @@ public sealed class HostileBuildTests
         Assert.True(clean.Succeeded, clean.ToString());
         Assert.False(Directory.Exists(staging));
         Assert.False(File.Exists(app.PlanOf("my_model")));
+        Assert.False(File.Exists(Path.Combine(app.ArtifactsOf("my_model"), "report.html")));
     }
 
     [Fact]

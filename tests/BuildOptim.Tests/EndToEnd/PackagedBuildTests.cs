@@ -113,10 +113,17 @@ public sealed class PackagedBuildTests
         CommandResult sameGateAgain = app.Build("-p:BuildOptimGate=Warning");
         Assert.True(sameGateAgain.Succeeded, sameGateAgain.ToString());
         Assert.Empty(SummaryLines(sameGateAgain));
+
+        // BuildOptimReportDir is not an option of the compression: an up-to-date build copies both reports there.
+        CommandResult reportDir = app.Build("-p:BuildOptimGate=Warning", "-p:BuildOptimReportDir=reports");
+        Assert.True(reportDir.Succeeded, reportDir.ToString());
+        Assert.Empty(SummaryLines(reportDir));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(app.ArtifactsOf(ModelKey), "report.html")), File.ReadAllBytes(Path.Combine(app.Directory, "reports", ModelKey + ".report.html")));
+        Assert.True(File.Exists(Path.Combine(app.Directory, "reports", ModelKey + ".report.json")));
     }
 
     [Fact]
-    public void Build_fails_with_BOPT2001_when_accuracy_drops_past_gate()
+    public void Build_fails_with_BOPT2001_when_accuracy_drops_past_gate_and_leaves_its_reports_in_obj()
     {
         _fixture.RequirePackage();
         TestApp app = TestApp.CreateClassifier(_fixture, "gate-fails", """Prune="Magnitude" Sparsity="0.95" MaxAccuracyDrop="0.05" """);
@@ -124,9 +131,25 @@ public sealed class PackagedBuildTests
         CommandResult build = app.Build();
 
         Assert.False(build.Succeeded, build.ToString());
-        Assert.Contains("error BOPT2001", build.Output);
+        string error = Assert.Single(ErrorLines(build).Distinct());
+        Assert.Contains("error BOPT2001", error);
+        Assert.Contains("Sparsity=0.95 (Magnitude) removes 95 % of the weights", error); // the advice, with its figures
         Assert.False(File.Exists(app.PlanOf(ModelKey)), "a failed gate left model.bopt behind");
         Assert.False(File.Exists(Path.Combine(app.ArtifactsOf(ModelKey), "model.boptgen")));
+
+        // The failing build is the one that needs a diagnosis: both reports stay in obj/, and the build line says where.
+        string html = Path.Combine(app.ArtifactsOf(ModelKey), "report.html");
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(app.ArtifactsOf(ModelKey), "report.json")));
+        Assert.False(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean());
+        Assert.Contains("Gate FAILED (BOPT2001)", File.ReadAllText(html));
+        string summary = Assert.Single(SummaryLines(build));
+        Assert.Contains("gate FAILED: accuracy drop ", summary);
+        Assert.EndsWith("; report: " + html, summary.TrimEnd());
+
+        // Still failing on the next build: nothing up to date hides the gate.
+        CommandResult again = app.Build();
+        Assert.False(again.Succeeded, again.ToString());
+        Assert.Contains("error BOPT2001", again.Output);
     }
 
     [Fact]

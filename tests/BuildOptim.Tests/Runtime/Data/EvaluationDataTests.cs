@@ -106,7 +106,7 @@ public sealed class EvaluationDataTests : IDisposable
         Assert.Equal(plain.Report.Metrics, named.Report.Metrics);
 
         var npz = Compressor.Run(Options(Models.SmallEvaluation, "npz"));
-        Assert.EndsWith(", gate passed", npz.SummaryLine);
+        Assert.EndsWith(", gate passed: accuracy drop 0.0 pt <= MaxAccuracyDrop 100", npz.SummaryLine);
     }
 
     private CompressionOptions Options(string evaluation, string folder) => new()
