@@ -34,7 +34,7 @@ var query = new float[SentenceEncoder.Dimensions];
 var scores = new float[faq.Length];
 if (args.Length > 0)
 {
-    Search(string.Join(' ', args));
+    Search(string.Join(' ', args), echo: true);
 }
 else if (!Console.IsInputRedirected)
 {
@@ -47,7 +47,7 @@ else if (!Console.IsInputRedirected)
             break;
         }
 
-        Search(line);
+        Search(line, echo: false);
     }
 }
 else
@@ -67,10 +67,11 @@ else
         lines.AddRange(demoQueries);
     }
 
-    lines.ForEach(Search);
+    lines.ForEach(line => Search(line, echo: true));
 }
 
-void Search(string text)
+// Prints the closest FAQ entries to the text; echo repeats the text (it is not on the screen when it came from args or a pipe).
+void Search(string text, bool echo)
 {
     long start = Stopwatch.GetTimestamp();
     var (tokens, truncated) = encoder.Encode(text, query);
@@ -89,7 +90,11 @@ void Search(string text)
         scores[i] = dot;
     }
 
-    Console.WriteLine($"\n> {text}");
+    if (echo)
+    {
+        Console.WriteLine($"\n> {text}");
+    }
+
     foreach (int i in Enumerable.Range(0, faq.Length).OrderByDescending(i => scores[i]).Take(Matches))
     {
         Console.WriteLine($"  {scores[i]:F3}  {faq[i]}");
