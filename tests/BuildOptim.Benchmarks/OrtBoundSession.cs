@@ -12,18 +12,11 @@ public sealed class OrtBoundSession : IDisposable
     private readonly SessionOptions _options;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly OrtValue[] _values;
+    private readonly OrtValue _input;
+    private readonly OrtValue _output;
     private readonly OrtIoBinding _binding;
 
     public OrtBoundSession(string modelPath, string inputName, float[] input, long[] inputShape, string outputName, float[] output, long[] outputShape)
-        : this(modelPath,
-            [(inputName, OrtValue.CreateTensorValueFromMemory(input, inputShape))],
-            [(outputName, OrtValue.CreateTensorValueFromMemory(output, outputShape))])
-    {
-    }
-
-    /// <summary>A session bound to several inputs and outputs (e.g. a transformer's int64 ids and mask); it disposes the values.</summary>
-    public OrtBoundSession(string modelPath, IReadOnlyList<(string Name, OrtValue Value)> inputs, IReadOnlyList<(string Name, OrtValue Value)> outputs)
     {
         _options = new SessionOptions
         {
@@ -34,17 +27,11 @@ public sealed class OrtBoundSession : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         _session = new InferenceSession(modelPath, _options);
-        _values = [.. inputs.Select(i => i.Value), .. outputs.Select(o => o.Value)];
+        _input = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        _output = OrtValue.CreateTensorValueFromMemory(output, outputShape);
         _binding = _session.CreateIoBinding();
-        foreach (var (name, value) in inputs)
-        {
-            _binding.BindInput(name, value);
-        }
-
-        foreach (var (name, value) in outputs)
-        {
-            _binding.BindOutput(name, value);
-        }
+        _binding.BindInput(inputName, _input);
+        _binding.BindOutput(outputName, _output);
     }
 
     public void Run() => _session.RunWithBinding(_runOptions, _binding);
@@ -52,11 +39,8 @@ public sealed class OrtBoundSession : IDisposable
     public void Dispose()
     {
         _binding.Dispose();
-        foreach (var value in _values)
-        {
-            value.Dispose();
-        }
-
+        _input.Dispose();
+        _output.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
         _options.Dispose();

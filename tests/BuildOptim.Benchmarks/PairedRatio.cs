@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan (for <c>arcticxs</c>, the fp32 plan) against ONNX Runtime fp32 in one process, in alternating batches,
+/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan against ONNX Runtime fp32 in one process, in alternating batches,
 /// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
 /// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
 /// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
@@ -17,7 +17,7 @@ public static class PairedRatio
     {
         if (args.Length > 0 && args[0].Equals("arcticxs", StringComparison.OrdinalIgnoreCase))
         {
-            RunArcticXs(args[1..]);
+            ArcticXsBenchmark.RunPaired(args[1..]);
             return;
         }
 
@@ -26,7 +26,7 @@ public static class PairedRatio
             "fashionmlp" or "mlp" => BenchmarkModels.FashionMlp,
             "fashioncnn" or "cnn" => BenchmarkModels.FashionCnn,
             "resnet18" => BenchmarkModels.ResNet18(Path.Combine(CompressedModel.CacheRoot, "data")),
-            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn, resnet18 or arcticxs."),
+            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn or resnet18."),
         } : BenchmarkModels.FashionCnn;
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
         int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
@@ -37,32 +37,6 @@ public static class PairedRatio
         var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
         using var ort = compressed.OpenOrt(compressed.Model.ModelPath, input, output);
 
-        Compare($"{model.Name}", "int8", () => int8.Run(input, output), ort.Run, rounds, calls);
-    }
-
-    /// <summary>
-    /// <c>paired arcticxs [TOKENS] [ROUNDS] [CALLS]</c>: the fp32 plan of the ArcticXs sentence encoder, compiled for a
-    /// sequence of exactly TOKENS real tokens (default: 9, then 78), against ONNX Runtime fp32 on the same ids.
-    /// </summary>
-    private static void RunArcticXs(string[] args)
-    {
-        int[] lengths = args.Length > 0 ? [int.Parse(args[0], CultureInfo.InvariantCulture)] : [9, 78];
-        foreach (int tokens in lengths)
-        {
-            int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
-            int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Math.Max(5, 360 / tokens);
-            var encoder = ArcticXsBenchmark.Create(tokens);
-            using var ort = encoder.OpenOrt();
-            Compare($"arcticxs at {tokens} tokens", "fp32", encoder.RunPlan, ort.Run, rounds, calls);
-        }
-    }
-
-    /// <summary>
-    /// Times CALLS calls of <paramref name="ours"/>, then CALLS of <paramref name="theirs"/> (the order swapping every
-    /// round), ROUNDS times, and prints the medians and the median of the per-round ratios.
-    /// </summary>
-    private static void Compare(string name, string precision, Action ours, Action theirs, int rounds, int calls)
-    {
         double Time(Action call)
         {
             long start = Stopwatch.GetTimestamp();
@@ -74,30 +48,32 @@ public static class PairedRatio
             return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
         }
 
+        void RunInt8() => int8.Run(input, output);
+
         // Warm up past tiering (BenchmarkDotNet's pilot does the same).
         for (int i = 0; i < 3; i++)
         {
-            Time(ours);
-            Time(theirs);
+            Time(RunInt8);
+            Time(ort.Run);
         }
 
-        var oursTimes = new double[rounds];
-        var theirTimes = new double[rounds];
+        var ours = new double[rounds];
+        var theirs = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
             if (r % 2 == 0)
             {
-                oursTimes[r] = Time(ours);
-                theirTimes[r] = Time(theirs);
+                ours[r] = Time(RunInt8);
+                theirs[r] = Time(ort.Run);
             }
             else
             {
-                theirTimes[r] = Time(theirs);
-                oursTimes[r] = Time(ours);
+                theirs[r] = Time(ort.Run);
+                ours[r] = Time(RunInt8);
             }
         }
 
-        var ratios = theirTimes.Zip(oursTimes, (t, o) => t / o).Order().ToArray();
+        var ratios = theirs.Zip(ours, (t, o) => t / o).Order().ToArray();
         static double Median(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
@@ -105,8 +81,8 @@ public static class PairedRatio
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {rounds} rounds of {calls} calls each. BuildOptim {precision} median {Median(oursTimes):F2} µs (best {oursTimes.Min():F2}); "
-            + $"ORT fp32 median {Median(theirTimes):F2} µs (best {theirTimes.Min():F2}); ORT / {precision} per round: median {Median(ratios):F2}×, "
-            + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirTimes.Min() / oursTimes.Min():F2}×"));
+            $"{model.Name}: {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
+            + $"ORT fp32 median {Median(theirs):F2} µs (best {theirs.Min():F2}); ORT / int8 per round: median {Median(ratios):F2}×, "
+            + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×"));
     }
 }

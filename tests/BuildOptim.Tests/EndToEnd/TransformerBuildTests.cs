@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using BuildOptim.TestShared;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 using Xunit.Abstractions;
