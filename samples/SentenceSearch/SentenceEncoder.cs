@@ -71,7 +71,7 @@ public sealed class SentenceEncoder : IDisposable
             embedding[d] *= scale;
         }
 
-        return (ids.Count, charsConsumed < text.Length);
+        return (ids.Count, charsConsumed < text.TrimEnd().Length);
     }
 
     public void Dispose() => _model.Dispose();
