@@ -6,7 +6,7 @@ using System.Diagnostics;
 using SentenceSearch;
 
 const int Matches = 3;
-string[] demoQueries = ["i forgot my password", "the box came broken", "can i use it without internet"];
+string[] demoQueries = ["i forgot my password", "my parcel arrived broken", "does the app need an internet connection"];
 
 // What the build compressed (dotnet run does not show the build's output), and where it lives now.
 Console.WriteLine(ArcticXsModel.CompressionSummary);
