@@ -15,6 +15,12 @@ public static class PairedRatio
 {
     public static void Run(string[] args)
     {
+        if (args.Length > 0 && args[0].Equals("arcticxs", StringComparison.OrdinalIgnoreCase))
+        {
+            ArcticXsBenchmark.RunPaired(args[1..]);
+            return;
+        }
+
         var model = args.Length > 0 ? args[0].ToLowerInvariant() switch
         {
             "fashionmlp" or "mlp" => BenchmarkModels.FashionMlp,

@@ -1,5 +1,6 @@
 using BuildOptim.Compression;
 using BuildOptim.Runtime;
+using BuildOptim.TestShared;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 

@@ -1,0 +1,112 @@
+// Semantic search over a small FAQ with a BERT sentence encoder that BuildOptim compressed at build time.
+//   dotnet run -- how do I get my money back    one query from the command line
+//   dotnet run                                  type queries (an empty line quits)
+//   echo "my parcel is late" | dotnet run       one query per line of standard input; none: a few demo queries
+using System.Diagnostics;
+using SentenceSearch;
+
+const int Matches = 3;
+string[] demoQueries = ["i forgot my password", "my parcel arrived broken", "does the app need an internet connection"];
+
+// What the build compressed (dotnet run does not show the build's output), and where it lives now.
+Console.WriteLine(ArcticXsModel.CompressionSummary);
+using (Stream plan = typeof(ArcticXsModel).Assembly.GetManifestResourceStream(ArcticXsModel.ResourceName)!)
+{
+    Console.WriteLine($"Embedded plan {ArcticXsModel.ResourceName}: {plan.Length / 1048576.0:F1} MB in the app's assembly; "
+        + $"{SentenceEncoder.SequenceLength} tokens per sentence, {SentenceEncoder.Dimensions}-dimensional embeddings");
+}
+
+using var encoder = new SentenceEncoder();
+
+// The document set: an FAQ embedded in this assembly, one entry per line, embedded once at startup.
+string[] faq = ReadFaq();
+var index = new float[faq.Length * SentenceEncoder.Dimensions];
+var stopwatch = Stopwatch.StartNew();
+for (int i = 0; i < faq.Length; i++)
+{
+    encoder.Encode(faq[i], index.AsSpan(i * SentenceEncoder.Dimensions, SentenceEncoder.Dimensions));
+}
+
+Console.WriteLine($"Embedded {faq.Length} FAQ entries in {stopwatch.Elapsed.TotalMilliseconds:F0} ms "
+    + $"({stopwatch.Elapsed.TotalMilliseconds / faq.Length:F1} ms each, the first one included)");
+
+var query = new float[SentenceEncoder.Dimensions];
+var scores = new float[faq.Length];
+if (args.Length > 0)
+{
+    Search(string.Join(' ', args), echo: true);
+}
+else if (!Console.IsInputRedirected)
+{
+    while (true)
+    {
+        Console.Write("\nSearch the FAQ (empty line to quit)> ");
+        string? line = Console.ReadLine();
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            break;
+        }
+
+        Search(line, echo: false);
+    }
+}
+else
+{
+    var lines = new List<string>();
+    while (Console.ReadLine() is { } line)
+    {
+        if (!string.IsNullOrWhiteSpace(line))
+        {
+            lines.Add(line);
+        }
+    }
+
+    if (lines.Count == 0)
+    {
+        Console.WriteLine("No query on the command line or standard input: a few demo queries.");
+        lines.AddRange(demoQueries);
+    }
+
+    lines.ForEach(line => Search(line, echo: true));
+}
+
+// Prints the closest FAQ entries to the text; echo repeats the text (it is not on the screen when it came from args or a pipe).
+void Search(string text, bool echo)
+{
+    long start = Stopwatch.GetTimestamp();
+    var (tokens, truncated) = encoder.Encode(text, query);
+    TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+
+    // Unit-length embeddings: the dot product is the cosine similarity.
+    for (int i = 0; i < faq.Length; i++)
+    {
+        ReadOnlySpan<float> entry = index.AsSpan(i * SentenceEncoder.Dimensions, SentenceEncoder.Dimensions);
+        float dot = 0;
+        for (int d = 0; d < entry.Length; d++)
+        {
+            dot += entry[d] * query[d];
+        }
+
+        scores[i] = dot;
+    }
+
+    if (echo)
+    {
+        Console.WriteLine($"\n> {text}");
+    }
+
+    foreach (int i in Enumerable.Range(0, faq.Length).OrderByDescending(i => scores[i]).Take(Matches))
+    {
+        Console.WriteLine($"  {scores[i]:F3}  {faq[i]}");
+    }
+
+    Console.WriteLine($"  (query embedded in {elapsed.TotalMilliseconds:F1} ms: {tokens} tokens"
+        + (truncated ? $", cut to the model's {SentenceEncoder.SequenceLength}" : "") + ")");
+}
+
+static string[] ReadFaq()
+{
+    using Stream stream = typeof(SentenceEncoder).Assembly.GetManifestResourceStream("faq.txt")!;
+    using var reader = new StreamReader(stream);
+    return reader.ReadToEnd().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}
