@@ -13,7 +13,7 @@ Console.WriteLine(ArcticXsModel.CompressionSummary);
 using (Stream plan = typeof(ArcticXsModel).Assembly.GetManifestResourceStream(ArcticXsModel.ResourceName)!)
 {
     Console.WriteLine($"Embedded plan {ArcticXsModel.ResourceName}: {plan.Length / 1048576.0:F1} MB in the app's assembly; "
-        + $"{SentenceEncoder.SequenceLength} tokens per sentence, {SentenceEncoder.Dimensions}-dimensional embeddings");
+        + $"each sentence at its own token count ({ArcticXsModel.MinSequenceLength} to {ArcticXsModel.MaxSequenceLength}; cut at {SentenceEncoder.SequenceLength}), {SentenceEncoder.Dimensions}-dimensional embeddings");
 }
 
 using var encoder = new SentenceEncoder();
@@ -101,7 +101,7 @@ void Search(string text, bool echo)
     }
 
     Console.WriteLine($"  (query embedded in {elapsed.TotalMilliseconds:F1} ms: {tokens} tokens"
-        + (truncated ? $", cut to the model's {SentenceEncoder.SequenceLength}" : "") + ")");
+        + (truncated ? $", cut to {SentenceEncoder.SequenceLength}" : "") + ")");
 }
 
 static string[] ReadFaq()

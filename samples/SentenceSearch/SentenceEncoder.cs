@@ -3,25 +3,25 @@ using Microsoft.ML.Tokenizers;
 namespace SentenceSearch;
 
 /// <summary>
-/// Text → sentence embedding with the compressed Arctic-embed XS: WordPiece tokens ([CLS] … [SEP]) padded with 0 to the
-/// sequence length the build fixed, attention mask 1 on the real tokens and 0 on the padding, then the mean of the real
-/// tokens' hidden states, scaled to unit length (so a dot product is the cosine similarity).
+/// Text → sentence embedding with the compressed Arctic-embed XS: WordPiece tokens ([CLS] … [SEP]) at their own count (the
+/// model takes the sequence length from the spans: no padding), attention mask 1, then the mean of the tokens' hidden
+/// states, scaled to unit length (so a dot product is the cosine similarity).
 /// </summary>
 /// <remarks>Owns its buffers, like the model instance it wraps: one encoder per thread.</remarks>
 public sealed class SentenceEncoder : IDisposable
 {
-    /// <summary>Tokens per input, [CLS] and [SEP] included, as <c>InputShape</c> fixed them at build time.</summary>
-    public const int SequenceLength = ArcticXsModel.InputIdsLength;
+    /// <summary>At most this many tokens, [CLS] and [SEP] included (the model takes up to <see cref="ArcticXsModel.MaxSequenceLength"/>).</summary>
+    public const int SequenceLength = 128;
 
-    /// <summary>Values in one embedding.</summary>
-    public const int Dimensions = ArcticXsModel.LastHiddenStateLength / SequenceLength;
+    /// <summary>Values in one embedding: the hidden state of one token.</summary>
+    public static readonly int Dimensions = ArcticXsModel.LastHiddenStateLength(SequenceLength) / SequenceLength;
 
     private readonly ArcticXsModel _model = new();
     private readonly BertTokenizer _tokenizer;
     private readonly long[] _inputIds = new long[SequenceLength];
     private readonly long[] _attentionMask = new long[SequenceLength];
     private readonly long[] _tokenTypeIds = new long[SequenceLength];
-    private readonly float[] _hiddenStates = new float[ArcticXsModel.LastHiddenStateLength];
+    private readonly float[] _hiddenStates = new float[ArcticXsModel.LastHiddenStateLength(SequenceLength)];
 
     public SentenceEncoder()
     {
@@ -37,17 +37,16 @@ public sealed class SentenceEncoder : IDisposable
     {
         // At most SequenceLength ids, [CLS] and [SEP] included; a longer text is cut.
         var ids = _tokenizer.EncodeToIds(text, SequenceLength, addSpecialTokens: true, out _, out int charsConsumed);
-        Array.Clear(_inputIds);
-        Array.Clear(_attentionMask);
-        for (int t = 0; t < ids.Count; t++)
+        int n = ids.Count;
+        for (int t = 0; t < n; t++)
         {
             _inputIds[t] = ids[t];
             _attentionMask[t] = 1;
         }
 
-        _model.Run(_inputIds, _attentionMask, _tokenTypeIds, _hiddenStates);
+        // n tokens in, n hidden states out: the first call at each n prepares the model for it, later ones allocate nothing.
+        _model.Run(_inputIds.AsSpan(0, n), _attentionMask.AsSpan(0, n), _tokenTypeIds.AsSpan(0, n), _hiddenStates.AsSpan(0, ArcticXsModel.LastHiddenStateLength(n)));
 
-        // Mean over the real tokens only: the padding's hidden states are not part of the sentence.
         embedding.Clear();
         for (int t = 0; t < ids.Count; t++)
         {

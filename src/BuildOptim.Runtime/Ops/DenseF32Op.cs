@@ -33,8 +33,8 @@ internal sealed class DenseF32Op : OpExecutor
 
     private readonly int _paddedRows;
 
-    private readonly float[]? _xT;
-    private readonly float[]? _yT;
+    /// <summary>Xᵀ and Yᵀ in the runner's shared float scratch (not per op: a runner prepares one set of ops per sequence length).</summary>
+    private readonly bool _gemm;
 
     private readonly DenseF32Parameters _p;
     private readonly float[] _x;
@@ -54,10 +54,13 @@ internal sealed class DenseF32Op : OpExecutor
         if (_p.Rows >= GemmRows)
         {
             _paddedRows = (_p.Rows + GemmRowBlock - 1) / GemmRowBlock * GemmRowBlock;
-            _xT = new float[(long)_p.K * _paddedRows];
-            _yT = new float[(long)_p.N * _paddedRows];
+            _gemm = ((long)_p.K + _p.N) * _paddedRows <= int.MaxValue
+                ? true
+                : throw ParameterReader.Invalid(OpKind.DenseF32, "needs a transposed copy of more than 2^31 floats");
         }
     }
+
+    public override ScratchNeeds Scratch => _gemm ? new(Floats: (_p.K + _p.N) * _paddedRows) : default;
 
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new DenseF32Op(op, context);
 
@@ -66,25 +69,30 @@ internal sealed class DenseF32Op : OpExecutor
         var (rows, k, n, min, max) = _p;
         var weights = _weights.Span;
         var bias = _bias.Span;
-        if (_xT is not null)
+        if (_gemm)
         {
-            // Xᵀ [k, padded] (its columns past rows stay 0) → Yᵀ = W [n, k] · Xᵀ, started from each output's bias, then
+            // Xᵀ [k, padded] (its columns past rows zeroed) → Yᵀ = W [n, k] · Xᵀ, started from each output's bias, then
             // the real rows back to y [rows, n].
             int padded = _paddedRows;
-            for (int r = 0; r < rows; r++)
+            var xT = scratch.Floats.AsSpan(0, k * padded);
+            var yT = scratch.Floats.AsSpan(k * padded, n * padded);
+            for (int c = 0; c < k; c++)
             {
-                for (int c = 0; c < k; c++)
+                var column = xT.Slice(c * padded, padded);
+                for (int r = 0; r < rows; r++)
                 {
-                    _xT[(c * padded) + r] = _x[(r * k) + c];
+                    column[r] = _x[(r * k) + c];
                 }
+
+                column[rows..].Clear();
             }
 
-            Kernels.GemmF32(weights, _xT, bias, n, k, padded, min, max, _yT, SimdLevel.Vector512);
+            Kernels.GemmF32(weights, xT, bias, n, k, padded, min, max, yT, SimdLevel.Vector512);
             for (int c = 0; c < n; c++)
             {
                 for (int r = 0; r < rows; r++)
                 {
-                    _y[(r * n) + c] = _yT![(c * padded) + r];
+                    _y[(r * n) + c] = yT[(c * padded) + r];
                 }
             }
 

