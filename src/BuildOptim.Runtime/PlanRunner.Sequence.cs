@@ -56,8 +56,20 @@ public sealed partial class PlanRunner
         if (!_specializations.TryGetValue(sequenceLength, out var prepared))
         {
             var plan = _basePlan.Specialize(sequenceLength);
-            var (executors, scratch, parallel, pooledBy, fusedAway) = Prepare(plan);
+            var (executors, scratch, parallel, pooledBy, fusedAway) = Prepare(plan, out bool grew);
             prepared = (plan, executors, scratch, parallel, pooledBy, fusedAway);
+            if (grew)
+            {
+                // The lengths seen before held the old buffers: prepared again now (they fit the new ones), so that calls at
+                // any length already seen keep allocating nothing.
+                foreach (int seen in _specializations.Keys.ToArray())
+                {
+                    var again = _specializations[seen].Plan;
+                    var (e, s, p, b, f) = Prepare(again, out _);
+                    _specializations[seen] = (again, e, s, p, b, f);
+                }
+            }
+
             _specializations[sequenceLength] = prepared;
         }
 

@@ -71,15 +71,17 @@ public sealed partial class PlanRunner
 
         // A plan with a sequence length starts at its shortest; SetInput moves it to the length of the inputs given.
         _plan = plan.HasSequenceLength ? plan.Specialize(plan.MinSequenceLength) : plan;
-        (_executors, _scratch, _parallel, _pooledBy, _fusedAway) = Prepare(_plan);
+        (_executors, _scratch, _parallel, _pooledBy, _fusedAway) = Prepare(_plan, out _);
     }
 
     /// <summary>
     /// Sizes the buffers for <paramref name="plan"/> (growing, never shrinking) and creates its executors: every op decoded,
     /// checked against the buffers and prepared once; constants are written into their buffers here.
     /// </summary>
-    private (OpExecutor[], OpScratch, bool[], int[], bool[]) Prepare(ModelPlan plan)
+    /// <param name="grew">Whether a buffer was reallocated: executors made for other lengths hold the old arrays.</param>
+    private (OpExecutor[], OpScratch, bool[], int[], bool[]) Prepare(ModelPlan plan, out bool grew)
     {
+        grew = false;
         var buffers = plan.Buffers;
         var full = _basePlan.Buffers;
         for (int i = 0; i < buffers.Length; i++)
@@ -102,8 +104,7 @@ public sealed partial class PlanRunner
                 _bytes[i] = new byte[capacity];
             }
 
-            // Executors made for other lengths hold the old arrays.
-            _specializations?.Clear();
+            grew = current >= 0;
         }
 
         var context = new OpLoadContext(plan, _floats, _bytes);

@@ -34,6 +34,32 @@ public sealed class SequenceLengthTests : ScratchFolderTest
         Assert.Throws<InvalidOperationException>(() => new PlanRunner(ModelPlan.FromBytes(FixedPlan())).SetSequenceLength(3));
     }
 
+    [Fact]
+    public void Lengths_seen_before_a_longer_one_grew_the_buffers_still_run_without_allocating()
+    {
+        using var runner = new PlanRunner(ModelPlan.FromBytes(SequencePlan()));
+        int[] lengths = [3, 9, 40, 2];
+        float[][] inputs = lengths.Select(n => Enumerable.Range(0, n).Select(i => i - (n / 2f)).ToArray()).ToArray();
+        float[][] outputs = lengths.Select(n => new float[n]).ToArray();
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            runner.Run(inputs[i], outputs[i]); // each longer length grows the buffers
+        }
+
+        int call = 0;
+        long allocated = Allocations.SteadyState(100, () =>
+        {
+            int i = call++ % lengths.Length;
+            runner.Run(inputs[i], outputs[i]);
+        });
+
+        Assert.Equal(0, allocated);
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            Assert.Equal(inputs[i].Select(v => Math.Max(v, 0f)), outputs[i]);
+        }
+    }
+
     public static TheoryData<string, int, int> Corruptions => new()
     {
         { "table past the end", 44, int.MaxValue },
