@@ -188,7 +188,7 @@ public static partial class Kernels
                     var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
                     if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
                     {
-                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels);
+                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
                     }
                     else
                     {
