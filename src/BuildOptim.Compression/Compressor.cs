@@ -162,6 +162,38 @@ public static class Compressor
             }
         }
 
+        // 3. WeightBits="Auto": 7-bit weight codes for every Dense/Conv layer on codes if the gate still holds, else layer by
+        // layer, least sensitive first, each kept where the gate holds.
+        if (options.WeightBits == WeightBitsMode.Auto && candidate.Ranges is not null && candidate.Gate.Evaluated && candidate.Gate.Passed)
+        {
+            var eligible = SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared);
+            var order = eligible.Select((name, index) => (name, index))
+                .OrderBy(l => sensitivities.TryGetValue(l.name, out double v) ? v : double.MaxValue).ThenBy(l => l.index)
+                .Select(l => l.name).ToList();
+            var chosen = new HashSet<string>();
+            if (eligible.Count > 0)
+            {
+                var all = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate, eligible.ToHashSet());
+                searchLog.Add($"7-bit weights, all {eligible.Count} layers: {(all.Gate.Passed ? "passed" : "failed")}");
+                if (all.Gate.Passed)
+                {
+                    candidate = all;
+                    order.Clear();
+                }
+
+                foreach (string layer in order)
+                {
+                    var trial = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate, chosen.Append(layer).ToHashSet());
+                    searchLog.Add($"7-bit {layer}: {(trial.Gate.Passed ? "passed" : "failed")}");
+                    if (trial.Gate.Passed)
+                    {
+                        candidate = trial;
+                        chosen.Add(layer);
+                    }
+                }
+            }
+        }
+
         var plan = candidate.Plan;
         var layerReports = plan.Layers.Select(l => new LayerReport(l, sensitivities.TryGetValue(l.Name, out double v) ? v : null)).ToList();
         long originalBytes = new FileInfo(options.ModelPath).Length;
@@ -183,6 +215,7 @@ public static class Compressor
             SharedLayers = candidate.Shared?.Keys.ToHashSet() ?? [],
             MergedNeurons = merging?.Layers.Where(l => l.Merged > 0).ToDictionary(l => l.Name, l => l.Merged) ?? new Dictionary<string, int>(),
             FallbackLayers = fallbackLayers,
+            SevenBitLayers = plan.Layers.Where(l => l.WeightBits == 7).Select(l => l.Name).ToList(),
             Search = searchLog,
             Distillation = distillation?.Report(candidate.FineTune),
         };
@@ -201,8 +234,12 @@ public static class Compressor
         return new CompressionResult(report, write, summary) { Warnings = warnings };
     }
 
-    /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>
-    private static Candidate Build(SearchContext c, double sparsity, int clusters, IReadOnlySet<string> floatLayers, Candidate? reuse = null)
+    /// <summary>
+    /// Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration. The Dense and
+    /// Conv layers in <paramref name="sevenBit"/> (with <c>WeightBits="Auto"</c>; all that run on codes with <c>7</c>, none with
+    /// <c>8</c>) get 7-bit weight codes.
+    /// </summary>
+    private static Candidate Build(SearchContext c, double sparsity, int clusters, IReadOnlySet<string> floatLayers, Candidate? reuse = null, IReadOnlySet<string>? sevenBit = null)
     {
         var options = c.Options;
         Network model;
@@ -251,6 +288,17 @@ public static class Compressor
             }
         }
 
+        if (options.Quantize == QuantizeMode.Int8)
+        {
+            sevenBit = options.WeightBits switch
+            {
+                WeightBitsMode.Seven => SevenBitEligible(model, floatLayers, shared).ToHashSet(),
+                WeightBitsMode.Eight => null,
+                _ => sevenBit,
+            };
+            model = WithWeightBits(model, sevenBit ?? new HashSet<string>());
+        }
+
         CompiledPlan plan;
         try
         {
@@ -271,6 +319,28 @@ public static class Compressor
         }
 
         return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, Gate.Evaluate(options, metrics, ModelKinds.IsClassifier(model))) { FineTune = fineTune };
+    }
+
+    /// <summary>The Dense and Conv layers an int8 plan runs on codes with plain (not shared) weights, in network order.</summary>
+    private static List<string> SevenBitEligible(Network model, IReadOnlySet<string> floatLayers, IReadOnlyDictionary<string, SharedWeights>? shared)
+        => model.Layers.Where(l => l is DenseLayer or ConvLayer && !floatLayers.Contains(l.Name) && !(shared?.ContainsKey(l.Name) ?? false))
+            .Select(l => l.Name).ToList();
+
+    /// <summary>The model with 7-bit weight codes for the Dense and Conv layers named in <paramref name="sevenBit"/>, 8-bit for the others.</summary>
+    private static Network WithWeightBits(Network model, IReadOnlySet<string> sevenBit)
+    {
+        int Bits(Layer l) => sevenBit.Contains(l.Name) ? 7 : 8;
+        if (model.Layers.All(l => l switch { DenseLayer d => d.WeightBits == Bits(d), ConvLayer cv => cv.WeightBits == Bits(cv), _ => true }))
+        {
+            return model;
+        }
+
+        return model.With(model.Layers.Select(l => l switch
+        {
+            DenseLayer d => d with { WeightBits = Bits(d) },
+            ConvLayer cv => cv with { WeightBits = Bits(cv) },
+            _ => l,
+        }).ToList());
     }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)

@@ -42,7 +42,10 @@ public sealed record CompressionReport(
     /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
     public IReadOnlyList<string> FallbackLayers { get; init; } = [];
 
-    /// <summary>One line per search trial (Sparsity=Auto, Fallback=Auto).</summary>
+    /// <summary>Dense and Conv layers whose weight codes are 7 bits wide (<c>WeightBits</c>), in plan order.</summary>
+    public IReadOnlyList<string> SevenBitLayers { get; init; } = [];
+
+    /// <summary>One line per search trial (Sparsity=Auto, Fallback=Auto, WeightBits=Auto).</summary>
     public IReadOnlyList<string> Search { get; init; } = [];
 
     /// <summary>With <c>Distill</c> or a <c>Student</c>: the teacher, the student and each training run, epoch by epoch.</summary>
@@ -112,6 +115,14 @@ public sealed record CompressionReport(
             }
 
             w.WriteEndArray();
+            w.WriteString("weightBits", Options.WeightBits switch { WeightBitsMode.Seven => "7", WeightBitsMode.Eight => "8", _ => "Auto" });
+            w.WriteStartArray("sevenBitLayers");
+            foreach (string layer in SevenBitLayers)
+            {
+                w.WriteStringValue(layer);
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("search");
             foreach (string line in Search)
             {
@@ -131,6 +142,11 @@ public sealed record CompressionReport(
                 w.WriteString("name", layer.Summary.Name);
                 w.WriteString("kind", layer.Summary.Kind);
                 w.WriteString("precision", layer.Summary.Precision);
+                if (layer.Summary.WeightBits > 0)
+                {
+                    w.WriteNumber("weightBits", layer.Summary.WeightBits);
+                }
+
                 WriteNullable(w, "sparsity", layer.Summary.Sparsity);
                 w.WriteNumber("parameterBytes", layer.Summary.ParameterBytes);
                 w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
