@@ -15,12 +15,8 @@ public static partial class Kernels
     internal static void GemvU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
         => GemvU8S8S32(x, w, bias, acc, SimdLevel.Vector512);
 
-    /// <summary>
-    /// <see cref="GemvU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/> taking no path wider than
-    /// <paramref name="maxLevel"/>; <paramref name="sevenBitWeights"/> says every weight is in [−64, 63] (<see cref="FitsSevenBits"/>,
-    /// checked once by the caller), which lets the AVX2 path without VNNI multiply with <c>vpmaddubsw</c> directly.
-    /// </summary>
-    internal static void GemvU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc, SimdLevel maxLevel, bool sevenBitWeights = false)
+    /// <summary><see cref="GemvU8S8S32(ReadOnlySpan{byte}, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, Span{int})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
+    internal static void GemvU8S8S32(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc, SimdLevel maxLevel)
     {
         int k = x.Length;
         int n = acc.Length;
@@ -32,12 +28,6 @@ public static partial class Kernels
         if (Simd.UsesVnni(maxLevel) && k >= 16)
         {
             GemvU8S8S32Vnni(x, w, bias, acc);
-            return;
-        }
-
-        if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported && k >= 32 && sevenBitWeights)
-        {
-            GemvU8S7S32Avx2(x, w, bias, acc);
             return;
         }
 
@@ -161,75 +151,6 @@ public static partial class Kernels
                 s1 += xi * (sbyte)Unsafe.Add(ref w1, i);
                 s2 += xi * (sbyte)Unsafe.Add(ref w2, i);
                 s3 += xi * (sbyte)Unsafe.Add(ref w3, i);
-            }
-
-            acc[row] = bias[row] + s0;
-            acc[row + 1] = bias[row + 1] + s1;
-            acc[row + 2] = bias[row + 2] + s2;
-            acc[row + 3] = bias[row + 3] + s3;
-        }
-
-        for (; row < n; row++)
-        {
-            acc[row] = bias[row] + DotU8S8S32(x, w.Slice(row * k, k), SimdLevel.Vector256);
-        }
-    }
-
-    /// <summary>Whether every weight is in [−64, 63], the range in which <c>vpmaddubsw</c>'s u8 × s8 pair sums cannot saturate (2 · 255 · 64 &lt; 2^15).</summary>
-    internal static bool FitsSevenBits(ReadOnlySpan<sbyte> w)
-    {
-        foreach (sbyte v in w)
-        {
-            if (v < -64 || v > 63)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// AVX2 GEMV over 7-bit weights ([−64, 63]), four rows at a time: per 32 codes one load of x, and per row one load of the plan's
-    /// weights, one <c>vpmaddubsw</c> (u8 × s8, adjacent pairs summed into int16: |2 · 255 · 64| &lt; 2^15, so exact) and one
-    /// <c>vpmaddwd</c> against ones into int32 lanes. The last K mod 32 in scalar code. Exact, so equal to the scalar twin.
-    /// </summary>
-    private static void GemvU8S7S32Avx2(ReadOnlySpan<byte> x, ReadOnlySpan<sbyte> w, ReadOnlySpan<int> bias, Span<int> acc)
-    {
-        int k = x.Length;
-        int n = acc.Length;
-        int k32 = k & ~31;
-        ref byte xr = ref MemoryMarshal.GetReference(x);
-        ref byte wr = ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(w));
-        var one = Vector256.Create((short)1);
-        int row = 0;
-        for (; row <= n - 4; row += 4)
-        {
-            ref byte w0 = ref Unsafe.Add(ref wr, row * k);
-            nuint rk = (nuint)k;
-            var a0 = Vector256<int>.Zero;
-            var a1 = Vector256<int>.Zero;
-            var a2 = Vector256<int>.Zero;
-            var a3 = Vector256<int>.Zero;
-            for (nuint i = 0; i < (nuint)k32; i += 32)
-            {
-                var xv = Vector256.LoadUnsafe(ref xr, i);
-                ref byte wi = ref Unsafe.Add(ref w0, i);
-                a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(xv, Vector256.LoadUnsafe(ref wi).AsSByte()), one));
-                a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(xv, Vector256.LoadUnsafe(ref wi, rk).AsSByte()), one));
-                a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(xv, Vector256.LoadUnsafe(ref wi, 2 * rk).AsSByte()), one));
-                a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(xv, Vector256.LoadUnsafe(ref wi, 3 * rk).AsSByte()), one));
-            }
-
-            int s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-            for (int i = k32; i < k; i++)
-            {
-                int xi = Unsafe.Add(ref xr, i);
-                ref byte wt = ref Unsafe.Add(ref w0, i);
-                s0 += xi * (sbyte)wt;
-                s1 += xi * (sbyte)Unsafe.Add(ref wt, k);
-                s2 += xi * (sbyte)Unsafe.Add(ref wt, 2 * k);
-                s3 += xi * (sbyte)Unsafe.Add(ref wt, 3 * k);
             }
 
             acc[row] = bias[row] + s0;

@@ -49,7 +49,6 @@ internal sealed class DenseU8S8Op : OpExecutor
     private readonly PlanSection<sbyte> _weights;
     private readonly PlanSection<int> _bias;
     private readonly DenseOutput _output;
-    private readonly bool _sevenBitWeights;
 
     private DenseU8S8Op(PlanOp op, OpLoadContext context, int rows, int k, int n, DenseOutput output)
         : base(op)
@@ -59,7 +58,6 @@ internal sealed class DenseU8S8Op : OpExecutor
         _weights = context.Data<sbyte>(op, 0, (long)n * k);
         _bias = context.Data<int>(op, 1, n);
         _output = output;
-        _sevenBitWeights = Kernels.FitsSevenBits(_weights.Span);
     }
 
     public static OpExecutor CreateToU8(PlanOp op, OpLoadContext context)
@@ -87,7 +85,7 @@ internal sealed class DenseU8S8Op : OpExecutor
         var x = _x.AsSpan(0, _rows * k);
         for (int r = 0; r < _rows; r++)
         {
-            Kernels.GemvU8S8S32(x.Slice(r * k, k), weights, bias, acc, SimdLevel.Vector512, _sevenBitWeights);
+            Kernels.GemvU8S8S32(x.Slice(r * k, k), weights, bias, acc);
             _output.Write(acc, r);
         }
     }

@@ -38,65 +38,6 @@ public class GemvU8S8S32Tests
 
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
-    public void Seven_bit_weights_path_is_bit_identical_to_scalar_twin_and_exact(string level)
-    {
-        var simd = SimdLevels.Parse(level);
-        var random = new Random(77);
-        foreach (int k in Ks)
-        {
-            foreach (int n in Ns)
-            {
-                var x = RandomBytes(random, k);
-                var w = Enumerable.Range(0, n * k).Select(_ => (sbyte)random.Next(-64, 64)).ToArray();
-                var bias = RandomInts(random, n, -1 << 24, 1 << 24);
-                var expected = new int[n];
-                var actual = new int[n];
-                Assert.True(Kernels.FitsSevenBits(w));
-                Kernels.GemvU8S8S32Scalar(x, w, bias, expected);
-                Kernels.GemvU8S8S32(x, w, bias, actual, simd, sevenBitWeights: true);
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"K={k}, N={n}");
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
-    public void Seven_bit_extremes_never_saturate_the_int16_pair_sums(string level)
-    {
-        // Codes 255 against −64 and 63: the largest |vpmaddubsw| pair sums 7-bit weights allow (−32,640 and 32,130).
-        var simd = SimdLevels.Parse(level);
-        foreach (int k in new[] { 32, 64, 784, 1000 })
-        {
-            var x = Enumerable.Repeat((byte)255, k).ToArray();
-            var w = new sbyte[4 * k];
-            for (int i = 0; i < k; i++)
-            {
-                w[i] = -64;
-                w[k + i] = 63;
-                w[(2 * k) + i] = (sbyte)(i % 2 == 0 ? -64 : 63);
-                w[(3 * k) + i] = (sbyte)((i / 2) % 2 == 0 ? -64 : 63);
-            }
-
-            var expected = new int[4];
-            var actual = new int[4];
-            Kernels.GemvU8S8S32Scalar(x, w, new int[4], expected);
-            Kernels.GemvU8S8S32(x, w, new int[4], actual, simd, sevenBitWeights: true);
-            Assert.Equal(expected, actual);
-            Assert.Equal(-255 * 64 * k, actual[0]);
-        }
-    }
-
-    [Fact]
-    public void FitsSevenBits_accepts_minus_64_to_63_only()
-    {
-        Assert.True(Kernels.FitsSevenBits([-64, 0, 63]));
-        Assert.False(Kernels.FitsSevenBits([-65]));
-        Assert.False(Kernels.FitsSevenBits([64]));
-        Assert.True(Kernels.FitsSevenBits([]));
-    }
-
-    [Theory]
-    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Extreme_codes_and_weights_never_saturate_the_int16_pair_sums(string level)
     {
         // Codes 255 (both nibbles 15) against weights of −128 and 127, alternating and uniform, over several flushes of
