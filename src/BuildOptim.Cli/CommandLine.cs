@@ -157,6 +157,7 @@ internal static class CommandLine
             MinAgreement = OptionalNumber(OptionSchema.MinAgreement),
             MinCosine = OptionalNumber(OptionSchema.MinCosine),
             Fallback = Choice<FallbackMode>(OptionSchema.Fallback),
+            WeightBits = Choice<WeightBitsMode>(OptionSchema.WeightBits),
             Gate = Choice<GateMode>(OptionSchema.Gate),
             ClassName = Value(OptionSchema.ClassName),
             Namespace = Value(OptionSchema.Namespace),

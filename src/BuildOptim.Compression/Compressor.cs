@@ -125,8 +125,12 @@ public static class Compressor
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
         var trials = new List<SearchTrial>();
-        void Record(Candidate trial, string step, int fp32Layers = 0, string? added = null)
-            => trials.Add(new SearchTrial(trials.Count + 1, step, options.Prune == PruneMode.None ? null : trial.Sparsity, trial.Clusters, fp32Layers, added, trial.Plan.Bytes.Length, trial.Metrics, trial.Gate.Passed));
+        void Record(Candidate trial, string step, int fp32Layers = 0, string? added = null, int sevenBitLayers = 0, string? sevenBitAdded = null)
+            => trials.Add(new SearchTrial(trials.Count + 1, step, options.Prune == PruneMode.None ? null : trial.Sparsity, trial.Clusters, fp32Layers, added, trial.Plan.Bytes.Length, trial.Metrics, trial.Gate.Passed)
+            {
+                SevenBitLayers = sevenBitLayers,
+                SevenBitLayerAdded = sevenBitAdded,
+            });
 
         var sparsities = options.AutoSparsity && options.Prune != PruneMode.None ? AutoSparsities : [options.Sparsity];
         var clusterCounts = options.AutoShareWeights ? AutoClusters : [options.ShareWeights];
@@ -180,7 +184,42 @@ public static class Compressor
             }
         }
 
-        trials[^1] = trials[^1] with { Chosen = true };
+        int kept = trials.Count - 1;
+        // 3. WeightBits="Auto": 7-bit weight codes for every Dense/Conv layer on codes if the gate still holds, else layer by
+        // layer, least sensitive first, each kept where the gate holds.
+        if (options.WeightBits == WeightBitsMode.Auto && candidate.Ranges is not null && candidate.Gate.Evaluated && candidate.Gate.Passed)
+        {
+            var eligible = SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared);
+            var order = eligible.Select((name, index) => (name, index))
+                .OrderBy(l => sensitivities.TryGetValue(l.name, out double v) ? v : double.MaxValue).ThenBy(l => l.index)
+                .Select(l => l.name).ToList();
+            var chosen = new HashSet<string>();
+            if (eligible.Count > 0)
+            {
+                var all = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate, eligible.ToHashSet());
+                Record(all, SearchTrial.WeightBitsStep, fallbackLayers.Count, sevenBitLayers: eligible.Count);
+                if (all.Gate.Passed)
+                {
+                    candidate = all;
+                    kept = trials.Count - 1;
+                    order.Clear();
+                }
+
+                foreach (string layer in order)
+                {
+                    var trial = Build(context, candidate.Sparsity, candidate.Clusters, fallbackLayers.ToHashSet(), candidate, chosen.Append(layer).ToHashSet());
+                    Record(trial, SearchTrial.WeightBitsStep, fallbackLayers.Count, sevenBitLayers: chosen.Count + 1, sevenBitAdded: layer);
+                    if (trial.Gate.Passed)
+                    {
+                        candidate = trial;
+                        kept = trials.Count - 1;
+                        chosen.Add(layer);
+                    }
+                }
+            }
+        }
+
+        trials[kept] = trials[kept] with { Chosen = true };
         string sensitivityMetric = Sensitivity.MetricName(labels is not null, ModelKinds.IsClassifier(candidate.Model));
         var gate = candidate.Metrics is { } finalMetrics
             ? GateAdvice.Apply(candidate.Gate, new AdviceFacts(options, finalMetrics, sensitivities, sensitivityMetric, Math.Min(finalMetrics.SampleCount, Sensitivity.Samples),
@@ -197,8 +236,9 @@ public static class Compressor
         {
             var floatLayers = fallbackLayers.ToHashSet();
             var lowered = candidate.Model;
+            var sevenBit = lowered.Layers.Where(l => l is DenseLayer { WeightBits: 7 } or ConvLayer { WeightBits: 7 }).Select(l => l.Name).ToHashSet();
             (planBytes, lengths) = SequencePlans.Build(
-                n => PlanCompiler.Compile(SameStructure(OnnxFrontEnd.Import(graph, sequence.ShapesAt(n)), lowered, n), options.Quantize, candidate.Ranges, floatLayers, lengthBlindBuffers: true),
+                n => PlanCompiler.Compile(WithWeightBits(SameStructure(OnnxFrontEnd.Import(graph, sequence.ShapesAt(n)), lowered, n), sevenBit), options.Quantize, candidate.Ranges, floatLayers, lengthBlindBuffers: true),
                 sequenceLength,
                 plan,
                 sequence,
@@ -229,6 +269,7 @@ public static class Compressor
             Search = trials,
             SensitivityMetric = sensitivityMetric,
             CalibrationSamples = calibration?.SampleCount,
+            SevenBitLayers = plan.Layers.Where(l => l.WeightBits == 7).Select(l => l.Name).ToList(),
             Distillation = distillation?.Report(candidate.FineTune),
         };
 
@@ -245,8 +286,12 @@ public static class Compressor
         return new CompressionResult(report, write, summary, CompressionArtifacts.ReportHtmlPath(options)) { Warnings = warnings };
     }
 
-    /// <summary>Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration.</summary>
-    private static Candidate Build(SearchContext c, double sparsity, int clusters, IReadOnlySet<string> floatLayers, Candidate? reuse = null)
+    /// <summary>
+    /// Prune (if asked) → calibrate → compile → evaluate; <paramref name="reuse"/> skips pruning and calibration. The Dense and
+    /// Conv layers in <paramref name="sevenBit"/> (with <c>WeightBits="Auto"</c>; all that run on codes with <c>7</c>, none with
+    /// <c>8</c>) get 7-bit weight codes.
+    /// </summary>
+    private static Candidate Build(SearchContext c, double sparsity, int clusters, IReadOnlySet<string> floatLayers, Candidate? reuse = null, IReadOnlySet<string>? sevenBit = null)
     {
         var options = c.Options;
         Network model;
@@ -295,6 +340,17 @@ public static class Compressor
             }
         }
 
+        if (options.Quantize == QuantizeMode.Int8)
+        {
+            sevenBit = options.WeightBits switch
+            {
+                WeightBitsMode.Seven => SevenBitEligible(model, floatLayers, shared).ToHashSet(),
+                WeightBitsMode.Eight => null,
+                _ => sevenBit,
+            };
+            model = WithWeightBits(model, sevenBit ?? new HashSet<string>());
+        }
+
         CompiledPlan plan;
         try
         {
@@ -323,6 +379,28 @@ public static class Compressor
             && network.Layers.Select(l => (l.Name, l.GetType())).SequenceEqual(reference.Layers.Select(l => (l.Name, l.GetType())))
             ? network
             : throw new InvalidOperationException($"At sequence length {length} the network has other layers.");
+
+    /// <summary>The Dense and Conv layers an int8 plan runs on codes with plain (not shared) weights, in network order.</summary>
+    private static List<string> SevenBitEligible(Network model, IReadOnlySet<string> floatLayers, IReadOnlyDictionary<string, SharedWeights>? shared)
+        => model.Layers.Where(l => l is DenseLayer or ConvLayer && !floatLayers.Contains(l.Name) && !(shared?.ContainsKey(l.Name) ?? false))
+            .Select(l => l.Name).ToList();
+
+    /// <summary>The model with 7-bit weight codes for the Dense and Conv layers named in <paramref name="sevenBit"/>, 8-bit for the others.</summary>
+    private static Network WithWeightBits(Network model, IReadOnlySet<string> sevenBit)
+    {
+        int Bits(Layer l) => sevenBit.Contains(l.Name) ? 7 : 8;
+        if (model.Layers.All(l => l switch { DenseLayer d => d.WeightBits == Bits(d), ConvLayer cv => cv.WeightBits == Bits(cv), _ => true }))
+        {
+            return model;
+        }
+
+        return model.With(model.Layers.Select(l => l switch
+        {
+            DenseLayer d => d with { WeightBits = Bits(d) },
+            ConvLayer cv => cv with { WeightBits = Bits(cv) },
+            _ => l,
+        }).ToList());
+    }
 
     private static Network PruneNeurons(Network model, NdArray calibration, double sparsity)
         => sparsity <= 0 ? model : NeuronPruning.Apply(model, calibration, sparsity).Network;

@@ -36,6 +36,7 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.MinAgreement.CliName, request.MinAgreement);
             Add(OptionSchema.MinCosine.CliName, request.MinCosine);
             Add(OptionSchema.Fallback.CliName, request.Fallback);
+            Add(OptionSchema.WeightBits.CliName, request.WeightBits);
             Add(OptionSchema.InputShape.CliName, request.InputShape);
             Add(OptionSchema.Tokenizer.CliName, request.Tokenizer);
             Add(OptionSchema.Student.CliName, request.Student);

@@ -28,6 +28,8 @@ namespace BuildOptim.Tasks
         /// <summary>The Tokenizer vocabulary file, absolute.</summary>
         public string? Tokenizer { get; set; }
         public string? Fallback { get; set; }
+
+        public string? WeightBits { get; set; }
         /// <summary>Also write <c>model.qdq.onnx</c> (<c>--emit-onnx</c>).</summary>
         public bool EmitOnnx { get; set; }
         /// <summary>Knowledge distillation (<c>--distill</c>).</summary>

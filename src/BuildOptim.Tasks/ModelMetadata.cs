@@ -66,6 +66,7 @@ namespace BuildOptim.Tasks
                 Calibrator = Parse(item, OptionSchema.Calibrator, Fail),
                 Prune = Parse(item, OptionSchema.Prune, Fail),
                 Fallback = Parse(item, OptionSchema.Fallback, Fail),
+                WeightBits = Parse(item, OptionSchema.WeightBits, Fail),
                 Sparsity = Parse(item, OptionSchema.Sparsity, Fail)?.Replace("Auto", "auto"),
                 MaxAccuracyDrop = Parse(item, OptionSchema.MaxAccuracyDrop, Fail),
                 MinAgreement = Parse(item, OptionSchema.MinAgreement, Fail),

@@ -169,6 +169,7 @@ internal static class OptionSchema
     public static readonly OptionSpec MinAgreement = new("MinAgreement", "min-agreement", OptionKind.Number, "0.99 when the data has no labels", "a fraction from 0 to 1", min: 0, max: 1);
     public static readonly OptionSpec MinCosine = new("MinCosine", "min-cosine", OptionKind.Number, "0.99 for models that are not classifiers", "a cosine similarity from -1 to 1", min: -1, max: 1);
     public static readonly OptionSpec Fallback = new("Fallback", "fallback", OptionKind.Choice, "None", "None or Auto", choices: new[] { "None", "Auto" });
+    public static readonly OptionSpec WeightBits = new("WeightBits", "weight-bits", OptionKind.Choice, "Auto", "Auto, 8 or 7", choices: new[] { "Auto", "8", "7" });
     public static readonly OptionSpec EmitOnnx = new("EmitOnnx", "emit-onnx", OptionKind.Flag, "false", "true or false");
     public static readonly OptionSpec Distill = new("Distill", "distill", OptionKind.Flag, "false", "true or false");
     public static readonly OptionSpec Student = new("Student", "student", OptionKind.File, "the compressed original itself", "an ONNX model file with the original's input and output shapes");
@@ -185,12 +186,12 @@ internal static class OptionSchema
     public static readonly IReadOnlyList<OptionSpec> ItemMetadata = new[]
     {
         ClassName, Namespace, Calibration, Evaluation, Labels, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
-        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
+        MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, WeightBits, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
         DistillTemperature, InputShape, Tokenizer,
     };
 
     /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>
-    public static readonly IReadOnlyList<string> NotYetSupported = new[] { "WeightBits" };
+    public static readonly IReadOnlyList<string> NotYetSupported = new string[0];
 
     /// <summary>Item metadata MSBuild and the IDE use on any item, which a ModelToCompress item may carry too.</summary>
     public static readonly IReadOnlyList<string> CommonItemMetadata = new[] { "Link", "Visible", "DependentUpon", "CopyToOutputDirectory", "CopyToPublishDirectory", "Pack", "PackagePath", "Condition" };

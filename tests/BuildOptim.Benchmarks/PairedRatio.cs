@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan against ONNX Runtime fp32 in one process, in alternating batches,
+/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
 /// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
 /// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
 /// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
@@ -36,6 +36,7 @@ public static class PairedRatio
         var output = new float[compressed.Network.OutputLength];
         var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
         using var ort = compressed.OpenOrt(compressed.Model.ModelPath, input, output);
+        using var qdq = compressed.OpenOrt(compressed.QdqModelPath, input, output);
 
         double Time(Action call)
         {
@@ -55,25 +56,30 @@ public static class PairedRatio
         {
             Time(RunInt8);
             Time(ort.Run);
+            Time(qdq.Run);
         }
 
         var ours = new double[rounds];
         var theirs = new double[rounds];
+        var theirsInt8 = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
             if (r % 2 == 0)
             {
                 ours[r] = Time(RunInt8);
                 theirs[r] = Time(ort.Run);
+                theirsInt8[r] = Time(qdq.Run);
             }
             else
             {
+                theirsInt8[r] = Time(qdq.Run);
                 theirs[r] = Time(ort.Run);
                 ours[r] = Time(RunInt8);
             }
         }
 
         var ratios = theirs.Zip(ours, (t, o) => t / o).Order().ToArray();
+        var int8Ratios = theirsInt8.Zip(ours, (t, o) => t / o).Order().ToArray();
         static double Median(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
@@ -83,6 +89,8 @@ public static class PairedRatio
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{model.Name}: {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
             + $"ORT fp32 median {Median(theirs):F2} µs (best {theirs.Min():F2}); ORT / int8 per round: median {Median(ratios):F2}×, "
-            + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×"));
+            + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×; "
+            + $"ORT int8 QDQ median {Median(theirsInt8):F2} µs (best {theirsInt8.Min():F2}), ORT int8 / int8 per round: median {Median(int8Ratios):F2}×, "
+            + $"quartiles {int8Ratios[rounds / 4]:F2}–{int8Ratios[3 * rounds / 4]:F2}×, of best times {theirsInt8.Min() / ours.Min():F2}×"));
     }
 }

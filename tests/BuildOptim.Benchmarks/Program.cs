@@ -5,7 +5,7 @@ namespace BuildOptim.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/BuildOptim.Benchmarks -- --filter '*'</c>; any BenchmarkDotNet option
 /// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). <c>-- paired MODEL</c> runs
-/// <see cref="PairedRatio"/> instead. See docs/benchmarks.md.
+/// <see cref="PairedRatio"/> instead, <c>-- paired-levels</c> <see cref="PairedLevels"/>. See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
@@ -14,6 +14,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRatio.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "paired-levels")
+        {
+            PairedLevels.Run(args[1..]);
             return;
         }
 

@@ -19,6 +19,18 @@ public enum FallbackMode
     Auto,
 }
 
+/// <summary>
+/// <c>WeightBits</c>: the width of Dense and Conv weight codes in an int8 plan. <see cref="Seven"/> codes lie in [−63, 63], so a
+/// u8 × s8 pair sum fits 16 bits (2 · 255 · 63 &lt; 2^15) and <c>vpmaddubsw</c> multiplies exactly; <see cref="Auto"/> takes 7 bits
+/// for each layer where the gate still holds.
+/// </summary>
+public enum WeightBitsMode
+{
+    Auto = 0,
+    Seven = 7,
+    Eight = 8,
+}
+
 public enum GateMode
 {
     Error,
@@ -75,6 +87,9 @@ public sealed record CompressionOptions
     public double? MinCosine { get; init; }
 
     public FallbackMode Fallback { get; init; } = FallbackMode.None;
+
+    /// <summary>Weight code width of the int8 Dense and Conv layers (see <see cref="WeightBitsMode"/>).</summary>
+    public WeightBitsMode WeightBits { get; init; } = WeightBitsMode.Auto;
 
     public GateMode Gate { get; init; } = GateMode.Error;
 

@@ -6,7 +6,11 @@ using BuildOptim.Runtime.Ops;
 namespace BuildOptim.Compression.Planning;
 
 /// <summary>What the compiler did with one layer (feeds the report).</summary>
-public sealed record LayerSummary(string Name, string Kind, string Precision, double Sparsity, long ParameterBytes, long CompressedBytes);
+public sealed record LayerSummary(string Name, string Kind, string Precision, double Sparsity, long ParameterBytes, long CompressedBytes)
+{
+    /// <summary>Width of the weight codes of an int8 Dense or Conv layer (8 or 7, <c>WeightBits</c>); 0 for other layers.</summary>
+    public int WeightBits { get; init; }
+}
 
 /// <summary>A serialized plan, its per-layer summary, and where each value's float copy lives (calibration).</summary>
 public sealed record CompiledPlan(byte[] Bytes, IReadOnlyList<LayerSummary> Layers, IReadOnlyDictionary<int, int> FloatBuffers)
@@ -174,8 +178,8 @@ public sealed class CompileContext
         where T : unmanaged
         => Writer.AddData(values);
 
-    public void Summarize(Layer layer, string kind, bool int8, double sparsity = 0, long parameterBytes = 0, long compressedBytes = 0)
-        => Summaries.Add(new LayerSummary(layer.Name, kind, int8 ? "Int8" : "Float32", sparsity, parameterBytes, compressedBytes));
+    public void Summarize(Layer layer, string kind, bool int8, double sparsity = 0, long parameterBytes = 0, long compressedBytes = 0, int weightBits = 0)
+        => Summaries.Add(new LayerSummary(layer.Name, kind, int8 ? "Int8" : "Float32", sparsity, parameterBytes, compressedBytes) { WeightBits = weightBits });
 
     internal int NewVirtual(BufferKind kind, int length, bool pinned)
     {

@@ -4,11 +4,18 @@ namespace BuildOptim.Compression.Planning;
 public static class WeightQuantizer
 {
     /// <summary>
-    /// Row n: <c>Scale[n] = max_k |W[n,k]| / 127</c> (1 for an all-zero row) and
-    /// <c>Q[n,k] = clamp(round_half_even(W[n,k] / Scale[n]), -127, 127)</c>.
+    /// Row n: <c>Scale[n] = max_k |W[n,k]| / Qmax</c> (1 for an all-zero row) and
+    /// <c>Q[n,k] = clamp(round_half_even(W[n,k] / Scale[n]), -Qmax, Qmax)</c>, with <c>Qmax = 2^(bits−1) − 1</c>: 127 for 8-bit
+    /// weights, 63 for 7-bit ones.
     /// </summary>
-    public static (sbyte[] Q, double[] Scale) QuantizeRows(float[] weights, int k, int n)
+    public static (sbyte[] Q, double[] Scale) QuantizeRows(float[] weights, int k, int n, int bits = 8)
     {
+        if (bits is not (7 or 8))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "Weight codes are 8 or 7 bits wide.");
+        }
+
+        int qmax = (1 << (bits - 1)) - 1;
         var q = new sbyte[weights.Length];
         var scales = new double[n];
         for (int row = 0; row < n; row++)
@@ -20,11 +27,11 @@ public static class WeightQuantizer
                 maxAbs = Math.Max(maxAbs, Math.Abs((double)v));
             }
 
-            double scale = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
+            double scale = maxAbs > 0 ? maxAbs / qmax : 1.0;
             scales[row] = scale;
             for (int col = 0; col < k; col++)
             {
-                q[row * k + col] = (sbyte)Math.Clamp(Math.Round(w[col] / scale, MidpointRounding.ToEven), -127, 127);
+                q[row * k + col] = (sbyte)Math.Clamp(Math.Round(w[col] / scale, MidpointRounding.ToEven), -qmax, qmax);
             }
         }
 

@@ -54,7 +54,7 @@ public sealed record CompressionReport(
     /// <summary>Layers <c>Fallback="Auto"</c> kept in fp32, in the order they were added.</summary>
     public IReadOnlyList<string> FallbackLayers { get; init; } = [];
 
-    /// <summary>Every model the run built and evaluated, in order (Sparsity, ShareWeights and Fallback searches); the last is the one kept.</summary>
+    /// <summary>Every model the run built and evaluated, in order (Sparsity, ShareWeights, Fallback and WeightBits searches); <see cref="SearchTrial.Chosen"/> marks the one kept.</summary>
     public IReadOnlyList<SearchTrial> Search { get; init; } = [];
 
     /// <summary>What a layer's sensitivity measures: <c>accuracy</c> (with labels), <c>agreement</c> or <c>cosine</c>.</summary>
@@ -62,6 +62,9 @@ public sealed record CompressionReport(
 
     /// <summary>Samples the activation ranges were measured on; null without calibration data.</summary>
     public int? CalibrationSamples { get; init; }
+
+    /// <summary>Dense and Conv layers whose weight codes are 7 bits wide (<c>WeightBits</c>), in plan order.</summary>
+    public IReadOnlyList<string> SevenBitLayers { get; init; } = [];
 
     /// <summary>With <c>Distill</c> or a <c>Student</c>: the teacher, the student and each training run, epoch by epoch.</summary>
     public Distillation.DistillationReport? Distillation { get; init; }
@@ -175,6 +178,14 @@ public sealed record CompressionReport(
             }
 
             w.WriteEndArray();
+            w.WriteString("weightBits", Options.WeightBits switch { WeightBitsMode.Seven => "7", WeightBitsMode.Eight => "8", _ => "Auto" });
+            w.WriteStartArray("sevenBitLayers");
+            foreach (string layer in SevenBitLayers)
+            {
+                w.WriteStringValue(layer);
+            }
+
+            w.WriteEndArray();
             WriteSearch(w);
             if (Distillation is { } distillation)
             {
@@ -189,6 +200,11 @@ public sealed record CompressionReport(
                 w.WriteString("name", layer.Summary.Name);
                 w.WriteString("kind", layer.Summary.Kind);
                 w.WriteString("precision", layer.Summary.Precision);
+                if (layer.Summary.WeightBits > 0)
+                {
+                    w.WriteNumber("weightBits", layer.Summary.WeightBits);
+                }
+
                 WriteNullable(w, "sparsity", layer.Summary.Sparsity);
                 w.WriteNumber("parameterBytes", layer.Summary.ParameterBytes);
                 w.WriteNumber("compressedBytes", layer.Summary.CompressedBytes);
@@ -230,6 +246,12 @@ public sealed record CompressionReport(
             else
             {
                 w.WriteString("fp32LayerAdded", trial.Fp32LayerAdded);
+            }
+
+            w.WriteNumber("sevenBitLayers", trial.SevenBitLayers);
+            if (trial.SevenBitLayerAdded is { } sevenBit)
+            {
+                w.WriteString("sevenBitLayerAdded", sevenBit);
             }
 
             w.WriteNumber("planBytes", trial.PlanBytes);

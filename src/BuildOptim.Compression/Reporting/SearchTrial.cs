@@ -20,6 +20,15 @@ public sealed record SearchTrial(int Number, string Step, double? Sparsity, int 
     public const string CompressionStep = "compression";
     public const string FallbackStep = "fallback";
 
+    /// <summary>A <c>WeightBits="Auto"</c> trial: 7-bit weight codes for all eligible layers, or one more layer.</summary>
+    public const string WeightBitsStep = "weightBits";
+
+    /// <summary>Dense and Conv layers with 7-bit weight codes in this trial (<c>WeightBits</c>).</summary>
+    public int SevenBitLayers { get; init; }
+
+    /// <summary>The layer this weight-bits trial moved to 7 bits; null when it tried them all at once, or for other steps.</summary>
+    public string? SevenBitLayerAdded { get; init; }
+
     /// <summary>The trial whose plan the run kept (the last one).</summary>
     public bool Chosen { get; init; }
 }

@@ -12,6 +12,9 @@ public sealed record DenseLayer : Layer
     public required float[] Bias { get; init; }
 
     public FusedActivation? Activation { get; init; }
+
+    /// <summary>Width of the weight codes when an int8 plan quantizes this layer: 8 ([−127, 127]) or 7 ([−63, 63]).</summary>
+    public int WeightBits { get; init; } = 8;
 }
 
 /// <summary>Batched matrix product of two runtime tensors, numpy broadcasting on the batch dims.</summary>
@@ -62,6 +65,9 @@ public sealed record ConvLayer : FilterLayer
     public required float[] Bias { get; init; }
 
     public FusedActivation? Activation { get; init; }
+
+    /// <summary>Width of the weight codes when an int8 plan quantizes this layer: 8 ([−127, 127]) or 7 ([−63, 63]).</summary>
+    public int WeightBits { get; init; } = 8;
 }
 
 /// <summary>

@@ -23,7 +23,8 @@ namespace BuildOptim.Runtime;
 // - The AVX2 micro-kernel keeps a GemmTileRows × GemmTilePixels tile of accumulators (12 registers) across the whole patch:
 //   per pair, two column loads and six weight broadcasts feed twelve vpmaddwd. Finished tiles fill a 6 × B strip of
 //   accumulators (L2-resident) that is requantized or scaled row by row into the output, so no int32 image of the whole
-//   output is written.
+//   output is written. With AVX-512BW two panels go through one 6 × 32 tile of twelve 512-bit accumulators (a pair's 16
+//   pixels are one 64-byte load), the same operands and sums.
 //
 // Every sum is exact in int32 in any order, so the scalar, Vector128 and AVX2 paths agree bit for bit.
 public static partial class Kernels
@@ -188,7 +189,7 @@ public static partial class Kernels
                     var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
                     if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
                     {
-                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels);
+                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
                     }
                     else
                     {

@@ -163,11 +163,25 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>.</summary>
+    /// <summary>Bytes the packed panels of a whole output may take to stay one block (<see cref="ConvGemmU8S8BlockPixels"/>).</summary>
+    private const int GemmWholeOutputBytes = 768 * 1024;
+
+    /// <summary>
+    /// Pixels (wide or dense) per block: a multiple of <see cref="GemmTilePixels"/> whose packed panels fit <see cref="GemmBlockBytes"/>,
+    /// or all of them when their panels fit <see cref="GemmWholeOutputBytes"/>: every block streams all the weights once, so a
+    /// long patch over few pixels (ResNet-18's 512-channel 3×3 layers on 7×7: 4.7 MB of packed weights, 590 KB of panels) is
+    /// better as one block than as four.
+    /// </summary>
     private static int ConvGemmU8S8BlockPixels(in ConvGeometry g)
     {
-        int fit = GemmBlockBytes / (4 * PatchPairs(g.PatchLength)) / GemmTilePixels * GemmTilePixels;
+        int pairBytes = 4 * PatchPairs(g.PatchLength);
         int all = ((g.OH * ConvGemmRowPixels(g)) + GemmTilePixels - 1) / GemmTilePixels * GemmTilePixels;
+        if ((long)all * pairBytes <= GemmWholeOutputBytes)
+        {
+            return Math.Max(GemmTilePixels, all);
+        }
+
+        int fit = GemmBlockBytes / pairBytes / GemmTilePixels * GemmTilePixels;
         return Math.Max(GemmTilePixels, Math.Min(fit, all));
     }
 

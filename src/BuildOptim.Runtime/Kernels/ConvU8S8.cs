@@ -228,14 +228,22 @@ public static partial class Kernels
 
             ref int acc = ref MemoryMarshal.GetReference(blockAcc);
             ref byte row = ref MemoryMarshal.GetReference(codes);
+            bool wide512 = level >= SimdLevel.Vector512 && Avx512BW.IsSupported && count >= 16;
             for (int r = 0; r < rows; r++)
             {
-                var requantizer = new RowRequantizerAvx2(_multiplier[m + r], _shift[m + r], zeroPoint, min, max);
                 ref int a = ref Unsafe.Add(ref acc, r * stride);
                 ref byte channel = ref MemoryMarshal.GetReference(_y.Slice((m + r) * pixels, pixels));
 
                 // Dense: codes go to y from p0 on. Wide: into the codes row, then the valid runs out.
-                RequantizeRunAvx2(requantizer, ref a, ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row, count);
+                ref byte destination = ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row;
+                if (wide512 && RowRequantizerAvx512.TryCreate(_multiplier[m + r], _shift[m + r], zeroPoint, min, max, out var requantizer512))
+                {
+                    RequantizeRunAvx512(requantizer512, ref a, ref destination, count);
+                }
+                else
+                {
+                    RequantizeRunAvx2(new RowRequantizerAvx2(_multiplier[m + r], _shift[m + r], zeroPoint, min, max), ref a, ref destination, count);
+                }
 
                 if (wq != ow)
                 {

@@ -81,6 +81,73 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// <c>y[i]</c> = the code of <c>acc[i]</c> for i &lt; n (n ≥ 16, both in bounds: the caller checks), 16 at a time in 512-bit
+    /// lanes, the last vector overlapping the one before it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequantizeRunAvx512(in RowRequantizerAvx512 requantizer, ref int acc, ref byte y, int n)
+    {
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            requantizer.Apply(Vector512.LoadUnsafe(ref acc, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+        }
+
+        if (i < n)
+        {
+            requantizer.Apply(Vector512.LoadUnsafe(ref acc, (nuint)(n - 16))).StoreUnsafe(ref y, (nuint)(n - 16));
+        }
+    }
+
+    /// <summary>
+    /// The folded form of <see cref="RowRequantizerAvx2"/> (shift ≥ 33, <c>|c| &lt; 2^30</c>) in 512-bit lanes, sixteen codes
+    /// per call: <c>vpmuldq</c> of the even and of the odd lanes, their high halves merged by one bitwise select,
+    /// <c>q = (hi(acc · m) + c) &gt;&gt; (s − 32)</c>, clamped to [min, max] in int32 and narrowed with <c>vpmovdb</c> (the
+    /// clamped values are codes, so the truncation keeps them). The same integers as the AVX2 and the 64-bit forms.
+    /// </summary>
+    private readonly struct RowRequantizerAvx512
+    {
+        private readonly Vector512<int> _multiplier;
+        private readonly Vector512<int> _offset;
+        private readonly Vector128<int> _highShift;
+        private readonly Vector512<int> _min;
+        private readonly Vector512<int> _max;
+
+        private RowRequantizerAvx512(int multiplier, int offset, int shift, byte min, byte max)
+        {
+            _multiplier = Vector512.Create(multiplier);
+            _offset = Vector512.Create(offset);
+            _highShift = Vector128.CreateScalar(shift - 32);
+            _min = Vector512.Create((int)min);
+            _max = Vector512.Create((int)max);
+        }
+
+        /// <summary>The requantizer of one row, or false when its shift and zero point do not fold (<see cref="RowRequantizerAvx2"/>).</summary>
+        public static bool TryCreate(int multiplier, int shift, int zeroPoint, byte min, byte max, out RowRequantizerAvx512 requantizer)
+        {
+            long offset = shift >= 33 && Math.Abs((long)zeroPoint) <= 1 << 30 ? (1L << (shift - 33)) + ((long)zeroPoint << (shift - 32)) : long.MaxValue;
+            if (Math.Abs(offset) >= 1 << 30)
+            {
+                requantizer = default;
+                return false;
+            }
+
+            requantizer = new RowRequantizerAvx512(multiplier, (int)offset, shift, min, max);
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<byte> Apply(Vector512<int> a)
+        {
+            var even = Avx512F.Multiply(a, _multiplier);
+            var odd = Avx512F.Multiply(Avx512F.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), _multiplier);
+            var high = Vector512.ConditionalSelect(Vector512.Create(0xFFFF_FFFF_0000_0000UL).AsInt32(), odd.AsInt32(), Avx512F.ShiftRightLogical(even, 32).AsInt32());
+            var q = Avx512F.ShiftRightArithmetic(high + _offset, _highShift);
+            return Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(q, _min), _max));
+        }
+    }
+
+    /// <summary>
     /// Eight int32 lanes as codes clamped to [<paramref name="min"/>, <paramref name="max"/>], the bytes of a ulong (lane 0
     /// lowest): the saturating packs clamp to [0, 255], then a byte max and min, the same as clamping the int32.
     /// </summary>

@@ -9,15 +9,17 @@ namespace BuildOptim.Runtime;
 /// </summary>
 /// <remarks>
 /// A level is a cap, not a demand: a kernel asked for <see cref="Vector512"/> on an AVX2 machine takes its
-/// <see cref="Vector256"/> path. On x64, <see cref="Vector256"/> paths need AVX2 and <see cref="Vector512"/>
-/// paths need AVX-512BW.
+/// <see cref="Vector256"/> path. On x64, <see cref="Vector256"/> paths need AVX2, <see cref="Vector256Vnni"/> paths AVX2 and
+/// AVX-VNNI (<c>vpdpbusd</c>, <see cref="AvxVnni"/>), and <see cref="Vector512"/> paths AVX-512BW. <see cref="Vector256"/> is then
+/// the AVX2 path without VNNI, which tests run on VNNI machines too.
 /// </remarks>
 internal enum SimdLevel
 {
     Scalar = 0,
     Vector128 = 1,
     Vector256 = 2,
-    Vector512 = 3,
+    Vector256Vnni = 3,
+    Vector512 = 4,
 }
 
 internal static class Simd
@@ -28,7 +30,11 @@ internal static class Simd
         SimdLevel.Scalar => true,
         SimdLevel.Vector128 => Vector128.IsHardwareAccelerated,
         SimdLevel.Vector256 => Avx2.IsSupported,
+        SimdLevel.Vector256Vnni => Avx2.IsSupported && AvxVnni.IsSupported,
         SimdLevel.Vector512 => Avx512BW.IsSupported,
         _ => false,
     };
+
+    /// <summary>Whether a kernel capped at <paramref name="level"/> may multiply with AVX-VNNI's <c>vpdpbusd</c>.</summary>
+    internal static bool UsesVnni(SimdLevel level) => level >= SimdLevel.Vector256Vnni && Avx2.IsSupported && AvxVnni.IsSupported;
 }

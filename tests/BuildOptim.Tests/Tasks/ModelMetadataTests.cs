@@ -109,7 +109,7 @@ public sealed class ModelMetadataTests : IDisposable
     [InlineData("maxaccuracydrop2", "did you mean MaxAccuracyDrop?")]
     [InlineData("Calibraton", "did you mean Calibration?")]
     [InlineData("Frobnicate", "see docs/usage.md")]
-    [InlineData("WeightBits", "not supported by this version")]
+    [InlineData("WeightBit", "did you mean WeightBits?")]
     public void Unknown_metadata_is_a_BOPT1207_warning_naming_it_and_the_item_still_compresses(string name, string advice)
     {
         var (request, diagnostics) = Validate(Item((name, "0.5")));

@@ -19,7 +19,7 @@ internal sealed class ConvExporter : LayerExporter<ConvLayer>
         if (writer.Codes.RunsInt8(c))
         {
             int patch = c.C / c.Group * c.KH * c.KW;
-            var (q, scales) = WeightQuantizer.QuantizeRows(c.Weights, patch, c.M);
+            var (q, scales) = WeightQuantizer.QuantizeRows(c.Weights, patch, c.M, c.WeightBits);
             w = QuantizedWeights.Weights(graph, c.Name, q, weightDims, scales, channelAxis: 0);
             b = QuantizedWeights.Bias(graph, c.Name, c.Bias, scales, writer.Codes.ParamsOf(c.Inputs[0]));
         }

@@ -29,7 +29,7 @@ internal sealed class DenseExporter : LayerExporter<DenseLayer>
         string w, b;
         if (writer.Codes.RunsInt8(d))
         {
-            var (q, scales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+            var (q, scales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N, d.WeightBits);
             w = QuantizedWeights.Weights(graph, d.Name, gemm ? q : QuantizedWeights.Transpose(q, d.N, d.K), weightDims, scales, channelAxis);
             b = gemm ? QuantizedWeights.Bias(graph, d.Name, d.Bias, scales, writer.Codes.ParamsOf(d.Inputs[0])) : graph.Floats(d.Name + "_bias", d.Bias, [d.N]);
         }

@@ -38,7 +38,7 @@ internal sealed class ConvEmitter : ILayerEmitter
         int batch = context.Network.Value(c.Inputs[0]).Length / g.InputLength;
         int x = context.Codes(c.Inputs[0]);
         var input = context.ParamsOf(c.Inputs[0]);
-        var (q, weightScales) = WeightQuantizer.QuantizeRows(c.Weights, g.PatchLength, c.M);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(c.Weights, g.PatchLength, c.M, c.WeightBits);
         var bias = WeightQuantizer.QuantizeBias(c.Bias, q, weightScales, g.PatchLength, input);
         long w = context.Data<sbyte>(q);
         long b = context.Data<int>(bias);
@@ -58,7 +58,7 @@ internal sealed class ConvEmitter : ILayerEmitter
             context.Emit(new ConvU8S8ToU8Parameters(batch, g, input.ZeroPoint, output.ZeroPoint, lo, hi), [x], [y], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
-        context.Summarize(c, Kind(c), int8: true, Sparsity(c.Weights), ((long)c.Weights.Length + c.Bias.Length) * sizeof(float), q.Length + (long)bias.Length * sizeof(int) * 3);
+        context.Summarize(c, Kind(c), int8: true, Sparsity(c.Weights), ((long)c.Weights.Length + c.Bias.Length) * sizeof(float), q.Length + (long)bias.Length * sizeof(int) * 3, c.WeightBits);
     }
 
     private static string Kind(ConvLayer c) => (c.Group == c.C && c.Group == c.M && c.Group > 1 ? "DepthwiseConv" : "Conv") + (c.Activation is null ? "" : "+" + c.Activation.Kind);

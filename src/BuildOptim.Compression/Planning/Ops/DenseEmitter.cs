@@ -33,7 +33,7 @@ internal sealed class DenseEmitter : ILayerEmitter
         int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
         int x = context.Codes(d.Inputs[0]);
         var input = context.ParamsOf(d.Inputs[0]);
-        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N, d.WeightBits);
         var bias = WeightQuantizer.QuantizeBias(d.Bias, q, weightScales, d.K, input);
         long w = context.Data<sbyte>(q);
         long b = context.Data<int>(bias);
@@ -55,7 +55,7 @@ internal sealed class DenseEmitter : ILayerEmitter
             context.Emit(new DenseU8S8ToU8Parameters(rows, d.K, d.N, output.ZeroPoint, lo, hi), [x], [y], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
-        context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+        context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed, d.WeightBits);
     }
 
     private static string Kind(DenseLayer d) => "Dense" + (d.Activation is null ? "" : "+" + d.Activation.Kind);

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using BuildOptim.Runtime;
+
+namespace BuildOptim.Benchmarks;
+
+/// <summary>
+/// <c>paired-levels [ROUNDS] [CALLS]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
+/// alternating batches in one process (the way <see cref="PairedRatio"/> pairs engines), weights pre-packed and layout prepared
+/// as <see cref="PlanRunner"/> does, so a kernel path is measured against the one below it on the same, possibly busy, machine.
+/// </summary>
+public static class PairedLevels
+{
+    private static readonly (string Name, ConvGeometry Geometry)[] s_convolutions =
+    [
+        ("FashionCnn stem 3x3 1->16 28x28", new(C: 1, H: 28, W: 28, M: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 28, OW: 28)),
+        ("FashionCnn 1x1 16->16 14x14", new(C: 16, H: 14, W: 14, M: 16, KH: 1, KW: 1, StrideH: 1, StrideW: 1, PadTop: 0, PadLeft: 0, DilationH: 1, DilationW: 1, Group: 1, OH: 14, OW: 14)),
+        ("FashionCnn depthwise 3x3 16 14x14", new(C: 16, H: 14, W: 14, M: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 16, OH: 14, OW: 14)),
+        ("FashionCnn 3x3 s2 16->64 14x14", new(C: 16, H: 14, W: 14, M: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 7, OW: 7)),
+        ("ResNet-18 3x3 64->64 56x56", new(C: 64, H: 56, W: 56, M: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 56, OW: 56)),
+        ("ResNet-18 3x3 256->256 14x14", new(C: 256, H: 14, W: 14, M: 256, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 14, OW: 14)),
+        ("ResNet-18 3x3 512->512 7x7", new(C: 512, H: 7, W: 7, M: 512, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 7, OW: 7)),
+    ];
+
+    public static void Run(string[] args)
+    {
+        var baseline = args.Length > 0 ? Enum.Parse<SimdLevel>(args[0]) : SimdLevel.Vector256Vnni;
+        var candidate = args.Length > 1 ? Enum.Parse<SimdLevel>(args[1]) : SimdLevel.Vector512;
+        int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+        double budgetMicroseconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
+        var random = new Random(42);
+        foreach (var (name, g) in s_convolutions)
+        {
+            var x = new byte[g.InputLength];
+            random.NextBytes(x);
+            var w = Enumerable.Range(0, g.M * g.PatchLength).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+            var bias = Enumerable.Range(0, g.M).Select(_ => random.Next(-10_000, 10_000)).ToArray();
+            var (m, s) = FixedPoint.QuantizeMultiplier(0.0007);
+            var multiplier = Enumerable.Repeat(m, g.M).ToArray();
+            var shift = Enumerable.Repeat(s, g.M).ToArray();
+            var packed = Kernels.PackConvU8S8Weights(w, g);
+            var layout = Kernels.ConvGemmLayout.For(g);
+            var scratch = new byte[Kernels.ConvU8S8ScratchLength(g)];
+            var acc = new int[Kernels.ConvU8S8AccumulatorLength(g)];
+            var y = new byte[g.OutputLength];
+            var yCheck = new byte[g.OutputLength];
+
+            void Call(SimdLevel level, byte[] output)
+                => Kernels.ConvU8S8Core(x, g, 128, w, packed, bias, multiplier, shift, 3, 0, 255, scratch, acc, output, level, layout);
+
+            Call(baseline, yCheck);
+            Call(candidate, y);
+            if (!y.AsSpan().SequenceEqual(yCheck))
+            {
+                throw new InvalidOperationException($"{name}: {candidate} and {baseline} differ.");
+            }
+
+            var probe = Stopwatch.StartNew();
+            Call(baseline, y);
+            int calls = Math.Max(10, (int)(budgetMicroseconds / Math.Max(1, probe.Elapsed.TotalMicroseconds)));
+
+            double Time(SimdLevel level)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < calls; i++)
+                {
+                    Call(level, y);
+                }
+
+                return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                Time(baseline);
+                Time(candidate);
+            }
+
+            var a = new double[rounds];
+            var b = new double[rounds];
+            for (int r = 0; r < rounds; r++)
+            {
+                if (r % 2 == 0)
+                {
+                    a[r] = Time(baseline);
+                    b[r] = Time(candidate);
+                }
+                else
+                {
+                    b[r] = Time(candidate);
+                    a[r] = Time(baseline);
+                }
+            }
+
+            var ratios = a.Zip(b, (p, q) => p / q).Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: {baseline} median {Median(a):F2} µs (best {a.Min():F2}), {candidate} median {Median(b):F2} µs (best {b.Min():F2}); "
+                + $"{baseline} / {candidate} per round {Median(ratios):F2}× [{ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}], of best {a.Min() / b.Min():F2}×"));
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
