@@ -20,7 +20,7 @@ public sealed class ReportTests : ScratchFolderTest
     public void A_passing_gate_writes_a_self_contained_report_html_naming_the_gated_metric_and_every_layer()
     {
         string dir = Path.Combine(Root, "pass");
-        var result = Compressor.Run(Models.FashionMlpOptions(dir) with { MaxAccuracyDrop = 0.5 });
+        var result = Compressor.Run(Models.FashionMlpOptions(dir) with { MaxAccuracyDrop = 0.5, WeightBits = WeightBitsMode.Eight });
         string html = File.ReadAllText(Path.Combine(dir, Compressor.ReportHtmlFileName));
 
         Assert.True(result.Report.Gate.Passed);
@@ -198,7 +198,7 @@ public sealed class ReportTests : ScratchFolderTest
     public void Distillation_curves_show_loss_and_teacher_agreement_per_epoch()
     {
         string dir = Path.Combine(Root, "distil");
-        var result = Compressor.Run(Models.FashionMlpOptions(dir) with { Prune = PruneMode.Neurons, Sparsity = 0.8, Distill = true, TrainingDataPath = TrainingImages, DistillEpochs = 3 });
+        var result = Compressor.Run(Models.FashionMlpOptions(dir) with { Prune = PruneMode.Neurons, Sparsity = 0.8, Distill = true, TrainingDataPath = TrainingImages, DistillEpochs = 3, WeightBits = WeightBitsMode.Eight });
         var stage = Assert.Single(result.Report.Distillation!.Stages);
 
         string html = File.ReadAllText(Path.Combine(dir, Compressor.ReportHtmlFileName));

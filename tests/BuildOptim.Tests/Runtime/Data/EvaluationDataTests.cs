@@ -105,7 +105,7 @@ public sealed class EvaluationDataTests : IDisposable
         Assert.EndsWith("; eval.csv: 50 rows, header line 1 skipped", named.SummaryLine);
         Assert.Equal(plain.Report.Metrics, named.Report.Metrics);
 
-        var npz = Compressor.Run(Options(Models.SmallEvaluation, "npz"));
+        var npz = Compressor.Run(Options(Models.SmallEvaluation, "npz") with { WeightBits = WeightBitsMode.Eight });
         Assert.EndsWith(", gate passed: accuracy drop 0.0 pt <= MaxAccuracyDrop 100", npz.SummaryLine);
     }
 
