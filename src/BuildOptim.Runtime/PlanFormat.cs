@@ -145,6 +145,17 @@ public enum OpKind
     ResizeNearestF32 = 81,
     /// <summary>P: planes, H, W, OH, OW. D: rows s32 [2·OH], cols s32 [2·OW], row weights f32 [2·OH], column weights f32 [2·OW]. Bilinear Resize.</summary>
     ResizeBilinearF32 = 82,
+
+    // 120-139: int8 transformers (float activations, int8 weights).
+
+    /// <summary>
+    /// P: rows, K, N, clamp (floats), activation. D: weights s8 [N, K], column scale f32 [N], bias f32 [N]. A dense layer
+    /// on float rows, each quantized when it runs (dynamic per-row u8 with a zero point), int8 weights with one symmetric
+    /// scale per output channel, float outputs (<see cref="Kernels.GemmU8S8F32Dynamic"/>).
+    /// </summary>
+    DenseDynamicU8S8F32 = 120,
+    /// <summary>P: rows, inner, index count. D: table s8 [rows, inner], row scale f32 [rows]. Inputs: indices. An int8 embedding lookup (<see cref="Kernels.GatherRowsS8F32Core"/>).</summary>
+    GatherRowsS8F32 = 121,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -27,7 +27,7 @@ internal static class CompressionArtifacts
     internal static void Write(CompressionOptions options, Network model, IReadOnlyList<ElementType> inputTypes, byte[] plan, CompressionReport report, string summary, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers)
     {
         string item = options.ItemSpec ?? options.ModelPath;
-        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null && !DynamicQuantization.Applies(model) ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
         var utf8 = new UTF8Encoding(false);
         var artifacts = new List<Artifact>
         {

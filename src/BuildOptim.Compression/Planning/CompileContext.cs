@@ -34,6 +34,7 @@ public sealed class CompileContext
         Ranges = ranges;
         KeepAllValues = keepAllValues;
         SharedWeights = sharedWeights;
+        Scheme = mode == QuantizeMode.Int8 ? DynamicQuantization.SchemeOf(network) : QuantizationScheme.Static;
         Writer = new PlanWriter();
         _producers = new Layer?[network.Values.Count];
         _consumers = Enumerable.Range(0, network.Values.Count).Select(_ => new List<Layer>()).ToArray();
@@ -52,6 +53,9 @@ public sealed class CompileContext
     public Network Network { get; }
 
     public QuantizeMode Mode { get; }
+
+    /// <summary>How an int8 plan quantizes activations (<see cref="DynamicQuantization"/>); <see cref="QuantizationScheme.Static"/> in fp32.</summary>
+    public QuantizationScheme Scheme { get; }
 
     public IReadOnlyDictionary<int, TensorRange>? Ranges { get; }
 

@@ -1,14 +1,22 @@
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Ir;
+using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
-/// <summary>Gemm / MatMul with constant weights: per-channel int8 weights, folded zero point, fixed-point requantization.</summary>
-internal sealed class DenseEmitter : ILayerEmitter
+/// <summary>
+/// Gemm / MatMul with constant weights: per-channel int8 weights, folded zero point, fixed-point requantization; in a
+/// <see cref="QuantizationScheme.Dynamic"/> plan, per-channel int8 weights on float rows quantized when the op runs.
+/// </summary>
+internal sealed class DenseEmitter : ILayerEmitter, IDynamicInt8Emitter
 {
     public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public bool SupportsDynamicInt8(Layer layer, CompileContext context)
+        => layer is DenseLayer d && d.K <= Kernels.DynamicGemmMaxK
+            && context.Network.Value(d.Inputs[0]).IsFloat && context.Network.Value(d.Output).IsFloat;
 
     public void EmitFloat(Layer layer, CompileContext context)
     {
@@ -25,6 +33,12 @@ internal sealed class DenseEmitter : ILayerEmitter
     public void EmitInt8(Layer layer, CompileContext context)
     {
         var d = (DenseLayer)layer;
+        if (context.Scheme == QuantizationScheme.Dynamic)
+        {
+            EmitDynamicInt8(d, context);
+            return;
+        }
+
         if (context.SharedWeightsOf(d) is { } shared && SharedDenseEmitter.TryEmitInt8(d, shared, context))
         {
             return;
@@ -55,6 +69,24 @@ internal sealed class DenseEmitter : ILayerEmitter
             context.Emit(new DenseU8S8ToU8Parameters(rows, d.K, d.N, output.ZeroPoint, lo, hi), [x], [y], w, b, context.Data<int>(multiplier), context.Data<int>(shift));
         }
 
+        context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+    }
+
+    /// <summary>
+    /// <c>y = (float)(acc − zp·colSum) · (scale·colScale[n]) + bias[n]</c> (<see cref="OpKind.DenseDynamicU8S8F32"/>): the weights
+    /// quantized per output channel as in the static plan (<see cref="WeightQuantizer.QuantizeRows"/>), the bias kept in float.
+    /// </summary>
+    private static void EmitDynamicInt8(DenseLayer d, CompileContext context)
+    {
+        int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
+        int x = context.Float(d.Inputs[0]);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var colScale = Array.ConvertAll(weightScales, s => (float)s);
+        var (min, max) = FloatClamp(d.Activation);
+        int y = context.NewFloat(d.Output);
+        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, Activation.None), [x], [y],
+            context.Data<sbyte>(q), context.Data<float>(colScale), context.Data<float>(d.Bias));
+        long compressed = q.Length + ((long)d.N * 2 * sizeof(float));
         context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
     }
 
