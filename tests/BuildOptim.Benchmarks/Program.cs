@@ -11,6 +11,18 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args.Length > 1 && args[0] == "paired" && args[1].Equals("arcticxs", StringComparison.OrdinalIgnoreCase))
+        {
+            ArcticXsPaired.Run(args[2..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "dynamic-gemm")
+        {
+            DynamicGemmThroughput.Run(args[1..]);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "paired")
         {
             PairedRatio.Run(args[1..]);

