@@ -15,6 +15,7 @@ public static class DynamicGemmThroughput
     public static void Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
+        EncoderLayers(rounds);
         int[] rowCounts = [1, 9, 16, 78, 128];
         (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536)];
         var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported).ToArray();
@@ -56,6 +57,43 @@ public static class DynamicGemmThroughput
 
                 Console.WriteLine($"| {rows} | {n} | {k} | {string.Join(" | ", cells)} |");
             }
+        }
+    }
+
+    /// <summary>
+    /// The 36 dense layers of ArcticXs in turn (6 × Q, K, V, output, up, down), each with its own weights (10.6 MB of int8,
+    /// as the model streams them), on this machine's path: how fast the layers run when their weights are not all in cache.
+    /// </summary>
+    private static void EncoderLayers(int rounds)
+    {
+        var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512);
+        var random = new Random(2);
+        (int N, int K)[] shapes = [.. Enumerable.Range(0, 6).SelectMany(_ => new[] { (384, 384), (384, 384), (384, 384), (384, 384), (1536, 384), (384, 1536) })];
+        var layers = shapes.Select(s => (s.N, s.K, Weights: Kernels.PackDynamicGemmWeights(Enumerable.Range(0, s.N * s.K).Select(_ => (sbyte)random.Next(-127, 128)).ToArray(), s.N, s.K, path),
+            Scale: Enumerable.Repeat(0.01f, s.N).ToArray(), Bias: new float[s.N])).ToArray();
+        // The same layers sharing one layer's weights per shape (1.8 MB: in cache), for comparison.
+        var shared = layers.Select((l, i) => layers[i % 6]).ToArray();
+        foreach (var (set, name) in new[] { (layers, "own weights"), (shared, "weights shared by the 6 blocks") })
+        foreach (int rows in new[] { 9, 78 })
+        {
+            var x = Enumerable.Range(0, rows * 1536).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+            var y = new float[rows * 1536];
+            var scratch = new byte[layers.Max(l => l.Weights.ScratchBytes(rows))];
+            long macs = layers.Sum(l => (long)rows * l.N * l.K);
+            double best = double.MaxValue;
+            for (int r = 0; r < rounds + 2; r++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                foreach (var l in set)
+                {
+                    Kernels.GemmU8S8F32Dynamic(x.AsSpan(0, rows * l.K), rows, l.Weights, l.Scale, l.Bias, Activation.None, float.NegativeInfinity, float.PositiveInfinity, 0, l.N, y.AsSpan(0, rows * l.N), scratch);
+                }
+
+                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                best = r >= 2 ? Math.Min(best, us) : best;
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {path}, the 36 dense layers of ArcticXs at {rows} rows, {name}: best {best / 1000:F3} ms, {macs / best / 1000:F1} GMAC/s"));
         }
     }
 }
