@@ -207,7 +207,7 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// <c>y[m, n] = act(clamp((float)(acc[m, n] − zp[m]·colSum[n]) · (scale[m]·colScale[n]) + bias[n]))</c> for every row m and
+    /// <c>y[m, n] = clamp(act((float)(acc[m, n] − zp[m]·colSum[n]) · (scale[m]·colScale[n]) + bias[n]))</c> for every row m and
     /// the output channels n in [<paramref name="first"/>, <paramref name="end"/>), where row m of <paramref name="x"/> is
     /// quantized as <see cref="QuantizeRowU8Dynamic"/> says (<c>scale[m]</c>, <c>zp[m]</c>, codes <c>q</c>),
     /// <c>acc[m, n] = Σ_k q[m, k]·W[n, k]</c> exactly in int32, and <c>colSum[n] = Σ_k W[n, k]</c>; the epilogue's float

@@ -24,7 +24,9 @@ internal sealed record DenseDynamicU8S8F32Parameters(int Rows, int K, int N, flo
             throw ParameterReader.Invalid(OpKind.DenseDynamicU8S8F32, $"has K = {result.K}, above {Kernels.DynamicGemmMaxK}");
         }
 
-        return (long)result.Rows * Math.Max(result.K, result.N) <= int.MaxValue && (long)result.N * result.K <= int.MaxValue
+        // Rows, their codes (and 16-bit copies) in the scratch, and the weights packed with their padding all fit in int32.
+        return (long)result.Rows * Math.Max(result.K, result.N) <= int.MaxValue && (long)result.N * result.K <= int.MaxValue / 2
+            && ((long)result.Rows * (result.K + DynamicGemmWeights.CodeAlignment) * 3) + ((long)result.Rows * 8) + 4096 <= int.MaxValue
             ? result
             : throw ParameterReader.Invalid(OpKind.DenseDynamicU8S8F32, "has more than 2^31 elements");
     }
