@@ -24,6 +24,7 @@ public sealed class CompileContext
     private readonly Dictionary<int, int> _codes = [];
     private readonly Dictionary<int, QuantParams> _params = [];
     private readonly bool[] _int8Layers;
+    private readonly HashSet<Layer> _absorbed = new(ReferenceEqualityComparer.Instance);
     private readonly Layer?[] _producers;
     private readonly List<Layer>[] _consumers;
 
@@ -72,6 +73,15 @@ public sealed class CompileContext
     internal List<LayerSummary> Summaries { get; } = [];
 
     internal void MarkInt8(int layerIndex, bool value) => _int8Layers[layerIndex] = value;
+
+    /// <summary>
+    /// Marks <paramref name="layer"/> as computed by the op of the layer before it (an activation fused into its producer's
+    /// op): the compiler emits nothing for it.
+    /// </summary>
+    internal void Absorb(Layer layer) => _absorbed.Add(layer);
+
+    /// <summary>Whether another layer's op computes <paramref name="layer"/> (<see cref="Absorb"/>).</summary>
+    internal bool IsAbsorbed(Layer layer) => _absorbed.Contains(layer);
 
     /// <summary>True when the layer was chosen to run on uint8 codes.</summary>
     public bool RunsInt8(Layer layer) => _int8Layers[Network.Layers.IndexOf(layer)];

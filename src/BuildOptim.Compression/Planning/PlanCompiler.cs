@@ -94,6 +94,11 @@ public static class PlanCompiler
 
         foreach (var layer in network.Layers)
         {
+            if (context.IsAbsorbed(layer))
+            {
+                continue;
+            }
+
             var emitter = LayerEmitters.For(layer);
             if (context.RunsInt8(layer))
             {

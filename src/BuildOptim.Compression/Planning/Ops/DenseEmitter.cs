@@ -83,12 +83,28 @@ internal sealed class DenseEmitter : ILayerEmitter, IDynamicInt8Emitter
         var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
         var colScale = Array.ConvertAll(weightScales, s => (float)s);
         var (min, max) = FloatClamp(d.Activation);
-        int y = context.NewFloat(d.Output);
-        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, Activation.None), [x], [y],
+
+        // A Gelu that alone reads the output (a feed-forward layer's) runs in the op's epilogue, on rows still in cache.
+        var gelu = FusableGelu(d, context);
+        int y = context.NewFloat(gelu?.Output ?? d.Output);
+        var activation = gelu is null ? Activation.None : gelu.Kind == ActivationKind.Gelu ? Activation.Gelu : Activation.GeluTanh;
+        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, activation), [x], [y],
             context.Data<sbyte>(q), context.Data<float>(colScale), context.Data<float>(d.Bias));
         long compressed = q.Length + ((long)d.N * 2 * sizeof(float));
-        context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+        context.Summarize(d, Kind(d) + (gelu is null ? "" : "+" + gelu.Kind), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+        if (gelu is not null)
+        {
+            context.Absorb(gelu);
+        }
     }
+
+    /// <summary>The Gelu layer that is the only reader of <paramref name="d"/>'s output, which nothing else needs, if any.</summary>
+    private static ActivationLayer? FusableGelu(DenseLayer d, CompileContext context)
+        => d.Activation is null && !context.KeepAllValues && !context.IsGraphOutput(d.Output)
+            && context.Consumers(d.Output) is [ActivationLayer { Kind: ActivationKind.Gelu or ActivationKind.GeluTanh } a]
+            && a.Inputs.Length == 1 && context.Network.Value(a.Output).IsFloat
+            ? a
+            : null;
 
     private static string Kind(DenseLayer d) => "Dense" + (d.Activation is null ? "" : "+" + d.Activation.Kind);
 }

@@ -119,5 +119,51 @@ public sealed class DenseDynamicU8S8F32Tests : ScratchFolderTest
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.Run(ids, new float[runner.OutputLength]));
     }
 
+    [Fact]
+    public void A_Gelu_that_alone_reads_a_dense_layer_runs_in_its_epilogue_with_the_same_bits()
+    {
+        // Embeddings → MatMul + bias, with and without a Gelu after it: the fused op's outputs are the Gelu of the other's.
+        var random = new Random(4);
+        float[] table = Enumerable.Range(0, TokenModels.Vocabulary * TokenModels.Hidden).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] w = Enumerable.Range(0, TokenModels.Hidden * TokenModels.Inner).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, TokenModels.Inner).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        ModelPlan Plan(bool gelu)
+        {
+            var builder = new OnnxModelBuilder(features: Rows, opset: 20)
+                .Floats("table", table, TokenModels.Vocabulary, TokenModels.Hidden)
+                .Int64s("shape", [1, Rows], 2)
+                .Floats("W", w, TokenModels.Hidden, TokenModels.Inner)
+                .Floats("b", b, TokenModels.Inner)
+                .Node("Reshape", "ids", ["x", "shape"], ["i"])
+                .Node("Cast", "to_int", ["i"], ["c"], OnnxModelBuilder.Attr("to", 7L))
+                .Node("Gather", "embed", ["table", "c"], ["e"])
+                .Node("MatMul", "up", ["e", "W"], ["u"])
+                .Node("Add", "up_bias", ["u", "b"], [gelu ? "ub" : "y"]);
+            builder = gelu ? builder.Node("Gelu", "gelu", ["ub"], ["y"]) : builder;
+            string path = Path.Combine(Root, gelu ? "gelu.onnx" : "plain.onnx");
+            Directory.CreateDirectory(Root);
+            File.WriteAllBytes(path, builder.Output("y", Rows * TokenModels.Inner).ToBytes());
+            return ModelPlan.FromBytes(PlanCompiler.Compile(OnnxFrontEnd.Load(path), QuantizeMode.Int8, new Dictionary<int, TensorRange>()).Bytes);
+        }
+
+        var fused = Plan(gelu: true);
+        var dense = Assert.Single(fused.Ops.ToArray(), o => o.Kind == OpKind.DenseDynamicU8S8F32);
+        Assert.Equal(Activation.Gelu, DenseDynamicU8S8F32Parameters.Decode(dense.P).Activation);
+        Assert.DoesNotContain(fused.Ops.ToArray(), o => o.Kind == OpKind.ActivationF32);
+
+        var ids = Ids(new Random(5));
+        var expected = new float[Rows * TokenModels.Inner];
+        using (var plain = new PlanRunner(Plan(gelu: false)))
+        {
+            plain.Run(ids, expected);
+        }
+
+        BuildOptim.Runtime.Kernels.ActivationF32(expected, Activation.Gelu, expected);
+        var actual = new float[expected.Length];
+        using var runner = new PlanRunner(fused);
+        runner.Run(ids, actual);
+        Assert.Equal(expected, actual);
+    }
+
     private static float[] Ids(Random random) => Enumerable.Range(0, Rows).Select(_ => (float)random.Next(TokenModels.Vocabulary)).ToArray();
 }
