@@ -191,6 +191,18 @@ public class GemmU8S8F32DynamicTests
     }
 
     [Fact]
+    public void The_chosen_path_never_exceeds_the_level_and_runs_here()
+    {
+        Assert.Equal(DynamicGemmPath.Scalar, Kernels.ChooseDynamicGemmPath(SimdLevel.Scalar));
+        Assert.Equal(DynamicGemmPath.Scalar, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector128));
+        Assert.NotEqual(DynamicGemmPath.Avx512Pairs, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector256));
+        foreach (var level in Enum.GetValues<SimdLevel>())
+        {
+            Assert.True(Kernels.IsSupported(Kernels.ChooseDynamicGemmPath(level)));
+        }
+    }
+
+    [Fact]
     public void A_call_allocates_nothing()
     {
         var layer = Layer.Random(new Random(1), 16, 384, 384);
