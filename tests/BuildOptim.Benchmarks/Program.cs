@@ -5,7 +5,8 @@ namespace BuildOptim.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/BuildOptim.Benchmarks -- --filter '*'</c>; any BenchmarkDotNet option
 /// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). <c>-- paired MODEL</c> runs
-/// <see cref="PairedRatio"/> instead. See docs/benchmarks.md.
+/// <see cref="PairedRatio"/> instead, <c>-- paired arcticxs TOKENS</c> <see cref="ArcticXsPaired"/>, and <c>-- dynamic-gemm</c>
+/// <see cref="DynamicGemmThroughput"/>. See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
