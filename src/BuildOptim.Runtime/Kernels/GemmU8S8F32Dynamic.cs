@@ -397,8 +397,10 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>The row-count-independent operands of one micro-tile: two weight panels and the epilogue's channel vectors.</summary>
-    /// <param name="Partial">Null when the tile writes its whole width; else where its accumulators go (<c>[r · 2 · Block + c]</c>).</param>
+    /// <summary>
+    /// The row-count-independent operands of one micro-tile: two weight panels and the epilogue's channel vectors.
+    /// <c>Partial</c> is null when the tile writes its whole width, else where its accumulators go (<c>[r · 2 · Block + c]</c>).
+    /// </summary>
     private readonly unsafe struct DynamicTile(sbyte* w0, sbyte* w1, int groups, int* colSum, float* colScale, float* bias, int outputStride, int* partial)
     {
         public readonly sbyte* W0 = w0;

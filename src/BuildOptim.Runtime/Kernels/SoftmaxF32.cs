@@ -12,7 +12,7 @@ public static partial class Kernels
     /// <c>y[o, i, j] = x[o, i, j] − max − ln Σ_k e^(x[o, k, j] − max)</c> (ONNX Softmax/LogSoftmax, opset 13, on any axis).
     /// </summary>
     /// <remarks>
-    /// The float operations are those of <see cref="SoftmaxF32"/>, which runs the inner = 1 case. The axis is walked with
+    /// The float operations are those of <see cref="SoftmaxF32(ReadOnlySpan{float}, int, bool, Span{float})"/>, which runs the inner = 1 case. The axis is walked with
     /// stride inner; consecutive j share cache lines, so the axisSize rows stay in cache. In place is allowed.
     /// </remarks>
     internal static void SoftmaxAxisF32(ReadOnlySpan<float> x, int outer, int axisSize, int inner, bool log, Span<float> y)
