@@ -331,9 +331,10 @@ public static class Compressor
                 shared = shared is null ? null : fineTune.Shared;
             }
 
-            ranges = options.Quantize == QuantizeMode.Int8
-                ? Calibrators.Calibrate(model, c.Calibration!, options.Calibrator)
-                : null;
+            // A sequence model quantizes its activations when it runs (DynamicQuantization): no ranges to calibrate.
+            ranges = options.Quantize != QuantizeMode.Int8 ? null
+                : DynamicQuantization.Applies(model) ? []
+                : Calibrators.Calibrate(model, c.Calibration!, options.Calibrator);
             if (ranges is not null)
             {
                 InputChecks.CheckRanges(options, model, ranges, c.Calibration!);

@@ -164,6 +164,17 @@ public enum OpKind
     /// tf_crop_and_resize Resize, one axis at a time (<see cref="Kernels.ResizeAxisF32Core"/>).
     /// </summary>
     ResizeSeparableF32 = 103,
+
+    // 120-139: int8 transformers (float activations, int8 weights).
+
+    /// <summary>
+    /// P: rows, K, N, clamp (floats), activation. D: weights s8 [N, K], column scale f32 [N], bias f32 [N]. A dense layer
+    /// on float rows, each quantized when it runs (dynamic per-row u8 with a zero point), int8 weights with one symmetric
+    /// scale per output channel, float outputs (<see cref="Kernels.GemmU8S8F32Dynamic"/>).
+    /// </summary>
+    DenseDynamicU8S8F32 = 120,
+    /// <summary>P: rows, inner, index count. D: table s8 [rows, inner], row scale f32 [rows]. Inputs: indices. An int8 embedding lookup (<see cref="Kernels.GatherRowsS8F32Core"/>).</summary>
+    GatherRowsS8F32 = 121,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

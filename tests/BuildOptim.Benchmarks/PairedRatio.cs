@@ -15,7 +15,7 @@ public static class PairedRatio
 {
     public static void Run(string[] args)
     {
-        if (args.Length > 0 && args[0].Equals("arcticxs", StringComparison.OrdinalIgnoreCase))
+        if (args.Length > 0 && args[0].Equals("arcticxs-fp32", StringComparison.OrdinalIgnoreCase))
         {
             ArcticXsBenchmark.RunPaired(args[1..]);
             return;

@@ -31,7 +31,7 @@ internal static class CompressionArtifacts
     internal static void Write(CompressionOptions options, Network model, IReadOnlyList<ElementType> inputTypes, byte[] plan, CompressionReport report, string summary, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers, SequenceLengths? sequence = null)
     {
         string item = options.ItemSpec ?? options.ModelPath;
-        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null && !DynamicQuantization.Applies(model) ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
         var utf8 = new UTF8Encoding(false);
         List<Artifact> artifacts =
         [

@@ -29,6 +29,11 @@ internal sealed class CodeAssignment
     public static CodeAssignment Compile(Network network, IReadOnlyDictionary<int, TensorRange> ranges, IReadOnlySet<string>? floatLayers)
     {
         var context = new CompileContext(network, QuantizeMode.Int8, ranges, keepAllValues: false);
+        if (context.Scheme != QuantizationScheme.Static)
+        {
+            throw new NotSupportedException("The QDQ export writes static int8 plans; a sequence model's plan quantizes its activations dynamically.");
+        }
+
         PlanCompiler.EmitLayers(context, floatLayers);
         return new CodeAssignment(context);
     }

@@ -32,6 +32,7 @@ public sealed class CompileContext
     private readonly Dictionary<int, int> _codes = [];
     private readonly Dictionary<int, QuantParams> _params = [];
     private readonly bool[] _int8Layers;
+    private readonly HashSet<Layer> _absorbed = new(ReferenceEqualityComparer.Instance);
     private readonly Layer?[] _producers;
     private readonly List<Layer>[] _consumers;
 
@@ -43,6 +44,7 @@ public sealed class CompileContext
         Ranges = ranges;
         KeepAllValues = keepAllValues;
         SharedWeights = sharedWeights;
+        Scheme = mode == QuantizeMode.Int8 ? DynamicQuantization.SchemeOf(network) : QuantizationScheme.Static;
         Writer = new PlanWriter();
         _producers = new Layer?[network.Values.Count];
         _consumers = Enumerable.Range(0, network.Values.Count).Select(_ => new List<Layer>()).ToArray();
@@ -62,6 +64,9 @@ public sealed class CompileContext
 
     public QuantizeMode Mode { get; }
 
+    /// <summary>How an int8 plan quantizes activations (<see cref="DynamicQuantization"/>); <see cref="QuantizationScheme.Static"/> in fp32.</summary>
+    public QuantizationScheme Scheme { get; }
+
     public IReadOnlyDictionary<int, TensorRange>? Ranges { get; }
 
     public bool KeepAllValues { get; }
@@ -77,6 +82,15 @@ public sealed class CompileContext
     internal List<LayerSummary> Summaries { get; } = [];
 
     internal void MarkInt8(int layerIndex, bool value) => _int8Layers[layerIndex] = value;
+
+    /// <summary>
+    /// Marks <paramref name="layer"/> as computed by the op of the layer before it (an activation fused into its producer's
+    /// op): the compiler emits nothing for it.
+    /// </summary>
+    internal void Absorb(Layer layer) => _absorbed.Add(layer);
+
+    /// <summary>Whether another layer's op computes <paramref name="layer"/> (<see cref="Absorb"/>).</summary>
+    internal bool IsAbsorbed(Layer layer) => _absorbed.Contains(layer);
 
     /// <summary>True when the layer was chosen to run on uint8 codes.</summary>
     public bool RunsInt8(Layer layer) => _int8Layers[Network.Layers.IndexOf(layer)];

@@ -61,9 +61,11 @@ public static class PlanCompiler
     }
 
     /// <summary>
-    /// The int8 decision and the ops of every layer, into <paramref name="context"/>: a layer runs on codes in int8 mode when
-    /// its emitter supports it, its tensors are calibrated and float (integer and bool tensors, held as floats, stay exact)
-    /// and it is not in <paramref name="floatLayers"/>. Returns the
+    /// The int8 decision and the ops of every layer, into <paramref name="context"/>: in a <see cref="QuantizationScheme.Static"/>
+    /// plan a layer runs on codes in int8 mode when its emitter supports it, its tensors are calibrated and float (integer and
+    /// bool tensors, held as floats, stay exact) and it is not in <paramref name="floatLayers"/>; in a
+    /// <see cref="QuantizationScheme.Dynamic"/> plan a layer whose emitter is an <see cref="IDynamicInt8Emitter"/> that accepts it
+    /// runs with int8 weights on float activations, unless it is in <paramref name="floatLayers"/>. Returns the
     /// network inputs' float buffers. The QDQ export reads its codes off this same compilation (<c>CodeAssignment</c>).
     /// </summary>
     internal static List<int> EmitLayers(CompileContext context, IReadOnlySet<string>? floatLayers)
@@ -72,13 +74,16 @@ public static class PlanCompiler
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var layer = network.Layers[i];
+            var emitter = LayerEmitters.For(layer);
             bool int8 = context.Mode == QuantizeMode.Int8
                 && !(floatLayers?.Contains(layer.Name) ?? false)
-                && LayerEmitters.For(layer).SupportsInt8(layer, context)
-                && context.Calibrated(layer.Output) is not null
-                && layer.Inputs.All(v => context.Calibrated(v) is not null)
-                && network.Value(layer.Output).IsFloat
-                && layer.Inputs.All(v => network.Value(v).IsFloat);
+                && (context.Scheme == QuantizationScheme.Dynamic
+                    ? emitter is IDynamicInt8Emitter dynamic && dynamic.SupportsDynamicInt8(layer, context)
+                    : emitter.SupportsInt8(layer, context)
+                        && context.Calibrated(layer.Output) is not null
+                        && layer.Inputs.All(v => context.Calibrated(v) is not null)
+                        && network.Value(layer.Output).IsFloat
+                        && layer.Inputs.All(v => network.Value(v).IsFloat));
             context.MarkInt8(i, int8);
         }
 
@@ -90,6 +95,11 @@ public static class PlanCompiler
 
         foreach (var layer in network.Layers)
         {
+            if (context.IsAbsorbed(layer))
+            {
+                continue;
+            }
+
             var emitter = LayerEmitters.For(layer);
             if (context.RunsInt8(layer))
             {

@@ -134,7 +134,8 @@ public static partial class Kernels
                 InvokeRow<float, ErfOperatorF32>(default, x, y, maxLevel);
                 break;
             case Activation.Gelu:
-                InvokeRow<float, GeluOperatorF32>(default, x, y, maxLevel);
+                int done = maxLevel >= SimdLevel.Vector512 ? GeluF32Vector512(x, y) : 0;
+                InvokeRow<float, GeluOperatorF32>(default, x[done..], y[done..], maxLevel);
                 break;
             case Activation.GeluTanh:
                 InvokeRow<float, GeluTanhOperatorF32>(default, x, y, maxLevel);

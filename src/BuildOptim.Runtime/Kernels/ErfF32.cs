@@ -119,6 +119,34 @@ public static partial class Kernels
         return r | (x & sign);
     }
 
+    /// <summary><see cref="ErfF32(float)"/> on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ErfF32(Vector512<float> x)
+    {
+        var sign = Vector512.Create(-0f);
+        var a = Vector512.AndNot(x, sign);
+        var s = a * a;
+        var p = (Vector512.Create(ErfS0) * s) + Vector512.Create(ErfS1);
+        p = (p * s) + Vector512.Create(ErfS2);
+        p = (p * s) + Vector512.Create(ErfS3);
+        p = (p * s) + Vector512.Create(ErfS4);
+        p = (p * s) + Vector512.Create(ErfS5);
+        var small = (p * a) + a;
+
+        var l = Vector512.Min(a, Vector512.Create(ErfLargest));
+        var b = (Vector512.Create(ErfB0) * l) + Vector512.Create(ErfB1);
+        b = (b * l) + Vector512.Create(ErfB2);
+        b = (b * l) + Vector512.Create(ErfB3);
+        b = (b * l) + Vector512.Create(ErfB4);
+        b = (b * l) + Vector512.Create(ErfB5);
+        b = (b * l) + Vector512.Create(ErfB6);
+        b = (b * l) + l;
+        var large = Vector512<float>.One - ExpF32(b ^ sign);
+
+        var r = Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512.Create(ErfSplit)), large, small);
+        return r | (x & sign);
+    }
+
     /// <summary>ONNX Erf: <c>y = erf x</c> (<see cref="ErfF32(float)"/>).</summary>
     private readonly struct ErfOperatorF32 : IUnaryRowOperator<float>
     {

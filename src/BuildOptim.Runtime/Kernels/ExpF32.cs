@@ -91,6 +91,27 @@ public static partial class Kernels
         return p * Vector256.ShiftLeft(half + bias, 23).AsSingle() * Vector256.ShiftLeft(ni - half + bias, 23).AsSingle();
     }
 
+    /// <summary><see cref="ExpF32(float)"/> on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpF32(Vector512<float> x)
+    {
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpMinInput)), Vector512.Create(ExpMaxInput));
+        var shifter = Vector512.Create(RoundingShifter);
+        var n = ((x * Vector512.Create(Log2E)) + shifter) - shifter;
+        var r = x - (n * Vector512.Create(Ln2High));
+        r -= n * Vector512.Create(Ln2Low);
+        var p = (Vector512.Create(ExpP0) * r) + Vector512.Create(ExpP1);
+        p = (p * r) + Vector512.Create(ExpP2);
+        p = (p * r) + Vector512.Create(ExpP3);
+        p = (p * r) + Vector512.Create(ExpP4);
+        p = (p * r) + Vector512<float>.One;
+        p = (p * r) + Vector512<float>.One;
+        var ni = Vector512.ConvertToInt32(n);
+        var half = Vector512.ShiftRightArithmetic(ni, 1);
+        var bias = Vector512.Create(127);
+        return p * Vector512.ShiftLeft(half + bias, 23).AsSingle() * Vector512.ShiftLeft(ni - half + bias, 23).AsSingle();
+    }
+
     /// <summary>ONNX Exp: <c>y = e^x</c> (<see cref="ExpF32(float)"/>).</summary>
     private readonly struct ExpOperatorF32 : IUnaryRowOperator<float>
     {

@@ -20,6 +20,15 @@ public static partial class Kernels
 
     /// <summary><see cref="MatMulF32(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int, bool, bool, Span{float})"/> taking no path wider than <paramref name="maxLevel"/>.</summary>
     internal static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y, SimdLevel maxLevel)
+        => MatMulF32(a, b, batch, m, k, n, broadcastA, broadcastB, y, default, maxLevel);
+
+    /// <summary>
+    /// <see cref="MatMulF32(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int, bool, bool, Span{float}, SimdLevel)"/> with
+    /// scratch for <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/>'s
+    /// packed strips (<see cref="MatMulF32PanelLength"/> floats run the last n mod 16 columns as a padded strip too): the same
+    /// operations in the same order, so the same outputs.
+    /// </summary>
+    internal static void MatMulF32(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int k, int n, bool broadcastA, bool broadcastB, Span<float> y, Span<float> panel, SimdLevel maxLevel)
     {
         if (batch < 0 || m < 0 || k < 0 || n < 0)
         {
@@ -44,9 +53,14 @@ public static partial class Kernels
                 float.NegativeInfinity,
                 float.PositiveInfinity,
                 y.Slice((int)(t * yBlock), (int)yBlock),
+                n,
+                panel,
                 maxLevel);
         }
     }
+
+    /// <summary>Scratch floats with which <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/> packs every strip of an m × k by k × n product, the last one included (0 past int range).</summary>
+    internal static int MatMulF32PanelLength(int m, int k) => 16L * ((long)k + m) <= int.MaxValue ? 16 * (k + m) : 0;
 
     /// <summary>
     /// <c>y[i, j] = clamp(init[i] + Σ_p a[i, p] · b[p, j], clampMin, clampMax)</c> for row-major a [m, k], b [k, n],

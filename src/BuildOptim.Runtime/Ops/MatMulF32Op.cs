@@ -40,9 +40,13 @@ internal sealed class MatMulF32Op : OpExecutor
 
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new MatMulF32Op(op, context);
 
+    /// <summary>Room to pack b's column strips, the last partial one included (an attention product's 78 keys are 4 strips and 14 columns).</summary>
+    public override ScratchNeeds Scratch => new(Floats: Kernels.MatMulF32PanelLength(_p.M, _p.K));
+
     public override void Run(OpScratch scratch)
     {
         var (batch, m, k, n, broadcastA, broadcastB) = _p;
-        Kernels.MatMulF32(_a.AsSpan(0, _lengthA), _b.AsSpan(0, _lengthB), batch, m, k, n, broadcastA, broadcastB, _y.AsSpan(0, _lengthY));
+        Kernels.MatMulF32(_a.AsSpan(0, _lengthA), _b.AsSpan(0, _lengthB), batch, m, k, n, broadcastA, broadcastB, _y.AsSpan(0, _lengthY),
+            scratch.Floats.AsSpan(0, Kernels.MatMulF32PanelLength(m, k)), SimdLevel.Vector512);
     }
 }

@@ -13,6 +13,8 @@ internal static class OpRegistry
         [OpKind.DenseU8S8ToU8] = DenseU8S8Op.CreateToU8,
         [OpKind.DenseU8S8ToF32] = DenseU8S8Op.CreateToF32,
         [OpKind.DenseF32] = DenseF32Op.Create,
+        [OpKind.DenseDynamicU8S8F32] = DenseDynamicU8S8F32Op.Create,
+        [OpKind.GatherRowsS8F32] = GatherRowsS8F32Op.Create,
         [OpKind.LookupU8] = LookupU8Op.Create,
         [OpKind.ActivationF32] = ActivationF32Op.Create,
         [OpKind.SoftmaxF32] = SoftmaxF32Op.Create,

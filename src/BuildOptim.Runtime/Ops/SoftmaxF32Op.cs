@@ -18,7 +18,7 @@ internal sealed record SoftmaxF32Parameters(int Outer, int AxisSize, int Inner, 
 }
 
 /// <summary>
-/// Softmax or LogSoftmax along one axis: rows of the last axis (<see cref="Kernels.SoftmaxF32"/>), else strided
+/// Softmax or LogSoftmax along one axis: rows of the last axis (<see cref="Kernels.SoftmaxF32(ReadOnlySpan{float}, int, bool, Span{float})"/>), else strided
 /// (<see cref="Kernels.SoftmaxAxisF32"/>).
 /// </summary>
 internal sealed class SoftmaxF32Op : OpExecutor

@@ -36,8 +36,8 @@ public sealed class PlanHashTests
         ["cnn_initializers_as_inputs/None/share0"] = "plan=ffa5524da8b3d9bd71cdc7b5a0c19d2b53f4578ecf965680d20a1c1027c62e14 outputs=39f9ef3e21c5d091a3ca0a6dadb0677a11a88f507e5ba5fb80c0829f9d69397f",
         ["cnn_initializers_as_inputs/None/share16"] = "plan=edd21200f18b4aa30faff04e1eac954976c31e488c80c02278fe3d0e0ff535d0 outputs=492e90f173bc0f1148332b224996e935424fc13761fcc332861f9f752dcc80f3",
         ["cnn_misc/Int8/share0"] = "plan=fc86150a1a084545c0ba929fc8b5aeb0db38ec983a09429847ddd93a223ffb27 outputs=08463d14832c3d98ab485f67da6d014d0d69aee2da963fcfe75f0c7fbab38a8c",
-        ["cnn_misc/Int8/share16"] = "plan=07669f70c1c93b7d7bbb6bdf21eb39e110cba372a0c353db261f48917b59a83a outputs=77515ebd3e08462b1ba0d247f660775098f6552f92e9e136bf08375ea5eaa5fc",
-        ["cnn_misc/None/share0"] = "plan=73c7e9c9526dd1a0b1bd4adb6138b47d904982b827cf57e3cd12b59650ba5d31 outputs=7b0c0a7af438fada8a7bc13bbaea998d2475e6706e528cf53ea4a47e3e82a821",
+        ["cnn_misc/Int8/share16"] = "plan=07669f70c1c93b7d7bbb6bdf21eb39e110cba372a0c353db261f48917b59a83a outputs=ef0f4deabdbd619e89526b5ee0b488257623f781ebdc831b7aea994920da2ce6",
+        ["cnn_misc/None/share0"] = "plan=73c7e9c9526dd1a0b1bd4adb6138b47d904982b827cf57e3cd12b59650ba5d31 outputs=fa0d8614c133cb2a75f976b31b7313c2d40f8b8b59e578df9b09af1de4574bd5",
         ["cnn_misc/None/share16"] = "plan=bc8e1a04e75ee5fb5fdd72abbdab695e2b33f026ed965b7917b532a93f7baac4 outputs=8d40d054893b60d547eb4fcb06022811b5160a76520af685197dea4bbc3b537a",
         ["cnn_nhwc/Int8/share0"] = "plan=a9962547b99d67376bed6815f930109b2dcfb3db4b0d565442254963181d02e9 outputs=4284cb67f464027c61499f2a6b5a019949f63c225c4ded78eb38c06192f1c223",
         ["cnn_nhwc/Int8/share16"] = "plan=6a9f0c6ff219c59f1cee30d7cb3a86b0451df7791e13988b04b12d909b9d3ae2 outputs=63ce2b43cf79551727e835a6b11060ae0842cae6c9768a7e1b902f137a8746a3",
@@ -55,10 +55,10 @@ public sealed class PlanHashTests
         ["mlp_matmul/Int8/share16"] = "plan=dde69be18de8ea0810e05c94ff236f936c758cb466bc0da6711270f4f5bd958e outputs=ce3ff64b62e9ae986d134cd4031559facb9584f47c85ddc748ab3d45ccc56978",
         ["mlp_matmul/None/share0"] = "plan=94a704108cde1df6a099fd085fd3d9c561576bea041af1ab7e22b96de7c26394 outputs=0890fa9b5c46f25b5d8ce19bc4357c460b7c19978d2fe999288d1cc2e9a7f79f",
         ["mlp_matmul/None/share16"] = "plan=0b2cefffe381c68e404edf76c93ff96212e26fb83f47b213e04fe275721a8086 outputs=0133cc6f140d6b257633539958875b7dce679ba7bca896c633072cdf87c2e3dd",
-        ["mlp_tanh/Int8/share0"] = "plan=9cc8f35670148620450b44942a5bdda0c5337bcb3864a0b62d60138d396d29fd outputs=39992b703c4f8f0a1a37c8bcc1d185d825a8495954405152b1cbbe8c567c04f9",
-        ["mlp_tanh/Int8/share16"] = "plan=1225460896c6b6a1e7ac7ded31271712c506072f4b543b7671b10af5b8d5e690 outputs=4e43c4519e07ab4980a2dcb53280b880ffbe4c9e5a3f9dec3cfde21f3adc608d",
-        ["mlp_tanh/None/share0"] = "plan=fd5f5e2dd92abb56d3287e32a9a074cf82aaa13bd867cc9d381f6929d77cac34 outputs=928bb4cf88651dae7f5f283048828ca8fb0e056af683db867d6e3055d5332e54",
-        ["mlp_tanh/None/share16"] = "plan=57f7e2575d94506e44fde5aef676f581f11d70f13e46c1d0ffec33fd2c24a6bf outputs=46922f3f5ce0a35d5dcc44f28c0272358507374e60b86088222c65073b7d531d",
+        ["mlp_tanh/Int8/share0"] = "plan=9cc8f35670148620450b44942a5bdda0c5337bcb3864a0b62d60138d396d29fd outputs=8338fe424c2d42aac2de5edb847407d015a73d625ba478b880b89c880284d1f3",
+        ["mlp_tanh/Int8/share16"] = "plan=1225460896c6b6a1e7ac7ded31271712c506072f4b543b7671b10af5b8d5e690 outputs=fc54c6f37876327b0886422fc0c7d168cdb2a5a9526400934e812dfd8234624f",
+        ["mlp_tanh/None/share0"] = "plan=fd5f5e2dd92abb56d3287e32a9a074cf82aaa13bd867cc9d381f6929d77cac34 outputs=588f8a764ca9decf6c1fdd285ffef9e5a2c8549fd1e5361e2bea347cc65d91f2",
+        ["mlp_tanh/None/share16"] = "plan=57f7e2575d94506e44fde5aef676f581f11d70f13e46c1d0ffec33fd2c24a6bf outputs=cde7682013ca4dda0d68f17208cb3067575da7555cdfee369ba5c8c664869874",
     };
 
     public static TheoryData<string> ModelNames => [.. s_models.Keys];

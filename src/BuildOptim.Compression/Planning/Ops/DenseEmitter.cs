@@ -1,14 +1,22 @@
 using BuildOptim.Compression.Sharing;
 using BuildOptim.Onnx.Ir;
+using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 using static BuildOptim.Compression.Planning.Ops.EmitHelpers;
 
 namespace BuildOptim.Compression.Planning.Ops;
 
-/// <summary>Gemm / MatMul with constant weights: per-channel int8 weights, folded zero point, fixed-point requantization.</summary>
-internal sealed class DenseEmitter : ILayerEmitter
+/// <summary>
+/// Gemm / MatMul with constant weights: per-channel int8 weights, folded zero point, fixed-point requantization; in a
+/// <see cref="QuantizationScheme.Dynamic"/> plan, per-channel int8 weights on float rows quantized when the op runs.
+/// </summary>
+internal sealed class DenseEmitter : ILayerEmitter, IDynamicInt8Emitter
 {
     public bool SupportsInt8(Layer layer, CompileContext context) => true;
+
+    public bool SupportsDynamicInt8(Layer layer, CompileContext context)
+        => layer is DenseLayer d && d.K <= Kernels.DynamicGemmMaxK
+            && context.Network.Value(d.Inputs[0]).IsFloat && context.Network.Value(d.Output).IsFloat;
 
     public void EmitFloat(Layer layer, CompileContext context)
     {
@@ -25,6 +33,12 @@ internal sealed class DenseEmitter : ILayerEmitter
     public void EmitInt8(Layer layer, CompileContext context)
     {
         var d = (DenseLayer)layer;
+        if (context.Scheme == QuantizationScheme.Dynamic)
+        {
+            EmitDynamicInt8(d, context);
+            return;
+        }
+
         if (context.SharedWeightsOf(d) is { } shared && SharedDenseEmitter.TryEmitInt8(d, shared, context))
         {
             return;
@@ -57,6 +71,40 @@ internal sealed class DenseEmitter : ILayerEmitter
 
         context.Summarize(d, Kind(d), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed, d.WeightBits);
     }
+
+    /// <summary>
+    /// <c>y = (float)(acc − zp·colSum) · (scale·colScale[n]) + bias[n]</c> (<see cref="OpKind.DenseDynamicU8S8F32"/>): the weights
+    /// quantized per output channel as in the static plan (<see cref="WeightQuantizer.QuantizeRows"/>), the bias kept in float.
+    /// </summary>
+    private static void EmitDynamicInt8(DenseLayer d, CompileContext context)
+    {
+        int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
+        int x = context.Float(d.Inputs[0]);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var colScale = Array.ConvertAll(weightScales, s => (float)s);
+        var (min, max) = FloatClamp(d.Activation);
+
+        // A Gelu that alone reads the output (a feed-forward layer's) runs in the op's epilogue, on rows still in cache.
+        var gelu = FusableGelu(d, context);
+        int y = context.NewFloat(gelu?.Output ?? d.Output);
+        var activation = gelu is null ? Activation.None : gelu.Kind == ActivationKind.Gelu ? Activation.Gelu : Activation.GeluTanh;
+        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, activation), [x], [y],
+            context.Data<sbyte>(q), context.Data<float>(colScale), context.Data<float>(d.Bias));
+        long compressed = q.Length + ((long)d.N * 2 * sizeof(float));
+        context.Summarize(d, Kind(d) + (gelu is null ? "" : "+" + gelu.Kind), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+        if (gelu is not null)
+        {
+            context.Absorb(gelu);
+        }
+    }
+
+    /// <summary>The Gelu layer that is the only reader of <paramref name="d"/>'s output, which nothing else needs, if any.</summary>
+    private static ActivationLayer? FusableGelu(DenseLayer d, CompileContext context)
+        => d.Activation is null && !context.KeepAllValues && !context.IsGraphOutput(d.Output)
+            && context.Consumers(d.Output) is [ActivationLayer { Kind: ActivationKind.Gelu or ActivationKind.GeluTanh } a]
+            && a.Inputs.Length == 1 && context.Network.Value(a.Output).IsFloat
+            ? a
+            : null;
 
     private static string Kind(DenseLayer d) => "Dense" + (d.Activation is null ? "" : "+" + d.Activation.Kind);
 }

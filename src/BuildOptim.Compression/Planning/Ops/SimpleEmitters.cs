@@ -10,10 +10,13 @@ namespace BuildOptim.Compression.Planning.Ops;
 /// reader could take them: a constant only float layers read (an embedding table for Gather, a mask value for Where)
 /// stays float rather than be dequantized on every call.
 /// </summary>
-internal sealed class ConstantEmitter : ILayerEmitter
+internal sealed class ConstantEmitter : ILayerEmitter, IDynamicInt8Emitter
 {
     public bool SupportsInt8(Layer layer, CompileContext context)
         => context.Consumers(layer.Output).Any(c => LayerEmitters.For(c).SupportsInt8(c, context));
+
+    /// <summary>An embedding table that only int8 lookups read is stored by them, as int8 rows; see <see cref="EmitInt8"/>.</summary>
+    public bool SupportsDynamicInt8(Layer layer, CompileContext context) => true;
 
     public void EmitFloat(Layer layer, CompileContext context)
     {
@@ -25,6 +28,18 @@ internal sealed class ConstantEmitter : ILayerEmitter
     public void EmitInt8(Layer layer, CompileContext context)
     {
         var k = (ConstantLayer)layer;
+        if (context.Scheme == QuantizationScheme.Dynamic)
+        {
+            // Read only as the table of int8 Gathers (which store it themselves): nothing to emit; otherwise a float constant.
+            var readers = context.Consumers(k.Output);
+            if (readers.Count == 0 || context.IsGraphOutput(k.Output) || !readers.All(c => c is GatherLayer && c.Inputs[0] == k.Output && c.Inputs[1] != k.Output && context.RunsInt8(c)))
+            {
+                EmitFloat(layer, context);
+            }
+
+            return;
+        }
+
         var p = context.Calibrated(k.Output)!.Value;
         var codes = k.Data.Select(v => p.Quantize(v)).ToArray();
         int y = context.NewCodes(k.Output, p, pinned: true);

@@ -157,6 +157,8 @@ public class OpRegistryTests
         OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
         OpKind.StridedCopyF32 => StridedCopyF32Parameters.Decode(op.P),
         OpKind.MatMulBroadcastF32 => MatMulBroadcastF32Parameters.Decode(op.P),
+        OpKind.DenseDynamicU8S8F32 => DenseDynamicU8S8F32Parameters.Decode(op.P),
+        OpKind.GatherRowsS8F32 => GatherRowsS8F32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
 
@@ -188,6 +190,10 @@ public class OpRegistryTests
             }
         }
 
+        // A sequence model: its int8 plan is dynamic (int8 dense layers on rows quantized per call, an int8 embedding table).
+        var tokens = Models.Lower(TokenModels.Write(Path.Combine(Path.GetTempPath(), "buildoptim-opregistry-" + Environment.ProcessId), 9).Path);
+        plans.Add(("tokens fp32", PlanCompiler.Compile(tokens, QuantizeMode.None, null).Bytes));
+        plans.Add(("tokens int8", PlanCompiler.Compile(tokens, QuantizeMode.Int8, new Dictionary<int, TensorRange>()).Bytes));
         return plans;
     }
 }

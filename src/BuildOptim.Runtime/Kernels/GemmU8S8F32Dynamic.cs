@@ -1,0 +1,708 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BuildOptim.Runtime;
+
+/// <summary>
+/// How <see cref="Kernels.GemmU8S8F32Dynamic"/> multiplies codes by weights; each path packs the weights its own way
+/// (<see cref="DynamicGemmWeights"/>) and every path gives the scalar twin's outputs bit for bit.
+/// </summary>
+internal enum DynamicGemmPath
+{
+    /// <summary>The twin: weights as the plan stores them, [N, K].</summary>
+    Scalar = 0,
+
+    /// <summary>AVX2 <c>vpmaddwd</c> on 16-bit codes and weights: blocks of 8 channels × pairs of k.</summary>
+    Avx2Pairs = 1,
+
+    /// <summary>AVX-VNNI <c>vpdpbusd</c> (ymm) on u8 codes and s8 weights: blocks of 8 channels × quads of k.</summary>
+    AvxVnniQuads = 2,
+
+    /// <summary>AVX-512BW <c>vpmaddwd</c> (zmm) on 16-bit codes and weights: blocks of 16 channels × pairs of k.</summary>
+    Avx512Pairs = 3,
+}
+
+/// <summary>
+/// A dense layer's s8 weights packed once for one <see cref="DynamicGemmPath"/>, with each output channel's weight sum
+/// (<see cref="ColumnSums"/>, which the epilogue multiplies by a row's zero point). Blocks of <see cref="Block"/> channels,
+/// each the whole depth in groups of <see cref="Depth"/> k: <c>Packed[(b·Groups + g)·Block·Depth + c·Depth + j] = W[b·Block + c, g·Depth + j]</c>,
+/// zero past N and K.
+/// </summary>
+internal sealed class DynamicGemmWeights
+{
+    /// <summary>Row codes are padded to a multiple of this many (the widest group).</summary>
+    internal const int CodeAlignment = 4;
+
+    /// <summary>Rows of one micro-tile.</summary>
+    internal const int TileRows = 6;
+
+    internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] packed, int[] columnSums)
+    {
+        (Path, N, K, Block, Depth, Packed, ColumnSums) = (path, n, k, block, depth, packed, columnSums);
+        Groups = (k + depth - 1) / depth;
+        BlockCount = (n + block - 1) / block;
+    }
+
+    public DynamicGemmPath Path { get; }
+
+    public int N { get; }
+
+    public int K { get; }
+
+    public int Block { get; }
+
+    public int Depth { get; }
+
+    public int Groups { get; }
+
+    public int BlockCount { get; }
+
+    public sbyte[] Packed { get; }
+
+    public int[] ColumnSums { get; }
+
+    /// <summary>Channels per micro-tile (two blocks), the unit a parallel runner splits the outputs by.</summary>
+    public int TileChannels => Path == DynamicGemmPath.Scalar ? 1 : 2 * Block;
+
+    /// <summary>Codes of one row, K padded.</summary>
+    internal int CodeStride => (K + CodeAlignment - 1) / CodeAlignment * CodeAlignment;
+
+    private bool Widens => Path is DynamicGemmPath.Avx2Pairs or DynamicGemmPath.Avx512Pairs;
+
+    /// <summary>Bytes of scratch <see cref="Kernels.GemmU8S8F32Dynamic"/> needs for <paramref name="rows"/> rows.</summary>
+    public int ScratchBytes(int rows) => checked(Layout(rows).Total);
+
+    internal (int Codes, int Wide, int Scales, int ZeroPoints, int Tile, int Total) Layout(int rows)
+    {
+        static int Align(long bytes) => checked((int)((bytes + 63) / 64 * 64));
+        int codes = Align((long)rows * CodeStride);
+        int wide = Widens ? Align((long)rows * CodeStride * sizeof(ushort)) : 0;
+        int scales = Align((long)rows * sizeof(float));
+        int zeroPoints = Align((long)rows * sizeof(int));
+        int tile = Align((long)TileRows * 2 * 16 * sizeof(int));
+        return (0, codes, codes + wide, codes + wide + scales, codes + wide + scales + zeroPoints, codes + wide + scales + zeroPoints + tile);
+    }
+}
+
+// A small-M dense layer on int8 weights with activations quantized per row when it runs (dynamic quantization, as ONNX
+// Runtime's DynamicQuantizeLinear + MatMulInteger): s32 accumulation, then one fp32 epilogue per output.
+public static partial class Kernels
+{
+    /// <summary>
+    /// The path <see cref="GemmU8S8F32Dynamic"/> takes on this machine at most at <paramref name="maxLevel"/>: AVX-VNNI where
+    /// the machine has it (one <c>vpdpbusd</c> does what <c>vpmaddwd</c> on 16-bit operands does with a widening and an add;
+    /// measured 10–20 % faster than the 512-bit pairs on Zen 5, docs/benchmarks.md), else AVX-512BW, else AVX2.
+    /// </summary>
+    internal static DynamicGemmPath ChooseDynamicGemmPath(SimdLevel maxLevel)
+        => maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
+            : maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512Pairs
+            : maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported ? DynamicGemmPath.Avx2Pairs
+            : DynamicGemmPath.Scalar;
+
+    /// <summary>Whether this machine runs <paramref name="path"/>.</summary>
+    internal static bool IsSupported(DynamicGemmPath path) => path switch
+    {
+        DynamicGemmPath.Scalar => true,
+        DynamicGemmPath.Avx2Pairs => Avx2.IsSupported,
+        DynamicGemmPath.AvxVnniQuads => AvxVnni.IsSupported,
+        DynamicGemmPath.Avx512Pairs => Avx512BW.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>Packs <paramref name="weights"/> [<paramref name="n"/>, <paramref name="k"/>] for <paramref name="path"/> (see <see cref="DynamicGemmWeights"/>).</summary>
+    internal static DynamicGemmWeights PackDynamicGemmWeights(ReadOnlySpan<sbyte> weights, int n, int k, DynamicGemmPath path)
+    {
+        if (n < 0 || k < 0 || weights.Length != (long)n * k)
+        {
+            ThrowShape("The weights are not N × K.");
+        }
+
+        var (block, depth) = path switch
+        {
+            DynamicGemmPath.Avx2Pairs => (8, 2),
+            DynamicGemmPath.AvxVnniQuads => (8, 4),
+            DynamicGemmPath.Avx512Pairs => (16, 2),
+            _ => (1, 1),
+        };
+        int groups = (k + depth - 1) / depth, blocks = (n + block - 1) / block;
+        var packed = new sbyte[checked((long)blocks * groups * block * depth)];
+        var sums = new int[n];
+        for (int row = 0; row < n; row++)
+        {
+            int b = row / block, c = row % block, sum = 0;
+            var w = weights.Slice(row * k, k);
+            for (int i = 0; i < k; i++)
+            {
+                sum += w[i];
+                packed[((((long)b * groups) + (i / depth)) * block * depth) + (c * depth) + (i % depth)] = w[i];
+            }
+
+            sums[row] = sum;
+        }
+
+        return new DynamicGemmWeights(path, n, k, block, depth, packed, sums);
+    }
+
+    /// <summary>
+    /// Dynamic asymmetric quantization of one row, ONNX <c>DynamicQuantizeLinear</c>:
+    /// <c>lo = min(0, min x)</c>, <c>hi = max(0, max x)</c>, <c>scale = (hi − lo) / 255</c> (1 when that is 0 or not finite),
+    /// <c>zeroPoint = clamp(round_half_even(−lo / scale), 0, 255)</c> (0 when the scale was replaced), then
+    /// <c>q = clamp(round_half_even(x / scale) + zeroPoint, 0, 255)</c> (<see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte}, SimdLevel)"/>).
+    /// </summary>
+    internal static (float Scale, int ZeroPoint) QuantizeRowU8Dynamic(ReadOnlySpan<float> x, Span<byte> q, SimdLevel maxLevel)
+    {
+        var (min, max) = MinMaxF32(x, maxLevel);
+        float lo = MathF.Min(min, 0f), hi = MathF.Max(max, 0f);
+        float scale = (hi - lo) / 255f;
+        int zeroPoint;
+        if (scale > 0f && float.IsFinite(scale))
+        {
+            zeroPoint = (int)Math.Clamp(MathF.Round(-lo / scale), 0f, 255f);
+        }
+        else
+        {
+            (scale, zeroPoint) = (1f, 0);
+        }
+
+        QuantizeF32ToU8(x, scale, zeroPoint, q[..x.Length], maxLevel);
+        return (scale, zeroPoint);
+    }
+
+    /// <summary>
+    /// The least and greatest of <paramref name="x"/> (IEEE 754-2019 minimum and maximum: a NaN wins, −0 &lt; +0, so
+    /// every order of comparisons gives the same pair); (+∞, −∞) when empty.
+    /// </summary>
+    internal static (float Min, float Max) MinMaxF32(ReadOnlySpan<float> x, SimdLevel maxLevel)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        int i = 0;
+        if (maxLevel >= SimdLevel.Vector256 && Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            var minV = Vector256.Create(min);
+            var maxV = Vector256.Create(max);
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                minV = Vector256.Min(minV, v);
+                maxV = Vector256.Max(maxV, v);
+            }
+
+            for (int lane = 0; lane < 8; lane++)
+            {
+                min = MathF.Min(min, minV[lane]);
+                max = MathF.Max(max, maxV[lane]);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            min = MathF.Min(min, x[i]);
+            max = MathF.Max(max, x[i]);
+        }
+
+        return (min, max);
+    }
+
+    /// <summary>
+    /// <c>y[m, n] = clamp(act((float)(acc[m, n] − zp[m]·colSum[n]) · (scale[m]·colScale[n]) + bias[n]))</c> for every row m and
+    /// the output channels n in [<paramref name="first"/>, <paramref name="end"/>), where row m of <paramref name="x"/> is
+    /// quantized as <see cref="QuantizeRowU8Dynamic"/> says (<c>scale[m]</c>, <c>zp[m]</c>, codes <c>q</c>),
+    /// <c>acc[m, n] = Σ_k q[m, k]·W[n, k]</c> exactly in int32, and <c>colSum[n] = Σ_k W[n, k]</c>; the epilogue's float
+    /// operations are the same, in the same order, on every path. <paramref name="first"/> is a multiple of
+    /// <see cref="DynamicGemmWeights.TileChannels"/>, and so is <paramref name="end"/> unless it is N.
+    /// </summary>
+    internal static void GemmU8S8F32Dynamic(ReadOnlySpan<float> x, int rows, DynamicGemmWeights weights, ReadOnlySpan<float> colScale, ReadOnlySpan<float> bias,
+        Activation activation, float clampMin, float clampMax, int first, int end, Span<float> y, Span<byte> scratch)
+    {
+        int n = weights.N, k = weights.K, tile = weights.TileChannels;
+        if (rows < 0 || x.Length < (long)rows * k || y.Length < (long)rows * n || colScale.Length < n || bias.Length < n
+            || first < 0 || end > n || first > end || first % tile != 0 || (end != n && end % tile != 0)
+            || scratch.Length < weights.ScratchBytes(rows) || (uint)k > DynamicGemmMaxK)
+        {
+            ThrowShape("The dynamic GEMM's operands do not fit its weights.");
+        }
+
+        if (!IsSupported(weights.Path))
+        {
+            ThrowShape("The weights were packed for a path this machine does not run.");
+        }
+
+        GemmU8S8F32DynamicCore(x, rows, weights, colScale, bias, activation, clampMin, clampMax, first, end, y, scratch);
+    }
+
+    /// <summary>The largest K: every <c>|Σ_k (q − zp)·w| ≤ 255·127·K</c> fits in int32.</summary>
+    internal const int DynamicGemmMaxK = 65536;
+
+    /// <summary><see cref="GemmU8S8F32Dynamic"/> on operands the caller checked.</summary>
+    internal static unsafe void GemmU8S8F32DynamicCore(ReadOnlySpan<float> x, int rows, DynamicGemmWeights weights, ReadOnlySpan<float> colScale, ReadOnlySpan<float> bias,
+        Activation activation, float clampMin, float clampMax, int first, int end, Span<float> y, Span<byte> scratch)
+    {
+        int n = weights.N, k = weights.K, stride = weights.CodeStride;
+        var layout = weights.Layout(rows);
+        var codes = scratch.Slice(layout.Codes, rows * stride);
+        var scales = MemoryMarshal.Cast<byte, float>(scratch.Slice(layout.Scales, rows * sizeof(float)));
+        var zeroPoints = MemoryMarshal.Cast<byte, int>(scratch.Slice(layout.ZeroPoints, rows * sizeof(int)));
+        var path = weights.Path;
+        var level = path == DynamicGemmPath.Scalar ? SimdLevel.Scalar : SimdLevel.Vector512;
+        bool widen = path is DynamicGemmPath.Avx2Pairs or DynamicGemmPath.Avx512Pairs;
+        var wide = MemoryMarshal.Cast<byte, ushort>(scratch.Slice(layout.Wide, widen ? rows * stride * sizeof(ushort) : 0));
+        for (int m = 0; m < rows; m++)
+        {
+            var row = codes.Slice(m * stride, stride);
+            (scales[m], zeroPoints[m]) = QuantizeRowU8Dynamic(x.Slice(m * k, k), row, level);
+            row[k..].Clear();
+            if (widen)
+            {
+                WidenU8ToU16(row, wide.Slice(m * stride, stride));
+            }
+        }
+
+        if (first == end)
+        {
+            return;
+        }
+
+        if (path == DynamicGemmPath.Scalar)
+        {
+            GemmU8S8F32DynamicScalar(codes, rows, weights, scales, zeroPoints, colScale, bias, first, end, y);
+        }
+        else
+        {
+            var accTile = MemoryMarshal.Cast<byte, int>(scratch.Slice(layout.Tile, DynamicGemmWeights.TileRows * 2 * 16 * sizeof(int)));
+            int tileChannels = weights.TileChannels, block = weights.Block, panel = weights.Groups * block * weights.Depth;
+            fixed (sbyte* packed = weights.Packed)
+            fixed (byte* codeBase = codes)
+            fixed (ushort* wideBase = wide)
+            fixed (int* acc = accTile)
+            fixed (int* zeroPointBase = zeroPoints)
+            fixed (float* scaleBase = scales)
+            fixed (int* colSumBase = weights.ColumnSums)
+            fixed (float* colScaleBase = colScale)
+            fixed (float* biasBase = bias)
+            fixed (float* yBase = y)
+            {
+                for (int n0 = first; n0 < end; n0 += tileChannels)
+                {
+                    int b0 = n0 / block, b1 = Math.Min(b0 + 1, weights.BlockCount - 1);
+                    int width = Math.Min(tileChannels, end - n0);
+                    var tile = new DynamicTile(packed + ((long)b0 * panel), packed + ((long)b1 * panel), weights.Groups, colSumBase + n0, colScaleBase + n0, biasBase + n0, n,
+                        width == tileChannels ? null : acc);
+                    for (int m0 = 0; m0 < rows; m0 += DynamicGemmWeights.TileRows)
+                    {
+                        int count = Math.Min(DynamicGemmWeights.TileRows, rows - m0);
+                        var at = new DynamicTileRows(zeroPointBase + m0, scaleBase + m0, yBase + ((long)m0 * n) + n0);
+                        if (path == DynamicGemmPath.AvxVnniQuads)
+                        {
+                            TileAvxVnniQuads(count, codeBase + ((long)m0 * stride), stride, tile, at);
+                        }
+                        else
+                        {
+                            TilePairs(path, count, wideBase + ((long)m0 * stride), stride, tile, at);
+                        }
+
+                        if (tile.Partial is not null)
+                        {
+                            // The tile's last channels: accumulators through the lane-by-lane epilogue.
+                            for (int r = 0; r < count; r++)
+                            {
+                                int m = m0 + r;
+                                EpilogueRow(new ReadOnlySpan<int>(acc + (r * tileChannels), width), zeroPoints[m], scales[m], weights.ColumnSums.AsSpan(n0, width),
+                                    colScale.Slice(n0, width), bias.Slice(n0, width), y.Slice((m * n) + n0, width), vector: true);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        for (int m = 0; m < rows; m++)
+        {
+            var segment = y.Slice((m * n) + first, end - first);
+            if (activation != Activation.None)
+            {
+                ActivationF32(segment, activation, 0f, 0f, segment, level);
+            }
+
+            if (clampMin > float.NegativeInfinity || clampMax < float.PositiveInfinity)
+            {
+                ClampF32(segment, clampMin, clampMax, segment);
+            }
+        }
+    }
+
+    private static void GemmU8S8F32DynamicScalar(ReadOnlySpan<byte> codes, int rows, DynamicGemmWeights weights, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        ReadOnlySpan<float> colScale, ReadOnlySpan<float> bias, int first, int end, Span<float> y)
+    {
+        int n = weights.N, k = weights.K, stride = weights.CodeStride;
+        Span<int> acc = stackalloc int[1];
+        for (int m = 0; m < rows; m++)
+        {
+            var q = codes.Slice(m * stride, k);
+            for (int c = first; c < end; c++)
+            {
+                var w = weights.Packed.AsSpan(c * k, k);
+                int sum = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    sum += q[i] * w[i];
+                }
+
+                acc[0] = sum;
+                EpilogueRow(acc, zeroPoints[m], scales[m], weights.ColumnSums.AsSpan(c, 1), colScale.Slice(c, 1), bias.Slice(c, 1), y.Slice((m * n) + c, 1), vector: false);
+            }
+        }
+    }
+
+    /// <summary><c>y = (float)(acc − zeroPoint·colSum) · (scale·colScale) + bias</c>, lane by lane: the same IEEE operations in vectors and in the tail.</summary>
+    private static void EpilogueRow(ReadOnlySpan<int> acc, int zeroPoint, float scale, ReadOnlySpan<int> colSum, ReadOnlySpan<float> colScale, ReadOnlySpan<float> bias, Span<float> y, bool vector)
+    {
+        int i = 0;
+        if (vector && Vector256.IsHardwareAccelerated)
+        {
+            var zp = Vector256.Create(zeroPoint);
+            var s = Vector256.Create(scale);
+            for (; i <= acc.Length - 8; i += 8)
+            {
+                var t = Vector256.Create(acc.Slice(i, 8)) - (zp * Vector256.Create(colSum.Slice(i, 8)));
+                var v = (Vector256.ConvertToSingle(t) * (s * Vector256.Create(colScale.Slice(i, 8)))) + Vector256.Create(bias.Slice(i, 8));
+                v.CopyTo(y.Slice(i, 8));
+            }
+        }
+
+        for (; i < acc.Length; i++)
+        {
+            y[i] = ((float)(acc[i] - (zeroPoint * colSum[i])) * (scale * colScale[i])) + bias[i];
+        }
+    }
+
+    private static void WidenU8ToU16(ReadOnlySpan<byte> codes, Span<ushort> wide)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            ref byte c = ref MemoryMarshal.GetReference(codes);
+            ref ushort w = ref MemoryMarshal.GetReference(wide);
+            for (; i <= codes.Length - 16; i += 16)
+            {
+                Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref c, (nuint)i)).AsUInt16().StoreUnsafe(ref w, (nuint)i);
+            }
+        }
+
+        for (; i < codes.Length; i++)
+        {
+            wide[i] = codes[i];
+        }
+    }
+
+    /// <summary>
+    /// The row-count-independent operands of one micro-tile: two weight panels and the epilogue's channel vectors.
+    /// <c>Partial</c> is null when the tile writes its whole width, else where its accumulators go (<c>[r · 2 · Block + c]</c>).
+    /// </summary>
+    private readonly unsafe struct DynamicTile(sbyte* w0, sbyte* w1, int groups, int* colSum, float* colScale, float* bias, int outputStride, int* partial)
+    {
+        public readonly sbyte* W0 = w0;
+        public readonly sbyte* W1 = w1;
+        public readonly int Groups = groups;
+        public readonly int* ColSum = colSum;
+        public readonly float* ColScale = colScale;
+        public readonly float* Bias = bias;
+        public readonly int OutputStride = outputStride;
+        public readonly int* Partial = partial;
+    }
+
+    /// <summary>The first row of one micro-tile: its zero point, scale and output.</summary>
+    private readonly unsafe struct DynamicTileRows(int* zeroPoint, float* scale, float* y)
+    {
+        public readonly int* ZeroPoint = zeroPoint;
+        public readonly float* Scale = scale;
+        public readonly float* Y = y;
+    }
+
+    /// <summary>The count of rows of a micro-tile, as a type the JIT specializes on (branches on it fold away).</summary>
+    private interface ITileRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct Rows1 : ITileRowCount { public static int Count => 1; }
+
+    private struct Rows2 : ITileRowCount { public static int Count => 2; }
+
+    private struct Rows3 : ITileRowCount { public static int Count => 3; }
+
+    private struct Rows4 : ITileRowCount { public static int Count => 4; }
+
+    private struct Rows5 : ITileRowCount { public static int Count => 5; }
+
+    private struct Rows6 : ITileRowCount { public static int Count => 6; }
+
+    private static unsafe void TileAvxVnniQuads(int count, byte* x, int stride, in DynamicTile t, in DynamicTileRows at)
+    {
+        switch (count)
+        {
+            case 1: TileAvxVnniQuads<Rows1>(x, stride, t, at); break;
+            case 2: TileAvxVnniQuads<Rows2>(x, stride, t, at); break;
+            case 3: TileAvxVnniQuads<Rows3>(x, stride, t, at); break;
+            case 4: TileAvxVnniQuads<Rows4>(x, stride, t, at); break;
+            case 5: TileAvxVnniQuads<Rows5>(x, stride, t, at); break;
+            default: TileAvxVnniQuads<Rows6>(x, stride, t, at); break;
+        }
+    }
+
+    private static unsafe void TilePairs(DynamicGemmPath path, int count, ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (path == DynamicGemmPath.Avx512Pairs)
+        {
+            switch (count)
+            {
+                case 1: TileAvx512Pairs<Rows1>(x, stride, t, at); break;
+                case 2: TileAvx512Pairs<Rows2>(x, stride, t, at); break;
+                case 3: TileAvx512Pairs<Rows3>(x, stride, t, at); break;
+                case 4: TileAvx512Pairs<Rows4>(x, stride, t, at); break;
+                case 5: TileAvx512Pairs<Rows5>(x, stride, t, at); break;
+                default: TileAvx512Pairs<Rows6>(x, stride, t, at); break;
+            }
+
+            return;
+        }
+
+        switch (count)
+        {
+            case 1: TileAvx2Pairs<Rows1>(x, stride, t, at); break;
+            case 2: TileAvx2Pairs<Rows2>(x, stride, t, at); break;
+            case 3: TileAvx2Pairs<Rows3>(x, stride, t, at); break;
+            case 4: TileAvx2Pairs<Rows4>(x, stride, t, at); break;
+            case 5: TileAvx2Pairs<Rows5>(x, stride, t, at); break;
+            default: TileAvx2Pairs<Rows6>(x, stride, t, at); break;
+        }
+    }
+
+    /// <summary>
+    /// Row <paramref name="r"/> of a tile of 8-channel blocks: <see cref="EpilogueRow"/>'s formula on two vectors of
+    /// accumulators, stored to the output, or the accumulators stored as they are when the tile is partial.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish256(Vector256<int> a0, Vector256<int> a1, int r, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (t.Partial is not null)
+        {
+            a0.Store(t.Partial + (r * 16));
+            a1.Store(t.Partial + (r * 16) + 8);
+            return;
+        }
+
+        var zp = Vector256.Create(at.ZeroPoint[r]);
+        var s = Vector256.Create(at.Scale[r]);
+        float* y = at.Y + ((long)r * t.OutputStride);
+        ((Vector256.ConvertToSingle(a0 - (zp * Vector256.Load(t.ColSum))) * (s * Vector256.Load(t.ColScale))) + Vector256.Load(t.Bias)).Store(y);
+        ((Vector256.ConvertToSingle(a1 - (zp * Vector256.Load(t.ColSum + 8))) * (s * Vector256.Load(t.ColScale + 8))) + Vector256.Load(t.Bias + 8)).Store(y + 8);
+    }
+
+    /// <summary><see cref="Finish256"/> for 16-channel blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Finish512(Vector512<int> a0, Vector512<int> a1, int r, in DynamicTile t, in DynamicTileRows at)
+    {
+        if (t.Partial is not null)
+        {
+            a0.Store(t.Partial + (r * 32));
+            a1.Store(t.Partial + (r * 32) + 16);
+            return;
+        }
+
+        var zp = Vector512.Create(at.ZeroPoint[r]);
+        var s = Vector512.Create(at.Scale[r]);
+        float* y = at.Y + ((long)r * t.OutputStride);
+        ((Vector512.ConvertToSingle(a0 - (zp * Vector512.Load(t.ColSum))) * (s * Vector512.Load(t.ColScale))) + Vector512.Load(t.Bias)).Store(y);
+        ((Vector512.ConvertToSingle(a1 - (zp * Vector512.Load(t.ColSum + 16))) * (s * Vector512.Load(t.ColScale + 16))) + Vector512.Load(t.Bias + 16)).Store(y + 16);
+    }
+
+    /// <summary>
+    /// Up to six rows × two 8-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[4g + j] · w[g·32 + c·4 + j]</c> with AVX-VNNI
+    /// <c>vpdpbusd</c> (u8 × s8, four products summed into each int32 lane without saturation), then the epilogue.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAvxVnniQuads<TRows>(byte* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
+    {
+        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
+        {
+            var v0 = Vector256.Load(w0 + (g * 32));
+            var v1 = Vector256.Load(w1 + (g * 32));
+            byte* p = x + (4 * g);
+            var b = Vector256.Create(*(int*)p).AsByte();
+            a00 = AvxVnni.MultiplyWideningAndAdd(a00, b, v0);
+            a01 = AvxVnni.MultiplyWideningAndAdd(a01, b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector256.Create(*(int*)(p + stride)).AsByte();
+                a10 = AvxVnni.MultiplyWideningAndAdd(a10, b, v0);
+                a11 = AvxVnni.MultiplyWideningAndAdd(a11, b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector256.Create(*(int*)(p + (2 * stride))).AsByte();
+                a20 = AvxVnni.MultiplyWideningAndAdd(a20, b, v0);
+                a21 = AvxVnni.MultiplyWideningAndAdd(a21, b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector256.Create(*(int*)(p + (3 * stride))).AsByte();
+                a30 = AvxVnni.MultiplyWideningAndAdd(a30, b, v0);
+                a31 = AvxVnni.MultiplyWideningAndAdd(a31, b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector256.Create(*(int*)(p + (4 * stride))).AsByte();
+                a40 = AvxVnni.MultiplyWideningAndAdd(a40, b, v0);
+                a41 = AvxVnni.MultiplyWideningAndAdd(a41, b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector256.Create(*(int*)(p + (5 * stride))).AsByte();
+                a50 = AvxVnni.MultiplyWideningAndAdd(a50, b, v0);
+                a51 = AvxVnni.MultiplyWideningAndAdd(a51, b, v1);
+            }
+        }
+
+        Finish256(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish256(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish256(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish256(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish256(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish256(a50, a51, 5, t, at); }
+    }
+
+    /// <summary>
+    /// Up to six rows × two 16-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[2g + j] · w[g·32 + c·2 + j]</c> over pair panels
+    /// widened to 16 bits in registers (<c>vpmovsxbw</c>), with <c>vpmaddwd</c> (products ≤ 255·127, pair sums in int32),
+    /// then the epilogue.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAvx512Pairs<TRows>(ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
+    {
+        Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector512<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
+        {
+            var v0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w0 + (g * 32)));
+            var v1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w1 + (g * 32)));
+            ushort* p = x + (2 * g);
+            var b = Vector512.Create(*(int*)p).AsInt16();
+            a00 += Avx512BW.MultiplyAddAdjacent(b, v0);
+            a01 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector512.Create(*(int*)(p + stride)).AsInt16();
+                a10 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a11 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector512.Create(*(int*)(p + (2 * stride))).AsInt16();
+                a20 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a21 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector512.Create(*(int*)(p + (3 * stride))).AsInt16();
+                a30 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a31 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector512.Create(*(int*)(p + (4 * stride))).AsInt16();
+                a40 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a41 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector512.Create(*(int*)(p + (5 * stride))).AsInt16();
+                a50 += Avx512BW.MultiplyAddAdjacent(b, v0);
+                a51 += Avx512BW.MultiplyAddAdjacent(b, v1);
+            }
+        }
+
+        Finish512(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish512(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish512(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish512(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish512(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish512(a50, a51, 5, t, at); }
+    }
+
+    /// <summary><see cref="TileAvx512Pairs{TRows}"/> in AVX2: two 8-channel blocks of pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAvx2Pairs<TRows>(ushort* x, int stride, in DynamicTile t, in DynamicTileRows at)
+        where TRows : struct, ITileRowCount
+    {
+        Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        sbyte* w0 = t.W0, w1 = t.W1;
+        for (int g = 0; g < t.Groups; g++)
+        {
+            var v0 = Avx2.ConvertToVector256Int16(Vector128.Load(w0 + (g * 16)));
+            var v1 = Avx2.ConvertToVector256Int16(Vector128.Load(w1 + (g * 16)));
+            ushort* p = x + (2 * g);
+            var b = Vector256.Create(*(int*)p).AsInt16();
+            a00 += Avx2.MultiplyAddAdjacent(b, v0);
+            a01 += Avx2.MultiplyAddAdjacent(b, v1);
+            if (TRows.Count > 1)
+            {
+                b = Vector256.Create(*(int*)(p + stride)).AsInt16();
+                a10 += Avx2.MultiplyAddAdjacent(b, v0);
+                a11 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 2)
+            {
+                b = Vector256.Create(*(int*)(p + (2 * stride))).AsInt16();
+                a20 += Avx2.MultiplyAddAdjacent(b, v0);
+                a21 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 3)
+            {
+                b = Vector256.Create(*(int*)(p + (3 * stride))).AsInt16();
+                a30 += Avx2.MultiplyAddAdjacent(b, v0);
+                a31 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 4)
+            {
+                b = Vector256.Create(*(int*)(p + (4 * stride))).AsInt16();
+                a40 += Avx2.MultiplyAddAdjacent(b, v0);
+                a41 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+
+            if (TRows.Count > 5)
+            {
+                b = Vector256.Create(*(int*)(p + (5 * stride))).AsInt16();
+                a50 += Avx2.MultiplyAddAdjacent(b, v0);
+                a51 += Avx2.MultiplyAddAdjacent(b, v1);
+            }
+        }
+
+        Finish256(a00, a01, 0, t, at);
+        if (TRows.Count > 1) { Finish256(a10, a11, 1, t, at); }
+        if (TRows.Count > 2) { Finish256(a20, a21, 2, t, at); }
+        if (TRows.Count > 3) { Finish256(a30, a31, 3, t, at); }
+        if (TRows.Count > 4) { Finish256(a40, a41, 4, t, at); }
+        if (TRows.Count > 5) { Finish256(a50, a51, 5, t, at); }
+    }
+}
