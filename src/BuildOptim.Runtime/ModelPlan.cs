@@ -24,6 +24,9 @@ public sealed unsafe class ModelPlan
     private readonly (int Buffer, int Length)[] _outputs;
     private readonly SequenceLengths? _sequence;
 
+    /// <summary>Constants derived from data sections (<see cref="Ops.OpLoadContext.Prepared"/>), shared with every specialization.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<(long Offset, int Kind, int Variant, int Rows, int Columns), object> PreparedConstants { get; } = new();
+
     /// <summary>Wraps plan bytes that stay valid and immovable for the lifetime of the process (or of <paramref name="owner"/>).</summary>
     public ModelPlan(byte* data, long length, object? owner = null)
     {
@@ -152,6 +155,7 @@ public sealed unsafe class ModelPlan
         _base = source._base;
         _length = source._length;
         _owner = source._owner;
+        PreparedConstants = source.PreparedConstants;
         _sequence = sequence;
         SequenceLength = n;
         _buffers = [.. source._buffers];

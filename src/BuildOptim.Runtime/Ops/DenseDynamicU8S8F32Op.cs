@@ -57,7 +57,10 @@ internal sealed class DenseDynamicU8S8F32Op : OpExecutor, IChannelSplittable
         var weights = context.Data<sbyte>(op, 0, (long)_p.N * _p.K);
         _colScale = context.Data<float>(op, 1, _p.N);
         _bias = context.Data<float>(op, 2, _p.N);
-        _weights = Kernels.PackDynamicGemmWeights(weights.Span, _p.N, _p.K, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512));
+        var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512);
+
+        // Packed once per plan: the runners of every thread and every sequence length share it.
+        _weights = context.Prepared(op, (int)path, _p.N, _p.K, () => Kernels.PackDynamicGemmWeights(weights.Span, _p.N, _p.K, path));
     }
 
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new DenseDynamicU8S8F32Op(op, context);

@@ -55,6 +55,16 @@ internal sealed class OpLoadContext(ModelPlan plan, float[]?[] floats, byte[]?[]
 {
     public ModelPlan Plan { get; } = plan;
 
+    /// <summary>
+    /// A constant derived from <paramref name="op"/>'s first data section (packed weights), made once per plan and shared by
+    /// every runner of it, and by every sequence length of a plan that has one (<see cref="ModelPlan.Specialize"/>).
+    /// <paramref name="variant"/>, <paramref name="rows"/> and <paramref name="columns"/> tell apart forms of the same section
+    /// (a kernel path, the shape it is read as); never a parameter that changes with the sequence length.
+    /// </summary>
+    public T Prepared<T>(PlanOp op, int variant, int rows, int columns, Func<T> create)
+        where T : class
+        => (T)Plan.PreparedConstants.GetOrAdd((op.D.Length > 0 ? op.D[0] : -1, (int)op.Kind, variant, rows, columns), _ => create());
+
     /// <summary>Checks that <paramref name="op"/> has <paramref name="inputs"/> inputs, <paramref name="outputs"/> outputs and <paramref name="data"/> data sections.</summary>
     public void Expect(PlanOp op, int inputs, int outputs, int data)
     {
