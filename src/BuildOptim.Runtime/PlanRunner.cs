@@ -78,6 +78,7 @@ public sealed partial class PlanRunner
     /// Sizes the buffers for <paramref name="plan"/> (growing, never shrinking) and creates its executors: every op decoded,
     /// checked against the buffers and prepared once; constants are written into their buffers here.
     /// </summary>
+    /// <param name="plan">The plan, or its specialization for one sequence length.</param>
     /// <param name="grew">Whether a buffer was reallocated: executors made for other lengths hold the old arrays.</param>
     private (OpExecutor[], OpScratch, bool[], int[], bool[]) Prepare(ModelPlan plan, out bool grew)
     {
