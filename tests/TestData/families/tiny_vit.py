@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train a tiny vision transformer on Fashion-MNIST and export it at opset 17.
+"""Train a tiny vision transformer on Fashion-MNIST and export it at opsets 17 and 14.
 
 Run from the repository root with the Debian python (python3-torch, python3-onnx, python3-numpy,
 dataset-fashion-mnist):
@@ -13,7 +13,9 @@ LayerNorm, a GELU feed-forward of width 96), a final LayerNorm and a Linear head
 At opset 17 the exporter writes LayerNormalization nodes and GELU as Div, Erf, Add, Mul, Mul; the
 attention is MatMul, Add, Reshape, Transpose, Softmax, with the head shapes computed from Shape nodes.
 
-Output: tests/TestData/families/tiny_vit.onnx, input `input` [batch,1,28,28], output `logits` [batch,10].
+Outputs: tests/TestData/families/tiny_vit.onnx, input `input` [batch,1,28,28], output `logits` [batch,10]; and
+tiny_vit_opset14.onnx, the same weights at opset 14, where every LayerNorm is written out (ReduceMean, Sub, Pow,
+ReduceMean, Add, Sqrt, Div, Mul, Add).
 Data: the FashionCnn sample's samples/FashionCnn/Data/calib.npy and eval.npz. Seeded.
 """
 import os
@@ -74,6 +76,7 @@ def main():
     # express) only when autograd is off, so the export traces the modules' own operations.
     with torch.enable_grad():
         common.export(model, torch.from_numpy(eval_x[:1]), os.path.join(common.HERE, "tiny_vit.onnx"), 17, "input", "logits")
+        common.export(model, torch.from_numpy(eval_x[:1]), os.path.join(common.HERE, "tiny_vit_opset14.onnx"), 14, "input", "logits")
     return 0
 
 
