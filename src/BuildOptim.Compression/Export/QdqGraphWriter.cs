@@ -85,6 +85,12 @@ internal sealed class QdqGraphWriter
 
     public int[] ShapeOf(int value) => _network.Value(value).Shape;
 
+    /// <summary>Whether the model's batch is symbolic (its layers were lowered at batch 1).</summary>
+    public bool DynamicBatch => _network.DynamicBatch;
+
+    /// <summary>Whether <paramref name="value"/> is a constant (the same for every sample, whatever the batch).</summary>
+    public bool IsConstant(int value) => _network.Layers.Any(l => l.Output == value && l is ConstantLayer);
+
     /// <summary>The tensor <paramref name="reader"/> reads for <paramref name="value"/>.</summary>
     public string Input(Layer reader, int value)
     {

@@ -50,6 +50,8 @@ public sealed class QdqExportTests : IDisposable
             (Path.Combine(cnn, "cnn_nhwc.onnx"), Path.Combine(cnn, "cnn_calib_nhwc.npy"), Path.Combine(cnn, "cnn_eval_nhwc.npz")),
             (Path.Combine(cnn, "cnn_misc.onnx"), Path.Combine(cnn, "cnn_calib.npy"), Path.Combine(cnn, "cnn_eval.npz")),
             (Path.Combine(cnn, "cnn_initializers_as_inputs.onnx"), Path.Combine(cnn, "cnn_calib.npy"), Path.Combine(cnn, "cnn_eval.npz")),
+            (ExportedFamilyTests.Family("mobilenet_v3_small_clip.onnx"), Path.Combine(fashionCnn, "Data", "calib.npy"), Path.Combine(fashionCnn, "Data", "eval.npz")),
+            (ExportedFamilyTests.Family("audio_kws.onnx"), ExportedFamilyTests.Family("audio_calib.npy"), ExportedFamilyTests.Family("audio_eval.npz")),
         };
         var data = new TheoryData<string, string, string>();
         foreach (var (model, calibration, evaluation) in candidates.Where(c => File.Exists(c.Item1) && File.Exists(c.Item2) && File.Exists(c.Item3)))
@@ -201,6 +203,27 @@ public sealed class QdqExportTests : IDisposable
         var weights = model.Graph.Initializer.Single(t => t.Name == gemm.Input[1]);
         Assert.Equal((int)TensorProto.Types.DataType.Float, weights.DataType);
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == network.InputName);
+    }
+
+    [Fact]
+    public void Qdq_model_of_the_tiny_vit_expands_its_class_token_to_the_batch_and_runs_as_the_int8_plan_at_batch_1()
+    {
+        string fashionData = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Data");
+        var network = Models.Lower(ExportedFamilyTests.Family("tiny_vit.onnx"));
+        var ranges = MinMaxCalibrator.Calibrate(network, DataSets.LoadInputs(Path.Combine(fashionData, "calib.npy"), network));
+        var samples = DataSets.LoadInputs(Path.Combine(fashionData, "eval.npz"), network);
+        var model = QdqExporter.Export(network, ranges);
+
+        // The class token, a constant at batch 1, is expanded to the batch of the patches before the Concat.
+        var concat = model.Graph.Node.Single(n => n.OpType == "Concat" && n.Name == "/Concat_2");
+        Assert.Contains(model.Graph.Node, n => n.OpType == "Expand" && concat.Input.Contains(n.Output[0]));
+
+        // Multi-head attention reshapes to [sequence, batch × heads, head width]: the export runs at batch 1 (see usage.md).
+        var plan = Compressor.RunPlan(PlanCompiler.Compile(network, QuantizeMode.Int8, ranges).Bytes, samples, 200);
+        var unfused = RunOnnxRuntime(model.ToByteArray(), network, samples, batch: 1, count: 200, optimization: GraphOptimizationLevel.ORT_DISABLE_ALL);
+        var versusPlan = Metrics.Compute(plan, unfused, network.OutputLength, null);
+        Assert.True(versusPlan.MeanCosine >= 0.9999, $"unfused QDQ: cosine to the int8 plan {versusPlan.MeanCosine}");
+        Assert.True(versusPlan.Agreement >= 0.99, $"unfused QDQ: top-1 agreement with the int8 plan {versusPlan.Agreement:P2}");
     }
 
     [Fact]
