@@ -80,10 +80,20 @@ internal sealed class QdqGraphWriter
     private IEnumerable<int?> Dims(int value)
     {
         var shape = _network.Value(value).Shape;
-        return shape.Select((d, i) => i == 0 && _network.DynamicBatch && d == 1 ? (int?)null : d);
+        return shape.Select((d, i) => i == 0 && DynamicBatch && d == 1 ? (int?)null : d);
     }
 
     public int[] ShapeOf(int value) => _network.Value(value).Shape;
+
+    /// <summary>
+    /// Whether the export's batch is symbolic: the model's is, and no Transpose moves the batch away from the first axis.
+    /// Layers are lowered at batch 1, and where the batch leaves the first axis (multi-head attention written sequence-first
+    /// reshapes to [sequence, batch × heads, width]) the shapes written say nothing of it, so such an export is at batch 1.
+    /// </summary>
+    public bool DynamicBatch => _network.DynamicBatch && !_network.Layers.Any(l => l is TransposeLayer { Perm: [not 0, ..] });
+
+    /// <summary>Whether <paramref name="value"/> is a constant (the same for every sample, whatever the batch).</summary>
+    public bool IsConstant(int value) => _network.Layers.Any(l => l.Output == value && l is ConstantLayer);
 
     /// <summary>The tensor <paramref name="reader"/> reads for <paramref name="value"/>.</summary>
     public string Input(Layer reader, int value)
@@ -181,7 +191,7 @@ internal sealed class QdqGraphWriter
     public string ShapeTensor(string name, int[] from, int[] to)
     {
         var target = to.Select(d => (long)d).ToArray();
-        if (_network.DynamicBatch && from.Length > 0 && from[0] == 1 && target.Length > 0 && target[0] == 1)
+        if (DynamicBatch && from.Length > 0 && from[0] == 1 && target.Length > 0 && target[0] == 1)
         {
             target[0] = -1;
         }

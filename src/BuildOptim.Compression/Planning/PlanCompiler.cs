@@ -71,6 +71,7 @@ public static class PlanCompiler
     internal static List<int> EmitLayers(CompileContext context, IReadOnlySet<string>? floatLayers)
     {
         var network = context.Network;
+        var logArguments = context.Mode == QuantizeMode.Int8 ? LogArguments(network, context.Ranges) : [];
         for (int i = 0; i < network.Layers.Count; i++)
         {
             var layer = network.Layers[i];
@@ -79,7 +80,8 @@ public static class PlanCompiler
                 && !(floatLayers?.Contains(layer.Name) ?? false)
                 && (context.Scheme == QuantizationScheme.Dynamic
                     ? emitter is IDynamicInt8Emitter dynamic && dynamic.SupportsDynamicInt8(layer, context)
-                    : emitter.SupportsInt8(layer, context)
+                    : !logArguments.Contains(layer)
+                        && emitter.SupportsInt8(layer, context)
                         && context.Calibrated(layer.Output) is not null
                         && layer.Inputs.All(v => context.Calibrated(v) is not null)
                         && network.Value(layer.Output).IsFloat
@@ -112,5 +114,46 @@ public static class PlanCompiler
         }
 
         return inputBuffers;
+    }
+
+    /// <summary>
+    /// The layers that compute what a Log reads, back to where the values can be negative (by the calibrated ranges), and
+    /// the Log itself: they stay in float inside an int8 plan. A logarithm is there to compress the dynamic range of a
+    /// non-negative quantity (a power spectrum, mel energies, counts, probabilities), a range that 8-bit linear codes, with
+    /// their 1/255 step, cannot carry: every value below the step would become the same floor.
+    /// </summary>
+    internal static HashSet<Layer> LogArguments(Network network, IReadOnlyDictionary<int, TensorRange>? ranges)
+    {
+        var kept = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
+        if (ranges is null)
+        {
+            return kept;
+        }
+
+        var producers = new Layer?[network.Values.Count];
+        foreach (var layer in network.Layers)
+        {
+            producers[layer.Output] = layer;
+        }
+
+        var pending = new Stack<int>();
+        foreach (var log in network.Layers.OfType<ActivationLayer>().Where(a => a.Kind == ActivationKind.Log))
+        {
+            kept.Add(log);
+            pending.Push(log.Inputs[0]);
+        }
+
+        while (pending.TryPop(out int value))
+        {
+            if (producers[value] is { } producer and not ConstantLayer && ranges.TryGetValue(value, out var range) && range.Min >= 0 && kept.Add(producer))
+            {
+                foreach (int input in producer.Inputs)
+                {
+                    pending.Push(input);
+                }
+            }
+        }
+
+        return kept;
     }
 }

@@ -6,6 +6,10 @@ namespace BuildOptim.Onnx.Lowering;
 internal sealed class LoweringContext(Graph graph)
 {
     private readonly Dictionary<string, int> _lastUse = BuildLastUse(graph);
+
+    /// <summary>The <see cref="ConstantLayer"/> output of each constant read as data so far, by name (a lowering may name a
+    /// tensor it derives after its source: only the same constant reuses the layer).</summary>
+    private readonly Dictionary<string, (ConstantValue Constant, int Id)> _materialized = new(StringComparer.Ordinal);
     private int _nodeIndex;
 
     /// <summary>
@@ -88,13 +92,19 @@ internal sealed class LoweringContext(Graph graph)
         }
     }
 
-    /// <summary>The value id of a symbol, turning a constant into a <see cref="ConstantLayer"/>.</summary>
+    /// <summary>
+    /// The value id of a symbol, turning a constant into a <see cref="ConstantLayer"/> once per name. The symbol stays a
+    /// constant: an initializer that one node reads as data and another as a weight, a shape or a bound (exporters share
+    /// scalars such as 6 between a Div and a Clip) is still a constant to the second.
+    /// </summary>
     public int Materialize(SymbolicValue value, string name)
     {
         switch (value)
         {
             case RuntimeValue r:
                 return r.Id;
+            case ConstantValue c when _materialized.TryGetValue(name, out var existing) && ReferenceEquals(existing.Constant, c):
+                return existing.Id;
             case ConstantValue { Tensor: var t }:
             {
                 if (!t.IsFloat && Node is { } node)
@@ -105,7 +115,7 @@ internal sealed class LoweringContext(Graph graph)
                 float[] data = t.IsFloat ? t.Floats! : t.Int64s!.Select(v => (float)v).ToArray();
                 int id = NewValue(name, t.Dims, TypeOf(value));
                 AddLayer(new ConstantLayer { Name = name, Inputs = [], Output = id, Data = data });
-                Symbols[name] = new RuntimeValue(id);
+                _materialized[name] = ((ConstantValue)value, id);
                 return id;
             }
 

@@ -9,6 +9,7 @@ public static class GraphPasses
     {
         network = FuseLayerNorm.Run(network);
         network = FuseGelu.Run(network);
+        network = FuseHardSwish.Run(network);
         network = FoldBatchNorm.Run(network);
         network = FoldBiasAdd.Run(network);
         network = FuseActivation.Run(network);

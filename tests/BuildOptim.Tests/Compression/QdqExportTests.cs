@@ -50,6 +50,8 @@ public sealed class QdqExportTests : IDisposable
             (Path.Combine(cnn, "cnn_nhwc.onnx"), Path.Combine(cnn, "cnn_calib_nhwc.npy"), Path.Combine(cnn, "cnn_eval_nhwc.npz")),
             (Path.Combine(cnn, "cnn_misc.onnx"), Path.Combine(cnn, "cnn_calib.npy"), Path.Combine(cnn, "cnn_eval.npz")),
             (Path.Combine(cnn, "cnn_initializers_as_inputs.onnx"), Path.Combine(cnn, "cnn_calib.npy"), Path.Combine(cnn, "cnn_eval.npz")),
+            (ExportedFamilyTests.Family("mobilenet_v3_small_clip.onnx"), Path.Combine(fashionCnn, "Data", "calib.npy"), Path.Combine(fashionCnn, "Data", "eval.npz")),
+            (ExportedFamilyTests.Family("audio_kws.onnx"), ExportedFamilyTests.Family("audio_calib.npy"), ExportedFamilyTests.Family("audio_eval.npz")),
         };
         var data = new TheoryData<string, string, string>();
         foreach (var (model, calibration, evaluation) in candidates.Where(c => File.Exists(c.Item1) && File.Exists(c.Item2) && File.Exists(c.Item3)))
@@ -201,6 +203,53 @@ public sealed class QdqExportTests : IDisposable
         var weights = model.Graph.Initializer.Single(t => t.Name == gemm.Input[1]);
         Assert.Equal((int)TensorProto.Types.DataType.Float, weights.DataType);
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == network.InputName);
+    }
+
+    [Fact]
+    public void Qdq_model_expands_a_constant_concatenated_beside_computed_inputs_to_their_batch()
+    {
+        // A class token [1, 1, 4] in front of [batch, 2, 4]: at batch 1 the lowering sees a constant.
+        var builder = new OnnxModelBuilder().Floats("token", [0.5f, -1f, 2f, 0.25f], 1, 1, 4)
+            .Node("Relu", "relu", ["x"], ["r"]).Node("Concat", "concat", ["token", "r"], ["y"], OnnxModelBuilder.Attr("axis", 1L));
+        builder.Graph.Input[0] = OnnxModelBuilder.FloatValue("x", null, 2, 4);
+        builder.Graph.Output.Add(OnnxModelBuilder.FloatValue("y", null, 3, 4));
+        Directory.CreateDirectory(_root);
+        string path = Path.Combine(_root, "token.onnx");
+        File.WriteAllBytes(path, builder.ToBytes());
+        var network = Models.Lower(path);
+        var random = new Random(7);
+        var samples = new NdArray("x", ElementKind.Float32, [50, 2, 4], Enumerable.Range(0, 400).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray());
+        var ranges = MinMaxCalibrator.Calibrate(network, samples);
+
+        var model = QdqExporter.Export(network, ranges);
+        var plan = Compressor.RunPlan(PlanCompiler.Compile(network, QuantizeMode.Int8, ranges).Bytes, samples, 50);
+        var batched = RunOnnxRuntime(model.ToByteArray(), network, samples, batch: 25, optimization: GraphOptimizationLevel.ORT_DISABLE_ALL);
+
+        Assert.Contains(model.Graph.Node, n => n.OpType == "Expand");
+        Assert.Equal(plan.Length, batched.Length);
+        for (int i = 0; i < plan.Length; i++)
+        {
+            Assert.True(Math.Abs(plan[i] - batched[i]) <= 1e-5f * (1 + Math.Abs(plan[i])), $"[{i}] {batched[i]} vs plan {plan[i]}");
+        }
+    }
+
+    [Fact]
+    public void Qdq_model_of_the_tiny_vit_is_at_batch_1_and_runs_as_the_int8_plan()
+    {
+        string fashionData = Path.Combine(TestPaths.RepoRoot, "samples", "FashionCnn", "Data");
+        var network = Models.Lower(ExportedFamilyTests.Family("tiny_vit.onnx"));
+        var ranges = MinMaxCalibrator.Calibrate(network, DataSets.LoadInputs(Path.Combine(fashionData, "calib.npy"), network));
+        var samples = DataSets.LoadInputs(Path.Combine(fashionData, "eval.npz"), network);
+        var model = QdqExporter.Export(network, ranges);
+
+        // Multi-head attention reshapes to [sequence, batch × heads, head width]: the export declares batch 1 (see usage.md).
+        Assert.Equal(1, model.Graph.Input.Single().Type.TensorType.Shape.Dim[0].DimValue);
+        Assert.Equal(1, model.Graph.Output.Single().Type.TensorType.Shape.Dim[0].DimValue);
+        var plan = Compressor.RunPlan(PlanCompiler.Compile(network, QuantizeMode.Int8, ranges).Bytes, samples, 200);
+        var unfused = RunOnnxRuntime(model.ToByteArray(), network, samples, batch: 1, count: 200, optimization: GraphOptimizationLevel.ORT_DISABLE_ALL);
+        var versusPlan = Metrics.Compute(plan, unfused, network.OutputLength, null);
+        Assert.True(versusPlan.MeanCosine >= 0.9999, $"unfused QDQ: cosine to the int8 plan {versusPlan.MeanCosine}");
+        Assert.True(versusPlan.Agreement >= 0.99, $"unfused QDQ: top-1 agreement with the int8 plan {versusPlan.Agreement:P2}");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using BuildOptim.Onnx.Passes;
 namespace BuildOptim.Tests.Onnx;
 
 /// <summary>
-/// FuseLayerNorm and FuseGelu on the PyTorch export of layernorm_mlp.py (nn.LayerNorm and nn.GELU written out at opset 13,
+/// FuseLayerNorm and FuseGelu on the PyTorch export of layernorm_mlp.py, FuseHardSwish on the forms MobileNetV3 exports write (nn.LayerNorm and nn.GELU written out at opset 13,
 /// and the hand-written forms Keras and user code produce): each pattern becomes one layer, and the outputs stay ONNX
 /// Runtime's.
 /// </summary>
@@ -86,6 +86,36 @@ public sealed class FusionPassTests : ScratchFolderTest
 
         Assert.Empty(network.Layers.OfType<LayerNormLayer>());
         Assert.DoesNotContain(network.Layers, l => l is ActivationLayer { Kind: ActivationKind.Gelu });
+    }
+
+    [Fact]
+    public void FuseHardSwish_makes_each_relu6_and_hard_sigmoid_form_of_hard_swish_one_activation()
+    {
+        // relu6(x + 3) · (1/6) with one Clip(0, 6); (x · relu6(x + 3)) / 6 with Relu then Clip; 3 + x; x · HardSigmoid(x);
+        // and a relu6(x + 3) / 6 whose clip is read elsewhere, which stays as it is.
+        var builder = new OnnxModelBuilder(opset: 13).Scalar("three", 3f).Scalar("zero", 0f).Scalar("six", 6f).Scalar("sixth", 1f / 6)
+            .Node("Add", "a1", ["x", "three"], ["p1"]).Node("Clip", "c1", ["p1", "zero", "six"], ["r1"]).Node("Mul", "s1", ["r1", "sixth"], ["hsig"])
+            .Node("Add", "a2", ["three", "x"], ["p2"]).Node("Relu", "relu2", ["p2"], ["q2"]).Node("Clip", "c2", ["q2", "zero", "six"], ["r2"])
+            .Node("Mul", "m2", ["x", "r2"], ["xr2"]).Node("Div", "d2", ["xr2", "six"], ["hswish"])
+            .Node("HardSigmoid", "hs3", ["x"], ["g3"], OnnxModelBuilder.Attr("alpha", 1f / 6), OnnxModelBuilder.Attr("beta", 0.5f))
+            .Node("Mul", "m3", ["g3", "x"], ["hswish3"])
+            .Node("Add", "a4", ["x", "three"], ["p4"]).Node("Clip", "c4", ["p4", "zero", "six"], ["r4"]).Node("Div", "d4", ["r4", "six"], ["h4"])
+            .Node("Add", "reuse", ["h4", "r4"], ["kept"])
+            .Node("Sum", "sum", ["hsig", "hswish", "hswish3", "kept"], ["y"]).Output("y");
+        Directory.CreateDirectory(Root);
+        string path = Path.Combine(Root, "hard_swish.onnx");
+        File.WriteAllBytes(path, builder.ToBytes());
+
+        var raw = Raw(path);
+        var fused = EliminateDeadLayers.Run(FuseHardSwish.Run(raw));
+
+        Assert.Equal(2, fused.Layers.Count(l => l is ActivationLayer { Kind: ActivationKind.HardSwish }));
+        Assert.Equal(1, fused.Layers.Count(l => l is ActivationLayer { Kind: ActivationKind.HardSigmoid, Alpha: 1f / 6, Beta: 0.5f }));
+        Assert.Equal(1, fused.Layers.Count(l => l is ActivationLayer { Kind: ActivationKind.Clip }));
+        var data = new BuildOptim.Runtime.Data.NdArray("x", BuildOptim.Runtime.Data.ElementKind.Float32, [16, 4],
+            Enumerable.Range(0, 64).Select(i => (i - 32) * 0.25f).ToArray());
+        var plan = Compressor.RunPlan(PlanCompiler.Compile(fused, QuantizeMode.None, null).Bytes, data, 16);
+        AssertClose(OrtReference.Run(path, fused, data), plan, 1e-6);
     }
 
     private static void AssertClose(float[] expected, float[] actual, double tolerance)

@@ -19,6 +19,18 @@ public sealed class MathLoweringTests : ScratchFolderTest
     }
 
     [Fact]
+    public void An_initializer_read_as_data_stays_a_constant_for_the_nodes_that_need_one_and_becomes_one_layer()
+    {
+        // One scalar 6 for a Div, a Clip bound and a second Div, as exporters that share constants write it.
+        var network = Lower(new OnnxModelBuilder().Scalar("six", 6f)
+            .Node("Div", "div", ["x", "six"], ["d"]).Node("Clip", "clip", ["d", "", "six"], ["c"]).Node("Div", "again", ["c", "six"], ["y"]).Output("y"));
+
+        Assert.Equal(6f, Assert.Single(network.Layers.OfType<ActivationLayer>()).Beta);
+        Assert.Equal(6f, Assert.Single(network.Layers.OfType<ConstantLayer>()).Data.Single());
+        Assert.Equal(2, network.Layers.OfType<BinaryLayer>().Count());
+    }
+
+    [Fact]
     public void Pow_of_a_tensor_exponent_broadcasts_in_float()
     {
         var network = Lower(new OnnxModelBuilder().Floats("e", [1f, 2f, 3f, 4f], 4).Node("Pow", "pow", ["x", "e"], ["y"]).Output("y"));

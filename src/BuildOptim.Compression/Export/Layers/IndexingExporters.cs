@@ -11,12 +11,21 @@ internal sealed class SliceExporter : LayerExporter<SliceLayer>
         var input = writer.ShapeOf(s.Inputs[0]);
         var output = writer.ShapeOf(s.Output);
         int rank = input.Length;
-        var ends = new long[rank];
-        for (int d = 0; d < rank; d++)
+
+        // Only the axes the slice changes: an axis taken whole (the batch, among others) stays whatever size it has at run time.
+        var axes = Enumerable.Range(0, rank).Where(d => s.Begin[d] != 0 || s.Step[d] != 1 || output[d] != input[d]).ToList();
+        if (axes.Count == 0)
+        {
+            axes.Add(rank - 1);
+        }
+
+        var ends = new long[axes.Count];
+        for (int i = 0; i < axes.Count; i++)
         {
             // One past the last index taken; walking backwards past index 0, an end that clamps to −1 (before the first).
+            int d = axes[i];
             long end = s.Begin[d] + ((long)output[d] * s.Step[d]);
-            ends[d] = end < 0 ? -input[d] - 1L : end;
+            ends[i] = end < 0 ? -input[d] - 1L : end;
         }
 
         string x = writer.Input(s, s.Inputs[0]);
@@ -24,10 +33,10 @@ internal sealed class SliceExporter : LayerExporter<SliceLayer>
         graph.Node("Slice", s.Name,
         [
             x,
-            graph.Int64s(s.Name + "_starts", s.Begin.Select(b => (long)b).ToArray(), [rank]),
-            graph.Int64s(s.Name + "_ends", ends, [rank]),
-            graph.Int64s(s.Name + "_axes", Enumerable.Range(0, rank).Select(d => (long)d).ToArray(), [rank]),
-            graph.Int64s(s.Name + "_steps", s.Step.Select(t => (long)t).ToArray(), [rank]),
+            graph.Int64s(s.Name + "_starts", axes.Select(d => (long)s.Begin[d]).ToArray(), [axes.Count]),
+            graph.Int64s(s.Name + "_ends", ends, [axes.Count]),
+            graph.Int64s(s.Name + "_axes", axes.Select(d => (long)d).ToArray(), [axes.Count]),
+            graph.Int64s(s.Name + "_steps", axes.Select(d => (long)s.Step[d]).ToArray(), [axes.Count]),
         ], y);
         writer.Written(s.Output, y);
     }
