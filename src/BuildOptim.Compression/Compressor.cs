@@ -368,7 +368,7 @@ public static class Compressor
         if (c.Evaluation is not null)
         {
             outputs = PlanOutputs.Run(plan.Bytes, c.Evaluation, c.Evaluation.SampleCount);
-            metrics = Metrics.Compute(c.Reference!, outputs, model.OutputLength, c.Labels);
+            metrics = Metrics.Compute(c.Reference!, outputs, model.OutputLength, c.Labels, retrieval: !ModelKinds.IsClassifier(model));
         }
 
         return new Candidate(sparsity, clusters, model, shared, ranges, plan, outputs, metrics, Gate.Evaluate(options, metrics, ModelKinds.IsClassifier(model))) { FineTune = fineTune };

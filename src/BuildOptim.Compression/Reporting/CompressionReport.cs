@@ -101,6 +101,7 @@ public sealed record CompressionReport(
             w.WriteEndObject();
             WriteNullable(w, "accuracyDropPoints", Metrics?.AccuracyDropPoints);
             WriteNullable(w, "agreement", Metrics?.Agreement);
+            WriteNullable(w, "retrievalAgreement", Metrics?.RetrievalAgreement);
             WriteNullable(w, "maxAbsError", Metrics?.MaxAbsError);
             w.WriteStartObject("cosine");
             WriteNullable(w, "mean", Metrics?.MeanCosine);

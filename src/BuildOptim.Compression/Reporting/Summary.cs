@@ -28,7 +28,13 @@ internal static class Summary
                 s.Append(CultureInfo.InvariantCulture, $", accuracy {o * 100:0.00}% -> {c * 100:0.00}%");
             }
 
-            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000} ({m.SampleCount} samples)");
+            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000}");
+            if (m.RetrievalAgreement is { } retrieval)
+            {
+                s.Append(CultureInfo.InvariantCulture, $", retrieval agreement {retrieval * 100:0.0}%");
+            }
+
+            s.Append(CultureInfo.InvariantCulture, $" ({m.SampleCount} samples)");
         }
 
         // The gated metric and its threshold: the gate checks one figure of the several above.

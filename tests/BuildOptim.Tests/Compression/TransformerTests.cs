@@ -119,9 +119,14 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
             OutputDirectory = Path.Combine(Root, "a"),
         };
 
-        Compressor.Run(options);
+        var result = Compressor.Run(options);
         Compressor.Run(options with { OutputDirectory = Path.Combine(Root, "b") });
         byte[] plan = File.ReadAllBytes(Path.Combine(Root, "a", Compressor.PlanFileName));
+
+        // An embedding model's gate figures include retrieval agreement, in the report and the build line.
+        Assert.Equal(1.0, result.Report.Metrics!.RetrievalAgreement);
+        Assert.Contains("retrieval agreement 100.0%", result.SummaryLine);
+        Assert.Contains("\"retrievalAgreement\": 1", File.ReadAllText(Path.Combine(Root, "a", Compressor.ReportFileName)));
         Assert.Equal(plan, File.ReadAllBytes(Path.Combine(Root, "b", Compressor.PlanFileName)));
 
         // The int8 plan at each sentence's own length (no padding): ONNX Runtime fp32's mean-pooled embedding within cosine 0.99.
