@@ -138,18 +138,8 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         foreach (string sentence in s_moreSentences.Append("Compress the model when the app builds, not when it starts, and check what it loses on your own data."))
         {
             long[] ids = tokenizer.EncodeToIds(sentence).Select(i => (long)i).ToArray();
-            long[] mask = Enumerable.Repeat(1L, ids.Length).ToArray(), types = new long[ids.Length];
-            runner.SetInput(0, ids);
-            runner.SetInput(1, mask);
-            runner.SetInput(2, types);
-            runner.Execute();
-            var ours = new float[runner.GetOutputLength(0)];
-            runner.GetOutput(0, ours);
-            using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, ids.Length]);
-            using var typeValue = OrtValue.CreateTensorValueFromMemory(types, [1, ids.Length]);
-            using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
-            double cosine = Cosine(MeanPool(ours, 384, ids.Length), MeanPool(outputs[0].GetTensorDataAsSpan<float>().ToArray(), 384, ids.Length));
+            var (ours, reference) = AtOwnLength(runner, session, ids);
+            double cosine = Cosine(MeanPool(ours, 384, ids.Length), MeanPool(reference, 384, ids.Length));
             Assert.True(cosine >= 0.99, $"'{sentence}' ({ids.Length} tokens): cosine {cosine}");
         }
     }
@@ -210,22 +200,10 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         foreach (string sentence in s_sentences.Reverse().Append("Compress the model when the app builds, not when it starts, and check what it loses."))
         {
             long[] ids = tokenizer.EncodeToIds(sentence).Select(i => (long)i).ToArray();
-            long[] mask = Enumerable.Repeat(1L, ids.Length).ToArray(), types = new long[ids.Length];
-            runner.SetInput(0, ids);
-            runner.SetInput(1, mask);
-            runner.SetInput(2, types);
-            runner.Execute();
+            var (ours, reference) = AtOwnLength(runner, session, ids);
             Assert.Equal(ids.Length, runner.SequenceLength);
-            var ours = new float[runner.GetOutputLength(0)];
             Assert.Equal(ids.Length * 384, ours.Length);
             Assert.Equal(ours.Length, runner.GetOutputLength(0, ids.Length));
-            runner.GetOutput(0, ours);
-
-            using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, ids.Length]);
-            using var typeValue = OrtValue.CreateTensorValueFromMemory(types, [1, ids.Length]);
-            using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
-            float[] reference = outputs[0].GetTensorDataAsSpan<float>().ToArray();
             for (int t = 0; t < ids.Length; t++)
             {
                 double cosine = Cosine(ours.AsSpan(t * 384, 384).ToArray(), reference.AsSpan(t * 384, 384).ToArray());
@@ -262,6 +240,23 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         using var typeValue = OrtValue.CreateTensorValueFromMemory(new long[ids.Length], [1, ids.Length]);
         using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
         return (ours, outputs[0].GetTensorDataAsSpan<float>().ToArray(), ids.Length);
+    }
+
+    /// <summary>A sequence plan and ONNX Runtime on the same sentence at its own length (mask all ones, no padding).</summary>
+    private static (float[] Ours, float[] Reference) AtOwnLength(PlanRunner runner, InferenceSession session, long[] ids)
+    {
+        long[] mask = Enumerable.Repeat(1L, ids.Length).ToArray(), types = new long[ids.Length];
+        runner.SetInput(0, ids);
+        runner.SetInput(1, mask);
+        runner.SetInput(2, types);
+        runner.Execute();
+        var ours = new float[runner.GetOutputLength(0)];
+        runner.GetOutput(0, ours);
+        using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, ids.Length]);
+        using var typeValue = OrtValue.CreateTensorValueFromMemory(types, [1, ids.Length]);
+        using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
+        return (ours, outputs[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
     private static float[] MeanPool(float[] tokens, int hidden, int count)
