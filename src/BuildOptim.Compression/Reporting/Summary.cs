@@ -28,10 +28,14 @@ internal static class Summary
                 s.Append(CultureInfo.InvariantCulture, $", accuracy {o * 100:0.00}% -> {c * 100:0.00}%");
             }
 
-            s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000}");
+            // An embedding model's top-1 index means nothing: its agreement is retrieval agreement (nearest neighbours).
             if (m.RetrievalAgreement is { } retrieval)
             {
-                s.Append(CultureInfo.InvariantCulture, $", retrieval agreement {retrieval * 100:0.0}%");
+                s.Append(CultureInfo.InvariantCulture, $", cosine {m.MeanCosine:0.0000}, retrieval agreement {retrieval * 100:0.0}%");
+            }
+            else
+            {
+                s.Append(CultureInfo.InvariantCulture, $", agreement {m.Agreement * 100:0.00}%, cosine {m.MeanCosine:0.0000}");
             }
 
             s.Append(CultureInfo.InvariantCulture, $" ({m.SampleCount} samples)");
