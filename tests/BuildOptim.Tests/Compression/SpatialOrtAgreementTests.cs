@@ -58,19 +58,8 @@ public sealed class SpatialOrtAgreementTests : ScratchFolderTest
     public void Fp32_plan_gives_onnx_runtimes_outputs_and_int8_runs_it_as_a_float_island(string name)
     {
         var (opset, dims, body) = s_models[name];
-        var builder = new OnnxModelBuilder(opset: opset);
-        builder.Graph.Input[0] = FloatValue("x", null, [.. dims.Select(d => (long)d)]);
-        body(builder);
-        builder.Graph.Output.Add(new global::Onnx.ValueInfoProto { Name = "y", Type = new global::Onnx.TypeProto { TensorType = new global::Onnx.TypeProto.Types.Tensor { ElemType = 1 } } });
-        Directory.CreateDirectory(Root);
-        string path = Path.Combine(Root, "model.onnx");
-        File.WriteAllBytes(path, builder.ToBytes());
-
-        var network = OnnxFrontEnd.Load(path);
-        var random = new Random(1553);
         const int samples = 4;
-        var data = Enumerable.Range(0, samples * network.InputLength).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
-        var inputs = new NdArray("x", ElementKind.Float32, [samples, .. network.InputShape], data);
+        var (path, network, inputs) = OneInputModel.Write(Root, opset, dims, body, seed: 1553, samples, low: -2, width: 4);
         var expected = OrtReference.Run(path, network, inputs);
         var plan = PlanCompiler.Compile(network, QuantizeMode.None, null).Bytes;
         var fp32 = Compressor.RunPlan(plan, inputs, samples);
