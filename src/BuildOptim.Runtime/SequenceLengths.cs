@@ -57,11 +57,21 @@ public sealed class SequenceLengths
 
     private readonly SequenceTerm[] _terms;
 
+    /// <summary>Per io record that has a term, that term's index in <see cref="_terms"/>: what every Run looks up.</summary>
+    private readonly Dictionary<int, int> _ioTerms = [];
+
     public SequenceLengths(int minLength, int maxLength, IReadOnlyList<SequenceTerm> terms)
     {
         MinLength = minLength;
         MaxLength = maxLength;
         _terms = [.. terms];
+        for (int i = 0; i < _terms.Length; i++)
+        {
+            if (_terms[i].Target == SequenceTarget.IoLength)
+            {
+                _ioTerms.TryAdd(_terms[i].Index, i);
+            }
+        }
     }
 
     /// <summary>The shortest sequence the plan accepts (1, or 2 when the model computes differently on one token).</summary>
@@ -75,6 +85,13 @@ public sealed class SequenceLengths
     /// <summary>The term of <paramref name="target"/> <paramref name="index"/>, found without allocating.</summary>
     internal bool TryFind(SequenceTarget target, int index, out SequenceTerm found)
     {
+        if (target == SequenceTarget.IoLength)
+        {
+            bool known = _ioTerms.TryGetValue(index, out int at);
+            found = known ? _terms[at] : default;
+            return known;
+        }
+
         foreach (var term in _terms)
         {
             if (term.Target == target && term.Index == index)
