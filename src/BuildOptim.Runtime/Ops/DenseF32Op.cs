@@ -15,32 +15,25 @@ internal sealed record DenseF32Parameters(int Rows, int K, int N, float ClampMin
 }
 
 /// <summary>
-/// The fp32 Dense layer, per row of its input: <c>y = clamp(bias + W·x)</c> (<see cref="Kernels.GemvF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Activation, Span{float})"/>).
-/// With <see cref="GemmRows"/> rows or more (a transformer's tokens) it is one matrix product instead,
-/// <c>Yᵀ = clamp(bias + W·Xᵀ)</c> (<see cref="Kernels.GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>),
-/// which streams the weights once per call instead of once per row. The rows are padded with zero rows to a multiple of
-/// <see cref="GemmRowBlock"/>, the width of the product's widest column strip (a row of X is a column of Xᵀ): 9 or 78
-/// tokens then run as 16 or 80 at full vector width, where the last few columns would otherwise take the scalar loop
-/// once per weight. Every output is the same sum in the same order either way; the padding's are dropped.
+/// The fp32 Dense layer. One row: <c>y = clamp(bias + W·x)</c> (<see cref="Kernels.GemvF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Activation, Span{float})"/>,
+/// on the weights in place). Two rows or more (a transformer's tokens): one matrix product over every row,
+/// <see cref="Kernels.GemmF32Packed"/>, on weights packed once per plan into panels of 32 outputs; each output is the bias plus
+/// the products fused in ascending k, the same bits at every SIMD level. A parallel runner splits it by whole panels.
 /// </summary>
-internal sealed class DenseF32Op : OpExecutor
+internal sealed class DenseF32Op : OpExecutor, IChannelSplittable
 {
-    /// <summary>From this many rows on, the layer runs as one matrix product.</summary>
-    internal const int GemmRows = 4;
-
-    /// <summary>The rows of the matrix product are padded to a multiple of this (<see cref="Kernels.GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>'s 16-column strips).</summary>
-    internal const int GemmRowBlock = 16;
-
-    private readonly int _paddedRows;
-
-    /// <summary>Xᵀ and Yᵀ in the runner's shared float scratch (not per op: a runner prepares one set of ops per sequence length).</summary>
-    private readonly bool _gemm;
+    /// <summary>From this many rows on, the layer runs as one matrix product on packed weights.</summary>
+    internal const int GemmRows = 2;
 
     private readonly DenseF32Parameters _p;
     private readonly float[] _x;
     private readonly float[] _y;
     private readonly PlanSection<float> _weights;
     private readonly PlanSection<float> _bias;
+
+    /// <summary>The packed weights (shared by every runner and sequence length of the plan) and the bias padded to whole panels, for two rows or more.</summary>
+    private readonly GemmF32Weights? _packed;
+    private readonly float[] _paddedBias = [];
 
     private DenseF32Op(PlanOp op, OpLoadContext context)
         : base(op)
@@ -53,55 +46,47 @@ internal sealed class DenseF32Op : OpExecutor
         _bias = context.Data<float>(op, 1, _p.N);
         if (_p.Rows >= GemmRows)
         {
-            _paddedRows = (_p.Rows + GemmRowBlock - 1) / GemmRowBlock * GemmRowBlock;
-            _gemm = ((long)_p.K + _p.N) * _paddedRows <= int.MaxValue
-                ? true
-                : throw ParameterReader.Invalid(OpKind.DenseF32, "needs a transposed copy of more than 2^31 floats");
+            if (!GemmF32Weights.Fits(_p.N, _p.K))
+            {
+                throw ParameterReader.Invalid(OpKind.DenseF32, "has weights too large to pack");
+            }
+
+            var weights = _weights;
+            _packed = context.Prepared(op, 0, _p.N, _p.K, () => Kernels.PackGemmF32Weights(weights.Span, _p.N, _p.K));
+            _paddedBias = Kernels.PadGemmF32Bias(_bias.Span, _packed);
         }
     }
 
-    public override ScratchNeeds Scratch => _gemm ? new(Floats: (_p.K + _p.N) * _paddedRows) : default;
-
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new DenseF32Op(op, context);
 
-    public override void Run(OpScratch scratch)
+    public override long PreparedBytes => _packed?.SizeInBytes ?? 0;
+
+    public override string Summary => $"{_p.Rows}x{_p.K} -> {_p.N}";
+
+    public int Channels => _p.N;
+
+    public int ChannelBlock => _packed is null ? 1 : GemmF32Weights.PanelWidth;
+
+    public int HelperScratchLength => 0;
+
+    public bool Splits(long minimumMacs) => _p.N >= 2 * ChannelBlock && (long)_p.Rows * _p.K * _p.N >= minimumMacs;
+
+    public override void Run(OpScratch scratch) => RunChannels(0, _p.N, [], []);
+
+    public void RunChannels(int first, int end, byte[] scratch, int[] accumulator)
     {
         var (rows, k, n, min, max) = _p;
-        var weights = _weights.Span;
-        var bias = _bias.Span;
-        if (_gemm)
+        if (_packed is not null)
         {
-            // Xᵀ [k, padded] (its columns past rows zeroed) → Yᵀ = W [n, k] · Xᵀ, started from each output's bias, then
-            // the real rows back to y [rows, n].
-            int padded = _paddedRows;
-            var xT = scratch.Floats.AsSpan(0, k * padded);
-            var yT = scratch.Floats.AsSpan(k * padded, n * padded);
-            for (int c = 0; c < k; c++)
-            {
-                var column = xT.Slice(c * padded, padded);
-                for (int r = 0; r < rows; r++)
-                {
-                    column[r] = _x[(r * k) + c];
-                }
-
-                column[rows..].Clear();
-            }
-
-            Kernels.GemmF32(weights, xT, bias, n, k, padded, min, max, yT, SimdLevel.Vector512);
-            for (int c = 0; c < n; c++)
-            {
-                for (int r = 0; r < rows; r++)
-                {
-                    _y[(r * n) + c] = yT[(c * padded) + r];
-                }
-            }
-
+            Kernels.GemmF32PackedCore(_x, rows, _packed, _paddedBias, min, max, first, end, _y, SimdLevel.Vector512);
             return;
         }
 
+        var weights = _weights.Span.Slice(first * k, (end - first) * k);
+        var bias = _bias.Span[first..end];
         for (int r = 0; r < rows; r++)
         {
-            var y = _y.AsSpan(r * n, n);
+            var y = _y.AsSpan((r * n) + first, end - first);
             Kernels.GemvF32(_x.AsSpan(r * k, k), weights, bias, Activation.None, y);
             Kernels.ClampF32(y, min, max, y);
         }
