@@ -9,6 +9,7 @@ namespace BuildOptim.Tests.Runtime.Ops;
 public sealed class DenseF32Tests : ScratchFolderTest
 {
     private const int K = 24, N = 19;
+    private const int WideN = 100;
 
     [Theory]
     [InlineData(1)]
@@ -41,10 +42,11 @@ public sealed class DenseF32Tests : ScratchFolderTest
     }
 
     /// <remarks>
-    /// The matrix product pads the rows to a multiple of 16 (9 and 78 tokens run as 16 and 80): the padding must change no
-    /// output, each being the bias plus the products fused in ascending order, as in the scalar loop.
+    /// The matrix product runs the rows in blocks of up to 12 (9 tokens in one, 78 in seven): every output must be the bias
+    /// plus the products fused in ascending order, as in the scalar loop, whatever block its row falls in.
     /// </remarks>
     [Theory]
+    [InlineData(2)]
     [InlineData(4)]
     [InlineData(9)]
     [InlineData(15)]
@@ -75,26 +77,58 @@ public sealed class DenseF32Tests : ScratchFolderTest
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(9)]
+    [InlineData(78)]
+    public void A_parallel_runner_splits_the_product_by_panels_and_gives_the_single_thread_outputs_bit_for_bit(int rows)
+    {
+        // 100 outputs are four panels of 32 (the last one partial); a threshold of 0 splits every such layer.
+        var random = new Random(200 + rows);
+        float[] weights = Enumerable.Range(0, K * WideN).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] bias = Enumerable.Range(0, WideN).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] x = Enumerable.Range(0, rows * K).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var plan = ModelPlan.FromBytes(CompileDense(rows, WideN, weights, bias));
+        using var serial = new PlanRunner(plan);
+        var expected = new float[rows * WideN];
+        serial.Run(x, expected);
+
+        foreach (int parallelism in new[] { 2, 3, 4 })
+        {
+            using var runner = new PlanRunner(plan, parallelism, parallelMinimumMacs: 0);
+            Assert.NotEmpty(runner.HelperThreads);
+            var actual = new float[rows * WideN];
+            runner.Run(x, actual);
+            Assert.Equal(expected, actual);
+            Assert.Equal(0, Allocations.SteadyState(20, () => runner.Run(x, actual)));
+        }
+    }
+
     /// <summary>x [rows, K] · W [K, N] + b as an ONNX MatMul and Add, compiled in fp32 (one Dense layer) and run.</summary>
     private float[] RunDense(int rows, float[] weights, float[] bias, float[] x)
     {
+        using var runner = new PlanRunner(ModelPlan.FromBytes(CompileDense(rows, N, weights, bias)));
+        var y = new float[rows * N];
+        runner.Run(x, y);
+        return y;
+    }
+
+    /// <summary>The fp32 plan of x [rows, K] · W [K, n] + b.</summary>
+    private byte[] CompileDense(int rows, int n, float[] weights, float[] bias)
+    {
         var builder = new OnnxModelBuilder(features: rows * K)
             .Int64s("shape", [1, rows, K], 3)
-            .Floats("W", weights, K, N)
-            .Floats("b", bias, N)
-            .Int64s("flat", [1, rows * N], 2)
+            .Floats("W", weights, K, n)
+            .Floats("b", bias, n)
+            .Int64s("flat", [1, rows * n], 2)
             .Node("Reshape", "tokens", ["x", "shape"], ["t"])
             .Node("MatMul", "project", ["t", "W"], ["m"])
             .Node("Add", "bias", ["m", "b"], ["p"])
             .Node("Reshape", "out", ["p", "flat"], ["y"])
-            .Output("y", rows * N);
+            .Output("y", rows * n);
         Directory.CreateDirectory(Root);
-        string path = Path.Combine(Root, $"dense{rows}.onnx");
+        string path = Path.Combine(Root, $"dense{rows}x{n}.onnx");
         File.WriteAllBytes(path, builder.ToBytes());
-        var plan = PlanCompiler.Compile(OnnxFrontEnd.Load(path), QuantizeMode.None, null).Bytes;
-        using var runner = new PlanRunner(ModelPlan.FromBytes(plan));
-        var y = new float[rows * N];
-        runner.Run(x, y);
-        return y;
+        return PlanCompiler.Compile(OnnxFrontEnd.Load(path), QuantizeMode.None, null).Bytes;
     }
 }
