@@ -95,6 +95,12 @@ public static partial class Kernels
         {
             var xs = x.Slice(start, axisSize);
             var ys = y.Slice(start, axisSize);
+            if (!log && axisSize >= 16 && maxLevel >= SimdLevel.Vector512 && Vector512.IsHardwareAccelerated)
+            {
+                SoftmaxRowF32Vector512(xs, ys);
+                continue;
+            }
+
             float max = MinMaxF32(xs, maxLevel).Max;
             if (log)
             {
@@ -103,52 +109,59 @@ public static partial class Kernels
             }
             else
             {
-                int done = maxLevel >= SimdLevel.Vector512 ? ExpShiftF32Vector512(xs, max, ys) : 0;
-                InvokeRow(new ExpShiftOperatorF32(max), xs[done..], ys[done..], maxLevel);
+                InvokeRow(new ExpShiftOperatorF32(max), xs, ys, maxLevel);
                 float sum = FixedOrderSumF32(new SumTermsF32(ys), maxLevel);
-                done = maxLevel >= SimdLevel.Vector512 ? DivideF32Vector512(ys, sum) : 0;
-                InvokeRow(new DivideOperatorF32(sum), ys[done..], ys[done..], maxLevel);
+                InvokeRow(new DivideOperatorF32(sum), ys, ys, maxLevel);
             }
         }
     }
 
-    /// <summary><c>y = e^(x − shift)</c> on the whole 16-float blocks in Vector512; returns how many it wrote (0 without AVX-512).</summary>
-    private static int ExpShiftF32Vector512(ReadOnlySpan<float> x, float shift, Span<float> y)
+    /// <summary>
+    /// One softmax row of 16 or more with Vector512 (an attention row of a few dozen keys costs little more than the calls
+    /// of the general path): the max, each <c>e^(x − max)</c>, the sum in <see cref="FixedOrderSumF32"/>'s order (16 lane
+    /// sums over the whole blocks, its tree, then the rest one by one), one division each. The last n mod 16 values are
+    /// computed in the window of the last 16, loaded before anything is stored (in place is allowed) and stored last: the
+    /// lanes it shares with the last block get the same values again. The same operations as every other level, so the same bits.
+    /// </summary>
+    private static void SoftmaxRowF32Vector512(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            return 0;
-        }
-
-        int n = y.Length, i = 0;
+        int n = y.Length, whole = n & ~15;
         ref float xr = ref MemoryMarshal.GetReference(x[..n]);
         ref float yr = ref MemoryMarshal.GetReference(y);
-        var s = Vector512.Create(shift);
-        for (; i <= n - 16; i += 16)
+        var window = Vector512.LoadUnsafe(ref xr, (nuint)(n - 16));
+        var maxV = window;
+        for (int i = 0; i < whole; i += 16)
         {
-            ExpF32(Vector512.LoadUnsafe(ref xr, (nuint)i) - s).StoreUnsafe(ref yr, (nuint)i);
+            maxV = Vector512.Max(maxV, Vector512.LoadUnsafe(ref xr, (nuint)i));
         }
 
-        return i;
-    }
-
-    /// <summary><c>y /= divisor</c> on the whole 16-float blocks in Vector512; returns how many it divided (0 without AVX-512).</summary>
-    private static int DivideF32Vector512(Span<float> y, float divisor)
-    {
-        if (!Vector512.IsHardwareAccelerated)
+        var max8 = Vector256.Max(maxV.GetLower(), maxV.GetUpper());
+        var max4 = Vector128.Max(max8.GetLower(), max8.GetUpper());
+        var shift = Vector512.Create(MathF.Max(MathF.Max(max4[0], max4[1]), MathF.Max(max4[2], max4[3])));
+        var lanes = Vector512<float>.Zero;
+        for (int i = 0; i < whole; i += 16)
         {
-            return 0;
+            var e = ExpF32(Vector512.LoadUnsafe(ref xr, (nuint)i) - shift);
+            e.StoreUnsafe(ref yr, (nuint)i);
+            lanes += e;
         }
 
-        int n = y.Length, i = 0;
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        var d = Vector512.Create(divisor);
-        for (; i <= n - 16; i += 16)
+        var pairs = lanes.GetLower() + lanes.GetUpper();
+        var quad = pairs.GetLower() + pairs.GetUpper();
+        float sum = (quad[0] + quad[2]) + (quad[1] + quad[3]);
+        var tail = ExpF32(window - shift);
+        for (int lane = 16 - (n - whole); lane < 16; lane++)
         {
-            (Vector512.LoadUnsafe(ref yr, (nuint)i) / d).StoreUnsafe(ref yr, (nuint)i);
+            sum += tail[lane];
         }
 
-        return i;
+        var divisor = Vector512.Create(sum);
+        for (int i = 0; i < whole; i += 16)
+        {
+            (Vector512.LoadUnsafe(ref yr, (nuint)i) / divisor).StoreUnsafe(ref yr, (nuint)i);
+        }
+
+        (tail / divisor).StoreUnsafe(ref yr, (nuint)(n - 16));
     }
 
     /// <summary><c>e^(x − shift)</c>.</summary>
