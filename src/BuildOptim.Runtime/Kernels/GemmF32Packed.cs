@@ -131,7 +131,6 @@ public static partial class Kernels
         }
 
         int n = weights.N, k = weights.K, panelLength = weights.PanelLength;
-        int blocks = (m + tileRows - 1) / tileRows;
         float* tile = stackalloc float[12 * Width];
         fixed (float* xBase = x)
         fixed (float* packed = weights.Packed)
@@ -140,28 +139,73 @@ public static partial class Kernels
         {
             for (int j = first; j < end; j += Width)
             {
-                float* panel = packed + ((long)(j / Width) * panelLength);
-                int width = Math.Min(Width, end - j);
-                int row = 0;
-                for (int block = 0; block < blocks; block++)
+                GemmF32PanelRows(level, tileRows, xBase, m, k, packed + ((long)(j / Width) * panelLength), biasBase + j, Math.Min(Width, end - j), yBase + j, n,
+                    clampMin, clampMax, tile);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>y[i, j] = Σ_p a[i, p] · b[p, j]</c> (clamped) with 512-bit micro-tiles, for <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/>
+    /// without an init: each strip of 32 columns of b (an activation: the keys or values of an attention product) is packed
+    /// into <paramref name="panel"/> (32 · k floats) as a panel of weights would be, zero past n, and every row runs over it.
+    /// The same sums from 0 in the same order, so the same bits.
+    /// </summary>
+    private static unsafe void GemmF32StripsVector512(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, float clampMin, float clampMax,
+        Span<float> y, int ldy, Span<float> panel)
+    {
+        const int Width = GemmF32Weights.PanelWidth;
+        float* zeros = stackalloc float[Width];
+        new Span<float>(zeros, Width).Clear();
+        float* tile = stackalloc float[12 * Width];
+        panel = panel[..(Width * k)];
+        fixed (float* aBase = a)
+        fixed (float* yBase = y)
+        fixed (float* packed = panel)
+        {
+            for (int j = 0; j < n; j += Width)
+            {
+                int width = Math.Min(Width, n - j);
+                if (width < Width)
                 {
-                    int rows = (m / blocks) + (block < m % blocks ? 1 : 0);
+                    panel.Clear();
+                }
 
-                    // A partial panel (the last n mod 32 outputs) goes through the tile, and its real outputs are copied out.
-                    float* target = width == Width ? yBase + ((long)row * n) + j : tile;
-                    nint ldy = width == Width ? n : Width;
-                    GemmF32Tile(level, rows, xBase + ((long)row * k), k, panel, biasBase + j, target, ldy, clampMin, clampMax);
-                    if (width < Width)
-                    {
-                        for (int r = 0; r < rows; r++)
-                        {
-                            new ReadOnlySpan<float>(tile + (r * Width), width).CopyTo(new Span<float>(yBase + ((long)(row + r) * n) + j, width));
-                        }
-                    }
+                for (int p = 0; p < k; p++)
+                {
+                    b.Slice((p * n) + j, width).CopyTo(panel.Slice(p * Width, width));
+                }
 
-                    row += rows;
+                GemmF32PanelRows(SimdLevel.Vector512, 12, aBase, m, k, packed, zeros, width, yBase + j, ldy, clampMin, clampMax, tile);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One panel's <paramref name="width"/> outputs (of 32) for every row, the rows in blocks of up to <paramref name="tileRows"/>
+    /// spread evenly. A partial panel's blocks go through <paramref name="tile"/> (12 × 32 floats), and their real outputs are
+    /// copied out.
+    /// </summary>
+    private static unsafe void GemmF32PanelRows(SimdLevel level, int tileRows, float* x, int m, int k, float* panel, float* bias, int width, float* y, nint ldy,
+        float clampMin, float clampMax, float* tile)
+    {
+        const int Width = GemmF32Weights.PanelWidth;
+        int blocks = (m + tileRows - 1) / tileRows;
+        int row = 0;
+        for (int block = 0; block < blocks; block++)
+        {
+            int rows = (m / blocks) + (block < m % blocks ? 1 : 0);
+            float* target = width == Width ? y + (row * ldy) : tile;
+            GemmF32Tile(level, rows, x + ((long)row * k), k, panel, bias, target, width == Width ? ldy : Width, clampMin, clampMax);
+            if (width < Width)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    new ReadOnlySpan<float>(tile + (r * Width), width).CopyTo(new Span<float>(y + ((row + r) * ldy), width));
                 }
             }
+
+            row += rows;
         }
     }
 

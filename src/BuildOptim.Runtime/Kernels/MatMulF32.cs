@@ -59,8 +59,8 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Scratch floats with which <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/> packs every strip of an m × k by k × n product, the last one included (0 past int range).</summary>
-    internal static int MatMulF32PanelLength(int m, int k) => 16L * ((long)k + m) <= int.MaxValue ? 16 * (k + m) : 0;
+    /// <summary>Scratch floats with which <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, int, Span{float}, SimdLevel)"/> packs every strip of an m × k by k × n product, the last one included, on every path (32-column strips at 512 bits; 0 past int range).</summary>
+    internal static int MatMulF32PanelLength(int m, int k) => 32L * ((long)k + m) <= int.MaxValue ? 32 * (k + m) : 0;
 
     /// <summary>
     /// <c>y[i, j] = clamp(init[i] + Σ_p a[i, p] · b[p, j], clampMin, clampMax)</c> for row-major a [m, k], b [k, n],
@@ -78,7 +78,9 @@ public static partial class Kernels
 
     /// <summary>
     /// <see cref="GemmF32(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, float, float, Span{float}, SimdLevel)"/>
-    /// with scratch for one packed strip of b (<paramref name="panel"/>, at least 16 · k floats; empty for none): each
+    /// with scratch for one packed strip of b (<paramref name="panel"/>, at least 16 · k floats; empty for none). Without an init
+    /// and with 32 · k floats, the 512-bit path packs strips of 32 columns and runs <see cref="GemmF32Packed"/>'s micro-tiles
+    /// over them (<see cref="GemmF32StripsVector512"/>). Otherwise each
     /// 16-column strip is first copied into it as k contiguous rows of 16, so the passes of every row block over the strip
     /// read one sequential run instead of k rows n floats apart (a page apart for large images). With 16 · (k + m) floats
     /// the last n mod 16 columns also run as a strip, padded with zero columns, whose rows go through the scratch. Same
@@ -102,6 +104,12 @@ public static partial class Kernels
         if (!init.IsEmpty)
         {
             init = init[..m];
+        }
+
+        if (init.IsEmpty && k > 0 && level >= SimdLevel.Vector512 && Vector512.IsHardwareAccelerated && panel.Length >= 32 * k)
+        {
+            GemmF32StripsVector512(a, b, m, k, n, clampMin, clampMax, y, ldy, panel);
+            return;
         }
 
         int j = 0;

@@ -92,17 +92,27 @@ public class NormalizationAndMatMulTests
         // without an initial value: every output is init, then a[i, p] · b[p, j] added with one rounding in the order of p.
         var simd = SimdLevels.Parse(level);
         var random = new Random(605);
-        foreach (var (m, k, n) in new[] { (1, 1, 1), (6, 9, 16), (7, 33, 19), (13, 144, 49), (5, 64, 40), (11, 3, 8), (17, 20, 35) })
+        // With MatMulF32PanelLength's scratch and no init, the 512-bit path packs strips of 32 columns for the dense layers'
+        // micro-tiles (an attention product: 78 × 32 by 32 × 78); rows ldy apart, wider than n, as a convolution writes them.
+        foreach (var (m, k, n) in new[] { (1, 1, 1), (6, 9, 16), (7, 33, 19), (13, 144, 49), (5, 64, 40), (11, 3, 8), (17, 20, 35), (78, 32, 78), (9, 32, 9), (25, 7, 64) })
         {
             var a = RandomFloats(random, m * k);
             var b = RandomFloats(random, k * n);
             var init = RandomFloats(random, m);
             foreach (bool withInit in new[] { false, true })
             {
-                foreach (bool packed in new[] { false, true })
+                foreach (int panel in new[] { 0, 16 * (k + m), Kernels.MatMulF32PanelLength(m, k) })
                 {
+                    int ldy = n + (panel % 3);
+                    var wide = Enumerable.Repeat(float.NaN, ((m - 1) * ldy) + n).ToArray();
+                    Kernels.GemmF32(a, b, withInit ? init : default, m, k, n, float.NegativeInfinity, float.PositiveInfinity, wide, ldy, new float[panel], simd);
                     var y = new float[m * n];
-                    Kernels.GemmF32(a, b, withInit ? init : default, m, k, n, float.NegativeInfinity, float.PositiveInfinity, y, n, packed ? new float[16 * (k + m)] : default, simd);
+                    for (int i = 0; i < m; i++)
+                    {
+                        wide.AsSpan(i * ldy, n).CopyTo(y.AsSpan(i * n, n));
+                        Assert.All(wide.AsSpan((i * ldy) + n, i == m - 1 ? 0 : ldy - n).ToArray(), v => Assert.True(float.IsNaN(v), "past n, row untouched"));
+                    }
+
                     var expected = new float[m * n];
                     for (int i = 0; i < m; i++)
                     {
@@ -118,7 +128,7 @@ public class NormalizationAndMatMulTests
                         }
                     }
 
-                    AssertBitIdentical(expected, y, $"{level} m={m} k={k} n={n} init={withInit} packed={packed}");
+                    AssertBitIdentical(expected, y, $"{level} m={m} k={k} n={n} init={withInit} panel={panel}");
                 }
             }
         }
