@@ -127,6 +127,24 @@ public sealed class DynamicQdqExportTests(ITestOutputHelper output) : ScratchFol
         Assert.True(planVersusFp32.Average() >= ortVersusFp32.Average(), $"plan {planVersusFp32.Average():F5} vs ORT int8 {ortVersusFp32.Average():F5}");
     }
 
+    [Fact]
+    public void EmitOnnx_on_a_plan_that_keeps_the_sequence_dynamic_is_BOPT1203_and_writes_nothing()
+    {
+        // The export's shapes are fixed at lowering: a plan that runs at the length of its inputs has no one graph to write.
+        string first = Path.Combine(Root, "first");
+        var result = Compressor.Run(Models.FashionMlpOptions(first) with { Gate = GateMode.Off });
+        var network = Models.Lower(Models.FashionMlp);
+        var options = Models.FashionMlpOptions(Path.Combine(Root, "dynamic")) with { EmitOnnx = true };
+        byte[] plan = File.ReadAllBytes(Path.Combine(first, Compressor.PlanFileName));
+
+        var e = Assert.Throws<CompressionException>(() => BuildOptim.Compression.Artifacts.CompressionArtifacts.Write(
+            options, network, [], plan, result.Report, result.SummaryLine, null, [], new HashSet<string>(), new SequenceLengths(2, 16, [])));
+
+        Assert.Equal("BOPT1203", e.Code);
+        Assert.Contains("InputShape", e.Message);
+        Assert.False(Directory.Exists(options.OutputDirectory) && Directory.EnumerateFiles(options.OutputDirectory).Any());
+    }
+
     private static float[] MeanPool(float[] tokens, int hidden, int count)
     {
         var pooled = new float[hidden];
