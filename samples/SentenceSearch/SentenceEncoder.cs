@@ -22,6 +22,7 @@ public sealed class SentenceEncoder : IDisposable
     private readonly long[] _attentionMask = new long[SequenceLength];
     private readonly long[] _tokenTypeIds = new long[SequenceLength];
     private readonly float[] _hiddenStates = new float[ArcticXsModel.LastHiddenStateLength(SequenceLength)];
+    private int _count;
 
     public SentenceEncoder()
     {
@@ -47,17 +48,29 @@ public sealed class SentenceEncoder : IDisposable
         // n tokens in, n hidden states out: the first call at each n prepares the model for it, later ones allocate nothing.
         _model.Run(_inputIds.AsSpan(0, n), _attentionMask.AsSpan(0, n), _tokenTypeIds.AsSpan(0, n), _hiddenStates.AsSpan(0, ArcticXsModel.LastHiddenStateLength(n)));
 
+        _count = n;
+        MeanPool(_hiddenStates.AsSpan(0, ArcticXsModel.LastHiddenStateLength(n)), n, embedding);
+        return (ids.Count, charsConsumed < text.TrimEnd().Length);
+    }
+
+    /// <summary>The ids, attention mask and token types the last <see cref="Encode"/> ran on.</summary>
+    public (ReadOnlyMemory<long> InputIds, ReadOnlyMemory<long> AttentionMask, ReadOnlyMemory<long> TokenTypeIds) LastInputs
+        => (_inputIds.AsMemory(0, _count), _attentionMask.AsMemory(0, _count), _tokenTypeIds.AsMemory(0, _count));
+
+    /// <summary>The mean of <paramref name="tokens"/> hidden states, scaled to unit length (dividing by the count first would not change the direction).</summary>
+    public static void MeanPool(ReadOnlySpan<float> hiddenStates, int tokens, Span<float> embedding)
+    {
+        int dimensions = embedding.Length;
         embedding.Clear();
-        for (int t = 0; t < ids.Count; t++)
+        for (int t = 0; t < tokens; t++)
         {
-            ReadOnlySpan<float> token = _hiddenStates.AsSpan(t * Dimensions, Dimensions);
-            for (int d = 0; d < Dimensions; d++)
+            ReadOnlySpan<float> token = hiddenStates.Slice(t * dimensions, dimensions);
+            for (int d = 0; d < dimensions; d++)
             {
                 embedding[d] += token[d];
             }
         }
 
-        // Unit length (dividing by the token count first would not change the direction).
         float squares = 0;
         foreach (float value in embedding)
         {
@@ -65,12 +78,10 @@ public sealed class SentenceEncoder : IDisposable
         }
 
         float scale = 1 / MathF.Sqrt(squares);
-        for (int d = 0; d < Dimensions; d++)
+        for (int d = 0; d < dimensions; d++)
         {
             embedding[d] *= scale;
         }
-
-        return (ids.Count, charsConsumed < text.TrimEnd().Length);
     }
 
     public void Dispose() => _model.Dispose();

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using BuildOptim.Runtime;
 
 namespace BuildOptim.Benchmarks;
@@ -8,19 +11,23 @@ namespace BuildOptim.Benchmarks;
 /// <c>dynamic-gemm [ROUNDS]</c>: <see cref="Kernels.GemmU8S8F32Dynamic"/> (row quantization, s32 accumulation and the
 /// fp32 epilogue: the whole op) on one thread, on every path this machine runs, for the shapes of a BERT-family encoder
 /// (rows = tokens; N, K of ArcticXs's attention projections and feed-forward layers). Each shape is timed in rounds of
-/// about 20 ms; the best round gives GMAC/s = rows·N·K / time.
+/// about 20 ms; the best round gives GMAC/s = rows·N·K / time. The roofline: the peak of the multiply instruction of the
+/// path this machine takes (<see cref="VnniPeak"/>: 256-bit <c>vpdpbusd</c> in the kernel's own tile shape, operands in L1),
+/// and each shape's share of it.
 /// </summary>
 public static class DynamicGemmThroughput
 {
     public static void Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
+        double peak = AvxVnni.IsSupported ? VnniPeak(rounds) : double.NaN;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// 256-bit vpdpbusd peak (6 × 16 tile, 12 accumulators, L1 operands), best of {rounds} rounds: {peak:F1} GMAC/s"));
         EncoderLayers(rounds);
         int[] rowCounts = [1, 9, 16, 78, 128];
-        (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536)];
+        (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536), (1536, 1536)];
         var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported).ToArray();
-        Console.WriteLine("| rows | N | K | " + string.Join(" | ", paths.Select(p => p + " GMAC/s (µs)")) + " |");
-        Console.WriteLine("|---|---|---|" + string.Concat(paths.Select(_ => "---|")));
+        Console.WriteLine("| rows | N | K | " + string.Join(" | ", paths.Select(p => p + " GMAC/s (µs)")) + " | AvxVnniQuads % of peak |");
+        Console.WriteLine("|---|---|---|" + string.Concat(paths.Select(_ => "---|")) + "---|");
         var random = new Random(1);
         foreach (int rows in rowCounts)
         {
@@ -32,6 +39,7 @@ public static class DynamicGemmThroughput
                 var bias = new float[n];
                 var y = new float[rows * n];
                 var cells = new List<string>();
+                double vnni = double.NaN;
                 foreach (var path in paths)
                 {
                     var weights = Kernels.PackDynamicGemmWeights(w, n, k, path);
@@ -53,9 +61,10 @@ public static class DynamicGemmThroughput
                     }
 
                     cells.Add(string.Create(CultureInfo.InvariantCulture, $"{macs / best / 1000:F1} ({best:F1})"));
+                    vnni = path == DynamicGemmPath.AvxVnniQuads ? macs / best / 1000 : vnni;
                 }
 
-                Console.WriteLine($"| {rows} | {n} | {k} | {string.Join(" | ", cells)} |");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {rows} | {n} | {k} | {string.Join(" | ", cells)} | {100 * vnni / peak:F0} % |"));
             }
         }
     }
@@ -95,5 +104,75 @@ public static class DynamicGemmThroughput
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {path}, the 36 dense layers of ArcticXs at {rows} rows, {name}: best {best / 1000:F3} ms, {macs / best / 1000:F1} GMAC/s"));
         }
+    }
+
+    /// <summary>
+    /// GMAC/s of 256-bit <c>vpdpbusd</c> (32 u8 × s8 MACs each) in the AvxVnniQuads micro-kernel's shape: per step two loads of
+    /// 8 channels × 4 k, six broadcast row quads and twelve <c>vpdpbusd</c> into twelve accumulators, over a panel in L1.
+    /// What the dynamic GEMM could reach if nothing but its multiplies cost time.
+    /// </summary>
+    private static double VnniPeak(int rounds)
+    {
+        const int Steps = 64, Repeats = 20000;
+        var panel = new sbyte[Steps * 64];
+        var rows = new int[Steps * 6];
+        var tile = new int[16];
+        var random = new Random(3);
+        random.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(panel.AsSpan()));
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = random.Next();
+        }
+
+        double best = 0;
+        for (int r = 0; r < rounds + 2; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Repeats; i++)
+            {
+                VnniTile(ref panel[0], ref rows[0], ref tile[0], Steps);
+            }
+
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            best = r >= 2 ? Math.Max(best, (double)Repeats * Steps * 12 * 32 / seconds / 1e9) : best;
+        }
+
+        return best;
+    }
+
+    // Optimized from the first call: the probe's rounds are over before tiered compilation would promote it.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void VnniTile(ref sbyte panel, ref int rows, ref int tile, int steps)
+    {
+        var a0 = Vector256<int>.Zero;
+        var (a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5) = (a0, a0, a0, a0, a0, a0, a0, a0, a0, a0, a0);
+        for (int j = 0; j < steps; j++)
+        {
+            var c0 = Vector256.LoadUnsafe(ref panel);
+            var c1 = Vector256.LoadUnsafe(ref panel, 32);
+            var x = Vector256.Create(rows).AsByte();
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, x, c0);
+            b0 = AvxVnni.MultiplyWideningAndAdd(b0, x, c1);
+            x = Vector256.Create(Unsafe.Add(ref rows, 1)).AsByte();
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, x, c0);
+            b1 = AvxVnni.MultiplyWideningAndAdd(b1, x, c1);
+            x = Vector256.Create(Unsafe.Add(ref rows, 2)).AsByte();
+            a2 = AvxVnni.MultiplyWideningAndAdd(a2, x, c0);
+            b2 = AvxVnni.MultiplyWideningAndAdd(b2, x, c1);
+            x = Vector256.Create(Unsafe.Add(ref rows, 3)).AsByte();
+            a3 = AvxVnni.MultiplyWideningAndAdd(a3, x, c0);
+            b3 = AvxVnni.MultiplyWideningAndAdd(b3, x, c1);
+            x = Vector256.Create(Unsafe.Add(ref rows, 4)).AsByte();
+            a4 = AvxVnni.MultiplyWideningAndAdd(a4, x, c0);
+            b4 = AvxVnni.MultiplyWideningAndAdd(b4, x, c1);
+            x = Vector256.Create(Unsafe.Add(ref rows, 5)).AsByte();
+            a5 = AvxVnni.MultiplyWideningAndAdd(a5, x, c0);
+            b5 = AvxVnni.MultiplyWideningAndAdd(b5, x, c1);
+            panel = ref Unsafe.Add(ref panel, 64);
+            rows = ref Unsafe.Add(ref rows, 6);
+        }
+
+        (a0 + a1 + a2 + a3 + a4 + a5).StoreUnsafe(ref tile);
+        (b0 + b1 + b2 + b3 + b4 + b5).StoreUnsafe(ref tile, 8);
     }
 }

@@ -31,7 +31,14 @@ internal static class CompressionArtifacts
     internal static void Write(CompressionOptions options, Network model, IReadOnlyList<ElementType> inputTypes, byte[] plan, CompressionReport report, string summary, float[]? evaluationOutputs, Dictionary<int, TensorRange>? ranges, IReadOnlySet<string> floatLayers, SequenceLengths? sequence = null)
     {
         string item = options.ItemSpec ?? options.ModelPath;
-        byte[]? qdqModel = options.EmitOnnx && ranges is not null && !DynamicQuantization.Applies(model) ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
+        if (options.EmitOnnx && sequence is not null)
+        {
+            // The export's shapes are fixed at lowering; a plan that runs at any sequence length has no one graph to write.
+            throw new CompressionException(Diagnostics.OptionNotSupported, options.ModelPath,
+                $"EmitOnnx on '{item}': the plan runs at the length of its inputs, and the ONNX export is written for one fixed sequence length. Fix the length with InputShape (e.g. \"input_ids:1,128\"), or turn EmitOnnx off for this model.");
+        }
+
+        byte[]? qdqModel = options.EmitOnnx && ranges is not null ? QdqExporter.Serialize(model, ranges, floatLayers, item) : null;
         var utf8 = new UTF8Encoding(false);
         List<Artifact> artifacts =
         [

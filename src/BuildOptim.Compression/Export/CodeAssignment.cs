@@ -11,7 +11,7 @@ namespace BuildOptim.Compression.Export;
 /// <remarks>
 /// A value is <em>codes-primary</em> when its producer writes codes (every reader then sees the codes,
 /// dequantized for float readers); otherwise it is float, and codes made from it by a quantize op are
-/// seen only by the int8 layers that read it.
+/// seen only by the int8 layers that read it. A <see cref="QuantizationScheme.Dynamic"/> plan keeps no value as codes.
 /// </remarks>
 internal sealed class CodeAssignment
 {
@@ -29,16 +29,20 @@ internal sealed class CodeAssignment
     public static CodeAssignment Compile(Network network, IReadOnlyDictionary<int, TensorRange> ranges, IReadOnlySet<string>? floatLayers)
     {
         var context = new CompileContext(network, QuantizeMode.Int8, ranges, keepAllValues: false);
-        if (context.Scheme != QuantizationScheme.Static)
-        {
-            throw new NotSupportedException("The QDQ export writes static int8 plans; a sequence model's plan quantizes its activations dynamically.");
-        }
-
         PlanCompiler.EmitLayers(context, floatLayers);
         return new CodeAssignment(context);
     }
 
     public bool RunsInt8(Layer layer) => _context.RunsInt8(layer);
+
+    /// <summary>
+    /// True for a <see cref="QuantizationScheme.Dynamic"/> plan: no value has codes; its int8 dense layers quantize their float
+    /// input when they run and its int8 embedding lookups read int8 tables.
+    /// </summary>
+    public bool IsDynamic => _context.Scheme == QuantizationScheme.Dynamic;
+
+    /// <summary>True when the plan holds <paramref name="value"/> nowhere: a constant only int8 embedding lookups read, which store it themselves.</summary>
+    public bool IsOmitted(int value) => IsDynamic && !_context.HasFloat(value) && !_context.HasCodes(value);
 
     /// <summary>The codes' parameters of a value that has codes in the plan.</summary>
     public QuantParams ParamsOf(int value) => _context.ParamsOf(value);
@@ -56,6 +60,7 @@ internal sealed class CodeAssignment
         var producer = _context.Producer(value);
         bool result = producer switch
         {
+            _ when IsDynamic => false,
             null => false,
             ReshapeLayer => IsCodesPrimary(producer.Inputs[0]),
             _ when !_context.RunsInt8(producer) => false,

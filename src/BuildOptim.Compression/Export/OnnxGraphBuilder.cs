@@ -38,6 +38,10 @@ internal sealed class OnnxGraphBuilder
         => _names.Add(name) ? name : throw new InvalidOperationException($"Tensor name '{name}' is used twice.");
 
     public NodeProto Node(string opType, string name, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
+        => Node(opType, name, inputs, [output], attributes);
+
+    /// <summary>A node with several outputs (DynamicQuantizeLinear's codes, scale and zero point).</summary>
+    public NodeProto Node(string opType, string name, IEnumerable<string> inputs, string[] outputs, params AttributeProto[] attributes)
     {
         string nodeName = name;
         for (int i = 1; !_nodeNames.Add(nodeName); i++)
@@ -47,7 +51,7 @@ internal sealed class OnnxGraphBuilder
 
         var node = new NodeProto { OpType = opType, Name = nodeName };
         node.Input.AddRange(inputs);
-        node.Output.Add(output);
+        node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);
         return node;

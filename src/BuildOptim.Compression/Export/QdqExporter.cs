@@ -20,6 +20,9 @@ namespace BuildOptim.Compression.Export;
 /// (<c>DequantizeLinear</c>, <c>axis = 0</c>, zero points 0, see <see cref="WeightQuantizer"/>) and int32 biases with
 /// scale <c>inputScale · weightScale[n]</c>; a fused ReLU or Clip becomes its own node after the Conv/Gemm.</item>
 /// <item>Layers the plan runs in float (Softmax, LRN, Div, …) stay float between a DequantizeLinear and a QuantizeLinear.</item>
+/// <item>A <see cref="QuantizationScheme.Dynamic"/> plan (a text model's) keeps no activation codes: its int8 dense layers and
+/// embedding lookups are written as ONNX Runtime's dynamic quantization (<see cref="Layers.DynamicInt8Exporters"/>), which
+/// quantizes per tensor where the plan quantizes per row, so that export agrees with the plan closely, not exactly.</item>
 /// </list>
 /// </remarks>
 public static class QdqExporter

@@ -67,7 +67,7 @@ internal sealed class ActivationExporter : LayerExporter<ActivationLayer>
         }
     }
 
-    /// <summary>Gelu as ½x · (1 + erf(x · √½)), its tanh form as ½x · (1 + tanh(√(2/π) · (x + 0.044715 x³))), in opset-13 nodes.</summary>
+    /// <summary>Gelu as ½x · (1 + erf(x / √2)), its tanh form as ½x · (1 + tanh(√(2/π) · (x + 0.044715 x³))), in opset-13 nodes.</summary>
     private static void Gelu(ActivationLayer a, QdqGraphWriter writer)
     {
         var graph = writer.Graph;
@@ -83,7 +83,8 @@ internal sealed class ActivationExporter : LayerExporter<ActivationLayer>
         string inner;
         if (a.Kind == ActivationKind.Gelu)
         {
-            inner = Node("Erf", "erf", Node("Mul", "scaled", x, writer.Scalar(a.Name + "_sqrt_half", 0.707106781f)));
+            // Div by √2 (rather than Mul by √½) is the form ONNX Runtime's GeluFusion recognizes.
+            inner = Node("Erf", "erf", Node("Div", "scaled", x, writer.Scalar(a.Name + "_sqrt_2", 1.41421356f)));
         }
         else
         {

@@ -6,12 +6,19 @@ namespace BuildOptim.Compression.Export.Layers;
 
 /// <summary>
 /// Gemm (transB = 1) on a 2-D input, MatMul (+ Add of the bias) otherwise; int8 weights per output channel when the
-/// plan runs the layer in int8; a fused activation as its own node.
+/// plan runs the layer in int8; a fused activation as its own node. In a dynamic plan, the form of
+/// <see cref="DynamicInt8Exporters.Dense"/>.
 /// </summary>
 internal sealed class DenseExporter : LayerExporter<DenseLayer>
 {
     protected override void Write(DenseLayer d, QdqGraphWriter writer)
     {
+        if (writer.Codes.IsDynamic && writer.Codes.RunsInt8(d))
+        {
+            DynamicInt8Exporters.Dense(d, writer);
+            return;
+        }
+
         var graph = writer.Graph;
         var inputShape = writer.ShapeOf(d.Inputs[0]);
         string x = writer.Input(d, d.Inputs[0]);

@@ -4,7 +4,7 @@ using static BuildOptim.Compression.Export.OnnxGraphBuilder;
 namespace BuildOptim.Compression.Export.Layers;
 
 /// <summary>
-/// LayerNormalization (opset 17) written out in opset-13 nodes, the operations the plan runs: ReduceMean → Sub → Mul (the
+/// LayerNormalization (opset 17) written out in opset-13 nodes, the operations the plan runs: ReduceMean → Sub → Pow 2 (the
 /// square) → ReduceMean → Add ε → Sqrt → Div → Mul scale → Add bias.
 /// </summary>
 internal sealed class LayerNormExporter : LayerExporter<LayerNormLayer>
@@ -25,7 +25,8 @@ internal sealed class LayerNormExporter : LayerExporter<LayerNormLayer>
 
         string mean = Node("ReduceMean", "mean", [x], axes);
         string deviation = Node("Sub", "deviation", [x, mean]);
-        string variance = Node("ReduceMean", "variance", [Node("Mul", "square", [deviation, deviation])], axes);
+        // Pow(·, 2) rather than Mul(d, d): the form ONNX Runtime's LayerNormFusion recognizes (its Pow squares by one multiply).
+        string variance = Node("ReduceMean", "variance", [Node("Pow", "square", [deviation, writer.Scalar(l.Name + "_two", 2f)])], axes);
         string root = Node("Sqrt", "root", [Node("Add", "epsilon_add", [variance, writer.Scalar(l.Name + "_epsilon", l.Epsilon)])]);
         string scale = graph.Floats(l.Name + "_scale", l.Scale, shape[l.Axis..]);
         string normalized = Node("Div", "normalized", [deviation, root]);
