@@ -72,8 +72,9 @@ namespace BuildOptim.Tasks
                 WriteManifest(target, staging, names);
                 return null;
             }
-            catch (FileNotFoundException e)
+            catch (Exception e) when (e is FileNotFoundException || (e is DirectoryNotFoundException && !Directory.Exists(entry.Directory)))
             {
+                // A file lost from the entry, or the entry evicted by another build since it was found.
                 throw new CorruptCacheEntryException($"a file of '{entry.Directory}' is missing: {e.Message}");
             }
             finally
