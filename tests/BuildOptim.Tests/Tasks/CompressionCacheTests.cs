@@ -109,6 +109,30 @@ public sealed class CompressionCacheTests : IDisposable
     }
 
     [UnixFact]
+    public void Projects_sharing_a_cache_folder_share_entries_and_each_hears_its_own_paths()
+    {
+        using var shared = new TempDirectory();
+        using var other = new TempDirectory();
+        File.WriteAllText(other.Touch("Models/my model.onnx"), "model");
+        File.WriteAllText(other.Touch("Data/calib.npy"), "calibration");
+        var first = Task(FailingTool);
+        first.CacheDirectory = shared.Path;
+        Assert.False(first.Execute());
+
+        var second = Task(FailingTool);
+        second.CacheDirectory = shared.Path;
+        second.ProjectDirectory = other.Path;
+        Assert.False(second.Execute());
+
+        Assert.Equal(1, Runs);
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal(("BOPT2001", Path.Combine(other.Path, "Models", "my model.onnx")), (error.Code, error.File));
+        Assert.EndsWith("; report: " + Path.Combine(other.Path, "obj", "Debug", "buildoptim", "my model", "report.html"), SummaryLine());
+        Assert.True(File.Exists(Path.Combine(other.Path, "obj", "Debug", "buildoptim", "my model", "model.boptgen")));
+        Assert.False(Directory.Exists(Cache)); // the project's own default folder stays unused
+    }
+
+    [UnixFact]
     public void An_option_change_misses_the_cache_and_runs_the_engine()
     {
         Assert.True(Task(PassingTool).Execute());
