@@ -15,7 +15,7 @@ namespace BuildOptim.Tasks
         private const string ReportSeparator = "; report: ";
 
         /// <summary>The content key, or null without a cache (or when an input cannot be read: the engine then says why).</summary>
-        private string? CacheKeyOf(CompressRequest request, string toolPath, string errorFile)
+        private string? CacheKeyOf(CompressRequest request, string toolPath)
         {
             if (string.IsNullOrWhiteSpace(CacheDirectory))
             {
@@ -28,7 +28,7 @@ namespace BuildOptim.Tasks
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                Log.LogMessage(MessageImportance.Normal, "BuildOptim: '{0}' is compressed without the cache: {1}", request.ItemSpec, e.Message);
+                Log.LogMessage(MessageImportance.Normal, "BuildOptim cache: '{0}' is compressed without the cache: {1}", request.ItemSpec, e.Message);
                 return null;
             }
         }
@@ -60,7 +60,7 @@ namespace BuildOptim.Tasks
             }
             catch (CorruptCacheEntryException e)
             {
-                Log.LogMessage(MessageImportance.Normal, "BuildOptim: the cache entry of '{0}' is damaged ({1}); it is removed and the model compressed again.", request.ItemSpec, e.Message);
+                Log.LogMessage(MessageImportance.Normal, "BuildOptim cache: the entry of '{0}' is damaged ({1}); it is removed and the model compressed again.", request.ItemSpec, e.Message);
                 ArtifactCache.Evict(cacheDirectory, key);
                 return false;
             }
@@ -87,7 +87,7 @@ namespace BuildOptim.Tasks
                 var names = ArtifactRestore.ReadManifest(request.OutputDirectory);
                 if (names.Count > 0 && ArtifactCache.Store(cacheDirectory, key, request.OutputDirectory, names, relay.RecordedLines, projectDirectory))
                 {
-                    Log.LogMessage(MessageImportance.Low, "BuildOptim: stored the artifacts of '{0}' in the compression cache as {1}.", request.ItemSpec, key);
+                    Log.LogMessage(MessageImportance.Low, "BuildOptim cache: stored the artifacts of '{0}' as {1}.", request.ItemSpec, key);
                 }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)

@@ -81,7 +81,7 @@ namespace BuildOptim.Tasks
             if (request != null && !Log.HasLoggedErrors)
             {
                 string toolPath = Path.GetFullPath(Path.Combine(projectDirectory, ToolPath));
-                string? key = CacheKeyOf(request, toolPath, errorFile);
+                string? key = CacheKeyOf(request, toolPath);
                 if (key != null && TryRestore(key, request, errorFile, projectDirectory))
                 {
                     return !Log.HasLoggedErrors;
@@ -89,7 +89,7 @@ namespace BuildOptim.Tasks
 
                 if (DesignTime)
                 {
-                    Log.LogMessage(MessageImportance.Low, "BuildOptim: design-time build, no cached artifacts for '{0}': the next build compresses it.", request.ItemSpec);
+                    Log.LogMessage(MessageImportance.Low, "BuildOptim cache: design-time build and no cached artifacts for '{0}': the next build compresses it.", request.ItemSpec);
                     return true;
                 }
 
