@@ -232,7 +232,8 @@ public static class Compressor
         bool write = gate.Passed || options.Gate != GateMode.Error;
         byte[] planBytes = plan.Bytes;
         BuildOptim.Runtime.SequenceLengths? lengths = null;
-        if (sequence is not null && write)
+        // Also when the gate failed: the signature-only descriptor declares the same per-sequence lengths as a passing one.
+        if (sequence is not null)
         {
             var floatLayers = fallbackLayers.ToHashSet();
             var lowered = candidate.Model;
@@ -280,7 +281,7 @@ public static class Compressor
         }
         else
         {
-            CompressionArtifacts.WriteReportsOnly(options, report);
+            CompressionArtifacts.WriteReportsOnly(options, report, candidate.Model, inputTypes, summary, lengths);
         }
 
         return new CompressionResult(report, write, summary, CompressionArtifacts.ReportHtmlPath(options)) { Warnings = warnings };

@@ -137,7 +137,7 @@ internal static partial class Emitter
                 {{DisposeDeclaration}}
 
                 private static {{ModelPlanType}} {{SharedPlanName}} =>
-                    {{LazyInitializerType}}.EnsureInitialized(ref {{PlanField}}, ref {{PlanLockField}}, static () => {{ModelPlanType}}.FromManifestResource(typeof({{spec.ClassName}}).Assembly, {{ResourceNameName}}));
+                    {{LazyInitializerType}}.EnsureInitialized(ref {{PlanField}}, ref {{PlanLockField}}, static () => {{LoadPlan(spec)}});
 
                 [{{DoesNotReturnAttribute}}]
                 private static void {{ThrowLengthMismatchName}}(int {{ExpectedParameter}}, int {{ActualParameter}}, string {{ParamNameParameter}})

@@ -335,7 +335,7 @@ internal static partial class Emitter
     {
         writer.WriteLine($$"""
             private static {{ModelPlanType}} {{SharedPlanName}} =>
-                {{LazyInitializerType}}.EnsureInitialized(ref {{PlanField}}, ref {{PlanLockField}}, static () => {{ModelPlanType}}.FromManifestResource(typeof({{spec.ClassName}}).Assembly, {{ResourceNameName}}));
+                {{LazyInitializerType}}.EnsureInitialized(ref {{PlanField}}, ref {{PlanLockField}}, static () => {{LoadPlan(spec)}});
 
             [{{DoesNotReturnAttribute}}]
             private static void {{ThrowLengthMismatchName}}(string {{ExpectedParameter}}, int {{ActualParameter}}, string {{ParamNameParameter}})
@@ -353,6 +353,26 @@ internal static partial class Emitter
                     => {{TotalParameter}}.ToString({{InvariantCulture}}) + " " + {{UnitParameter}} + " floats (" + {{BatchSizeParameter}}.ToString({{InvariantCulture}}) + " {{DimensionSeparator}} " + {{SampleShapeParameter}} + ")";
                 """);
         }
+    }
+
+    /// <summary>
+    /// How the shared plan is loaded: from the manifest resource, or, for a signature-only descriptor (<c>plan=absent</c>: the
+    /// model failed its gate), a throw that says so. Such a class compiles, so code that uses it completes in the IDE while the
+    /// build fails with the gate's BOPT error.
+    /// </summary>
+    private static string LoadPlan(ModelSpec spec)
+    {
+        if (spec.HasPlan)
+        {
+            return ModelPlanType + ".FromManifestResource(typeof(" + spec.ClassName + ").Assembly, " + ResourceNameName + ")";
+        }
+
+        string model = spec.SourceModel.Length > 0 ? spec.SourceModel : spec.ClassName;
+        string message = spec.ClassName + " has no compressed plan: the last compression of " + model
+            + " failed its accuracy gate, so BuildOptim generated this class from the model's signature only and the build failed with the gate's BOPT error."
+            + (spec.Summary.Length > 0 ? " Build line: " + spec.Summary + "." : string.Empty)
+            + " Make the model pass its gate (see report.html in obj/) and rebuild.";
+        return "throw new " + InvalidOperationExceptionType + "(" + Literal(message) + ")";
     }
 
     /// <summary><c>int8 model compressed by BuildOptim from m.onnx. Input 'input' [batch,1,28,28]; output 'logits' [batch,10].</c></summary>

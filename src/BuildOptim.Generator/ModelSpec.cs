@@ -47,6 +47,9 @@ internal sealed record ModelSpec(
     /// <summary>Format 2 with a dynamic sequence length: the longest the plan accepts (0 without one).</summary>
     public int MaxSequenceLength { get; init; }
 
+    /// <summary>False for a signature-only descriptor (<c>plan=absent</c>): the class compiles, its constructor throws.</summary>
+    public bool HasPlan { get; init; } = true;
+
     /// <summary>The inputs' lengths follow a sequence length taken from them.</summary>
     public bool HasSequenceLength => MaxSequenceLength > 0;
 }

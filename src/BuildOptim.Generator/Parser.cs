@@ -101,6 +101,7 @@ internal static class Parser
         bool dynamicBatch = reader.OptionalBool(Keys.DynamicBatch);
         bool classifier = reader.OptionalBool(Keys.Classifier);
         string precision = reader.OptionalPrecision();
+        bool hasPlan = reader.OptionalPlan();
         string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
 
         string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
@@ -124,7 +125,7 @@ internal static class Parser
             file.Path, ns, className, resourceName, sourceModel,
             inputName, inputShape, inputLength,
             outputName, outputShape, outputLength,
-            dynamicBatch, classifier, precision, summary);
+            dynamicBatch, classifier, precision, summary) { HasPlan = hasPlan };
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -138,6 +139,7 @@ internal static class Parser
         bool dynamicBatch = reader.OptionalBool(Keys.DynamicBatch);
         bool classifier = reader.OptionalBool(Keys.Classifier);
         string precision = reader.OptionalPrecision();
+        bool hasPlan = reader.OptionalPlan();
         string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
 
         // Parameter names are derived from the model's names and validated, unique across inputs and outputs.
@@ -181,6 +183,7 @@ internal static class Parser
             Outputs = new EquatableArray<TensorSpec>(outputs.ToArray()),
             MinSequenceLength = minSequence,
             MaxSequenceLength = maxSequence,
+            HasPlan = hasPlan,
         };
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -519,6 +522,22 @@ internal static class Parser
             if (!string.Equals(text, "false", StringComparison.OrdinalIgnoreCase))
             {
                 Malformed(line, "'" + key + "' must be 'true' or 'false', found '" + text + "'");
+            }
+
+            return false;
+        }
+
+        /// <summary>False for <c>plan=absent</c> (a signature-only descriptor); true when the key is absent or <c>present</c>.</summary>
+        public bool OptionalPlan()
+        {
+            if (!TryGetRaw(DescriptorKeys.Plan, out var text, out int line) || text.Length == 0 || text == DescriptorKeys.PlanPresent)
+            {
+                return true;
+            }
+
+            if (text != DescriptorKeys.PlanAbsent)
+            {
+                Malformed(line, "'" + DescriptorKeys.Plan + "' must be '" + DescriptorKeys.PlanPresent + "' or '" + DescriptorKeys.PlanAbsent + "', found '" + text + "'");
             }
 
             return false;

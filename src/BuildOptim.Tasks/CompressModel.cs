@@ -11,7 +11,7 @@ namespace BuildOptim.Tasks
     /// Compresses one <c>ModelToCompress</c> item by running <c>dotnet buildoptim.dll compress</c> out
     /// of process, after validating the item's metadata, and relays the CLI's coded diagnostics.
     /// </summary>
-    public sealed class CompressModel : Task, ICancelableTask
+    public sealed partial class CompressModel : Task, ICancelableTask
     {
         private readonly object _gate = new object();
         private ToolProcess? _running;
@@ -48,6 +48,15 @@ namespace BuildOptim.Tasks
         /// <summary>Base of relative paths in metadata; the current directory (the project's) when empty.</summary>
         public string? ProjectDirectory { get; set; }
 
+        /// <summary>
+        /// The compression cache ($(BuildOptimCacheDir), else obj/buildoptim-cache/): artifacts by content key, shared by the
+        /// project's configurations and platforms (and by projects, when the user points several at one folder). Empty: no cache.
+        /// </summary>
+        public string? CacheDirectory { get; set; }
+
+        /// <summary>A design-time build: restore the cached artifacts when there are some, never run the engine.</summary>
+        public bool DesignTime { get; set; }
+
         public override bool Execute()
         {
             string errorFile = ErrorFile();
@@ -71,7 +80,24 @@ namespace BuildOptim.Tasks
 
             if (request != null && !Log.HasLoggedErrors)
             {
-                Run(request, errorFile, projectDirectory);
+                string toolPath = Path.GetFullPath(Path.Combine(projectDirectory, ToolPath));
+                string? key = CacheKeyOf(request, toolPath);
+                if (key != null && TryRestore(key, request, errorFile, projectDirectory))
+                {
+                    return !Log.HasLoggedErrors;
+                }
+
+                if (DesignTime)
+                {
+                    Log.LogMessage(MessageImportance.Low, "BuildOptim cache: design-time build and no cached artifacts for '{0}': the next build compresses it.", request.ItemSpec);
+                    return true;
+                }
+
+                ToolOutputRelay? relay = Run(request, errorFile, projectDirectory, toolPath, out int exitCode);
+                if (key != null && relay != null && IsCacheable(relay, exitCode))
+                {
+                    Store(key, request, relay, errorFile, projectDirectory);
+                }
             }
             return !Log.HasLoggedErrors;
         }
@@ -85,14 +111,15 @@ namespace BuildOptim.Tasks
             }
         }
 
-        private void Run(CompressRequest request, string errorFile, string workingDirectory)
+        /// <summary>Runs the engine; returns what it printed (null when it did not run) and its exit code.</summary>
+        private ToolOutputRelay? Run(CompressRequest request, string errorFile, string workingDirectory, string toolPath, out int exitCode)
         {
-            string toolPath = Path.GetFullPath(Path.Combine(workingDirectory, ToolPath));
+            exitCode = -1;
             if (!File.Exists(toolPath))
             {
                 Report(TaskDiagnostic.Error(DiagnosticCodes.ToolNotStarted, errorFile,
                     $"ModelToCompress '{request.ItemSpec}': the buildoptim tool was not found at '{toolPath}'; check $(BuildOptimToolPath)."));
-                return;
+                return null;
             }
 
             string host = string.IsNullOrEmpty(DotNetHostPath) ? "dotnet" : DotNetHostPath!;
@@ -100,14 +127,13 @@ namespace BuildOptim.Tasks
             Log.LogMessage(MessageImportance.Low, "{0} {1}", host, arguments);
 
             var relay = new ToolOutputRelay(Log);
-            int exitCode;
             using (var process = new ToolProcess(host, arguments, workingDirectory))
             {
                 lock (_gate)
                 {
                     if (_cancelled)
                     {
-                        return;
+                        return null;
                     }
                     try
                     {
@@ -117,7 +143,7 @@ namespace BuildOptim.Tasks
                     {
                         Report(TaskDiagnostic.Error(DiagnosticCodes.ToolNotStarted, errorFile,
                             $"ModelToCompress '{request.ItemSpec}': could not start '{host}' to run buildoptim: {e.Message}"));
-                        return;
+                        return null;
                     }
                     _running = process;
                 }
@@ -134,6 +160,7 @@ namespace BuildOptim.Tasks
                 Report(TaskDiagnostic.Error(DiagnosticCodes.ToolFailedSilently, errorFile,
                     $"ModelToCompress '{request.ItemSpec}': buildoptim exited with code {exitCode} without reporting an error.{detail}"));
             }
+            return relay;
         }
 
         /// <summary>

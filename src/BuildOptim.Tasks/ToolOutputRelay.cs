@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -19,6 +20,12 @@ namespace BuildOptim.Tasks
         /// <summary>The last line that was neither a diagnostic nor the summary (e.g. a runtime failure).</summary>
         public string? LastOtherLine { get; private set; }
 
+        /// <summary>The summary and diagnostic lines, as the tool printed them: what a cache entry replays.</summary>
+        public List<string> RecordedLines { get; } = new List<string>();
+
+        /// <summary>True once an error other than a failed gate was relayed: such a run is not cached.</summary>
+        public bool RelayedOtherError { get; private set; }
+
         public void Relay(string line)
         {
             ToolOutputLine parsed = ToolOutputLine.Parse(line);
@@ -26,16 +33,20 @@ namespace BuildOptim.Tasks
             {
                 case ToolOutputKind.Diagnostic when !parsed.Diagnostic!.IsError && IsGateCode(parsed.Diagnostic.Code):
                     // The targets report a gate warning from the model's gate-warning.txt on every build, this one included.
+                    RecordedLines.Add(line);
                     _log.LogMessage(MessageImportance.Low, "{0}", line);
                     break;
                 case ToolOutputKind.Diagnostic:
+                    RecordedLines.Add(line);
                     Log(_log, parsed.Diagnostic!);
                     RelayedError |= parsed.Diagnostic!.IsError;
+                    RelayedOtherError |= parsed.Diagnostic!.IsError && !IsGateCode(parsed.Diagnostic.Code);
                     break;
                 case ToolOutputKind.Progress:
                     _log.LogMessage(MessageImportance.Normal, "{0}", parsed.Text);
                     break;
                 case ToolOutputKind.Summary:
+                    RecordedLines.Add(line);
                     _log.LogMessage(MessageImportance.High, "{0}", parsed.Text);
                     break;
                 default:

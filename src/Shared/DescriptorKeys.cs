@@ -53,4 +53,13 @@ internal static class DescriptorKeys
     public const string Classifier = "classifier";
     public const string Precision = "precision";
     public const string Summary = "summary";
+
+    /// <summary>
+    /// <see cref="PlanAbsent"/> when no plan goes with the descriptor: the model failed its gate (BuildOptimGate=Error), so the
+    /// descriptor carries its signature only. The generator still emits the class, so code that uses it compiles and
+    /// completes in the IDE, but its constructor throws. Absent or <see cref="PlanPresent"/>: a plan is embedded under the resource name.
+    /// </summary>
+    public const string Plan = "plan";
+    public const string PlanPresent = "present";
+    public const string PlanAbsent = "absent";
 }

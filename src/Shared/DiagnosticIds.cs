@@ -46,6 +46,7 @@ internal static class DiagnosticIds
     public const string ToolNotStarted = "BOPT3002";
     public const string OutputNotWritable = "BOPT3003";
     public const string ForeignFile = "BOPT3004";
+    public const string CacheNotUsable = "BOPT3005";
 
     // 4000s: the source generator.
     public const string MalformedDescriptor = "BOPT4001";

@@ -67,14 +67,21 @@ internal static class CompressionArtifacts
     }
 
     /// <summary>
-    /// A failed gate under BuildOptimGate=Error: report.json and report.html only, so the failing build can be diagnosed.
-    /// The previous run's plan and descriptor are deleted with the rest of its artifacts; no plan reaches the generator.
+    /// A failed gate under BuildOptimGate=Error: report.json and report.html, so the failing build can be diagnosed, and a
+    /// signature-only descriptor (<c>plan=absent</c>), so the class still exists for the IDE and the compiler while the build
+    /// fails with the gate's error. The previous run's plan is deleted with the rest of its artifacts; no plan reaches the generator.
     /// </summary>
-    internal static void WriteReportsOnly(CompressionOptions options, CompressionReport report)
+    internal static void WriteReportsOnly(CompressionOptions options, CompressionReport report, Network model, IReadOnlyList<ElementType> inputTypes, string summary, SequenceLengths? sequence)
     {
+        var utf8 = new UTF8Encoding(false);
+        List<Artifact> artifacts =
+        [
+            .. Reports(report),
+            new(DescriptorFileName, path => File.WriteAllText(path, Descriptor(options, model, report, summary, inputTypes, sequence, hasPlan: false), utf8)),
+        ];
         try
         {
-            ArtifactWriter.Write(options.OutputDirectory, Reports(report), options.ItemSpec ?? options.ModelPath);
+            ArtifactWriter.Write(options.OutputDirectory, artifacts, options.ItemSpec ?? options.ModelPath);
         }
         catch (CompressionException e) when (e.Code == Diagnostics.ForeignFile)
         {
@@ -99,7 +106,8 @@ internal static class CompressionArtifacts
 
     /// <summary>The generator's input: small, text, invariant (see docs/architecture.md).</summary>
     /// <param name="sequence">The plan's sequence lengths, when its inputs keep one dynamic (always format 2).</param>
-    public static string Descriptor(CompressionOptions options, Network model, CompressionReport report, string summary = "", IReadOnlyList<ElementType>? inputTypes = null, SequenceLengths? sequence = null)
+    /// <param name="hasPlan">False for a signature-only descriptor (<c>plan=absent</c>): no plan goes with it.</param>
+    public static string Descriptor(CompressionOptions options, Network model, CompressionReport report, string summary = "", IReadOnlyList<ElementType>? inputTypes = null, SequenceLengths? sequence = null, bool hasPlan = true)
     {
         string Join(int[] dims) => string.Join(",", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         var s = new StringBuilder();
@@ -108,7 +116,7 @@ internal static class CompressionArtifacts
         bool multiTensor = model.Inputs.Count > 1 || model.Outputs.Count > 1 || (inputTypes?.Any(t => t != ElementType.Float) ?? false) || sequence is not null;
         if (multiTensor)
         {
-            return MultiTensorDescriptor(s, options, model, report, summary, inputTypes, sequence);
+            return MultiTensorDescriptor(s, options, model, report, summary, inputTypes, sequence, hasPlan);
         }
 
         Line(DescriptorKeys.FormatKey, DescriptorKeys.Format.ToString(CultureInfo.InvariantCulture));
@@ -127,6 +135,11 @@ internal static class CompressionArtifacts
         Line(DescriptorKeys.DynamicBatch, model.DynamicBatch ? "true" : "false");
         Line(DescriptorKeys.Classifier, ModelKinds.IsClassifier(model) ? "true" : "false");
         Line(DescriptorKeys.Precision, report.Precision);
+        if (!hasPlan)
+        {
+            Line(DescriptorKeys.Plan, DescriptorKeys.PlanAbsent);
+        }
+
         if (summary.Length > 0)
         {
             // The build's own line, for apps to show what was compressed (dotnet run hides the build output).
@@ -136,7 +149,7 @@ internal static class CompressionArtifacts
     }
 
     /// <summary>Format 2: every input and output with its name, element type, per-sample shape and length.</summary>
-    private static string MultiTensorDescriptor(StringBuilder s, CompressionOptions options, Network model, CompressionReport report, string summary, IReadOnlyList<ElementType>? inputTypes, SequenceLengths? sequence)
+    private static string MultiTensorDescriptor(StringBuilder s, CompressionOptions options, Network model, CompressionReport report, string summary, IReadOnlyList<ElementType>? inputTypes, SequenceLengths? sequence, bool hasPlan)
     {
         string Join(int[] dims) => string.Join(",", dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         void Line(string key, string value) => s.Append(key).Append('=').Append(value).Append('\n');
@@ -178,6 +191,11 @@ internal static class CompressionArtifacts
         Line(DescriptorKeys.DynamicBatch, model.DynamicBatch ? "true" : "false");
         Line(DescriptorKeys.Classifier, ModelKinds.IsClassifier(model) ? "true" : "false");
         Line(DescriptorKeys.Precision, report.Precision);
+        if (!hasPlan)
+        {
+            Line(DescriptorKeys.Plan, DescriptorKeys.PlanAbsent);
+        }
+
         if (summary.Length > 0)
         {
             Line(DescriptorKeys.Summary, DisplayText.Safe(summary, MaxSummaryLength));

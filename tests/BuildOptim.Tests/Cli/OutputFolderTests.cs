@@ -60,7 +60,7 @@ public sealed class OutputFolderTests : ScratchFolderTest
     }
 
     [Fact]
-    public void A_failed_gate_leaves_only_its_reports_in_place_of_the_previous_artifacts_and_keeps_user_files()
+    public void A_failed_gate_leaves_only_its_reports_and_signature_in_place_of_the_previous_artifacts_and_keeps_user_files()
     {
         string dir = UserFiles(Path.Combine(Root, "work"));
         Assert.Equal(0, Compress(dir, "--gate", "Off").Exit);
@@ -71,12 +71,12 @@ public sealed class OutputFolderTests : ScratchFolderTest
         Assert.Equal(1, exit);
         Assert.Contains("error BOPT200", errors);
         Assert.False(File.Exists(Path.Combine(dir, Compressor.PlanFileName)), "a failed gate left the previous plan behind");
-        Assert.False(File.Exists(Path.Combine(dir, Compressor.DescriptorFileName)));
+        Assert.Contains("\nplan=absent\n", File.ReadAllText(Path.Combine(dir, Compressor.DescriptorFileName)));
         Assert.False(File.Exists(Path.Combine(dir, Compressor.EvaluationOutputsFileName)));
         using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Compressor.ReportFileName)));
         Assert.False(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean());
         Assert.Contains("Gate FAILED", File.ReadAllText(Path.Combine(dir, Compressor.ReportHtmlFileName)));
-        Assert.Equal([Compressor.ReportHtmlFileName, Compressor.ReportFileName], File.ReadAllLines(Path.Combine(dir, ArtifactWriter.ManifestFileName)));
+        Assert.Equal([Compressor.DescriptorFileName, Compressor.ReportHtmlFileName, Compressor.ReportFileName], File.ReadAllLines(Path.Combine(dir, ArtifactWriter.ManifestFileName)));
         Assert.Empty(Directory.GetDirectories(dir, ArtifactWriter.StagingPrefix + "*"));
         Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "notes.txt")));
         Assert.True(File.Exists(Path.Combine(dir, "src", "Program.cs")));

@@ -14,6 +14,7 @@ public sealed class PackagedBuildTests
 {
     private const string ModelKey = "mlp_tanh";
     private const string SummaryPrefix = "BuildOptim:";
+    private const string CacheHit = "[cache hit ";
     private readonly PackagedBuildFixture _fixture;
 
     public PackagedBuildTests(PackagedBuildFixture fixture)
@@ -82,7 +83,7 @@ public sealed class PackagedBuildTests
 
     /// <remarks>Rebuilds the fixture's app; the tests above read what its first build produced.</remarks>
     [Fact]
-    public void Build_recompresses_only_when_the_model_data_metadata_or_options_change()
+    public void Build_recompresses_only_when_the_model_data_or_options_change_and_takes_the_rest_from_the_cache()
     {
         TestApp app = BuiltClassifier();
         string plan = app.PlanOf(ModelKey);
@@ -91,24 +92,45 @@ public sealed class PackagedBuildTests
         Assert.True(noChange.Succeeded, noChange.ToString());
         Assert.Empty(SummaryLines(noChange));
 
+        // A comment in the project file changes no option: no work at all.
+        app.WriteProject("""
+            <!-- The classifier of this app. -->
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz"  />
+            """);
+        CommandResult commented = app.Build();
+        Assert.True(commented.Succeeded, commented.ToString());
+        Assert.Empty(SummaryLines(commented));
+
+        // A touched but unchanged data file: the same content key, so the artifacts come from the cache.
         DateTime before = File.GetLastWriteTimeUtc(plan);
         File.SetLastWriteTimeUtc(app.CalibrationData, DateTime.UtcNow.AddSeconds(2));
         CommandResult dataTouched = app.Build();
         Assert.True(dataTouched.Succeeded, dataTouched.ToString());
-        Assert.Single(SummaryLines(dataTouched));
-        Assert.True(File.GetLastWriteTimeUtc(plan) > before, "model.bopt was not rewritten after the calibration file changed");
+        Assert.Contains(CacheHit, Assert.Single(SummaryLines(dataTouched)));
+        Assert.True(File.GetLastWriteTimeUtc(plan) > before, "model.bopt was not put in place again after the calibration file was touched");
 
+        // A second configuration: a cache hit, so no engine run (its own build line would not say so), the same plan.
+        CommandResult release = app.Build("-c", "Release");
+        Assert.True(release.Succeeded, release.ToString());
+        string releaseLine = Assert.Single(SummaryLines(release));
+        Assert.Contains(CacheHit, releaseLine);
+        Assert.Contains("gate passed", releaseLine);
+        string releasePlan = Path.Combine(app.Directory, "obj", "Release", "net10.0", "buildoptim", ModelKey, "model.bopt");
+        Assert.EndsWith("; report: " + Path.Combine(Path.GetDirectoryName(releasePlan)!, "report.html"), releaseLine.TrimEnd());
+        Assert.Equal(File.ReadAllBytes(plan), File.ReadAllBytes(releasePlan));
+
+        // An option change misses the cache: the engine runs.
         app.WriteProject("""
             <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" MaxAccuracyDrop="4.5" />
             """);
         CommandResult metadataChanged = app.Build();
         Assert.True(metadataChanged.Succeeded, metadataChanged.ToString());
-        Assert.Single(SummaryLines(metadataChanged));
+        Assert.DoesNotContain(CacheHit, Assert.Single(SummaryLines(metadataChanged)));
 
         // No file changes at all: only the options file can tell.
         CommandResult gateChanged = app.Build("-p:BuildOptimGate=Warning");
         Assert.True(gateChanged.Succeeded, gateChanged.ToString());
-        Assert.Single(SummaryLines(gateChanged));
+        Assert.DoesNotContain(CacheHit, Assert.Single(SummaryLines(gateChanged)));
 
         CommandResult sameGateAgain = app.Build("-p:BuildOptimGate=Warning");
         Assert.True(sameGateAgain.Succeeded, sameGateAgain.ToString());
@@ -123,7 +145,7 @@ public sealed class PackagedBuildTests
     }
 
     [Fact]
-    public void Build_fails_with_BOPT2001_when_accuracy_drops_past_gate_and_leaves_its_reports_in_obj()
+    public void Build_fails_with_BOPT2001_when_accuracy_drops_past_gate_and_leaves_its_reports_and_the_class_signature_in_obj()
     {
         _fixture.RequirePackage();
         TestApp app = TestApp.CreateClassifier(_fixture, "gate-fails", """Prune="Magnitude" Sparsity="0.95" MaxAccuracyDrop="0.05" """);
@@ -135,7 +157,8 @@ public sealed class PackagedBuildTests
         Assert.Contains("error BOPT2001", error);
         Assert.Contains("Sparsity=0.95 (Magnitude) removes 95 % of the weights", error); // the advice, with its figures
         Assert.False(File.Exists(app.PlanOf(ModelKey)), "a failed gate left model.bopt behind");
-        Assert.False(File.Exists(Path.Combine(app.ArtifactsOf(ModelKey), "model.boptgen")));
+        Assert.Contains("\nplan=absent\n", File.ReadAllText(Path.Combine(app.ArtifactsOf(ModelKey), "model.boptgen")));
+        Assert.DoesNotContain("CS0246", build.Output);
 
         // The failing build is the one that needs a diagnosis: both reports stay in obj/, and the build line says where.
         string html = Path.Combine(app.ArtifactsOf(ModelKey), "report.html");
@@ -146,10 +169,18 @@ public sealed class PackagedBuildTests
         Assert.Contains("gate FAILED: accuracy drop ", summary);
         Assert.EndsWith("; report: " + html, summary.TrimEnd());
 
-        // Still failing on the next build: nothing up to date hides the gate.
+        // Still failing on the next build, from the cache: nothing up to date or cached hides the gate.
         CommandResult again = app.Build();
         Assert.False(again.Succeeded, again.ToString());
-        Assert.Contains("error BOPT2001", again.Output);
+        Assert.Contains("error BOPT2001", Assert.Single(ErrorLines(again).Distinct()));
+        Assert.Contains(CacheHit, Assert.Single(SummaryLines(again)));
+
+        // The IDE's design-time build compresses nothing and compiles Program.cs against the class generated from the
+        // model's signature: no CS0246 while the model fails its gate.
+        CommandResult designTime = app.Build("-t:Compile", "-p:DesignTimeBuild=true");
+        Assert.True(designTime.Succeeded, designTime.ToString());
+        Assert.DoesNotContain("CS0246", designTime.Output);
+        Assert.Empty(SummaryLines(designTime));
     }
 
     [Fact]

@@ -11,3 +11,15 @@ public sealed class UnixFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs a POSIX shell or /usr/bin tools; skipped on Windows.</summary>
+public sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "Needs /bin/sh and /usr/bin tools.";
+        }
+    }
+}
