@@ -56,6 +56,23 @@ public sealed class PackagedBuildTests
     }
 
     [Fact]
+    public void App_gets_its_class_names_scores_and_a_pool_through_the_package()
+    {
+        BuiltClassifier();
+        CommandResult run = _fixture.ClassifierRun!;
+        Assert.True(run.Succeeded, run.ToString());
+
+        // "label 0 <index> <name> <probability> <class count>": the name may hold spaces, the rest does not.
+        string line = Assert.Single(Lines(run), l => l.StartsWith("label 0 ", StringComparison.Ordinal));
+        string[] parts = line.Split(' ');
+        int index = int.Parse(parts[2], CultureInfo.InvariantCulture);
+        Assert.Equal(TestApp.ClassNames[index], string.Join(' ', parts[3..^2]));
+        float score = float.Parse(parts[^2], CultureInfo.InvariantCulture);
+        Assert.InRange(score, 1f / TestApp.ClassNames.Length, 1f);
+        Assert.Equal(TestApp.ClassNames.Length, int.Parse(parts[^1], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void App_outputs_are_bit_identical_to_the_build_time_evaluation()
     {
         BuiltClassifier();

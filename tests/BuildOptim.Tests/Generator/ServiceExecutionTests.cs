@@ -64,6 +64,14 @@ public class ServiceExecutionTests
 
             public static string[] ClassNames() => TinyModel.ClassNames.ToArray();
 
+            public static void RunAfterDispose(int parallelism)
+            {
+                var model = new TinyModel(parallelism);
+                model.Dispose();
+                model.Dispose(); // a second call does nothing
+                model.Run(new float[TinyModel.InputLength], new float[TinyModel.OutputLength]);
+            }
+
             public static object[] PredictWithScore(float[] input)
             {
                 using var model = new TinyModel();
@@ -237,6 +245,17 @@ public class ServiceExecutionTests
         Assert.True(ranked[0].Score >= ranked[1].Score && ranked[1].Score >= ranked[2].Score);
         Assert.Equal(Expected([1f, 2f, 3f, 4f]).Select((v, i) => (v, i)).OrderByDescending(x => x.v).Select(x => x.i), ranked.Select(p => p.ClassIndex));
         Assert.Equal(1f, ranked.Sum(p => p.Score), 5);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void A_disposed_instance_refuses_to_run(int parallelism)
+    {
+        // The runner's helper threads stop at once on Dispose (ParallelismTests); the generated class passes it on.
+        using var model = Compile();
+
+        Assert.Throws<ObjectDisposedException>(() => model.Call<object>("RunAfterDispose", parallelism));
     }
 
     [Fact]
