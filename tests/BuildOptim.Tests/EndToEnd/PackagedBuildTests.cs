@@ -116,11 +116,17 @@ public sealed class PackagedBuildTests
         Assert.True(File.GetLastWriteTimeUtc(plan) > before, "model.bopt was not rewritten after the calibration file changed");
 
         app.WriteProject("""
-            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" MaxAccuracyDrop="4.5" />
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" ClassNames="Data/classes.txt" MaxAccuracyDrop="4.5" />
             """);
         CommandResult metadataChanged = app.Build();
         Assert.True(metadataChanged.Succeeded, metadataChanged.ToString());
         Assert.Single(SummaryLines(metadataChanged));
+
+        // The ClassNames file is an input of the compression like the data.
+        File.SetLastWriteTimeUtc(Path.Combine(app.Directory, "Data", "classes.txt"), DateTime.UtcNow.AddSeconds(4));
+        CommandResult namesTouched = app.Build();
+        Assert.True(namesTouched.Succeeded, namesTouched.ToString());
+        Assert.Single(SummaryLines(namesTouched));
 
         // No file changes at all: only the options file can tell.
         CommandResult gateChanged = app.Build("-p:BuildOptimGate=Warning");
