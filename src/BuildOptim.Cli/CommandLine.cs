@@ -166,6 +166,7 @@ internal static class CommandLine
             EmitOnnx = emitOnnx,
             InputShape = Value(OptionSchema.InputShape),
             TokenizerPath = Value(OptionSchema.Tokenizer),
+            ClassNamesPath = Value(OptionSchema.ClassNames),
             Distill = distill,
             StudentPath = Value(OptionSchema.Student),
             TrainingDataPath = Value(OptionSchema.TrainingData),

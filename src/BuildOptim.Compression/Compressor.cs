@@ -100,6 +100,7 @@ public static class Compressor
         }
 
         var baseModel = OnnxFrontEnd.Import(graph, inputShapes);
+        ClassNamesFile.Read(options, baseModel); // a bad ClassNames file fails before any compression (read again for the descriptor)
         var inputTypes = graph.Inputs.Select(i => i.Type).ToList();
 
         // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the

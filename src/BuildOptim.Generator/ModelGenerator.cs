@@ -10,8 +10,8 @@ namespace BuildOptim.Generator;
 /// <summary>
 /// Emits one strongly typed class per compressed model from the <c>*.boptgen</c> descriptors that the
 /// BuildOptim targets add as AdditionalFiles. The heavy work happened in the build task: this reads a
-/// few lines of text, so it stays fast in the IDE, and it never looks at the compilation, so edits to
-/// C# code leave every step cached.
+/// few lines of text, so it stays fast in the IDE; of the compilation it only asks which optional libraries
+/// are referenced (<see cref="ServiceFeatures"/>), so edits to C# code leave every step after that cached.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator
@@ -36,10 +36,16 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(static (input, cancellationToken) => Parser.Parse(input.Left, input.Right, cancellationToken))
             .WithTrackingName(TrackingNames.Specs);
 
+        // A few type lookups per compilation: the value compares equal after an edit, so the outputs stay cached.
+        var features = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => ServiceFeatures.From(compilation, cancellationToken))
+            .WithTrackingName(TrackingNames.Features);
+
         // All specs together: two descriptors naming the same class must not take every generated class down
         // with them (AddSource throws on a repeated hint name), so the second is reported instead.
-        context.RegisterSourceOutput(results.Collect(), static (context, all) =>
+        context.RegisterSourceOutput(results.Collect().Combine(features), static (context, input) =>
         {
+            var (all, features) = input;
             var emitted = new Dictionary<string, ModelSpec>(StringComparer.OrdinalIgnoreCase);
             foreach (var result in all.OrderBy(static r => r.Spec?.DescriptorPath ?? string.Empty, StringComparer.Ordinal))
             {
@@ -61,7 +67,13 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 }
 
                 emitted.Add(hintName, spec);
-                context.AddSource(hintName, SourceText.From(Emitter.Emit(spec), Encoding.UTF8));
+                context.AddSource(hintName, SourceText.From(Emitter.Emit(spec) + Emitter.EmitServiceMembers(spec, features), Encoding.UTF8));
+                Emitter.AddServiceSources(context, spec, features);
+            }
+
+            if (emitted.Count > 0 && features.DependencyInjection)
+            {
+                context.AddSource(Emitter.ServiceCollectionExtensionsHintName, SourceText.From(Emitter.EmitServiceCollectionExtensions(), Encoding.UTF8));
             }
         });
     }
@@ -82,4 +94,7 @@ public static class TrackingNames
 
     /// <summary>Each descriptor parsed into a spec, or into diagnostics.</summary>
     public const string Specs = nameof(Specs);
+
+    /// <summary>The optional libraries the compilation references (<see cref="ServiceFeatures"/>).</summary>
+    public const string Features = nameof(Features);
 }

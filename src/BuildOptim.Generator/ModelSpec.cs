@@ -52,6 +52,12 @@ internal sealed record ModelSpec(
 
     /// <summary>The inputs' lengths follow a sequence length taken from them.</summary>
     public bool HasSequenceLength => MaxSequenceLength > 0;
+
+    /// <summary>A classifier's class names, one per output value (empty without <c>ClassNames</c>); validated display text.</summary>
+    public EquatableArray<string> ClassNames { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>A classifier's output: <c>logits</c>, <c>probabilities</c> or <c>logProbabilities</c> (DescriptorKeys.ScoreKinds).</summary>
+    public string ScoreKind { get; init; } = DescriptorKeys.ScoreKinds[0];
 }
 
 /// <summary>One graph input or output of a format-2 descriptor.</summary>

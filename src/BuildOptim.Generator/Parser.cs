@@ -12,7 +12,7 @@ namespace BuildOptim.Generator;
 /// invariant culture; see docs/architecture.md) into a <see cref="ModelSpec"/>, or into the
 /// diagnostics that explain why it cannot.
 /// </summary>
-internal static class Parser
+internal static partial class Parser
 {
     public const string DescriptorExtension = ".boptgen";
     public const int SupportedFormat = DescriptorKeys.Format;
@@ -57,6 +57,8 @@ internal static class Parser
     {
         Emitter.InputLengthName, Emitter.OutputLengthName, Emitter.ResourceNameName, Emitter.InputShapeName,
         Emitter.OutputShapeName, Emitter.RunName, Emitter.PredictName, Emitter.ScratchBytesName, Emitter.PrecisionName, Emitter.CompressionSummaryName, Emitter.DisposeName,
+        Emitter.CreatePoolName, Emitter.PredictWithScoreName, Emitter.PredictTopKName, Emitter.PredictProbabilitiesName, Emitter.PredictLabelName,
+        Emitter.ClassNamesName, Emitter.ScoreKindName,
     };
 
     /// <summary>The longest sequence length a descriptor may declare (the runtime's limit).</summary>
@@ -103,6 +105,7 @@ internal static class Parser
         string precision = reader.OptionalPrecision();
         bool hasPlan = reader.OptionalPlan();
         string summary = SafeText.ForComment(reader.OptionalString(Keys.Summary, string.Empty), SummaryMaxLength);
+        var (classNames, scoreKind) = ReadClassifierKeys(reader, classifier, outputLength);
 
         string ns = descriptorNamespace.Length > 0 ? descriptorNamespace : rootNamespace.Trim();
         if (className.Length > 0 && ValidateClassName(className) is { } classProblem)
@@ -125,7 +128,12 @@ internal static class Parser
             file.Path, ns, className, resourceName, sourceModel,
             inputName, inputShape, inputLength,
             outputName, outputShape, outputLength,
-            dynamicBatch, classifier, precision, summary) { HasPlan = hasPlan };
+            dynamicBatch, classifier, precision, summary)
+        {
+            ClassNames = classNames,
+            ScoreKind = scoreKind,
+            HasPlan = hasPlan,
+        };
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -151,6 +159,8 @@ internal static class Parser
             reader.MalformedAt(DescriptorKeys.OutputCount, "every output must be 'float32' (outputs are Span<float>)");
         }
 
+        bool singleClassifier = classifier && outputs.Count == 1 && !outputs[0].PerSequence;
+        var (classNames, scoreKind) = ReadClassifierKeys(reader, singleClassifier, singleClassifier ? outputs[0].Length : 0);
         var (minSequence, maxSequence) = reader.OptionalSequenceLength(DescriptorKeys.SequenceLength);
         if (maxSequence > 0 != inputs.Any(t => t.PerSequence) || (maxSequence == 0 && outputs.Any(t => t.PerSequence)))
         {
@@ -184,6 +194,8 @@ internal static class Parser
             MinSequenceLength = minSequence,
             MaxSequenceLength = maxSequence,
             HasPlan = hasPlan,
+            ClassNames = classNames,
+            ScoreKind = scoreKind,
         };
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }

@@ -26,6 +26,7 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.Calibration.CliName, request.CalibrationPath);
             Add(OptionSchema.Evaluation.CliName, request.EvaluationPath);
             Add(OptionSchema.Labels.CliName, request.Labels);
+            Add(OptionSchema.ClassNames.CliName, request.ClassNames);
             Add(OptionSchema.Quantize.CliName, request.Quantize);
             Add(OptionSchema.Calibrator.CliName, request.Calibrator);
             Add(OptionSchema.Prune.CliName, request.Prune);

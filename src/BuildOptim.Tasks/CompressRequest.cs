@@ -12,6 +12,8 @@ namespace BuildOptim.Tasks
         public string? EvaluationPath { get; set; }
         /// <summary>A file path (.npy/.csv) or the name of an array inside the evaluation npz.</summary>
         public string? Labels { get; set; }
+        /// <summary>The ClassNames file (one class name per line), absolute.</summary>
+        public string? ClassNames { get; set; }
         public string? Quantize { get; set; }
         public string? Calibrator { get; set; }
         public string? Prune { get; set; }

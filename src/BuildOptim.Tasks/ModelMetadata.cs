@@ -112,6 +112,7 @@ namespace BuildOptim.Tasks
             }
 
             request.Tokenizer = DataFile(item, OptionSchema.Tokenizer.Metadata, projectDirectory, Fail);
+            request.ClassNames = DataFile(item, OptionSchema.ClassNames.Metadata, projectDirectory, Fail);
             request.CalibrationPath = DataFile(item, Calibration, projectDirectory, Fail);
             request.EvaluationPath = DataFile(item, Evaluation, projectDirectory, Fail);
             request.TrainingData = DataFile(item, OptionSchema.TrainingData.Metadata, projectDirectory, Fail);

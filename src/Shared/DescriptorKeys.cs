@@ -62,4 +62,27 @@ internal static class DescriptorKeys
     public const string Plan = "plan";
     public const string PlanPresent = "present";
     public const string PlanAbsent = "absent";
+
+    /// <summary>
+    /// A classifier with <c>ClassNames</c>: the number of names (the output's length), then one <see cref="ClassNamePrefix"/>
+    /// key per class, <c>classNames.0=T-shirt/top</c>, with <c>%</c> and <c>#</c> percent-encoded (<c>#</c> would start a comment).
+    /// </summary>
+    public const string ClassNameCount = "classNames";
+
+    public const string ClassNamePrefix = "classNames.";
+
+    /// <summary>A classifier: what its output holds, one of <see cref="ScoreKinds"/> (<c>logits</c> when absent).</summary>
+    public const string Scores = "scores";
+
+    /// <summary>The values of <see cref="Scores"/>: unnormalized, after a Softmax, after a LogSoftmax.</summary>
+    public static readonly string[] ScoreKinds = { "logits", "probabilities", "logProbabilities" };
+
+    /// <summary>The most class names a descriptor may carry (they become string literals in the generated class).</summary>
+    public const int MaxClassNames = 32768;
+
+    /// <summary>The longest class name, in UTF-16 code units.</summary>
+    public const int MaxClassNameLength = 200;
+
+    /// <summary>A class name as the descriptor holds it: <c>%</c> and <c>#</c> percent-encoded.</summary>
+    public static string EncodeClassName(string name) => name.Replace("%", "%25").Replace("#", "%23");
 }

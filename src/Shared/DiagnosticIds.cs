@@ -23,6 +23,7 @@ internal static class DiagnosticIds
     public const string NonFiniteValue = "BOPT1107";
     public const string DataSizeBudgetExceeded = "BOPT1108";
     public const string RangeNotRepresentable = "BOPT1110";
+    public const string ClassNamesInvalid = "BOPT1111";
 
     // 1200s: options and metadata.
     public const string InvalidOption = "BOPT1201";

@@ -159,6 +159,7 @@ internal static class OptionSchema
     public static readonly OptionSpec Calibration = new("Calibration", "calibration", OptionKind.File, "", "a .npy, .npz, .csv file or a folder of test_data_set_*");
     public static readonly OptionSpec Evaluation = new("Evaluation", "evaluation", OptionKind.File, "the Calibration data", "a .npy, .npz, .csv file or a folder of test_data_set_*");
     public static readonly OptionSpec Labels = new("Labels", "labels", OptionKind.Text, "labels", "a .npy or .csv file of class ids, or the name of an array in the evaluation .npz");
+    public static readonly OptionSpec ClassNames = new("ClassNames", "class-names", OptionKind.File, "", "a UTF-8 text file with one class name per line, as many as the classifier's outputs");
     public static readonly OptionSpec Quantize = new("Quantize", "quantize", OptionKind.Choice, "Int8", "Int8 or None", choices: new[] { "Int8", "None" });
     public static readonly OptionSpec Calibrator = new("Calibrator", "calibrator", OptionKind.Choice, "MinMax", "MinMax, Percentile, Entropy or Mse", choices: new[] { "MinMax", "Percentile", "Entropy", "Mse" });
     public static readonly OptionSpec Prune = new("Prune", "prune", OptionKind.Choice, "None", "None, Magnitude or Neurons", choices: new[] { "None", "Magnitude", "Neurons" });
@@ -185,7 +186,7 @@ internal static class OptionSchema
     /// <summary>The options a <c>ModelToCompress</c> item may carry as metadata (the gate is a project property).</summary>
     public static readonly IReadOnlyList<OptionSpec> ItemMetadata = new[]
     {
-        ClassName, Namespace, Calibration, Evaluation, Labels, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
+        ClassName, Namespace, Calibration, Evaluation, Labels, ClassNames, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
         MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, WeightBits, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
         DistillTemperature, InputShape, Tokenizer,
     };

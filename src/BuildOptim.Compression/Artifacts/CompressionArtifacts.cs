@@ -134,6 +134,7 @@ internal static class CompressionArtifacts
         Line(DescriptorKeys.OutputLength, model.OutputLength.ToString(CultureInfo.InvariantCulture));
         Line(DescriptorKeys.DynamicBatch, model.DynamicBatch ? "true" : "false");
         Line(DescriptorKeys.Classifier, ModelKinds.IsClassifier(model) ? "true" : "false");
+        ClassifierLines(s, options, model);
         Line(DescriptorKeys.Precision, report.Precision);
         if (!hasPlan)
         {
@@ -190,6 +191,7 @@ internal static class CompressionArtifacts
 
         Line(DescriptorKeys.DynamicBatch, model.DynamicBatch ? "true" : "false");
         Line(DescriptorKeys.Classifier, ModelKinds.IsClassifier(model) ? "true" : "false");
+        ClassifierLines(s, options, model);
         Line(DescriptorKeys.Precision, report.Precision);
         if (!hasPlan)
         {
@@ -202,6 +204,25 @@ internal static class CompressionArtifacts
         }
 
         return s.ToString();
+    }
+
+    /// <summary>A classifier's score kind and, with ClassNames, its class names (percent-encoded where the descriptor needs it).</summary>
+    private static void ClassifierLines(StringBuilder s, CompressionOptions options, Network model)
+    {
+        if (!ModelKinds.IsClassifier(model))
+        {
+            return;
+        }
+
+        s.Append(DescriptorKeys.Scores).Append('=').Append(ClassNamesFile.ScoreKind(model)).Append('\n');
+        if (ClassNamesFile.Read(options, model) is { } names)
+        {
+            s.Append(DescriptorKeys.ClassNameCount).Append('=').Append(names.Length.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            for (int i = 0; i < names.Length; i++)
+            {
+                s.Append(DescriptorKeys.ClassNamePrefix).Append(i.ToString(CultureInfo.InvariantCulture)).Append('=').Append(DescriptorKeys.EncodeClassName(names[i])).Append('\n');
+            }
+        }
     }
 
     /// <summary>The descriptor's name of an input element type (outputs are float32).</summary>

@@ -105,6 +105,12 @@ public sealed record CompressionOptions
     /// <summary>The <c>InputShape</c> option (<see cref="InputShapes"/>): dynamic input dimensions fixed at build time.</summary>
     public string? InputShape { get; init; }
 
+    /// <summary>
+    /// A classifier's class names, one per line (<see cref="Artifacts.ClassNamesFile"/>): the generated class returns them with
+    /// its predictions.
+    /// </summary>
+    public string? ClassNamesPath { get; init; }
+
     /// <summary>A BERT WordPiece vocab.txt: <c>.txt</c> data files (one text per line) are tokenized into the model's text inputs.</summary>
     public string? TokenizerPath { get; init; }
     /// <summary>

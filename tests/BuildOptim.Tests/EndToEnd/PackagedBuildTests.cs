@@ -57,6 +57,23 @@ public sealed class PackagedBuildTests
     }
 
     [Fact]
+    public void App_gets_its_class_names_scores_and_a_pool_through_the_package()
+    {
+        BuiltClassifier();
+        CommandResult run = _fixture.ClassifierRun!;
+        Assert.True(run.Succeeded, run.ToString());
+
+        // "label 0 <index> <name> <probability> <class count>": the name may hold spaces, the rest does not.
+        string line = Assert.Single(Lines(run), l => l.StartsWith("label 0 ", StringComparison.Ordinal));
+        string[] parts = line.Split(' ');
+        int index = int.Parse(parts[2], CultureInfo.InvariantCulture);
+        Assert.Equal(TestApp.ClassNames[index], string.Join(' ', parts[3..^2]));
+        float score = float.Parse(parts[^2], CultureInfo.InvariantCulture);
+        Assert.InRange(score, 1f / TestApp.ClassNames.Length, 1f);
+        Assert.Equal(TestApp.ClassNames.Length, int.Parse(parts[^1], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void App_outputs_are_bit_identical_to_the_build_time_evaluation()
     {
         BuiltClassifier();
@@ -121,11 +138,17 @@ public sealed class PackagedBuildTests
 
         // An option change misses the cache: the engine runs.
         app.WriteProject("""
-            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" MaxAccuracyDrop="4.5" />
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" ClassNames="Data/classes.txt" MaxAccuracyDrop="4.5" />
             """);
         CommandResult metadataChanged = app.Build();
         Assert.True(metadataChanged.Succeeded, metadataChanged.ToString());
         Assert.DoesNotContain(CacheHit, Assert.Single(SummaryLines(metadataChanged)));
+
+        // The ClassNames file is an input of the compression like the data.
+        File.SetLastWriteTimeUtc(Path.Combine(app.Directory, "Data", "classes.txt"), DateTime.UtcNow.AddSeconds(4));
+        CommandResult namesTouched = app.Build();
+        Assert.True(namesTouched.Succeeded, namesTouched.ToString());
+        Assert.Single(SummaryLines(namesTouched));
 
         // No file changes at all: only the options file can tell.
         CommandResult gateChanged = app.Build("-p:BuildOptimGate=Warning");

@@ -42,8 +42,9 @@ public sealed class TestApp
         app.CopyTestData("models/mlp_tanh.onnx", "Models/mlp_tanh.onnx");
         app.CopyTestData("models/mlp_tanh_calib.npy", "Data/calib.npy");
         app.CopyTestData("models/mlp_eval.npz", "Data/eval.npz");
+        app.WriteFile("Data/classes.txt", string.Join("\n", ClassNames) + "\n");
         app.WriteProject($"""
-            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" {extraMetadata} />
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/calib.npy" Evaluation="Data/eval.npz" ClassNames="Data/classes.txt" {extraMetadata} />
             """);
         app.WriteProgram("""
             using BuildOptim.Runtime.Data;
@@ -67,9 +68,22 @@ public sealed class TestApp
                 model.Run(inputs.Sample(s), output);
                 Console.WriteLine($"output {s} " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"))));
             }
+
+            // The service surface through the package: class names from ClassNames, scores, and a pool.
+            using var pool = MlpTanhModel.CreatePool(2);
+            using (var lease = pool.Rent())
+            {
+                var top = lease.Model.PredictWithScore(inputs.Sample(0));
+                Console.WriteLine($"label 0 {top.ClassIndex} {lease.Model.PredictLabel(inputs.Sample(0))} {top.Score:R} {MlpTanhModel.ClassNames.Length}");
+            }
             """);
         return app;
     }
+
+    /// <summary>The class names the classifier app declares (<c>ClassNames</c>): one per output of mlp_tanh.</summary>
+    public static readonly string[] ClassNames = [.. Enumerable
+        .Range(0, BuildOptim.Onnx.OnnxFrontEnd.Load(Path.Combine(TestPaths.TestData, "models", "mlp_tanh.onnx")).OutputLength)
+        .Select(i => i switch { 1 => "one #1", 2 => "two (100%)", _ => "class " + i })];
 
     /// <summary>An app whose build is expected to fail; its Program.cs uses nothing generated.</summary>
     public static TestApp CreateEmpty(PackagedBuildFixture fixture, string name, string items)

@@ -281,10 +281,10 @@ public class ExecutionTests
             _harness = harness;
         }
 
-        public static LoadedModel Compile(string descriptor, byte[]? plan, string harness = HarnessSource, string resourceName = "BuildOptim.TinyModel.bopt")
+        public static LoadedModel Compile(string descriptor, byte[]? plan, string harness = HarnessSource, string resourceName = "BuildOptim.TinyModel.bopt", bool withServices = false)
         {
             string name = "GeneratedModel_" + Guid.NewGuid().ToString("N");
-            var run = Run(descriptor, "/obj/TinyModel.boptgen", compilation: CreateCompilation(name, harness));
+            var run = Run(descriptor, "/obj/TinyModel.boptgen", compilation: withServices ? CreateCompilation(ServiceReferences, Csharp14ParseOptions, name, harness) : CreateCompilation(References, name, harness));
             Assert.Empty(run.Diagnostics);
 
             ResourceDescription[] resources = plan is null

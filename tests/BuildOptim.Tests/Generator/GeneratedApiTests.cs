@@ -91,6 +91,7 @@ public class GeneratedApiTests
         Assert.Equal(
             [
                 "FashionMlpModel.CompressionSummary",
+                "FashionMlpModel.CreatePool(int, int)",
                 "FashionMlpModel.Dispose()",
                 "FashionMlpModel.FashionMlpModel()",
                 "FashionMlpModel.FashionMlpModel(int)",
@@ -100,9 +101,13 @@ public class GeneratedApiTests
                 "FashionMlpModel.OutputShape",
                 "FashionMlpModel.Precision",
                 "FashionMlpModel.Predict(ReadOnlySpan<float>)",
+                "FashionMlpModel.PredictProbabilities(ReadOnlySpan<float>, Span<float>)",
+                "FashionMlpModel.PredictTopK(ReadOnlySpan<float>, Span<Prediction>)",
+                "FashionMlpModel.PredictWithScore(ReadOnlySpan<float>)",
                 "FashionMlpModel.ResourceName",
                 "FashionMlpModel.Run(ReadOnlySpan<float>, Span<float>)",
                 "FashionMlpModel.Run(ReadOnlySpan<float>, Span<float>, int)",
+                "FashionMlpModel.ScoreKind",
                 "FashionMlpModel.ScratchBytes",
             ],
             publicMembers);

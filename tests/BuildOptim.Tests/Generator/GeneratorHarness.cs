@@ -34,10 +34,27 @@ internal static class GeneratorHarness
     public static readonly CSharpParseOptions ParseOptions =
         CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest).WithDocumentationMode(DocumentationMode.Diagnose);
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(LoadReferences);
+    /// <summary>C# 14 (first-class spans, the default of .NET 10 apps), which this Roslyn offers as its preview.</summary>
+    public static readonly CSharpParseOptions Csharp14ParseOptions = ParseOptions.WithLanguageVersion(LanguageVersion.Preview);
 
-    /// <summary>The trusted platform assemblies of this test process plus BuildOptim.Runtime.</summary>
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_serviceReferences = new(LoadReferences);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
+        [.. s_serviceReferences.Value.Where(reference => !IsOptionalLibrary(Path.GetFileName(reference.Display!)))]);
+
+    /// <summary>
+    /// The trusted platform assemblies of this test process plus BuildOptim.Runtime, without the optional libraries the
+    /// generated code lights up with (DI, Microsoft.Extensions.AI, tensor spans): an app that references none of them.
+    /// </summary>
     public static ImmutableArray<MetadataReference> References => s_references.Value;
+
+    /// <summary><see cref="References"/> with the optional libraries: an app that references them all.</summary>
+    public static ImmutableArray<MetadataReference> ServiceReferences => s_serviceReferences.Value;
+
+    private static bool IsOptionalLibrary(string fileName)
+        => fileName.StartsWith("Microsoft.Extensions.DependencyInjection", StringComparison.OrdinalIgnoreCase)
+            || fileName.StartsWith("Microsoft.Extensions.AI", StringComparison.OrdinalIgnoreCase)
+            || fileName.Equals("System.Numerics.Tensors.dll", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><see cref="FashionDescriptor"/> with some keys replaced (or removed, when the value is null).</summary>
     public static string Descriptor(params (string Key, string? Value)[] changes)
@@ -64,17 +81,23 @@ internal static class GeneratorHarness
     }
 
     public static CSharpCompilation CreateCompilation(string assemblyName = "GeneratorTests", params string[] sources) =>
+        CreateCompilation(References, assemblyName, sources);
+
+    public static CSharpCompilation CreateCompilation(ImmutableArray<MetadataReference> references, string assemblyName, params string[] sources) =>
+        CreateCompilation(references, ParseOptions, assemblyName, sources);
+
+    public static CSharpCompilation CreateCompilation(ImmutableArray<MetadataReference> references, CSharpParseOptions parseOptions, string assemblyName, params string[] sources) =>
         CSharpCompilation.Create(
             assemblyName,
-            sources.Select(source => CSharpSyntaxTree.ParseText(source, ParseOptions)),
-            References,
+            sources.Select(source => CSharpSyntaxTree.ParseText(source, parseOptions)),
+            references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> descriptors, string? rootNamespace = null, bool trackSteps = false) =>
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> descriptors, string? rootNamespace = null, bool trackSteps = false, CSharpParseOptions? parseOptions = null) =>
         CSharpGeneratorDriver.Create(
             [new ModelGenerator().AsSourceGenerator()],
             descriptors,
-            ParseOptions,
+            parseOptions ?? ParseOptions,
             new GlobalOptionsProvider(rootNamespace),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
@@ -82,7 +105,7 @@ internal static class GeneratorHarness
     public static GeneratorRun Run(string descriptor, string path = DescriptorPath, string? rootNamespace = null, CSharpCompilation? compilation = null)
     {
         compilation ??= CreateCompilation();
-        var driver = CreateDriver([new InMemoryAdditionalText(path, descriptor)], rootNamespace)
+        var driver = CreateDriver([new InMemoryAdditionalText(path, descriptor)], rootNamespace, parseOptions: compilation.SyntaxTrees.FirstOrDefault()?.Options as CSharpParseOptions ?? ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         return new GeneratorRun(driver.GetRunResult().Results.Single(), output, diagnostics);
     }
@@ -99,7 +122,8 @@ internal static class GeneratorHarness
 
 internal sealed record GeneratorRun(GeneratorRunResult Result, Compilation Output, ImmutableArray<Diagnostic> Diagnostics)
 {
-    public GeneratedSourceResult Source => Result.GeneratedSources.Single();
+    /// <summary>The model's source (the DI extension and embedding generators, when generated, are others).</summary>
+    public GeneratedSourceResult Source => Result.GeneratedSources.Single(source => !source.HintName.Contains("BuildOptimServiceCollectionExtensions", StringComparison.Ordinal) && !source.HintName.EndsWith("EmbeddingGenerator.g.cs", StringComparison.Ordinal));
 
     public string Text => Source.SourceText.ToString();
 

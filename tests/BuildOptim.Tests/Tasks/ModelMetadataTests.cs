@@ -69,6 +69,22 @@ public sealed class ModelMetadataTests : IDisposable
     }
 
     [Fact]
+    public void ClassNames_is_resolved_passed_to_the_CLI_and_a_missing_file_is_an_error()
+    {
+        _project.Touch("Models/classes.txt");
+        var (request, diagnostics) = Validate(Item(("ClassNames", "Models/classes.txt")));
+
+        Assert.Empty(diagnostics);
+        Assert.Equal(Path.Combine(_project.Path, "Models", "classes.txt"), request!.ClassNames);
+        var arguments = CompressArguments.Build("tool.dll", request);
+        Assert.Equal(request.ClassNames, arguments[arguments.ToList().IndexOf("--class-names") + 1]);
+
+        var (refused, errors) = Validate(Item(("ClassNames", "Models/missing.txt")));
+        Assert.Null(refused);
+        Assert.Contains("ClassNames file 'Models/missing.txt' does not exist", SingleError(errors, "BOPT1101").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MinCosine_and_EmitOnnx_are_read_and_checked()
     {
         var (request, diagnostics) = Validate(Item(("MinCosine", "0.9950"), ("EmitOnnx", "True")));
