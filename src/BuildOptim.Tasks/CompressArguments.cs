@@ -61,6 +61,30 @@ namespace BuildOptim.Tasks
         }
 
         /// <summary>
+        /// What goes between the host and the tool dll: <c>exec --additionalprobingpath FOLDER</c> for each NuGet
+        /// package folder (<c>$(NuGetPackageFolders)</c>, separated by <c>;</c>), where the host finds the ONNX Runtime
+        /// packages that <c>buildoptim.deps.json</c> lists but the BuildOptim package does not carry. Empty without folders.
+        /// </summary>
+        public static IReadOnlyList<string> HostArguments(string? probingPaths)
+        {
+            var args = new List<string>();
+            foreach (string folder in (probingPaths ?? "").Split(';'))
+            {
+                string trimmed = folder.Trim();
+                if (trimmed.Length > 0)
+                {
+                    args.Add("--additionalprobingpath");
+                    args.Add(trimmed);
+                }
+            }
+            if (args.Count > 0)
+            {
+                args.Insert(0, "exec");
+            }
+            return args;
+        }
+
+        /// <summary>
         /// Joins arguments into one command-line string that <c>CommandLineToArgvW</c> and the .NET
         /// runtime on every OS split back into the same list (netstandard2.0 has no ArgumentList).
         /// </summary>
