@@ -45,6 +45,24 @@ public sealed class PackageContentTests
     }
 
     [Fact]
+    public void Nuspec_names_a_readme_and_an_icon_that_the_package_holds()
+    {
+        _fixture.RequirePackage();
+        XElement metadata = Metadata();
+        string Element(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
+
+        Assert.Equal("README.md", Element("readme"));
+        Assert.Equal("icon.png", Element("icon"));
+        using ZipArchive zip = ZipFile.OpenRead(PackagePath);
+        using (var readme = new StreamReader(zip.GetEntry("README.md")!.Open()))
+        {
+            Assert.Contains("ModelToCompress", readme.ReadToEnd());
+        }
+        using var icon = new BinaryReader(zip.GetEntry("icon.png")!.Open());
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, icon.ReadBytes(4));
+    }
+
+    [Fact]
     public void Packaged_cli_run_without_the_package_folders_reports_BOPT2003_naming_restore()
     {
         _fixture.RequirePackage();
