@@ -39,6 +39,12 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.WeightBits.CliName, request.WeightBits);
             Add(OptionSchema.InputShape.CliName, request.InputShape);
             Add(OptionSchema.Tokenizer.CliName, request.Tokenizer);
+            Add(OptionSchema.ImageSize.CliName, request.ImageSize);
+            Add(OptionSchema.ImageLayout.CliName, request.ImageLayout);
+            Add(OptionSchema.ImageChannels.CliName, request.ImageChannels);
+            Add(OptionSchema.ImageScale.CliName, request.ImageScale);
+            Add(OptionSchema.ImageMean.CliName, request.ImageMean);
+            Add(OptionSchema.ImageStd.CliName, request.ImageStd);
             Add(OptionSchema.Student.CliName, request.Student);
             Add(OptionSchema.TrainingData.CliName, request.TrainingData);
             Add(OptionSchema.DistillEpochs.CliName, request.DistillEpochs);

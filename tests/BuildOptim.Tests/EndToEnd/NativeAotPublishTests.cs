@@ -36,7 +36,7 @@ public sealed partial class NativeAotPublishTests
 
         Assert.True(publish.Succeeded, publish.ToString());
         Assert.DoesNotMatch(TrimOrAotWarning(), publish.Output);
-        Assert.Contains("0 Warning(s)", publish.Output);
+        Assert.DoesNotContain(": warning ", publish.Output); // none at all: restore, compression, compile, trim, AOT
         string executable = Path.Combine(publishDir, "App");
         Assert.True(File.Exists(executable), publish.ToString());
         Assert.False(File.Exists(Path.Combine(publishDir, "App.dll")), "a NativeAOT publish has no IL assembly to run");

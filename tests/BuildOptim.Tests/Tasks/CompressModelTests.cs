@@ -81,7 +81,10 @@ public sealed class CompressModelTests : IDisposable
         string argsFile = Path.Combine(_project.Path, "host-args.txt");
         string host = Path.Combine(_project.Path, "host.sh");
         File.WriteAllText(host, $"#!/bin/sh\nfor a in \"$@\"; do echo \"$a\" >> '{argsFile}'; done\n");
-        File.SetUnixFileMode(host, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(host, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         var task = Task("exit 0\n", host);
         task.ProbingPaths = "/home/u/.nuget/packages/;/opt/nuget fallback/";
 
