@@ -167,6 +167,7 @@ internal static class CommandLine
             InputShape = Value(OptionSchema.InputShape),
             TokenizerPath = Value(OptionSchema.Tokenizer),
             ClassNamesPath = Value(OptionSchema.ClassNames),
+            Images = ImagesOption(Value),
             Distill = distill,
             StudentPath = Value(OptionSchema.Student),
             TrainingDataPath = Value(OptionSchema.TrainingData),
@@ -193,6 +194,30 @@ internal static class CommandLine
         }
 
         return Success;
+    }
+
+    /// <summary>The image metadata, already checked by the schema, as the engine takes it.</summary>
+    private static ImagePreprocessing ImagesOption(Func<OptionSpec, string?> value)
+    {
+        int? width = null, height = null;
+        if (value(OptionSchema.ImageSize) is { } size && ImageOptions.TryParseSize(size, out int w, out int h))
+        {
+            (width, height) = (w, h);
+        }
+
+        double[] Values(OptionSpec option, bool positive, double fallback)
+            => value(option) is { } text && ImageOptions.TryParseChannelValues(text, positive, out double[] values) ? values : [fallback];
+
+        return new ImagePreprocessing
+        {
+            Width = width,
+            Height = height,
+            Layout = value(OptionSchema.ImageLayout),
+            Channels = value(OptionSchema.ImageChannels),
+            Scale = value(OptionSchema.ImageScale) is { } scale ? double.Parse(scale, CultureInfo.InvariantCulture) : ImagePreprocessing.DefaultScale,
+            Mean = Values(OptionSchema.ImageMean, positive: false, 0),
+            Std = Values(OptionSchema.ImageStd, positive: true, 1),
+        };
     }
 
     /// <summary>Runs every backend-test case under DIR; exit code 1 when any supported case fails.</summary>

@@ -105,11 +105,11 @@ public static class Compressor
 
         // Each data file is read once: the evaluation file's arrays serve its inputs and its labels, and are the
         // calibration file's when both name the same file.
-        var calibrationArrays = options.CalibrationPath is null ? null : DataSets.ReadFile(options.CalibrationPath, options.TokenizerPath, baseModel);
+        var calibrationArrays = options.CalibrationPath is null ? null : DataSets.ReadFile(options.CalibrationPath, options.TokenizerPath, options.Images, baseModel, new DataRole("Calibration", options.ItemSpec ?? options.ModelPath));
         NdArray? calibration = calibrationArrays is null ? null : DataSets.SelectInputs(options.CalibrationPath!, calibrationArrays, baseModel, new DataRole("Calibration", options.ItemSpec ?? options.ModelPath));
         string? evaluationPath = options.EvaluationPath ?? options.CalibrationPath;
         bool evaluateOnCalibration = evaluationPath == options.CalibrationPath;
-        var evaluationArrays = evaluationPath is null ? null : evaluateOnCalibration ? calibrationArrays : DataSets.ReadFile(evaluationPath, options.TokenizerPath, baseModel);
+        var evaluationArrays = evaluationPath is null ? null : evaluateOnCalibration ? calibrationArrays : DataSets.ReadFile(evaluationPath, options.TokenizerPath, options.Images, baseModel, new DataRole("Evaluation", options.ItemSpec ?? options.ModelPath));
         NdArray? evaluation = evaluationArrays is null ? null
             : evaluateOnCalibration ? calibration : DataSets.SelectInputs(evaluationPath!, evaluationArrays, baseModel, new DataRole("Evaluation", options.ItemSpec ?? options.ModelPath));
         int[]? labels = evaluation is null ? null : DataSets.SelectLabels(evaluationPath!, evaluationArrays!, options.Labels, evaluation.SampleCount, baseModel.OutputLength);

@@ -40,6 +40,12 @@ namespace BuildOptim.Tasks
             Add(OptionSchema.WeightBits.CliName, request.WeightBits);
             Add(OptionSchema.InputShape.CliName, request.InputShape);
             Add(OptionSchema.Tokenizer.CliName, request.Tokenizer);
+            Add(OptionSchema.ImageSize.CliName, request.ImageSize);
+            Add(OptionSchema.ImageLayout.CliName, request.ImageLayout);
+            Add(OptionSchema.ImageChannels.CliName, request.ImageChannels);
+            Add(OptionSchema.ImageScale.CliName, request.ImageScale);
+            Add(OptionSchema.ImageMean.CliName, request.ImageMean);
+            Add(OptionSchema.ImageStd.CliName, request.ImageStd);
             Add(OptionSchema.Student.CliName, request.Student);
             Add(OptionSchema.TrainingData.CliName, request.TrainingData);
             Add(OptionSchema.DistillEpochs.CliName, request.DistillEpochs);
@@ -58,6 +64,30 @@ namespace BuildOptim.Tasks
                 args.Add(OptionSchema.Distill.CliName);
             }
             Add("--out", request.OutputDirectory);
+            return args;
+        }
+
+        /// <summary>
+        /// What goes between the host and the tool dll: <c>exec --additionalprobingpath FOLDER</c> for each NuGet
+        /// package folder (<c>$(NuGetPackageFolders)</c>, separated by <c>;</c>), where the host finds the ONNX Runtime
+        /// packages that <c>buildoptim.deps.json</c> lists but the BuildOptim package does not carry. Empty without folders.
+        /// </summary>
+        public static IReadOnlyList<string> HostArguments(string? probingPaths)
+        {
+            var args = new List<string>();
+            foreach (string folder in (probingPaths ?? "").Split(';'))
+            {
+                string trimmed = folder.Trim();
+                if (trimmed.Length > 0)
+                {
+                    args.Add("--additionalprobingpath");
+                    args.Add(trimmed);
+                }
+            }
+            if (args.Count > 0)
+            {
+                args.Insert(0, "exec");
+            }
             return args;
         }
 

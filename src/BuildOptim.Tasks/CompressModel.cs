@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
+using System.Linq;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -30,6 +31,12 @@ namespace BuildOptim.Tasks
 
         /// <summary>The <c>dotnet</c> host running the build ($(DOTNET_HOST_PATH)); "dotnet" on PATH when empty.</summary>
         public string? DotNetHostPath { get; set; }
+
+        /// <summary>
+        /// $(NuGetPackageFolders): where restore put the ONNX Runtime packages the CLI loads (the package ships the CLI
+        /// without them); passed to the host as probing paths. A CLI with ONNX Runtime beside it needs none.
+        /// </summary>
+        public string? ProbingPaths { get; set; }
 
         /// <summary>Where the CLI writes model.bopt, model.boptgen and report.json.</summary>
         [Required]
@@ -123,7 +130,8 @@ namespace BuildOptim.Tasks
             }
 
             string host = string.IsNullOrEmpty(DotNetHostPath) ? "dotnet" : DotNetHostPath!;
-            string arguments = CompressArguments.JoinCommandLine(CompressArguments.Build(toolPath, request));
+            string arguments = CompressArguments.JoinCommandLine(
+                CompressArguments.HostArguments(ProbingPaths).Concat(CompressArguments.Build(toolPath, request)));
             Log.LogMessage(MessageImportance.Low, "{0} {1}", host, arguments);
 
             var relay = new ToolOutputRelay(Log);

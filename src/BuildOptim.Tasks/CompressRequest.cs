@@ -29,6 +29,13 @@ namespace BuildOptim.Tasks
         public string? InputShape { get; set; }
         /// <summary>The Tokenizer vocabulary file, absolute.</summary>
         public string? Tokenizer { get; set; }
+        /// <summary>The image metadata (ImageSize, ImageLayout, ImageChannels, ImageScale, ImageMean, ImageStd), checked by the schema.</summary>
+        public string? ImageSize { get; set; }
+        public string? ImageLayout { get; set; }
+        public string? ImageChannels { get; set; }
+        public string? ImageScale { get; set; }
+        public string? ImageMean { get; set; }
+        public string? ImageStd { get; set; }
         public string? Fallback { get; set; }
 
         public string? WeightBits { get; set; }

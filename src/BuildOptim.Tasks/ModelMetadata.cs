@@ -78,6 +78,12 @@ namespace BuildOptim.Tasks
                 Distill = Parse(item, OptionSchema.Distill, Fail) == "true",
                 DistillEpochs = Parse(item, OptionSchema.DistillEpochs, Fail),
                 DistillTemperature = Parse(item, OptionSchema.DistillTemperature, Fail),
+                ImageSize = Parse(item, OptionSchema.ImageSize, Fail),
+                ImageLayout = Parse(item, OptionSchema.ImageLayout, Fail),
+                ImageChannels = Parse(item, OptionSchema.ImageChannels, Fail),
+                ImageScale = Parse(item, OptionSchema.ImageScale, Fail),
+                ImageMean = Parse(item, OptionSchema.ImageMean, Fail),
+                ImageStd = Parse(item, OptionSchema.ImageStd, Fail),
             };
 
             string inputShape = item.GetMetadata(OptionSchema.InputShape.Metadata).Trim();

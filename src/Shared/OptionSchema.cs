@@ -35,7 +35,8 @@ internal enum OptionKind
 internal sealed class OptionSpec
 {
     public OptionSpec(string metadata, string flag, OptionKind kind, string defaultText, string expected,
-        string[]? choices = null, double min = 0, double max = 0, bool allowsAuto = false, Func<double, bool>? accepts = null)
+        string[]? choices = null, double min = 0, double max = 0, bool allowsAuto = false, Func<double, bool>? accepts = null,
+        Func<string, bool>? acceptsText = null)
     {
         Metadata = metadata;
         Flag = flag;
@@ -47,9 +48,11 @@ internal sealed class OptionSpec
         Max = max;
         AllowsAuto = allowsAuto;
         _accepts = accepts;
+        _acceptsText = acceptsText;
     }
 
     private readonly Func<double, bool>? _accepts;
+    private readonly Func<string, bool>? _acceptsText;
 
     /// <summary>The <c>ModelToCompress</c> metadata name (or the project property, for <c>BuildOptimGate</c>).</summary>
     public string Metadata { get; }
@@ -131,6 +134,11 @@ internal sealed class OptionSpec
                 canonical = number.ToString("R", CultureInfo.InvariantCulture);
                 return true;
             default:
+                if (_acceptsText != null && !_acceptsText(value))
+                {
+                    return false;
+                }
+
                 canonical = value;
                 return true;
         }
@@ -181,6 +189,12 @@ internal static class OptionSchema
     public static readonly OptionSpec Namespace = new("Namespace", "namespace", OptionKind.Text, "$(RootNamespace)", "a C# namespace");
     public static readonly OptionSpec Tokenizer = new("Tokenizer", "tokenizer", OptionKind.File, "", "a BERT WordPiece vocab.txt; .txt data files (one text per line) then become input_ids, attention_mask and token_type_ids");
     public static readonly OptionSpec InputShape = new("InputShape", "input-shape", OptionKind.Text, "the model's own shape", "dims such as 1,3,48,192, or name:1,128;other:1,128 for several inputs ('?' keeps a dimension dynamic)");
+    public static readonly OptionSpec ImageSize = new("ImageSize", "image-size", OptionKind.Text, "the model input's, when it is [channels,height,width] or [height,width,channels]", "width,height in pixels, each from 1 to 4096, e.g. 224,224", acceptsText: ImageOptions.IsValidSize);
+    public static readonly OptionSpec ImageLayout = new("ImageLayout", "image-layout", OptionKind.Choice, "the model input's: NHWC when its last dimension is 1 or 3 and its first is not, else NCHW", "NCHW or NHWC", choices: new[] { "NCHW", "NHWC" });
+    public static readonly OptionSpec ImageChannels = new("ImageChannels", "image-channels", OptionKind.Choice, "RGB for 3 channels, Gray for 1", "RGB, BGR or Gray", choices: new[] { "RGB", "BGR", "Gray" });
+    public static readonly OptionSpec ImageScale = new("ImageScale", "image-scale", OptionKind.Number, "0.00392156862745098 (1/255)", "a number > 0 that multiplies the 0-255 pixel values, e.g. 1 or 0.00392156862745098", min: 0, max: 1e6, accepts: scale => scale > 0);
+    public static readonly OptionSpec ImageMean = new("ImageMean", "image-mean", OptionKind.Text, "0", "one number, or three (one per channel in the model's channel order), e.g. 0.485,0.456,0.406", acceptsText: ImageOptions.IsValidMean);
+    public static readonly OptionSpec ImageStd = new("ImageStd", "image-std", OptionKind.Text, "1", "one number > 0, or three (one per channel), e.g. 0.229,0.224,0.225", acceptsText: ImageOptions.IsValidStd);
     public static readonly OptionSpec Gate = new("BuildOptimGate", "gate", OptionKind.Choice, "Error", "Error, Warning or Off", choices: new[] { "Error", "Warning", "Off" });
 
     /// <summary>The options a <c>ModelToCompress</c> item may carry as metadata (the gate is a project property).</summary>
@@ -188,7 +202,7 @@ internal static class OptionSchema
     {
         ClassName, Namespace, Calibration, Evaluation, Labels, ClassNames, Quantize, Calibrator, Prune, Sparsity, ShareWeights,
         MergeNeurons, MaxAccuracyDrop, MinAgreement, MinCosine, Fallback, WeightBits, EmitOnnx, Distill, Student, TrainingData, DistillEpochs,
-        DistillTemperature, InputShape, Tokenizer,
+        DistillTemperature, InputShape, Tokenizer, ImageSize, ImageLayout, ImageChannels, ImageScale, ImageMean, ImageStd,
     };
 
     /// <summary>Metadata DESIGN.md names that this version does not carry out yet: a warning says they are ignored.</summary>

@@ -113,6 +113,9 @@ public sealed record CompressionOptions
 
     /// <summary>A BERT WordPiece vocab.txt: <c>.txt</c> data files (one text per line) are tokenized into the model's text inputs.</summary>
     public string? TokenizerPath { get; init; }
+
+    /// <summary>How a folder of images given as <see cref="CalibrationPath"/> or <see cref="EvaluationPath"/> becomes the model's input.</summary>
+    public ImagePreprocessing Images { get; init; } = new();
     /// <summary>
     /// Knowledge distillation: the compressed model is fine-tuned on the original's outputs after pruning and sharing and
     /// before calibration (docs/distillation.md). Implied by <see cref="StudentPath"/>.

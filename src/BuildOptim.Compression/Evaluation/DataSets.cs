@@ -28,7 +28,19 @@ public static class DataSets
     /// into the model's text inputs (<see cref="TextData"/>); only the arrays <paramref name="model"/> has inputs for are kept.
     /// </summary>
     public static IReadOnlyList<NdArray> ReadFile(string path, string? tokenizerPath, Network model)
+        => ReadFile(path, tokenizerPath, null, model, new DataRole("Data", null));
+
+    /// <summary>
+    /// As <see cref="ReadFile(string, string?, Network)"/>, and a folder of images (<see cref="ImageData"/>) read with
+    /// <paramref name="images"/> into the model's input and, from class subfolders, its labels.
+    /// </summary>
+    public static IReadOnlyList<NdArray> ReadFile(string path, string? tokenizerPath, ImagePreprocessing? images, Network model, DataRole role)
     {
+        if (ImageData.IsImageFolder(path))
+        {
+            return ImageData.Read(path, images ?? new ImagePreprocessing(), model, role);
+        }
+
         if (!TextData.IsText(path))
         {
             return ReadFile(path);

@@ -24,6 +24,36 @@ public static class OrtReference
     {
         try
         {
+            return RunSessions(modelPath, model, inputs);
+        }
+        catch (Exception e) when (IsMissingOnnxRuntime(e))
+        {
+            // The BuildOptim package ships the CLI without ONNX Runtime: restore puts the packages in the NuGet package
+            // folders and the task passes those to the host. A build that skipped restore, or ran on a platform the
+            // package has no natives for, ends here rather than in an internal error.
+            string version = typeof(OrtReference).Assembly.GetReferencedAssemblies()
+                .FirstOrDefault(a => a.Name == "Microsoft.ML.OnnxRuntime")?.Version?.ToString(3) ?? "";
+            throw new CompressionException(Diagnostics.ReferenceRuntimeFailed, modelPath,
+                $"ONNX Runtime {version}, the fp32 reference, could not be loaded for {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}: " +
+                $"{e.Message.Split('\n')[0]} Run `dotnet restore` (it puts the Microsoft.ML.OnnxRuntime and Microsoft.ML.OnnxRuntime.Managed packages in the NuGet package folder), " +
+                "or build on linux-x64, linux-arm64, win-x64, win-arm64 or osx-arm64.");
+        }
+    }
+
+    private static bool IsMissingOnnxRuntime(Exception e) => e switch
+    {
+        FileNotFoundException f => f.FileName?.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal) == true,
+        DllNotFoundException => true,
+        TypeInitializationException t => t.InnerException is { } inner && IsMissingOnnxRuntime(inner),
+        _ => false,
+    };
+
+    // Not inlined: the ONNX Runtime types load when this method is compiled, inside Run's try.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static float[] RunSessions(string modelPath, Network model, NdArray inputs)
+    {
+        try
+        {
             using var options = new SessionOptions
             {
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

@@ -10,7 +10,8 @@ public sealed class OptionSchemaTests
     [
         "ClassName", "Namespace", "Calibration", "Evaluation", "Labels", "Quantize", "Calibrator", "Prune", "Sparsity", "ShareWeights",
         "MergeNeurons", "MaxAccuracyDrop", "MinAgreement", "MinCosine", "Fallback", "EmitOnnx", "Distill", "Student", "TrainingData",
-        "DistillEpochs", "DistillTemperature", "InputShape", "Tokenizer",
+        "DistillEpochs", "DistillTemperature", "InputShape", "Tokenizer", "ImageSize", "ImageLayout", "ImageChannels", "ImageScale",
+        "ImageMean", "ImageStd",
     ];
 
     [Fact]
@@ -29,7 +30,8 @@ public sealed class OptionSchemaTests
         Assert.All(s_metadata, name => Assert.Contains($"`{name}`", usage));
         Assert.All(["--calibration", "--evaluation", "--labels", "--quantize", "--calibrator", "--prune", "--sparsity", "--share-weights",
             "--merge-neurons", "--max-accuracy-drop", "--min-agreement", "--min-cosine", "--fallback", "--emit-onnx", "--gate", "--class-name", "--namespace",
-            "--distill", "--student", "--training-data", "--distill-epochs", "--distill-temperature", "--input-shape", "--tokenizer"],
+            "--distill", "--student", "--training-data", "--distill-epochs", "--distill-temperature", "--input-shape", "--tokenizer",
+            "--image-size", "--image-layout", "--image-channels", "--image-scale", "--image-mean", "--image-std"],
             flag => Assert.Contains($"`{flag}`", usage));
     }
 
@@ -46,6 +48,15 @@ public sealed class OptionSchemaTests
     [InlineData("DistillEpochs", "2.5")]
     [InlineData("DistillTemperature", "0.5")]
     [InlineData("DistillTemperature", "101")]
+    [InlineData("ImageSize", "224")]
+    [InlineData("ImageSize", "0,224")]
+    [InlineData("ImageSize", "5000,10")]
+    [InlineData("ImageLayout", "CHW")]
+    [InlineData("ImageChannels", "RGBA")]
+    [InlineData("ImageScale", "0")]
+    [InlineData("ImageMean", "0.5,0.5")]
+    [InlineData("ImageMean", "x")]
+    [InlineData("ImageStd", "0.2,0,0.2")]
     public void A_value_the_task_refuses_is_refused_by_the_CLI_with_the_same_code_and_exit_code_2(string metadata, string value)
     {
         var item = new TaskItem("m.onnx");

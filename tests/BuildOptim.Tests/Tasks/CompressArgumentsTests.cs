@@ -96,6 +96,23 @@ public sealed class CompressArgumentsTests
         }, args);
     }
 
+    [Fact]
+    public void NuGet_package_folders_become_host_probing_paths_before_the_tool()
+    {
+        Assert.Equal(
+            new[] { "exec", "--additionalprobingpath", "/home/u/.nuget/packages/", "--additionalprobingpath", "/usr/share/nuget fallback/" },
+            CompressArguments.HostArguments("/home/u/.nuget/packages/; /usr/share/nuget fallback/;"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" ; ")]
+    public void Without_package_folders_the_host_runs_the_tool_directly(string? folders)
+    {
+        Assert.Empty(CompressArguments.HostArguments(folders));
+    }
+
     [Theory]
     [InlineData("plain", "plain")]
     [InlineData("two words", "\"two words\"")]

@@ -75,6 +75,26 @@ public sealed class CompressModelTests : IDisposable
     }
 
     [UnixFact]
+    public void NuGet_package_folders_reach_the_host_as_probing_paths_ahead_of_the_tool()
+    {
+        // A host that records its command line, as `dotnet` would receive it.
+        string argsFile = Path.Combine(_project.Path, "host-args.txt");
+        string host = Path.Combine(_project.Path, "host.sh");
+        File.WriteAllText(host, $"#!/bin/sh\nfor a in \"$@\"; do echo \"$a\" >> '{argsFile}'; done\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(host, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var task = Task("exit 0\n", host);
+        task.ProbingPaths = "/home/u/.nuget/packages/;/opt/nuget fallback/";
+
+        Assert.True(task.Execute());
+
+        string[] args = File.ReadAllLines(argsFile);
+        Assert.Equal(new[] { "exec", "--additionalprobingpath", "/home/u/.nuget/packages/", "--additionalprobingpath", "/opt/nuget fallback/", task.ToolPath, "compress" }, args[..7]);
+    }
+
+    [UnixFact]
     public void Two_items_generating_the_same_class_fail_with_BOPT1205_before_the_tool_runs()
     {
         _project.Touch("Models/my-model.onnx");
