@@ -25,8 +25,9 @@ public static class PairedRatio
         {
             "fashionmlp" or "mlp" => BenchmarkModels.FashionMlp,
             "fashioncnn" or "cnn" => BenchmarkModels.FashionCnn,
+            "mobilenetv3" => BenchmarkModels.MobileNetV3,
             "resnet18" => BenchmarkModels.ResNet18(Path.Combine(CompressedModel.CacheRoot, "data")),
-            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn or resnet18."),
+            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn, mobilenetv3 or resnet18."),
         } : BenchmarkModels.FashionCnn;
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
         int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
