@@ -22,9 +22,12 @@ public static partial class Kernels
     internal static int ConvU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
         => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g, packedWeights);
 
-    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack, <c>OH · OW + 16</c> (0 otherwise).</summary>
+    /// <summary>
+    /// Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack,
+    /// <c>OH · OW + 16</c>, or a block of channels for small planes (ConvDepthwiseU8S8Small.cs); 0 otherwise.
+    /// </summary>
     internal static int ConvU8S8AccumulatorLength(in ConvGeometry g)
-        => g.IsDepthwise ? (g.OH * g.OW) + DepthwiseChunk : 0;
+        => !g.IsDepthwise ? 0 : IsSmallDepthwise(g) ? Math.Max((g.OH * g.OW) + DepthwiseChunk, SmallDepthwiseAccumulatorLength(g)) : (g.OH * g.OW) + DepthwiseChunk;
 
     /// <summary>
     /// Quantized 2-D convolution of one NCHW sample of uint8 codes with int8 per-output-channel weights:
@@ -173,7 +176,7 @@ public static partial class Kernels
     {
         if (g.IsDepthwise)
         {
-            ConvDepthwiseU8S8(x, g, zeroPoint, weights, bias, scratch, accScratch, ref output, level);
+            ConvDepthwiseU8S8(x, g, zeroPoint, weights, bias, scratch, accScratch, layout, ref output, level);
             return;
         }
 
