@@ -163,10 +163,12 @@ public static partial class Kernels
         private readonly byte _max;
 
         private readonly SimdLevel _level;
+        private readonly RowRequantizerAvx2 _requantizer;
 
         public MulU8Run(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, Span<byte> y, int zeroPoint, int multiplier, int shift, byte min, byte max, SimdLevel level)
         {
-            _level = level;
+            _level = level >= SimdLevel.Vector256 && Avx2.IsSupported ? level : SimdLevel.Scalar;
+            _requantizer = _level >= SimdLevel.Vector256 ? new RowRequantizerAvx2(multiplier, shift, zeroPoint, min, max) : default;
             _a = a;
             _zeroPointA = zeroPointA;
             _b = b;
@@ -183,7 +185,7 @@ public static partial class Kernels
         {
             var y = _y.Slice(offsetY, count);
             int i = 0;
-            if (_level >= SimdLevel.Vector256 && Avx2.IsSupported && count >= 8 && strideA + strideB == 1)
+            if (_level >= SimdLevel.Vector256 && count >= 8 && strideA + strideB == 1)
             {
                 // One operand steps through the run, the other is one code (a per-channel scale): the product is a
                 // row of accumulators with one multiplier, requantized 8 at a time as the convolutions' rows are.
@@ -205,7 +207,7 @@ public static partial class Kernels
         /// </summary>
         private readonly int ScaledRowAvx2(ReadOnlySpan<byte> codes, int zeroPoint, int factor, Span<byte> y)
         {
-            var requantizer = new RowRequantizerAvx2(_multiplier, _shift, _zeroPoint, _min, _max);
+            var requantizer = _requantizer;
             var zero = Vector256.Create(zeroPoint);
             var scale = Vector256.Create(factor);
             ref byte x = ref MemoryMarshal.GetReference(codes);

@@ -79,6 +79,12 @@ public class ConvU8S8Tests
         Conv(3, 8, 8, 3, 3, 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2, group: 3),
         Conv(5, 1, 1, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 5),
         Conv(6, 6, 9, 6, 4, 8, strideW: 2, padTop: 1, padLeft: 3, padBottom: 2, padRight: 4, group: 6),
+
+        // 1 × 1 convolutions of one pixel, run as a dense layer: squeeze-excitation's reduce and expand, and fewer
+        // channels than a VNNI dot product's 16.
+        Conv(160, 1, 1, 40, 1, 1),
+        Conv(40, 1, 1, 160, 1, 1),
+        Conv(8, 1, 1, 16, 1, 1),
     ];
 
     [Theory]
