@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired-levels [ROUNDS] [CALLS]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
+/// <c>paired-levels [BASELINE] [CANDIDATE] [ROUNDS] [BUDGET µs] [cpu]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
 /// alternating batches in one process (the way <see cref="PairedRatio"/> pairs engines), weights pre-packed and layout prepared
 /// as <see cref="PlanRunner"/> does, so a kernel path is measured against the one below it on the same, possibly busy, machine.
 /// </summary>
@@ -31,6 +31,8 @@ public static class PairedLevels
         var candidate = args.Length > 1 ? Enum.Parse<SimdLevel>(args[1]) : SimdLevel.Vector512;
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
         double budgetMicroseconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
+        // With "cpu", the thread's processor time instead of wall time (see PairedRatio).
+        bool cpu = args.Contains("cpu");
         var random = new Random(42);
         foreach (var (name, g) in s_convolutions)
         {
@@ -64,13 +66,14 @@ public static class PairedLevels
 
             double Time(SimdLevel level)
             {
+                double cpuStart = cpu ? ThreadCpuTime.Microseconds() : 0;
                 long start = Stopwatch.GetTimestamp();
                 for (int i = 0; i < calls; i++)
                 {
                     Call(level, y);
                 }
 
-                return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+                return cpu ? (ThreadCpuTime.Microseconds() - cpuStart) / calls : Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
             }
 
             for (int i = 0; i < 3; i++)
