@@ -186,11 +186,11 @@ public static class Compressor
         }
 
         int kept = trials.Count - 1;
-        // 3. WeightBits="Auto": 7-bit weight codes for every Dense/Conv layer on codes if the gate still holds, else layer by
-        // layer, least sensitive first, each kept where the gate holds.
+        // 3. WeightBits="Auto": 7-bit weight codes for every Dense/Conv layer on codes whose kernel is faster with them, if the
+        // gate still holds, else layer by layer, least sensitive first, each kept where the gate holds.
         if (options.WeightBits == WeightBitsMode.Auto && candidate.Ranges is not null && candidate.Gate.Evaluated && candidate.Gate.Passed)
         {
-            var eligible = SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared);
+            var eligible = SevenBitKernelsAreFaster ? SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared) : [];
             var order = eligible.Select((name, index) => (name, index))
                 .OrderBy(l => sensitivities.TryGetValue(l.name, out double v) ? v : double.MaxValue).ThenBy(l => l.index)
                 .Select(l => l.name).ToList();
@@ -382,6 +382,16 @@ public static class Compressor
             && network.Layers.Select(l => (l.Name, l.GetType())).SequenceEqual(reference.Layers.Select(l => (l.Name, l.GetType())))
             ? network
             : throw new InvalidOperationException($"At sequence length {length} the network has other layers.");
+
+    /// <summary>
+    /// Whether the int8 Dense and Conv kernels run faster on 7-bit weight codes than on 8-bit ones (DESIGN.md: Auto takes 7 bits
+    /// where they are exact and faster). None of this runtime's does, on either machine type: the convolution tiles
+    /// multiply 16-bit pairs with <c>vpmaddwd</c> whatever the code width, the dense kernels use <c>vpdpbusd</c> (AVX-VNNI) or
+    /// a nibble split (AVX2) that a <c>vpmaddubsw</c> path did not beat (docs/quantization.md). So Auto keeps 8 bits and
+    /// the accuracy they give. The answer depends on the kernel only, never on the build machine, so artifacts stay
+    /// deterministic.
+    /// </summary>
+    private static bool SevenBitKernelsAreFaster => false;
 
     /// <summary>The Dense and Conv layers an int8 plan runs on codes with plain (not shared) weights, in network order.</summary>
     private static List<string> SevenBitEligible(Network model, IReadOnlySet<string> floatLayers, IReadOnlyDictionary<string, SharedWeights>? shared)

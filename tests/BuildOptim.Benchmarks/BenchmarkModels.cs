@@ -42,6 +42,19 @@ public static class BenchmarkModels
         return new BenchmarkModel("resnet18", model, calibration, evaluation);
     }
 
+    /// <summary>
+    /// The MobileNetV3-small export of tests/TestData/families (28×28 one-channel input: hard-swish, squeeze-excitation,
+    /// depthwise 3×3 and 5×5), calibrated and evaluated on the FashionCnn sample's data, as <c>ExportedFamilyTests</c> does.
+    /// </summary>
+    public static BenchmarkModel MobileNetV3
+    {
+        get
+        {
+            var data = FashionCnn;
+            return new BenchmarkModel("mobilenet_v3_small", Path.Combine(RepoRoot, "tests", "TestData", "families", "mobilenet_v3_small.onnx"), data.CalibrationPath, data.EvaluationPath);
+        }
+    }
+
     private static BenchmarkModel Sample(string sample, string name)
     {
         string folder = Path.Combine(RepoRoot, "samples", sample);

@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired-levels [ROUNDS] [CALLS]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
+/// <c>paired-levels [BASELINE] [CANDIDATE] [ROUNDS] [BUDGET µs] [cpu]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
 /// alternating batches in one process (the way <see cref="PairedRatio"/> pairs engines), weights pre-packed and layout prepared
 /// as <see cref="PlanRunner"/> does, so a kernel path is measured against the one below it on the same, possibly busy, machine.
 /// </summary>
@@ -17,6 +17,9 @@ public static class PairedLevels
         ("FashionCnn 1x1 16->16 14x14", new(C: 16, H: 14, W: 14, M: 16, KH: 1, KW: 1, StrideH: 1, StrideW: 1, PadTop: 0, PadLeft: 0, DilationH: 1, DilationW: 1, Group: 1, OH: 14, OW: 14)),
         ("FashionCnn depthwise 3x3 16 14x14", new(C: 16, H: 14, W: 14, M: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 16, OH: 14, OW: 14)),
         ("FashionCnn 3x3 s2 16->64 14x14", new(C: 16, H: 14, W: 14, M: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 7, OW: 7)),
+        ("MobileNetV3 depthwise 5x5 160 4x4", new(C: 160, H: 4, W: 4, M: 160, KH: 5, KW: 5, StrideH: 1, StrideW: 1, PadTop: 2, PadLeft: 2, DilationH: 1, DilationW: 1, Group: 160, OH: 4, OW: 4)),
+        ("MobileNetV3 depthwise 5x5 s2 96 7x7", new(C: 96, H: 7, W: 7, M: 96, KH: 5, KW: 5, StrideH: 2, StrideW: 2, PadTop: 2, PadLeft: 2, DilationH: 1, DilationW: 1, Group: 96, OH: 4, OW: 4)),
+        ("MobileNetV3 depthwise 3x3 72 7x7", new(C: 72, H: 7, W: 7, M: 72, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 72, OH: 7, OW: 7)),
         ("ResNet-18 3x3 64->64 56x56", new(C: 64, H: 56, W: 56, M: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 56, OW: 56)),
         ("ResNet-18 3x3 256->256 14x14", new(C: 256, H: 14, W: 14, M: 256, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 14, OW: 14)),
         ("ResNet-18 3x3 512->512 7x7", new(C: 512, H: 7, W: 7, M: 512, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, DilationH: 1, DilationW: 1, Group: 1, OH: 7, OW: 7)),
@@ -28,6 +31,8 @@ public static class PairedLevels
         var candidate = args.Length > 1 ? Enum.Parse<SimdLevel>(args[1]) : SimdLevel.Vector512;
         int rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
         double budgetMicroseconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
+        // With "cpu", the thread's processor time instead of wall time (see PairedRatio).
+        bool cpu = args.Contains("cpu");
         var random = new Random(42);
         foreach (var (name, g) in s_convolutions)
         {
@@ -61,13 +66,14 @@ public static class PairedLevels
 
             double Time(SimdLevel level)
             {
+                double cpuStart = cpu ? ThreadCpuTime.Microseconds() : 0;
                 long start = Stopwatch.GetTimestamp();
                 for (int i = 0; i < calls; i++)
                 {
                     Call(level, y);
                 }
 
-                return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+                return cpu ? (ThreadCpuTime.Microseconds() - cpuStart) / calls : Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
             }
 
             for (int i = 0; i < 3; i++)

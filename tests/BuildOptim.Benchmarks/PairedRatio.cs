@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired MODEL [ROUNDS] [CALLS]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
+/// <c>paired MODEL [ROUNDS] [CALLS] [cpu]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
 /// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
 /// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
 /// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
@@ -25,11 +25,20 @@ public static class PairedRatio
         {
             "fashionmlp" or "mlp" => BenchmarkModels.FashionMlp,
             "fashioncnn" or "cnn" => BenchmarkModels.FashionCnn,
+            "mobilenetv3" => BenchmarkModels.MobileNetV3,
             "resnet18" => BenchmarkModels.ResNet18(Path.Combine(CompressedModel.CacheRoot, "data")),
-            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn or resnet18."),
+            _ => throw new ArgumentException($"Unknown model '{args[0]}': fashionmlp, fashioncnn, mobilenetv3 or resnet18."),
         } : BenchmarkModels.FashionCnn;
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40;
         int calls = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
+
+        // With "cpu", the thread's processor time instead of wall time (both engines run on this thread: ORT has one
+        // intra-op thread); on a busy VM it leaves out the time other work held the core.
+        bool cpu = args.Contains("cpu");
+        if (cpu && !ThreadCpuTime.IsSupported)
+        {
+            throw new PlatformNotSupportedException("'cpu' reads CLOCK_THREAD_CPUTIME_ID, a Linux clock.");
+        }
 
         var compressed = CompressedModel.Create(model);
         var input = compressed.FirstInput();
@@ -40,13 +49,14 @@ public static class PairedRatio
 
         double Time(Action call)
         {
+            double cpuStart = cpu ? ThreadCpuTime.Microseconds() : 0;
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < calls; i++)
             {
                 call();
             }
 
-            return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+            return cpu ? (ThreadCpuTime.Microseconds() - cpuStart) / calls : Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
         }
 
         void RunInt8() => int8.Run(input, output);
@@ -87,7 +97,7 @@ public static class PairedRatio
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{model.Name}: {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
+            $"{model.Name} ({(cpu ? "thread processor" : "wall")} time): {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
             + $"ORT fp32 median {Median(theirs):F2} µs (best {theirs.Min():F2}); ORT / int8 per round: median {Median(ratios):F2}×, "
             + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×; "
             + $"ORT int8 QDQ median {Median(theirsInt8):F2} µs (best {theirsInt8.Min():F2}), ORT int8 / int8 per round: median {Median(int8Ratios):F2}×, "

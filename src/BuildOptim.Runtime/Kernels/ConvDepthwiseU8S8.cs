@@ -61,9 +61,15 @@ public static partial class Kernels
     /// A depthwise convolution (G = C = M): every channel's accumulators <c>bias[c] + Σ_k w[c, k] · x[c, tap k]</c>, handed
     /// to <paramref name="output"/> channel by channel; in AVX2 for horizontal strides 1 and 2, else tap by tap.
     /// </summary>
-    private static void ConvDepthwiseU8S8<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ref TOutput output, SimdLevel level)
+    private static void ConvDepthwiseU8S8<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
         where TOutput : IConvGemmOutput, allows ref struct
     {
+        if (UsesSmallDepthwise(g, level))
+        {
+            ConvDepthwiseU8S8Small(x, g, zeroPoint, weights, bias, accScratch, layout?.DepthwiseIndices, ref output, level);
+            return;
+        }
+
         if (UsesDirectDepthwise(g, level))
         {
             ConvDepthwiseU8S8Avx2(x, g, zeroPoint, weights, bias, scratch, accScratch, ref output, level);

@@ -91,6 +91,18 @@ public static partial class Kernels
         {
             ValidateConvGeometry(g);
             _key = g with { M = g.Group };
+            if (g.IsDepthwise)
+            {
+                // A small-plane depthwise convolution: only its gather indices (ConvDepthwiseU8S8Small.cs).
+                DepthwiseIndices = SmallDepthwiseIndices(g);
+                TapOffsets = [];
+                ImageTapOffsets = [];
+                PackedScratchLength = ConvU8S8ScratchLength(g, packedWeights: true);
+                PoolFits = ConvU8S8MaxPool2x2Fits(g);
+                return;
+            }
+
+            DepthwiseIndices = [];
             int patch = g.PatchLength;
             BlockPixels = ConvGemmU8S8BlockPixels(g);
             Image = ConvGemmImage.For(g);
@@ -111,8 +123,14 @@ public static partial class Kernels
             PoolFits = ConvU8S8MaxPool2x2Fits(g);
         }
 
-        /// <summary>The layout of <paramref name="g"/>, or null for a depthwise convolution (its kernels need none).</summary>
-        public static ConvGemmLayout? For(in ConvGeometry g) => g.IsDepthwise ? null : new ConvGemmLayout(g);
+        /// <summary>
+        /// The layout of <paramref name="g"/>; for a depthwise convolution only on small planes (the gather indices of
+        /// ConvDepthwiseU8S8Small.cs), else null (its kernels need none).
+        /// </summary>
+        public static ConvGemmLayout? For(in ConvGeometry g) => !g.IsDepthwise || IsSmallDepthwise(g) ? new ConvGemmLayout(g) : null;
+
+        /// <summary>A small-plane depthwise convolution's vpermi2b indices (<see cref="SmallDepthwiseIndices(in ConvGeometry)"/>); else empty.</summary>
+        public byte[] DepthwiseIndices { get; }
 
         public int BlockPixels { get; }
 

@@ -22,9 +22,17 @@ public static partial class Kernels
     internal static int ConvU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
         => g.IsDepthwise ? ConvDepthwiseU8S8ScratchLength(g) : ConvGemmU8S8ScratchLength(g, packedWeights);
 
-    /// <summary>Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack, <c>OH · OW + 16</c> (0 otherwise).</summary>
+    /// <summary>
+    /// Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack,
+    /// <c>OH · OW + 16</c>, or a block of channels for small planes (ConvDepthwiseU8S8Small.cs); M for a 1 × 1 convolution
+    /// of one pixel (<see cref="IsSinglePixelPointwise"/>); 0 otherwise.
+    /// </summary>
     internal static int ConvU8S8AccumulatorLength(in ConvGeometry g)
-        => g.IsDepthwise ? (g.OH * g.OW) + DepthwiseChunk : 0;
+        => IsSinglePixelPointwise(g) ? g.M : !g.IsDepthwise ? 0 : IsSmallDepthwise(g) ? Math.Max((g.OH * g.OW) + DepthwiseChunk, SmallDepthwiseAccumulatorLength(g)) : (g.OH * g.OW) + DepthwiseChunk;
+
+    /// <summary>Whether <paramref name="g"/> is a one-group, unpadded 1 × 1 convolution of a single pixel: a dense layer over the channels.</summary>
+    private static bool IsSinglePixelPointwise(in ConvGeometry g)
+        => g.Group == 1 && g.KH == 1 && g.KW == 1 && g.H == 1 && g.W == 1 && g.OH == 1 && g.OW == 1 && g.PadTop == 0 && g.PadLeft == 0;
 
     /// <summary>
     /// Quantized 2-D convolution of one NCHW sample of uint8 codes with int8 per-output-channel weights:
@@ -72,6 +80,16 @@ public static partial class Kernels
     /// <summary>The pre-packed overload with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
     internal static void ConvU8S8Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout)
     {
+        if (IsSinglePixelPointwise(g) && maxLevel >= SimdLevel.Vector256)
+        {
+            // A 1 × 1 convolution of one pixel (squeeze-excitation's layers) is a dense layer: the matrix-vector product of
+            // the dense kernels, then one requantization pass over the channels. The same sums, so the same codes.
+            var acc = accScratch[..g.M];
+            GemvU8S8S32(x, weights, bias, acc, maxLevel);
+            RequantizeS32ToU8Core(acc, multiplier, shift, outputZeroPoint, clampMin, clampMax, y, maxLevel);
+            return;
+        }
+
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
     }
@@ -173,7 +191,7 @@ public static partial class Kernels
     {
         if (g.IsDepthwise)
         {
-            ConvDepthwiseU8S8(x, g, zeroPoint, weights, bias, scratch, accScratch, ref output, level);
+            ConvDepthwiseU8S8(x, g, zeroPoint, weights, bias, scratch, accScratch, layout, ref output, level);
             return;
         }
 

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
@@ -59,13 +61,13 @@ public static partial class Kernels
         }
 
         ValidateBroadcast(shape, a.Length, b.Length, y.Length);
-        MulU8Core(a, zeroPointA, b, zeroPointB, shape, multiplier, shift, outputZeroPoint, clampMin, clampMax, y);
+        MulU8Core(a, zeroPointA, b, zeroPointB, shape, multiplier, shift, outputZeroPoint, clampMin, clampMax, y, SimdLevel.Vector512);
     }
 
     /// <summary>The quantized Mul with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
-    internal static void MulU8Core(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y)
+    internal static void MulU8Core(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y, SimdLevel level)
     {
-        var run = new MulU8Run(a, zeroPointA, b, zeroPointB, y, outputZeroPoint, multiplier, shift, clampMin, clampMax);
+        var run = new MulU8Run(a, zeroPointA, b, zeroPointB, y, outputZeroPoint, multiplier, shift, clampMin, clampMax, level);
         ForEachBroadcastRunCore(shape, ref run);
     }
 
@@ -160,8 +162,13 @@ public static partial class Kernels
         private readonly byte _min;
         private readonly byte _max;
 
-        public MulU8Run(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, Span<byte> y, int zeroPoint, int multiplier, int shift, byte min, byte max)
+        private readonly SimdLevel _level;
+        private readonly RowRequantizerAvx2 _requantizer;
+
+        public MulU8Run(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, Span<byte> y, int zeroPoint, int multiplier, int shift, byte min, byte max, SimdLevel level)
         {
+            _level = level >= SimdLevel.Vector256 && Avx2.IsSupported ? level : SimdLevel.Scalar;
+            _requantizer = _level >= SimdLevel.Vector256 ? new RowRequantizerAvx2(multiplier, shift, zeroPoint, min, max) : default;
             _a = a;
             _zeroPointA = zeroPointA;
             _b = b;
@@ -177,11 +184,42 @@ public static partial class Kernels
         public readonly void Invoke(int offsetA, int strideA, int offsetB, int strideB, int offsetY, int count)
         {
             var y = _y.Slice(offsetY, count);
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            if (_level >= SimdLevel.Vector256 && count >= 8 && strideA + strideB == 1)
+            {
+                // One operand steps through the run, the other is one code (a per-channel scale): the product is a
+                // row of accumulators with one multiplier, requantized 8 at a time as the convolutions' rows are.
+                i = strideA == 1
+                    ? ScaledRowAvx2(_a.Slice(offsetA, count), _zeroPointA, _b[offsetB] - _zeroPointB, y)
+                    : ScaledRowAvx2(_b.Slice(offsetB, count), _zeroPointB, _a[offsetA] - _zeroPointA, y);
+            }
+
+            for (; i < count; i++)
             {
                 int product = (_a[offsetA + (i * strideA)] - _zeroPointA) * (_b[offsetB + (i * strideB)] - _zeroPointB);
                 y[i] = ClampToU8(_zeroPoint + RequantizeWide(product, _multiplier, _shift), _min, _max);
             }
+        }
+
+        /// <summary>
+        /// <c>y[i] = clamp(zy + R((codes[i] − zeroPoint) · factor, m, s))</c> for the whole vectors of 8 (|product| ≤ 255²,
+        /// so the int32 product is exact); returns how many it wrote. The rest is the caller's scalar tail.
+        /// </summary>
+        private readonly int ScaledRowAvx2(ReadOnlySpan<byte> codes, int zeroPoint, int factor, Span<byte> y)
+        {
+            var requantizer = _requantizer;
+            var zero = Vector256.Create(zeroPoint);
+            var scale = Vector256.Create(factor);
+            ref byte x = ref MemoryMarshal.GetReference(codes);
+            ref byte yr = ref MemoryMarshal.GetReference(y);
+            int i = 0;
+            for (; i <= codes.Length - 8; i += 8)
+            {
+                var v = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, i))).AsByte());
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref yr, i), requantizer.Apply(Avx2.MultiplyLow(v - zero, scale)));
+            }
+
+            return i;
         }
     }
 }

@@ -166,10 +166,34 @@ public static partial class Kernels
             ThrowShape("Global average pooling needs at least one element per channel.");
         }
 
+        if (spatial >= 1 << 22)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                y[c] = RoundedMeanU8(SumU8(x.Slice(c * spatial, spatial)), spatial);
+            }
+
+            return;
+        }
+
+        // 2·sum + spatial < 2^32: the division by 2·spatial as a multiply by its rounded-up reciprocal.
+        var divisor = new UnsignedDivisor((uint)(2 * spatial));
         for (int c = 0; c < channels; c++)
         {
-            y[c] = RoundedMeanU8(SumU8(x.Slice(c * spatial, spatial)), spatial);
+            y[c] = (byte)divisor.Divide((uint)((2 * SumU8(x.Slice(c * spatial, spatial))) + spatial));
         }
+    }
+
+    /// <summary>
+    /// <c>⌊a / d⌋</c> for every 32-bit a by one 64 × 64-bit multiply: with <c>m = ⌈2^64 / d⌉ = d·m − 2^64 + e</c>, 0 ≤ e &lt; d,
+    /// <c>a·m / 2^64 = a/d + a·e / (d·2^64)</c>, and a·e &lt; 2^64 keeps the excess below 1/d, less than a/d's distance to
+    /// the next integer: the high half of a·m is the quotient.
+    /// </summary>
+    private readonly struct UnsignedDivisor(uint d)
+    {
+        private readonly ulong _multiplier = (ulong.MaxValue / d) + 1;
+
+        public uint Divide(uint a) => (uint)Math.BigMul(a, _multiplier, out _);
     }
 
     /// <summary><c>y[c] = max_s x[c, s]</c> on codes (0 for an empty channel).</summary>
@@ -223,6 +247,18 @@ public static partial class Kernels
             }
 
             sum = (long)Vector256.Sum(acc);
+        }
+        else if (Sse2.IsSupported && x.Length >= 16)
+        {
+            // 16 to 31 codes (squeeze-excitation's pools of 4 × 4 planes): the first 16, then the last 16 with the
+            // ones already summed masked off.
+            ref byte r = ref MemoryMarshal.GetReference(x);
+            int rest = x.Length - 16;
+            var mask = Vector128.Create(TailMaskU8.Slice(16 + rest, 16));
+            var acc = Sse2.SumAbsoluteDifferences(Vector128.LoadUnsafe(ref r), Vector128<byte>.Zero).AsUInt64()
+                + Sse2.SumAbsoluteDifferences(Vector128.LoadUnsafe(ref r, (nuint)rest) & mask, Vector128<byte>.Zero).AsUInt64();
+            sum = (long)Vector128.Sum(acc);
+            i = x.Length;
         }
 
         for (; i < x.Length; i++)

@@ -154,16 +154,65 @@ public static partial class Kernels
     }
 
     /// <summary><c>y[i] = table[x[i]]</c>: any u8 → u8 function precomputed at build time.</summary>
-    internal static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y)
+    internal static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y) => LookupU8(x, table, y, SimdLevel.Vector512);
+
+    /// <summary><c>y[i] = table[x[i]]</c> at <paramref name="level"/> (in place is allowed).</summary>
+    internal static void LookupU8(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y, SimdLevel level)
     {
         if (x.Length != y.Length || table.Length != 256)
         {
             ThrowLengthMismatch();
         }
 
-        for (int i = 0; i < x.Length; i++)
+        int i = 0;
+        if (level >= SimdLevel.Vector512 && Avx512Vbmi.IsSupported && x.Length >= 16)
+        {
+            i = LookupU8Vbmi(x, table, y);
+        }
+
+        for (; i < x.Length; i++)
         {
             y[i] = table[x[i]];
+        }
+    }
+
+    /// <summary>
+    /// The AVX-512 VBMI lanes of <see cref="LookupU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte}, SimdLevel)"/>, 64 codes
+    /// at a time: <c>vpermi2b</c> looks the low seven bits up in the table's first and in its second half, and the code's top
+    /// bit picks one of the two. The last 1 to 63 codes go through a 64-byte copy. Returns x.Length.
+    /// </summary>
+    private static int LookupU8Vbmi(ReadOnlySpan<byte> x, ReadOnlySpan<byte> table, Span<byte> y)
+    {
+        ref byte t = ref MemoryMarshal.GetReference(table);
+        var t0 = Vector512.LoadUnsafe(ref t);
+        var t1 = Vector512.LoadUnsafe(ref t, 64);
+        var t2 = Vector512.LoadUnsafe(ref t, 128);
+        var t3 = Vector512.LoadUnsafe(ref t, 192);
+        ref byte xr = ref MemoryMarshal.GetReference(x);
+        ref byte yr = ref MemoryMarshal.GetReference(y);
+        int n = x.Length;
+        int i = 0;
+        for (; i <= n - 64; i += 64)
+        {
+            Lookup64(Vector512.LoadUnsafe(ref xr, (nuint)i), t0, t1, t2, t3).StoreUnsafe(ref yr, (nuint)i);
+        }
+
+        if (i < n)
+        {
+            Span<byte> tail = stackalloc byte[64];
+            x[i..].CopyTo(tail);
+            Lookup64(Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(tail)), t0, t1, t2, t3).StoreUnsafe(ref MemoryMarshal.GetReference(tail));
+            tail[..(n - i)].CopyTo(y[i..]);
+        }
+
+        return n;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<byte> Lookup64(Vector512<byte> codes, Vector512<byte> t0, Vector512<byte> t1, Vector512<byte> t2, Vector512<byte> t3)
+        {
+            var low = Avx512Vbmi.PermuteVar64x8x2(t0, codes, t1);
+            var high = Avx512Vbmi.PermuteVar64x8x2(t2, codes, t3);
+            return Vector512.ConditionalSelect(Vector512.LessThan(codes.AsSByte(), Vector512<sbyte>.Zero).AsByte(), high, low);
         }
     }
 

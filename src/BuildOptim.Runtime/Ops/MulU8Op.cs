@@ -39,6 +39,6 @@ internal sealed class MulU8Op : OpExecutor
     {
         var (_, zeroPointA, zeroPointB, multiplier, shift, zeroPoint, min, max) = _p;
         var o = _operands;
-        Kernels.MulU8Core(o.A.AsSpan(0, o.LengthA), zeroPointA, o.B.AsSpan(0, o.LengthB), zeroPointB, o.Shape, multiplier, shift, zeroPoint, min, max, o.Y.AsSpan(0, o.Shape.Length));
+        Kernels.MulU8Core(o.A.AsSpan(0, o.LengthA), zeroPointA, o.B.AsSpan(0, o.LengthB), zeroPointB, o.Shape, multiplier, shift, zeroPoint, min, max, o.Y.AsSpan(0, o.Shape.Length), SimdLevel.Vector512);
     }
 }

@@ -136,6 +136,27 @@ public class QuantizeF32ToU8Tests
         Assert.Equal(y, x);
     }
 
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Lookup_gives_the_scalar_codes_at_every_level_and_length_in_place_too(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(257);
+        var table = new byte[256];
+        random.NextBytes(table);
+        for (int n = 0; n <= 300; n++)
+        {
+            var x = new byte[n];
+            random.NextBytes(x);
+            var expected = x.Select(v => table[v]).ToArray();
+            var y = new byte[n];
+            Kernels.LookupU8(x, table, y, simd);
+            Assert.Equal(expected, y);
+            Kernels.LookupU8(x, table, x, simd);
+            Assert.Equal(expected, x);
+        }
+    }
+
     [Fact]
     public void Lookup_requires_a_256_entry_table()
         => Assert.Throws<ArgumentException>(() => Kernels.LookupU8(new byte[3], new byte[255], new byte[3]));

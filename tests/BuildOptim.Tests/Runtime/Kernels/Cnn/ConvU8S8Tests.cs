@@ -68,6 +68,23 @@ public class ConvU8S8Tests
         Conv(3, 6, 20, 3, 3, 3, group: 3),
         Conv(3, 7, 12, 3, 3, 3, padTop: 0, padLeft: 2, padBottom: 2, padRight: 1, group: 3),
         Conv(2, 5, 16, 2, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
+
+        // Small planes (at most 64 pixels in and out, at most 32 taps: one zmm per channel plane): MobileNetV3's 5 × 5 at
+        // 4 × 4 (160 channels, ten blocks of 16) and stride 2 from 7 × 7, 49 outputs in four chunks with 17 channels (a
+        // last block of one), an 8 × 8 plane with dilation, one pixel (fewer outputs than a requantized vector), an
+        // asymmetric 4 × 8 kernel of exactly 32 taps with unequal strides and pads.
+        Conv(160, 4, 4, 160, 5, 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, group: 160),
+        Conv(19, 7, 7, 19, 5, 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, group: 19),
+        Conv(17, 7, 7, 17, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 17),
+        Conv(3, 8, 8, 3, 3, 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2, group: 3),
+        Conv(5, 1, 1, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 5),
+        Conv(6, 6, 9, 6, 4, 8, strideW: 2, padTop: 1, padLeft: 3, padBottom: 2, padRight: 4, group: 6),
+
+        // 1 × 1 convolutions of one pixel, run as a dense layer: squeeze-excitation's reduce and expand, and fewer
+        // channels than a VNNI dot product's 16.
+        Conv(160, 1, 1, 40, 1, 1),
+        Conv(40, 1, 1, 160, 1, 1),
+        Conv(8, 1, 1, 16, 1, 1),
     ];
 
     [Theory]
@@ -274,7 +291,10 @@ public class ConvU8S8Tests
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
         Assert.Equal((7 * 19) + 32 + (2 * ((7 * 19) + 16)), Kernels.ConvU8S8ScratchLength(depthwise));
         Assert.Equal((7 * 34) + 32, Kernels.ConvU8S8ScratchLength(Conv(8, 7, 7, 8, 3, 3, strideH: 2, strideW: 2, group: 8)));
-        Assert.Equal((5 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
+        Assert.Equal((12 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 7, 8, 3, 3, group: 8)));
+
+        // Planes of at most 64 pixels: sixteen channels' accumulators, each a whole number of 16-output chunks.
+        Assert.Equal(16 * 2 * 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
         Assert.Equal(0, Kernels.ConvU8S8PackedWeightsLength(depthwise));
     }
 

@@ -264,6 +264,33 @@ public class ElementwiseTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void MulU8_by_a_per_channel_or_scalar_code_gives_the_integer_formula_at_every_level(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(408);
+        foreach (int pixels in new[] { 1, 7, 8, 9, 16, 17, 49, 196 })
+        {
+            foreach (var (dimsA, dimsB) in new[] { (new[] { 5, pixels }, new[] { 5, 1 }), (new[] { 5, 1 }, new[] { 5, pixels }), (new[] { 5, pixels }, new[] { 1 }) })
+            {
+                foreach (double outputRatio in new[] { 0.01, 30, 3000 })
+                {
+                    var shape = BroadcastShape.Create(dimsA, dimsB)!;
+                    var a = RandomBytes(random, Count(dimsA));
+                    var b = RandomBytes(random, Count(dimsB));
+                    var (m, s) = Kernels.MulU8Multiplier(0.02, 0.03, 0.02 * 0.03 * outputRatio);
+                    int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+                    byte min = (byte)random.Next(60), max = (byte)(200 + random.Next(56));
+                    var y = new byte[shape.Length];
+                    Kernels.MulU8Core(a, za, b, zb, shape, m, s, zy, min, max, y, simd);
+                    var exact = Broadcast(dimsA, dimsB, (i, j) => (byte)Math.Clamp(zy + ((((long)(a[i] - za) * (b[j] - zb) * m) + (1L << (s - 1))) >> s), min, max));
+                    AssertBytesEqual(exact, y, $"{level} shift {s} [{string.Join(",", dimsA)}] · [{string.Join(",", dimsB)}]");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void RequantizeU8_stays_within_one_code_of_the_real_value()
     {

@@ -206,6 +206,32 @@ public class PoolTests
     }
 
     [Fact]
+    public void Global_average_on_codes_is_the_rounded_mean_for_every_plane_size_and_extreme_codes()
+    {
+        // Every size up to 80 (16 to 31 codes take the 16-byte sums, 32 and more the 32-byte ones), the largest and smallest
+        // sums, and every tie: the multiply-by-reciprocal division must give the exact quotient.
+        var random = new Random(308);
+        for (int spatial = 1; spatial <= 80; spatial++)
+        {
+            var codes = RandomBytes(random, 7 * spatial);
+            codes.AsSpan(0, spatial).Fill(255);
+            codes.AsSpan(spatial, spatial).Clear();
+            for (int i = 0; i < spatial; i++)
+            {
+                codes[(2 * spatial) + i] = (byte)(i % 2 == 0 ? 254 : 255);
+            }
+
+            var y = new byte[7];
+            Kernels.GlobalAveragePoolU8(codes, 7, spatial, y);
+            for (int c = 0; c < 7; c++)
+            {
+                long sum = codes.AsSpan(c * spatial, spatial).ToArray().Sum(v => (long)v);
+                Assert.Equal((byte)(((2 * sum) + spatial) / (2L * spatial)), y[c]);
+            }
+        }
+    }
+
+    [Fact]
     public void Average_rounds_ties_up()
     {
         // Window means 0.5, 1.5 and 254.5 round up; 0.25 rounds down.
