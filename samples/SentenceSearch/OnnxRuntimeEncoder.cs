@@ -35,7 +35,7 @@ public sealed class OnnxRuntimeEncoder : IDisposable
     /// <summary>An encoder on the original model, or null when its file is not where the build left it (the app was moved).</summary>
     public static OnnxRuntimeEncoder? TryCreate() => ModelPath is { } path && File.Exists(path) ? new OnnxRuntimeEncoder(path) : null;
 
-    /// <summary>Runs the original model on <paramref name="tokens"/> ids with mask 1 and type 0; writes the unit-length mean of its hidden states.</summary>
+    /// <summary>Runs the original model on the ids, mask and token types; writes the unit-length mean of its hidden states into <paramref name="embedding"/>.</summary>
     public void Encode(ReadOnlyMemory<long> inputIds, ReadOnlyMemory<long> attentionMask, ReadOnlyMemory<long> tokenTypeIds, Span<float> embedding)
     {
         int n = inputIds.Length;
