@@ -46,6 +46,7 @@ namespace BuildOptim.Tasks
             Line("tokenizer", DataHash(request.Tokenizer));
             Line("student", DataHash(request.Student));
             Line("trainingData", DataHash(request.TrainingData));
+            Line("classNames", DataHash(request.ClassNames));
 
             // Every option the engine reads, canonical (validated by ModelMetadata), and the names the artifacts carry.
             Line("item", request.ItemSpec);
@@ -69,6 +70,12 @@ namespace BuildOptim.Tasks
             Line(OptionSchema.Distill.Metadata, request.Distill ? "true" : "false");
             Option(OptionSchema.DistillEpochs, request.DistillEpochs);
             Option(OptionSchema.DistillTemperature, request.DistillTemperature);
+            Option(OptionSchema.ImageSize, request.ImageSize);
+            Option(OptionSchema.ImageLayout, request.ImageLayout);
+            Option(OptionSchema.ImageChannels, request.ImageChannels);
+            Option(OptionSchema.ImageScale, request.ImageScale);
+            Option(OptionSchema.ImageMean, request.ImageMean);
+            Option(OptionSchema.ImageStd, request.ImageStd);
             return s.ToString();
         }
 

@@ -140,6 +140,13 @@ public sealed class CacheKeyTests : IDisposable
             r => r.Namespace = "Other.App",
             r => r.ResourceName = "BuildOptim.other.bopt",
             r => r.ItemSpec = "Models/../Models/net.onnx",
+            r => r.ImageSize = "32,32",
+            r => r.ImageLayout = "NHWC",
+            r => r.ImageChannels = "BGR",
+            r => r.ImageScale = "1",
+            r => r.ImageMean = "0.5",
+            r => r.ImageStd = "0.25",
+            r => r.ClassNames = Path("Data/vocab.txt"),
         };
 
         var keys = new HashSet<string> { Key(Request()) };
@@ -149,6 +156,22 @@ public sealed class CacheKeyTests : IDisposable
             changes[i](request);
             Assert.True(keys.Add(Key(request)), $"option change #{i} did not change the key");
         }
+    }
+
+    [Fact]
+    public void Every_option_of_the_schema_has_a_line_in_the_key_document()
+    {
+        // A new option added to OptionSchema but not to CacheKey would let a build reuse artifacts made with another value.
+        string document = "\n" + CacheKey.Document(Request(), _tool);
+        // The schema is compiled into several assemblies; read the task's copy, the one CacheKey is built with.
+        var schema = typeof(CacheKey).Assembly.GetType("BuildOptim.OptionSchema", throwOnError: true)!;
+        var all = (System.Collections.IEnumerable)schema.GetField("All")!.GetValue(null)!;
+        var names = all.Cast<object>().Select(option => (string)option.GetType().GetProperty("Metadata")!.GetValue(option)!).ToList();
+        var missing = names.Where(name => !document.Contains("\n" + name + "=", StringComparison.OrdinalIgnoreCase)).ToList();
+
+        Assert.True(names.Count > 20, $"the schema lists {names.Count} options");
+
+        Assert.Empty(missing);
     }
 
     [Fact]
