@@ -38,7 +38,11 @@ internal static partial class Emitter
         /// <summary>The sequence length is taken from the text (0: the inputs have <see cref="FixedLength"/> tokens, padded).</summary>
         public bool PerSequence => FixedLength == 0;
 
-        /// <summary>The mapping, or null when <paramref name="spec"/> is not such a text encoder.</summary>
+        /// <summary>
+        /// The mapping, or null when <paramref name="spec"/> is not such a text encoder. A single pooled output of [batch, d]
+        /// looks like a text classifier's logits (the engine marks both as classifiers), so it is taken as an embedding only
+        /// beside other outputs.
+        /// </summary>
         public static TextEmbedding? From(ModelSpec spec)
         {
             if (!spec.IsMultiTensor || spec.Inputs.All(t => t.Name != InputIds)
@@ -63,7 +67,7 @@ internal static partial class Emitter
                         : null;
                 }
 
-                return output.Shape.Count == 1 ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: 0) : null;
+                return output.Shape.Count == 1 && !spec.Classifier ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: 0) : null;
             }
 
             int length = spec.Inputs[0].Length;
@@ -77,7 +81,7 @@ internal static partial class Emitter
                 return new TextEmbedding(output.Shape[1], TokenStates: true, FixedLength: length);
             }
 
-            return output.Shape.Count == 1 ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: length) : null;
+            return output.Shape.Count == 1 && !spec.Classifier ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: length) : null;
         }
     }
 
