@@ -1,5 +1,6 @@
 // Classifies the Fashion-MNIST evaluation images with the model BuildOptim compressed at build time.
 using System.Diagnostics;
+using BuildOptim.Runtime;
 using BuildOptim.Runtime.Data;
 using FashionMnist;
 
@@ -24,6 +25,12 @@ for (int i = 0; i < images.SampleCount; i++)
     }
 }
 Console.WriteLine($"Accuracy: {100.0 * correct / images.SampleCount:F2}% ({correct}/{images.SampleCount})");
+
+// Class names (ClassNames="Models/classes.txt") with their probabilities: the three most likely for the first image.
+var top = new Prediction[3];
+int ranked = model.PredictTopK(images.Sample(0), top);
+Console.WriteLine($"Image 0 ({FashionMlpModel.ClassNames[labels[0]]}): "
+    + string.Join(", ", top[..ranked].Select(p => $"{p.Label} {p.Score:P1}")));
 
 Span<float> logits = stackalloc float[FashionMlpModel.OutputLength];
 // Warm-up for a second: the JIT recompiles hot methods optimized only some time after their first calls (sooner

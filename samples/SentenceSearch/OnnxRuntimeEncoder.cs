@@ -1,11 +1,13 @@
 using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
 
 namespace SentenceSearch;
 
 /// <summary>
 /// The original fp32 model in ONNX Runtime, for timing it beside the compressed one on the same tokens: one thread, all
-/// graph optimizations, the ids a <see cref="SentenceEncoder"/> produced, the same mean pooling. Only a comparison: the app
+/// graph optimizations, the same tokens as the generated embedding generator (<c>BertTokenizer</c>, [CLS] … [SEP], cut at
+/// the same length), the same mean pooling and unit length. Only a comparison: the app
 /// needs neither ONNX Runtime nor the model file to search.
 /// </summary>
 public sealed class OnnxRuntimeEncoder : IDisposable
@@ -13,10 +15,21 @@ public sealed class OnnxRuntimeEncoder : IDisposable
     private readonly SessionOptions _options;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly float[] _hiddenStates = new float[ArcticXsModel.LastHiddenStateLength(SentenceEncoder.SequenceLength)];
+    private readonly BertTokenizer _tokenizer;
+    private readonly int _maxTokens;
+    private readonly long[] _inputIds;
+    private readonly long[] _attentionMask;
+    private readonly long[] _tokenTypeIds;
+    private readonly float[] _hiddenStates;
 
-    private OnnxRuntimeEncoder(string modelPath)
+    private OnnxRuntimeEncoder(string modelPath, BertTokenizer tokenizer, int maxTokens)
     {
+        _tokenizer = tokenizer;
+        _maxTokens = maxTokens;
+        _inputIds = new long[maxTokens];
+        _attentionMask = new long[maxTokens];
+        _tokenTypeIds = new long[maxTokens];
+        _hiddenStates = new float[ArcticXsModel.LastHiddenStateLength(maxTokens)];
         _options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -33,20 +46,55 @@ public sealed class OnnxRuntimeEncoder : IDisposable
         .FirstOrDefault(a => a.Key == "ArcticXsOnnx")?.Value;
 
     /// <summary>An encoder on the original model, or null when its file is not where the build left it (the app was moved).</summary>
-    public static OnnxRuntimeEncoder? TryCreate() => ModelPath is { } path && File.Exists(path) ? new OnnxRuntimeEncoder(path) : null;
+    public static OnnxRuntimeEncoder? TryCreate(BertTokenizer tokenizer, int maxTokens) =>
+        ModelPath is { } path && File.Exists(path) ? new OnnxRuntimeEncoder(path, tokenizer, maxTokens) : null;
 
-    /// <summary>Runs the original model on the ids, mask and token types; writes the unit-length mean of its hidden states into <paramref name="embedding"/>.</summary>
-    public void Encode(ReadOnlyMemory<long> inputIds, ReadOnlyMemory<long> attentionMask, ReadOnlyMemory<long> tokenTypeIds, Span<float> embedding)
+    /// <summary>Runs the original model on the text's tokens; writes the unit-length mean of its hidden states into <paramref name="embedding"/>.</summary>
+    public void Encode(string text, Span<float> embedding)
     {
-        int n = inputIds.Length;
+        var tokens = _tokenizer.EncodeToIds(text, _maxTokens, addSpecialTokens: true, out _, out _);
+        int n = tokens.Count;
+        for (int t = 0; t < n; t++)
+        {
+            _inputIds[t] = tokens[t];
+            _attentionMask[t] = 1;
+        }
+
         long[] shape = [1, n];
-        using var ids = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryOf(inputIds), shape);
-        using var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryOf(attentionMask), shape);
-        using var types = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryOf(tokenTypeIds), shape);
+        using var ids = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputIds.AsMemory(0, n), shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _attentionMask.AsMemory(0, n), shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _tokenTypeIds.AsMemory(0, n), shape);
         int dimensions = embedding.Length;
         using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hiddenStates.AsMemory(0, n * dimensions), [1, n, dimensions]);
         _session.Run(_runOptions, ["input_ids", "attention_mask", "token_type_ids"], [ids, mask, types], [_session.OutputNames[0]], [output]);
-        SentenceEncoder.MeanPool(_hiddenStates.AsSpan(0, n * dimensions), n, embedding);
+        MeanPool(_hiddenStates.AsSpan(0, n * dimensions), n, embedding);
+    }
+
+    /// <summary>The mean of <paramref name="tokens"/> hidden states, scaled to unit length (dividing by the count first would not change the direction).</summary>
+    private static void MeanPool(ReadOnlySpan<float> hiddenStates, int tokens, Span<float> embedding)
+    {
+        int dimensions = embedding.Length;
+        embedding.Clear();
+        for (int t = 0; t < tokens; t++)
+        {
+            ReadOnlySpan<float> token = hiddenStates.Slice(t * dimensions, dimensions);
+            for (int d = 0; d < dimensions; d++)
+            {
+                embedding[d] += token[d];
+            }
+        }
+
+        float squares = 0;
+        foreach (float value in embedding)
+        {
+            squares += value * value;
+        }
+
+        float scale = 1 / MathF.Sqrt(squares);
+        for (int d = 0; d < dimensions; d++)
+        {
+            embedding[d] *= scale;
+        }
     }
 
     public void Dispose()
@@ -55,7 +103,4 @@ public sealed class OnnxRuntimeEncoder : IDisposable
         _session.Dispose();
         _options.Dispose();
     }
-
-    // ONNX Runtime reads the inputs in place; it writes nothing to them.
-    private static Memory<long> MemoryOf(ReadOnlyMemory<long> values) => System.Runtime.InteropServices.MemoryMarshal.AsMemory(values);
 }

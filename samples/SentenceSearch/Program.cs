@@ -3,9 +3,12 @@
 //   dotnet run                                  type queries (an empty line quits)
 //   echo "my parcel is late" | dotnet run       one query per line of standard input; none: a few demo queries
 using System.Diagnostics;
+using Microsoft.ML.Tokenizers;
 using SentenceSearch;
 
 const int Matches = 3;
+const int MaxTokens = 128; // texts are cut here ([CLS] and [SEP] included): it bounds the work per query
+int dimensions = ArcticXsModelEmbeddingGenerator.Dimensions;
 string[] demoQueries = ["i forgot my password", "my parcel arrived broken", "does the app need an internet connection"];
 
 // What the build compressed (dotnet run does not show the build's output), and where it lives now.
@@ -13,18 +16,26 @@ Console.WriteLine(ArcticXsModel.CompressionSummary);
 using (Stream plan = typeof(ArcticXsModel).Assembly.GetManifestResourceStream(ArcticXsModel.ResourceName)!)
 {
     Console.WriteLine($"Embedded plan {ArcticXsModel.ResourceName}: {plan.Length / 1048576.0:F1} MB in the app's assembly; "
-        + $"each sentence at its own token count ({ArcticXsModel.MinSequenceLength} to {ArcticXsModel.MaxSequenceLength}; cut at {SentenceEncoder.SequenceLength}), {SentenceEncoder.Dimensions}-dimensional embeddings");
+        + $"each sentence at its own token count ({ArcticXsModel.MinSequenceLength} to {ArcticXsModel.MaxSequenceLength}; cut at {MaxTokens}), {dimensions}-dimensional embeddings");
 }
 
-using var encoder = new SentenceEncoder();
+// The generated IEmbeddingGenerator<string, Embedding<float>> (Microsoft.Extensions.AI): WordPiece tokens, the model at
+// each text's own token count, mean pooling and unit length. The vocabulary travels in this assembly, like the model.
+BertTokenizer tokenizer;
+using (Stream vocab = typeof(ArcticXsModel).Assembly.GetManifestResourceStream("vocab.txt")!)
+{
+    tokenizer = BertTokenizer.Create(vocab);
+}
+
+using var encoder = new ArcticXsModelEmbeddingGenerator(tokenizer, maxInstances: 1, maxTokens: MaxTokens);
 
 // The document set: an FAQ embedded in this assembly, one entry per line, embedded once at startup.
 string[] faq = ReadFaq();
-var index = new float[faq.Length * SentenceEncoder.Dimensions];
+var index = new float[faq.Length * dimensions];
 var stopwatch = Stopwatch.StartNew();
 for (int i = 0; i < faq.Length; i++)
 {
-    encoder.Encode(faq[i], index.AsSpan(i * SentenceEncoder.Dimensions, SentenceEncoder.Dimensions));
+    encoder.Embed(faq[i], index.AsSpan(i * dimensions, dimensions));
 }
 
 Console.WriteLine($"Embedded {faq.Length} FAQ entries in {stopwatch.Elapsed.TotalMilliseconds:F0} ms "
@@ -32,13 +43,13 @@ Console.WriteLine($"Embedded {faq.Length} FAQ entries in {stopwatch.Elapsed.Tota
 
 // The original fp32 model in ONNX Runtime, to time it beside the compressed one on every query (not needed to search).
 stopwatch.Restart();
-using var reference = OnnxRuntimeEncoder.TryCreate();
+using var reference = OnnxRuntimeEncoder.TryCreate(tokenizer, MaxTokens);
 Console.WriteLine(reference is null
     ? $"The original model is not at {OnnxRuntimeEncoder.ModelPath}: no ONNX Runtime timing beside the queries."
     : $"ONNX Runtime loaded the original fp32 model in {stopwatch.Elapsed.TotalMilliseconds:F0} ms, to time it on the same tokens.");
 
-var query = new float[SentenceEncoder.Dimensions];
-var referenceQuery = new float[SentenceEncoder.Dimensions];
+var query = new float[dimensions];
+var referenceQuery = new float[dimensions];
 var scores = new float[faq.Length];
 if (args.Length > 0)
 {
@@ -82,13 +93,14 @@ else
 void Search(string text, bool echo)
 {
     long start = Stopwatch.GetTimestamp();
-    var (tokens, truncated) = encoder.Encode(text, query);
+    int tokens = encoder.Embed(text, query);
+    bool truncated = tokens == MaxTokens; // at the limit: a longer text was cut
     TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
 
     // Unit-length embeddings: the dot product is the cosine similarity.
     for (int i = 0; i < faq.Length; i++)
     {
-        ReadOnlySpan<float> entry = index.AsSpan(i * SentenceEncoder.Dimensions, SentenceEncoder.Dimensions);
+        ReadOnlySpan<float> entry = index.AsSpan(i * dimensions, dimensions);
         float dot = 0;
         for (int d = 0; d < entry.Length; d++)
         {
@@ -109,7 +121,7 @@ void Search(string text, bool echo)
     }
 
     Console.WriteLine($"  (query embedded in {elapsed.TotalMilliseconds:F1} ms: {tokens} tokens"
-        + (truncated ? $", cut to {SentenceEncoder.SequenceLength}" : "") + ")");
+        + (truncated ? $", cut to {MaxTokens}" : "") + ")");
     if (reference is not null)
     {
         CompareWithOnnxRuntime(text, tokens);
@@ -121,21 +133,20 @@ void Search(string text, bool echo)
 void CompareWithOnnxRuntime(string text, int tokens)
 {
     const int Calls = 10;
-    var (ids, mask, types) = encoder.LastInputs;
-    reference.Encode(ids, mask, types, referenceQuery);
+    reference.Encode(text, referenceQuery);
     double ours = double.MaxValue, theirs = double.MaxValue;
     // Each engine's calls in a row: alternating, each would find its weights pushed out of the cache by the other's.
     for (int i = 0; i < Calls; i++)
     {
         long start = Stopwatch.GetTimestamp();
-        encoder.Encode(text, query);
+        encoder.Embed(text, query);
         ours = Math.Min(ours, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     for (int i = 0; i < Calls; i++)
     {
         long start = Stopwatch.GetTimestamp();
-        reference.Encode(ids, mask, types, referenceQuery);
+        reference.Encode(text, referenceQuery);
         theirs = Math.Min(theirs, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
@@ -151,7 +162,7 @@ void CompareWithOnnxRuntime(string text, int tokens)
 
 static string[] ReadFaq()
 {
-    using Stream stream = typeof(SentenceEncoder).Assembly.GetManifestResourceStream("faq.txt")!;
+    using Stream stream = typeof(ArcticXsModel).Assembly.GetManifestResourceStream("faq.txt")!;
     using var reader = new StreamReader(stream);
     return reader.ReadToEnd().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

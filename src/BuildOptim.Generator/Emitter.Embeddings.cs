@@ -38,7 +38,11 @@ internal static partial class Emitter
         /// <summary>The sequence length is taken from the text (0: the inputs have <see cref="FixedLength"/> tokens, padded).</summary>
         public bool PerSequence => FixedLength == 0;
 
-        /// <summary>The mapping, or null when <paramref name="spec"/> is not such a text encoder.</summary>
+        /// <summary>
+        /// The mapping, or null when <paramref name="spec"/> is not such a text encoder. A single pooled output of [batch, d]
+        /// looks like a text classifier's logits (the engine marks both as classifiers), so it is taken as an embedding only
+        /// beside other outputs.
+        /// </summary>
         public static TextEmbedding? From(ModelSpec spec)
         {
             if (!spec.IsMultiTensor || spec.Inputs.All(t => t.Name != InputIds)
@@ -63,7 +67,7 @@ internal static partial class Emitter
                         : null;
                 }
 
-                return output.Shape.Count == 1 ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: 0) : null;
+                return output.Shape.Count == 1 && !spec.Classifier ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: 0) : null;
             }
 
             int length = spec.Inputs[0].Length;
@@ -77,7 +81,7 @@ internal static partial class Emitter
                 return new TextEmbedding(output.Shape[1], TokenStates: true, FixedLength: length);
             }
 
-            return output.Shape.Count == 1 ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: length) : null;
+            return output.Shape.Count == 1 && !spec.Classifier ? new TextEmbedding(output.Length, TokenStates: false, FixedLength: length) : null;
         }
     }
 
@@ -109,9 +113,10 @@ internal static partial class Emitter
         string model = spec.ClassName;
         string name = EmbeddingGeneratorName(spec);
         string modelId = spec.SourceModel.Length > 0 ? spec.SourceModel : model;
+        string longest = embedding.PerSequence ? model + "." + MaxSequenceLengthName : Number(embedding.FixedLength);
         string maxTokens = embedding.PerSequence
-            ? "global::System.Math.Min(" + model + "." + MaxSequenceLengthName + ", " + Number(DefaultMaxTokens) + ")"
-            : Number(embedding.FixedLength);
+            ? "global::System.Math.Min(" + longest + ", " + Number(DefaultMaxTokens) + ")"
+            : longest;
         string runLength = embedding.PerSequence ? "global::System.Math.Max(count, " + model + "." + MinSequenceLengthName + ")" : Number(embedding.FixedLength);
 
         // Run's arguments: each input's buffer cut to the run's length, then each output's.
@@ -125,8 +130,8 @@ internal static partial class Emitter
         string runArguments = string.Join(", ",
             spec.Inputs.Select(t => AsSpan(InputBuffer(t), "length"))
                 .Concat(spec.Outputs.Select((t, i) => AsSpan("_output" + Number(i), OutputLength(t)))));
-        string outputFields = string.Join("\n        ", spec.Outputs.Select((t, i) =>
-            "private readonly float[] _output" + Number(i) + " = new float[" + (t.PerSequence ? model + "." + LengthName(t) + "(MaxTokens)" : model + "." + LengthName(t)) + "];"));
+        string outputFields = string.Join("\n            ", spec.Outputs.Select((t, i) =>
+            "_output" + Number(i) + " = new float[" + (t.PerSequence ? model + "." + LengthName(t) + "(bufferLength)" : model + "." + LengthName(t)) + "];"));
         string pool = embedding.TokenStates
             ? SentenceEmbeddingsType + ".MeanPool(" + AsSpan("_output0", "length * Dimensions") + ", " + AsSpan("_attentionMask", "length") + ", embedding);"
             : AsSpan("_output0", "Dimensions") + ".CopyTo(embedding);";
@@ -154,17 +159,25 @@ internal static partial class Emitter
                 /// <param name="normalize">Scale each embedding to unit length (L2).</param>
                 /// <param name="{{MaxInstancesParameter}}">The most model instances alive at once (concurrent calls); 0 takes <see cref="global::System.Environment.ProcessorCount"/>.</param>
                 /// <param name="{{ParallelismParameter}}">Threads each instance may use.</param>
-                public {{name}}({{BertTokenizerType}} tokenizer, bool normalize = true, int {{MaxInstancesParameter}} = 0, int {{ParallelismParameter}} = 1)
+                /// <param name="maxTokens">The most tokens a text is cut to, [CLS] and [SEP] included (it bounds the work per text); 0 takes <see cref="DefaultMaxTokens"/>.</param>
+                public {{name}}({{BertTokenizerType}} tokenizer, bool normalize = true, int {{MaxInstancesParameter}} = 0, int {{ParallelismParameter}} = 1, int maxTokens = 0)
                 {
                     global::System.ArgumentNullException.ThrowIfNull(tokenizer);
                     global::System.ArgumentOutOfRangeException.ThrowIfLessThan({{ParallelismParameter}}, 1);
+                    global::System.ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+                    global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxTokens, {{longest}});
                     Normalizes = normalize;
-                    _pool = new global::BuildOptim.Runtime.ModelPool<Encoder>(() => new Encoder(tokenizer, {{ParallelismParameter}}), {{MaxInstancesParameter}});
+                    MaxTokens = maxTokens == 0 ? DefaultMaxTokens : global::System.Math.Max(maxTokens, {{(embedding.PerSequence ? model + "." + MinSequenceLengthName : "2")}});
+                    int tokens = MaxTokens;
+                    _pool = new global::BuildOptim.Runtime.ModelPool<Encoder>(() => new Encoder(tokenizer, {{ParallelismParameter}}, tokens), {{MaxInstancesParameter}});
                     _metadata = new {{AiNamespace}}.EmbeddingGeneratorMetadata("BuildOptim", null, {{Literal(modelId)}}, Dimensions);
                 }
 
+                /// <summary>The most tokens a text is cut to by default: the model's longest sequence, at most {{Number(DefaultMaxTokens)}}.</summary>
+                public static int DefaultMaxTokens => {{maxTokens}};
+
                 /// <summary>The most tokens a text is cut to, [CLS] and [SEP] included.</summary>
-                public static int MaxTokens => {{maxTokens}};
+                public int MaxTokens { get; }
 
                 /// <summary>Whether embeddings are scaled to unit length.</summary>
                 public bool Normalizes { get; }
@@ -243,21 +256,28 @@ internal static partial class Emitter
                 {
                     private readonly {{BertTokenizerType}} _tokenizer;
                     private readonly {{model}} _model;
-                    private readonly long[] _inputIds = new long[MaxTokens];
-                    private readonly long[] _attentionMask = new long[MaxTokens];
-                    private readonly long[] _tokenTypeIds = new long[MaxTokens];
-                    {{outputFields}}
+                    private readonly int _maxTokens;
+                    private readonly long[] _inputIds;
+                    private readonly long[] _attentionMask;
+                    private readonly long[] _tokenTypeIds;
+                    {{string.Join("\n        ", spec.Outputs.Select((t, i) => "private readonly float[] _output" + Number(i) + ";"))}}
 
-                    public Encoder({{BertTokenizerType}} tokenizer, int {{ParallelismParameter}})
+                    public Encoder({{BertTokenizerType}} tokenizer, int {{ParallelismParameter}}, int maxTokens)
                     {
                         _tokenizer = tokenizer;
                         _model = new {{model}}({{ParallelismParameter}});
+                        _maxTokens = maxTokens;
+                        int bufferLength = {{(embedding.PerSequence ? "maxTokens" : longest)}};
+                        _inputIds = new long[bufferLength];
+                        _attentionMask = new long[bufferLength];
+                        _tokenTypeIds = new long[bufferLength];
+                        {{outputFields}}
                     }
 
                     /// <summary>Runs the model on <paramref name="text"/> and writes its (unnormalized) embedding; returns the token count.</summary>
                     public int Encode(string text, {{SpanOfFloat}} embedding)
                     {
-                        var ids = _tokenizer.EncodeToIds(text, MaxTokens, addSpecialTokens: true, out _, out _);
+                        var ids = _tokenizer.EncodeToIds(text, _maxTokens, addSpecialTokens: true, out _, out _);
                         int count = ids.Count;
                         int length = {{runLength}};
                         for (int t = 0; t < length; t++)

@@ -48,12 +48,18 @@ public sealed class DescriptorFuzzTests
         precision=Float32
         """;
 
+    /// <summary>A classifier with its class names (percent-encoded where the descriptor needs it), for the third seed.</summary>
+    private static readonly string s_namedClassifier = GeneratorHarness.FashionDescriptor + "\nscores=probabilities\nclassNames=10\n"
+        + string.Join("\n", Enumerable.Range(0, 10).Select(i => $"classNames.{i}=class %23{i} \"q\" \\ 100%25"));
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     public void Mutated_descriptors_generate_one_compilable_class_or_a_coded_diagnostic(int format)
     {
-        string seedDescriptor = format == 1 ? GeneratorHarness.FashionDescriptor : MultiTensorDescriptor;
+        // 3: format 1 with class names and a score kind.
+        string seedDescriptor = format switch { 1 => GeneratorHarness.FashionDescriptor, 2 => MultiTensorDescriptor, _ => s_namedClassifier };
         var random = new Random(Seed + format);
         var references = GeneratorHarness.References;
         int generated = 0, refused = 0;

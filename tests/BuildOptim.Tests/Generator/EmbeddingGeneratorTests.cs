@@ -59,7 +59,10 @@ public sealed class EmbeddingGeneratorTests : ScratchFolderTest
                 bool refused = false;
                 try { generator.GenerateAsync([text], new EmbeddingGenerationOptions { Dimensions = 7 }).GetAwaiter().GetResult(); }
                 catch (NotSupportedException) { refused = true; }
-                return [TinyBertModelEmbeddingGenerator.Dimensions, metadata.DefaultModelId!, metadata.DefaultModelDimensions!, tokens, embedding, refused, generator.GetService(typeof(IEmbeddingGenerator)) is not null];
+                using var short3 = new TinyBertModelEmbeddingGenerator(BertTokenizer.Create(vocabPath), maxTokens: 3);
+                int cut = short3.Embed("the cat sat on the mat", new float[TinyBertModelEmbeddingGenerator.Dimensions]);
+                return [TinyBertModelEmbeddingGenerator.Dimensions, metadata.DefaultModelId!, metadata.DefaultModelDimensions!, tokens, embedding, refused, generator.GetService(typeof(IEmbeddingGenerator)) is not null,
+                    cut, short3.MaxTokens, generator.MaxTokens == TinyBertModelEmbeddingGenerator.DefaultMaxTokens && TinyBertModelEmbeddingGenerator.DefaultMaxTokens == Math.Min(TinyBertModel.MaxSequenceLength, 512)];
             }
         }
         """;
@@ -106,6 +109,9 @@ public sealed class EmbeddingGeneratorTests : ScratchFolderTest
         Assert.NotEqual(1.0, Math.Sqrt(unnormalized.Sum(v => (double)v * v)), 3);
         Assert.True((bool)result[5]); // other dimensions are refused
         Assert.True((bool)result[6]);
+        Assert.Equal(3, (int)result[7]); // maxTokens cuts the text: [CLS] the [SEP]
+        Assert.Equal(3, (int)result[8]);
+        Assert.True((bool)result[9]);
     }
 
     /// <summary>

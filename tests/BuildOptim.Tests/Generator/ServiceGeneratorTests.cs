@@ -176,6 +176,44 @@ public class ServiceGeneratorTests
         Assert.Equal("BOPT4001", Assert.Single(run.Diagnostics).Id);
     }
 
+    [Fact]
+    public void A_classifier_with_several_typed_inputs_gets_the_scores_with_its_inputs_and_no_tensor_overload()
+    {
+        const string descriptor = """
+            format=2
+            className=TextClassifierModel
+            namespace=Demo
+            inputs=2
+            input.0.name=input_ids
+            input.0.type=int64
+            input.0.length=8
+            input.1.name=attention_mask
+            input.1.type=int64
+            input.1.length=8
+            outputs=1
+            output.0.name=logits
+            output.0.length=3
+            classifier=true
+            scores=logProbabilities
+            classNames=3
+            classNames.0=negative
+            classNames.1=neutral
+            classNames.2=positive
+            """;
+
+        var run = RunWithServices(descriptor);
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.CompileErrors);
+        var type = run.Type("Demo.TextClassifierModel");
+        var method = (IMethodSymbol)Assert.Single(type.GetMembers("PredictTopK"));
+        Assert.Equal(["ReadOnlySpan<long>", "ReadOnlySpan<long>", "Span<Prediction>"], method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+        Assert.Single(type.GetMembers("PredictLabel"));
+        Assert.DoesNotContain(type.GetMembers("Run").Cast<IMethodSymbol>(), m => m.Parameters[0].Type.Name == "ReadOnlyTensorSpan");
+        Assert.Contains("ClassScoreKind.LogProbabilities;", run.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Result.GeneratedSources, s => s.HintName.EndsWith("EmbeddingGenerator.g.cs", StringComparison.Ordinal)); // a classifier, not a text encoder
+    }
+
     [Theory]
     [InlineData("probabilities", "Probabilities")]
     [InlineData("logProbabilities", "LogProbabilities")]

@@ -9,7 +9,7 @@ namespace BuildOptim.Tests.Generator;
 /// </summary>
 public class SpecTypeTests
 {
-    private static readonly Type[] s_pipelineTypes = [typeof(DescriptorFile), typeof(ModelSpec), typeof(DiagnosticInfo), typeof(ParseResult)];
+    private static readonly Type[] s_pipelineTypes = [typeof(DescriptorFile), typeof(ModelSpec), typeof(DiagnosticInfo), typeof(ParseResult), typeof(ServiceFeatures)];
 
     [Fact]
     public void Spec_types_hold_only_strings_primitives_and_equatable_arrays()
