@@ -36,42 +36,18 @@ public static partial class Kernels
     {
         switch (rows)
         {
-            case 1:
-                GemmF32Tile512<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 2:
-                GemmF32Tile512<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 3:
-                GemmF32Tile512<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 4:
-                GemmF32Tile512<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 5:
-                GemmF32Tile512<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 6:
-                GemmF32Tile512<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 7:
-                GemmF32Tile512<Rows7>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 8:
-                GemmF32Tile512<Rows8>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 9:
-                GemmF32Tile512<Rows9>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 10:
-                GemmF32Tile512<Rows10>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 11:
-                GemmF32Tile512<Rows11>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 12:
-                GemmF32Tile512<Rows12>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
+            case 1: GemmF32Tile512<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 2: GemmF32Tile512<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 3: GemmF32Tile512<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 4: GemmF32Tile512<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 5: GemmF32Tile512<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 6: GemmF32Tile512<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 7: GemmF32Tile512<Rows7>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 8: GemmF32Tile512<Rows8>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 9: GemmF32Tile512<Rows9>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 10: GemmF32Tile512<Rows10>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 11: GemmF32Tile512<Rows11>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 12: GemmF32Tile512<Rows12>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
         }
     }
 
@@ -79,24 +55,12 @@ public static partial class Kernels
     {
         switch (rows)
         {
-            case 1:
-                GemmF32Tile256<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 2:
-                GemmF32Tile256<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 3:
-                GemmF32Tile256<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 4:
-                GemmF32Tile256<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 5:
-                GemmF32Tile256<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 6:
-                GemmF32Tile256<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
+            case 1: GemmF32Tile256<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 2: GemmF32Tile256<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 3: GemmF32Tile256<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 4: GemmF32Tile256<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 5: GemmF32Tile256<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 6: GemmF32Tile256<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
         }
     }
 
@@ -104,24 +68,12 @@ public static partial class Kernels
     {
         switch (rows)
         {
-            case 1:
-                GemmF32Tile128<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 2:
-                GemmF32Tile128<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 3:
-                GemmF32Tile128<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 4:
-                GemmF32Tile128<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 5:
-                GemmF32Tile128<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
-            case 6:
-                GemmF32Tile128<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax);
-                break;
+            case 1: GemmF32Tile128<Rows1>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 2: GemmF32Tile128<Rows2>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 3: GemmF32Tile128<Rows3>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 4: GemmF32Tile128<Rows4>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 5: GemmF32Tile128<Rows5>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
+            case 6: GemmF32Tile128<Rows6>(a, k, k, b, bias, y, ldy, clampMin, clampMax); break;
         }
     }
 

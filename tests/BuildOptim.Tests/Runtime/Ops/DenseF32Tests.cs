@@ -104,6 +104,24 @@ public sealed class DenseF32Tests : ScratchFolderTest
         }
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 4)]
+    [InlineData(78, 4)]
+    public void Two_rows_or_more_pack_the_weights_once_per_plan_into_whole_panels(int rows, int panels)
+    {
+        // 100 outputs are 4 panels of 32 × K floats (the last one padded with zeros); one row reads the plan's weights in place.
+        var random = new Random(300 + rows);
+        float[] weights = Enumerable.Range(0, K * WideN).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var plan = ModelPlan.FromBytes(CompileDense(rows, WideN, weights, new float[WideN]));
+        using var first = new PlanRunner(plan);
+        using var second = new PlanRunner(plan);
+
+        Assert.InRange(first.PreparedBytes, panels * 32L * K * sizeof(float), (panels * 32L * K * sizeof(float)) + 64);
+        Assert.Equal(first.PreparedBytes, second.PreparedBytes);
+        Assert.Equal(rows == 1 ? 0 : 1, plan.PreparedConstants.Values.Count(v => v is GemmF32Weights)); // the two runners share one packing
+    }
+
     /// <summary>x [rows, K] · W [K, N] + b as an ONNX MatMul and Add, compiled in fp32 (one Dense layer) and run.</summary>
     private float[] RunDense(int rows, float[] weights, float[] bias, float[] x)
     {
