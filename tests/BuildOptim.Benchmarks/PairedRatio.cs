@@ -5,7 +5,7 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired MODEL [ROUNDS] [CALLS] [cpu]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
+/// <c>paired MODEL [ROUNDS] [CALLS] [cpu | parallel=N]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
 /// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
 /// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
 /// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
@@ -43,7 +43,14 @@ public static class PairedRatio
         var compressed = CompressedModel.Create(model);
         var input = compressed.FirstInput();
         var output = new float[compressed.Network.OutputLength];
-        var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath));
+        // "parallel=N": the int8 plan's large convolutions split over N threads (PlanRunner's parallelism), timed in wall time.
+        int parallelism = args.Where(a => a.StartsWith("parallel=", StringComparison.Ordinal)).Select(a => int.Parse(a["parallel=".Length..], CultureInfo.InvariantCulture)).DefaultIfEmpty(1).Last();
+        if (cpu && parallelism > 1)
+        {
+            throw new ArgumentException("'cpu' times the calling thread only: measure 'parallel=N' in wall time.");
+        }
+
+        using var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath), parallelism);
         using var ort = compressed.OpenOrt(compressed.Model.ModelPath, input, output);
         using var qdq = compressed.OpenOrt(compressed.QdqModelPath, input, output);
 
@@ -97,7 +104,7 @@ public static class PairedRatio
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{model.Name} ({(cpu ? "thread processor" : "wall")} time): {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
+            $"{model.Name} ({(cpu ? "thread processor" : "wall")} time, parallelism {parallelism}): {rounds} rounds of {calls} calls each. BuildOptim int8 median {Median(ours):F2} µs (best {ours.Min():F2}); "
             + $"ORT fp32 median {Median(theirs):F2} µs (best {theirs.Min():F2}); ORT / int8 per round: median {Median(ratios):F2}×, "
             + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×; "
             + $"ORT int8 QDQ median {Median(theirsInt8):F2} µs (best {theirsInt8.Min():F2}), ORT int8 / int8 per round: median {Median(int8Ratios):F2}×, "

@@ -11,7 +11,7 @@ public class ConvMaxPoolU8S8Tests
     /// <summary>
     /// FashionCnn's stem (wide rows of 30 for 28 outputs, 14 pooled columns: one vector and an overlapping one), odd output
     /// sizes (the last row and column dropped), pooled rows narrower than a vector, a 1×1 convolution read in place, groups,
-    /// direct and scalar depthwise convolutions, and stride 2.
+    /// direct, small-plane (8 × 8: a block of 16 channels and one of 8) and scalar depthwise convolutions, and stride 2.
     /// </summary>
     private static readonly ConvGeometry[] Geometries =
     [
@@ -22,6 +22,7 @@ public class ConvMaxPoolU8S8Tests
         Conv(12, 10, 37, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
         Conv(16, 14, 14, 16, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 16),
         Conv(8, 16, 34, 8, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 8),
+        Conv(24, 8, 8, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 24),
         Conv(5, 33, 70, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ];
 
