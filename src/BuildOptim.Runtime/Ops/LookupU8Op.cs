@@ -10,7 +10,7 @@ internal sealed record LookupU8Parameters(int Length) : IOpParameters
     public static LookupU8Parameters Decode(ReadOnlySpan<int> p) => new(new ParameterReader(OpKind.LookupU8, p, 1).Count("length"));
 }
 
-/// <summary>An activation on codes: <c>y = table[x]</c> (<see cref="Kernels.LookupU8"/>), the table computed at build time.</summary>
+/// <summary>An activation on codes: <c>y = table[x]</c> (<see cref="Kernels.LookupU8(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/>), the table computed at build time.</summary>
 internal sealed class LookupU8Op : OpExecutor
 {
     private readonly int _length;

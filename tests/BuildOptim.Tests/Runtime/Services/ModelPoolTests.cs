@@ -36,7 +36,7 @@ public sealed class ModelPoolTests
     }
 
     [Fact]
-    public void Rent_waits_while_every_instance_is_rented_and_goes_on_when_one_returns()
+    public async Task Rent_waits_while_every_instance_is_rented_and_goes_on_when_one_returns()
     {
         using var pool = Pool(1);
         var held = pool.Rent();
@@ -56,7 +56,7 @@ public sealed class ModelPoolTests
         PlanRunner model = held.Model;
         held.Dispose();
 
-        Assert.Same(model, waiter.Wait(TimeSpan.FromSeconds(10)) ? waiter.Result : null);
+        Assert.Same(model, await waiter.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
