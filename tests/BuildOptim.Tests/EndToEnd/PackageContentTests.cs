@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Xml.Linq;
+using BuildOptim.Runtime.Data;
+using SkiaSharp;
 
 namespace BuildOptim.Tests.EndToEnd;
 
@@ -107,5 +109,36 @@ public sealed class PackageContentTests
 
         Assert.True(build.Succeeded, build.ToString());
         Assert.Contains("BuildOptim: mlp_tanh.onnx -> MlpTanhModel (int8)", build.Output);
+    }
+
+    [Fact]
+    public void A_folder_of_pngs_calibrates_a_model_through_the_package_with_the_natives_it_carries()
+    {
+        _fixture.RequirePackage();
+        TestApp app = TestApp.CreateEmpty(_fixture, "images", """
+            <ModelToCompress Include="Models/mlp_tanh.onnx" Calibration="Data/images/" ImageSize="28,28" ImageChannels="Gray" MinAgreement="0.9" />
+            """);
+        app.CopyTestData("models/mlp_tanh.onnx", "Models/mlp_tanh.onnx");
+        Directory.CreateDirectory(Path.Combine(app.Directory, "Data", "images"));
+        NdArray calibration = NpyReader.Read(Path.Combine(TestPaths.TestData, "models", "mlp_tanh_calib.npy"));
+        for (int i = 0; i < Math.Min(64, calibration.SampleCount); i++)
+        {
+            float[] values = calibration.Sample(i).ToArray();
+            using var bitmap = new SKBitmap(new SKImageInfo(28, 28, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            for (int p = 0; p < 784; p++)
+            {
+                byte v = (byte)Math.Clamp(Math.Round(values[p] * 255), 0, 255);
+                bitmap.SetPixel(p % 28, p / 28, new SKColor(v, v, v));
+            }
+
+            using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(app.Directory, "Data", "images", $"{i:D3}.png"), png.ToArray());
+        }
+
+        CommandResult build = app.Build();
+
+        Assert.True(build.Succeeded, build.ToString());
+        Assert.Contains("BuildOptim: mlp_tanh.onnx -> MlpTanhModel (int8)", build.Output);
+        Assert.True(File.Exists(app.PlanOf("mlp_tanh")));
     }
 }

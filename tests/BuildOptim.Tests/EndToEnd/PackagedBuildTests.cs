@@ -98,6 +98,19 @@ public sealed class PackagedBuildTests
         Assert.Equal(BitPatterns(NpyReader.Read(outputs)), AppOutputs(_fixture.ClassifierRun!));
     }
 
+    [Fact]
+    public void The_app_prints_the_builds_summary_line_that_dotnet_run_hides()
+    {
+        BuiltClassifier();
+        string buildLine = Assert.Single(SummaryLines(_fixture.ClassifierBuild!)).Trim();
+
+        string printed = Assert.Single(Lines(_fixture.ClassifierRun!), l => l.StartsWith("summary ", StringComparison.Ordinal))["summary ".Length..].TrimEnd();
+
+        Assert.StartsWith(SummaryPrefix + " mlp_tanh.onnx -> MlpTanhModel (int8): ", printed);
+        Assert.Contains("gate passed", printed);
+        Assert.StartsWith(printed + "; report: ", buildLine); // the same line, less the machine's path to report.html
+    }
+
     /// <remarks>Rebuilds the fixture's app; the tests above read what its first build produced.</remarks>
     [Fact]
     public void Build_recompresses_only_when_the_model_data_or_options_change_and_takes_the_rest_from_the_cache()

@@ -34,7 +34,8 @@ public sealed class TestApp
     /// <summary>
     /// tests/TestData/models/mlp_tanh.onnx (784-64-32-10, softmax output) with its calibration and
     /// evaluation sets. The app prints the bytes allocated by 1000 Run calls, then every evaluation
-    /// sample's outputs as float bit patterns: <c>output INDEX xxxxxxxx ...</c>.
+    /// sample's outputs as float bit patterns: <c>output INDEX xxxxxxxx ...</c>, after the build's summary line
+    /// (<c>summary BuildOptim: ...</c>, the generated <c>CompressionSummary</c>).
     /// </summary>
     public static TestApp CreateClassifier(PackagedBuildFixture fixture, string name, string extraMetadata = "")
     {
@@ -50,6 +51,7 @@ public sealed class TestApp
             using BuildOptim.Runtime.Data;
             using E2EApp;
 
+            Console.WriteLine("summary " + MlpTanhModel.CompressionSummary); // what the build compressed: `dotnet run` hides the build's output
             NdArray inputs = NpzReader.Read(args[0]).Single(a => a.Name != "labels");
             var model = new MlpTanhModel();
             var output = new float[MlpTanhModel.OutputLength];

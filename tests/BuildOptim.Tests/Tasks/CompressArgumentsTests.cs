@@ -59,6 +59,31 @@ public sealed class CompressArgumentsTests
     }
 
     [Fact]
+    public void Image_options_read_from_metadata_reach_the_command_line_in_canonical_spelling()
+    {
+        using var project = new TempDirectory();
+        project.Touch("Models/mlp.onnx");
+        project.Touch("Data/images/a.png");
+        var item = new Microsoft.Build.Utilities.TaskItem("Models/mlp.onnx");
+        foreach (var (name, value) in new[] { ("Calibration", "Data/images/"), ("ImageSize", "224, 224"), ("ImageLayout", "nhwc"), ("ImageChannels", "bgr"), ("ImageScale", "1"), ("ImageMean", "0.485,0.456,0.406"), ("ImageStd", "0.229,0.224,0.225") })
+        {
+            item.SetMetadata(name, value);
+        }
+
+        var diagnostics = new List<TaskDiagnostic>();
+        CompressRequest? request = ModelMetadata.Validate(item, project.Path, "p.csproj", null, "Error", "r", "/o", diagnostics);
+
+        Assert.DoesNotContain(diagnostics, d => d.IsError);
+        var args = CompressArguments.Build("t.dll", request!).ToList();
+        Assert.Equal("224, 224", args[args.IndexOf("--image-size") + 1]);
+        Assert.Equal("NHWC", args[args.IndexOf("--image-layout") + 1]);
+        Assert.Equal("BGR", args[args.IndexOf("--image-channels") + 1]);
+        Assert.Equal("1", args[args.IndexOf("--image-scale") + 1]);
+        Assert.Equal("0.485,0.456,0.406", args[args.IndexOf("--image-mean") + 1]);
+        Assert.Equal("0.229,0.224,0.225", args[args.IndexOf("--image-std") + 1]);
+    }
+
+    [Fact]
     public void Distillation_options_reach_the_command_line()
     {
         var request = FullRequest();
