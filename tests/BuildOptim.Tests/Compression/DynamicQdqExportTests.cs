@@ -105,16 +105,16 @@ public sealed class DynamicQdqExportTests(ITestOutputHelper output) : ScratchFol
             using var typeValue = OrtValue.CreateTensorValueFromMemory(types, [1, Sequence]);
             using var outputs = session.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [idValue, maskValue, typeValue], [session.OutputNames[0]]);
             var theirs = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-            cosines.Add(Cosine(MeanPool(ours, hidden, ids.Length), MeanPool(theirs, hidden, ids.Length)));
+            cosines.Add(TransformerTests.Cosine(TransformerTests.MeanPool(ours, hidden, ids.Length), TransformerTests.MeanPool(theirs, hidden, ids.Length)));
 
             // The original in fp32 on the sentence at its own length.
             using var ownIds = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
             using var ownMask = OrtValue.CreateTensorValueFromMemory(mask[..ids.Length], [1, ids.Length]);
             using var ownTypes = OrtValue.CreateTensorValueFromMemory(types[..ids.Length], [1, ids.Length]);
             using var fp32 = original.Run(new RunOptions(), ["input_ids", "attention_mask", "token_type_ids"], [ownIds, ownMask, ownTypes], [original.OutputNames[0]]);
-            var reference = MeanPool(fp32[0].GetTensorDataAsSpan<float>().ToArray(), hidden, ids.Length);
-            ortVersusFp32.Add(Cosine(reference, MeanPool(theirs, hidden, ids.Length)));
-            planVersusFp32.Add(Cosine(reference, MeanPool(ours, hidden, ids.Length)));
+            var reference = TransformerTests.MeanPool(fp32[0].GetTensorDataAsSpan<float>().ToArray(), hidden, ids.Length);
+            ortVersusFp32.Add(TransformerTests.Cosine(reference, TransformerTests.MeanPool(theirs, hidden, ids.Length)));
+            planVersusFp32.Add(TransformerTests.Cosine(reference, TransformerTests.MeanPool(ours, hidden, ids.Length)));
         }
 
         output.WriteLine($"ORT int8 (the export) vs the int8 plan, cosine of the mean-pooled embeddings: mean {cosines.Average():F5}, worst {cosines.Min():F5}");
@@ -143,30 +143,5 @@ public sealed class DynamicQdqExportTests(ITestOutputHelper output) : ScratchFol
         Assert.Equal("BOPT1203", e.Code);
         Assert.Contains("InputShape", e.Message);
         Assert.False(Directory.Exists(options.OutputDirectory) && Directory.EnumerateFiles(options.OutputDirectory).Any());
-    }
-
-    private static float[] MeanPool(float[] tokens, int hidden, int count)
-    {
-        var pooled = new float[hidden];
-        for (int t = 0; t < count; t++)
-        {
-            for (int h = 0; h < hidden; h++)
-            {
-                pooled[h] += tokens[t * hidden + h] / count;
-            }
-        }
-
-        return pooled;
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            (dot, aa, bb) = (dot + (double)a[i] * b[i], aa + (double)a[i] * a[i], bb + (double)b[i] * b[i]);
-        }
-
-        return dot / Math.Sqrt(aa * bb);
     }
 }

@@ -259,7 +259,8 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         return (ours, outputs[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
-    private static float[] MeanPool(float[] tokens, int hidden, int count)
+    /// <summary>The mean of the first <paramref name="count"/> token vectors (shared with the other transformer tests).</summary>
+    internal static float[] MeanPool(float[] tokens, int hidden, int count)
     {
         var pooled = new float[hidden];
         for (int t = 0; t < count; t++)
@@ -273,7 +274,7 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         return pooled;
     }
 
-    private static double Cosine(float[] a, float[] b)
+    internal static double Cosine(float[] a, float[] b)
     {
         double dot = 0, aa = 0, bb = 0;
         for (int i = 0; i < a.Length; i++)
