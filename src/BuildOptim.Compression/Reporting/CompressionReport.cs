@@ -164,6 +164,10 @@ public sealed record CompressionReport(
             w.WriteBoolean("distill", Options.Distills);
             w.WriteNumber("distillEpochs", Options.DistillEpochs);
             WriteFinite(w, "distillTemperature", Options.DistillTemperature);
+            WriteFileOption(w, "inputShape", Options.InputShape);
+            WriteFileOption(w, "tokenizer", Options.TokenizerPath is { } tokenizer ? Path.GetFileName(tokenizer) : null);
+            WriteFileOption(w, "classNames", Options.ClassNamesPath is { } classNames ? Path.GetFileName(classNames) : null);
+            WriteImageOptions(w, Options.Images);
             w.WriteEndObject();
             if (ChosenSparsity is { } chosen)
             {
@@ -318,6 +322,45 @@ public sealed record CompressionReport(
     }
 
     /// <summary>Writes <paramref name="value"/> as it is, or null when it is NaN or infinite.</summary>
+    /// <summary>A text option as given (file options by file name only), or null when it was not set.</summary>
+    private static void WriteFileOption(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    /// <summary>The image preprocessing an image-folder data set is read with (null size, layout or channels: the model input's).</summary>
+    private static void WriteImageOptions(Utf8JsonWriter w, ImagePreprocessing images)
+    {
+        w.WriteStartObject("image");
+        WriteNullable(w, "width", images.Width);
+        WriteNullable(w, "height", images.Height);
+        WriteFileOption(w, "layout", images.Layout);
+        WriteFileOption(w, "channels", images.Channels);
+        WriteFinite(w, "scale", images.Scale);
+        w.WriteStartArray("mean");
+        foreach (double value in images.Mean)
+        {
+            w.WriteNumberValue(value);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("std");
+        foreach (double value in images.Std)
+        {
+            w.WriteNumberValue(value);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
     private static void WriteFinite(Utf8JsonWriter w, string name, double value)
     {
         if (double.IsFinite(value))

@@ -217,6 +217,13 @@ public sealed class ImageDataTests : ScratchFolderTest
         double accuracy = report.RootElement.GetProperty("original").GetProperty("accuracy").GetDouble();
         Assert.InRange(accuracy, 0.7, 1.0); // the labels came from the folder names: a wrong mapping gives ~0.1
         Assert.True(report.RootElement.GetProperty("gate").GetProperty("passed").GetBoolean());
+
+        // The report records the preprocessing the images were read with, as asked (null: the model input's).
+        var image = report.RootElement.GetProperty("options").GetProperty("image");
+        Assert.Equal(28, image.GetProperty("width").GetInt32());
+        Assert.Equal("Gray", image.GetProperty("channels").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, image.GetProperty("layout").ValueKind);
+        Assert.Equal(1.0 / 255, image.GetProperty("scale").GetDouble(), 12);
     }
 
     private static uint Crc32(ReadOnlySpan<byte> bytes)
