@@ -32,8 +32,9 @@ internal static class ImageData
 
     public static bool IsImage(string path) => s_extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
-    /// <summary>A folder with image files in it or in its subfolders (a folder of ONNX test data sets holds none).</summary>
+    /// <summary>A folder with image files in it or in its subfolders, and no ONNX <c>test_data_set_*</c> folder (a picture beside those is not data).</summary>
     public static bool IsImageFolder(string path) => Directory.Exists(path)
+        && !Directory.EnumerateDirectories(path, TestDataFolder.SetPattern).Any() // ONNX test data sets, whatever else lies beside them
         && (Directory.EnumerateFiles(path).Any(IsImage) || Directory.EnumerateDirectories(path).Any(d => Directory.EnumerateFiles(d).Any(IsImage)));
 
     /// <summary>What the model input takes: size, channels, layout and channel order.</summary>

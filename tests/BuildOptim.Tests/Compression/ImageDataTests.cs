@@ -125,6 +125,20 @@ public sealed class ImageDataTests : ScratchFolderTest
     }
 
     [Fact]
+    public void A_folder_of_onnx_test_data_sets_stays_test_data_even_with_a_picture_beside_them()
+    {
+        string folder = Path.Combine(Root, "sets");
+        Directory.CreateDirectory(Path.Combine(folder, "test_data_set_0"));
+        WriteImage(Path.Combine(folder, "diagram.png"), 4, 4, (_, _) => SKColors.White);
+
+        Assert.False(ImageData.IsImageFolder(folder));
+
+        string images = Path.Combine(Root, "images");
+        WriteImage(Path.Combine(images, "a.png"), 4, 4, (_, _) => SKColors.White);
+        Assert.True(ImageData.IsImageFolder(images));
+    }
+
+    [Fact]
     public void A_file_that_does_not_decode_is_BOPT1102_naming_the_file_and_the_item()
     {
         WriteImage(Path.Combine(Root, "images", "good.png"), 3, 2, Gradient);
