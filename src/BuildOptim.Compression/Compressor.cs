@@ -123,6 +123,7 @@ public static class Compressor
         var merging = options.MergeNeurons > 0 ? NeuronMerging.Apply(startModel, calibration!, options.MergeNeurons) : null;
         var context = new SearchContext(options, merging?.Network ?? startModel, calibration, evaluation, labels, reference) { Distillation = distillation, SequenceLength = sequence is not null };
         var warnings = GateWarnings(options, baseModel, evaluation, labels, evaluateOnCalibration);
+        warnings.AddRange(ImageOptionWarnings(options));
 
         // 1. The compression level: fixed, or the largest sparsity whose int8 model passes the gate.
         var trials = new List<SearchTrial>();
@@ -449,6 +450,23 @@ public static class Compressor
         }
 
         return warnings;
+    }
+
+    /// <summary>Image metadata that no data file of the item uses (none is a folder of images): it changes nothing, so say so.</summary>
+    private static IEnumerable<CompressionWarning> ImageOptionWarnings(CompressionOptions options)
+    {
+        if (!options.Images.IsSet)
+        {
+            yield break;
+        }
+
+        string?[] files = [options.CalibrationPath, options.EvaluationPath, options.EffectiveTrainingDataPath];
+        if (!files.Any(f => f is not null && ImageData.IsImageFolder(f)))
+        {
+            string item = options.ItemSpec ?? options.ModelPath;
+            yield return new(Diagnostics.ImageOptionsUnused, options.CalibrationPath ?? options.ModelPath,
+                $"'{item}' sets image metadata (ImageSize, ImageLayout, ImageChannels, ImageScale, ImageMean or ImageStd), but none of its data is a folder of images, so it is not used. Point Calibration or Evaluation at a folder of images, or remove the image metadata.");
+        }
     }
 
     /// <summary>Runs a serialized plan through the Runtime, exactly as the generated class does.</summary>

@@ -35,6 +35,7 @@ internal static class DiagnosticIds
     public const string UnknownMetadata = "BOPT1207";
     public const string GateMetricChanged = "BOPT1208";
     public const string EvaluatedOnCalibrationData = "BOPT1209";
+    public const string ImageOptionsUnused = "BOPT1210";
 
     // 2000s: the gate and the reference.
     public const string AccuracyGateFailed = "BOPT2001";

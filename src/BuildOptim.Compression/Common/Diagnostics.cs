@@ -9,6 +9,7 @@ public static class Diagnostics
     public const string InvalidOption = DiagnosticIds.InvalidOption;
     public const string GateMetricChanged = DiagnosticIds.GateMetricChanged;
     public const string EvaluatedOnCalibrationData = DiagnosticIds.EvaluatedOnCalibrationData;
+    public const string ImageOptionsUnused = DiagnosticIds.ImageOptionsUnused;
     public const string MissingCalibration = DiagnosticIds.MissingCalibration;
     public const string OptionNotSupported = DiagnosticIds.OptionNotSupported;
     public const string AccuracyGateFailed = DiagnosticIds.AccuracyGateFailed;

@@ -28,4 +28,8 @@ public sealed record ImagePreprocessing
 
     /// <summary>As <see cref="Mean"/>; every value is positive.</summary>
     public double[] Std { get; init; } = [1];
+
+    /// <summary>Whether any value differs from the defaults (some image metadata was given).</summary>
+    public bool IsSet => Width is not null || Height is not null || Layout is not null || Channels is not null
+        || Scale != DefaultScale || !Mean.SequenceEqual([0.0]) || !Std.SequenceEqual([1.0]);
 }

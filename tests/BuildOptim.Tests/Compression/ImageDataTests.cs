@@ -139,6 +139,22 @@ public sealed class ImageDataTests : ScratchFolderTest
     }
 
     [Fact]
+    public void Image_metadata_with_no_image_data_is_warning_BOPT1210_and_the_build_goes_on()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = BuildOptim.Cli.CommandLine.Run(
+            ["compress", Models.FashionMlp, "--calibration", Models.FashionCalibration, "--evaluation", Models.FashionEvaluation, "--image-size", "28,28", "--out", Path.Combine(Root, "out")],
+            stdout, stderr);
+
+        string all = stdout + "\n" + stderr;
+        Assert.True(exit == 0, all);
+        string warning = Assert.Single(all.Split('\n'), l => l.Contains("BOPT1210", StringComparison.Ordinal));
+        Assert.Contains("warning", warning);
+        Assert.Contains("none of its data is a folder of images", warning);
+    }
+
+    [Fact]
     public void A_file_that_does_not_decode_is_BOPT1102_naming_the_file_and_the_item()
     {
         WriteImage(Path.Combine(Root, "images", "good.png"), 3, 2, Gradient);
