@@ -136,9 +136,14 @@ public static partial class Kernels
     {
         int n = y.Length;
         int i = 0;
-        if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported)
+        if (maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported && n >= 16)
         {
-            i = AddU8Avx2(a, b, p, y);
+            i = AddU8Avx512(a, b, p, y);
+        }
+
+        if (maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported && n - i >= 8)
+        {
+            i = AddU8Avx2(a, b, p, y, i);
         }
 
         for (; i < n; i++)
@@ -164,7 +169,7 @@ public static partial class Kernels
     /// The AVX2 lanes: whole vectors of 16, then of 8, only (a tail recomputed over outputs already written would be wrong in
     /// place); returns how many it wrote.
     /// </summary>
-    private static int AddU8Avx2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
+    private static int AddU8Avx2(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y, int start)
     {
         ref byte aRef = ref MemoryMarshal.GetReference(a);
         ref byte bRef = ref MemoryMarshal.GetReference(b);
@@ -176,7 +181,7 @@ public static partial class Kernels
         var min = Vector128.Create(p.ClampMin);
         var max = Vector128.Create(p.ClampMax);
         int n = y.Length;
-        int i = 0;
+        int i = start;
         for (; i <= n - 16; i += 16)
         {
             var low = Sum(ref Unsafe.Add(ref aRef, i), ref Unsafe.Add(ref bRef, i), ma, mb, offset, shift);
@@ -199,5 +204,34 @@ public static partial class Kernels
             var vb = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref qb)).AsByte());
             return Avx2.ShiftRightArithmetic(Avx2.MultiplyLow(va, ma) + Avx2.MultiplyLow(vb, mb) + offset, shift);
         }
+    }
+
+    /// <summary>
+    /// The AVX-512 lanes: whole vectors of 16 codes (<c>vpmovzxbd</c> to int32, two <c>vpmulld</c>, the shift, the clamp in
+    /// int32 and <c>vpmovdb</c>: the clamped sums are codes, so the narrowing keeps them), the same integers as the AVX2 and
+    /// scalar lanes; returns how many it wrote (the AVX2 and scalar lanes finish the rest, never rewriting an output).
+    /// </summary>
+    private static int AddU8Avx512(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, in AddU8Coefficients p, Span<byte> y)
+    {
+        int n = y.Length;
+        ref byte aRef = ref MemoryMarshal.GetReference(a[..n]);
+        ref byte bRef = ref MemoryMarshal.GetReference(b[..n]);
+        ref byte yRef = ref MemoryMarshal.GetReference(y);
+        var ma = Vector512.Create(p.MultiplierA);
+        var mb = Vector512.Create(p.MultiplierB);
+        var offset = Vector512.Create(p.Offset);
+        var shift = Vector128.CreateScalar(p.Shift);
+        var min = Vector512.Create((int)p.ClampMin);
+        var max = Vector512.Create((int)p.ClampMax);
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var va = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref aRef, (nuint)i));
+            var vb = Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref bRef, (nuint)i));
+            var sum = Avx512F.ShiftRightArithmetic(Avx512F.MultiplyLow(va, ma) + Avx512F.MultiplyLow(vb, mb) + offset, shift);
+            Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(sum, min), max)).StoreUnsafe(ref yRef, (nuint)i);
+        }
+
+        return i;
     }
 }

@@ -80,7 +80,15 @@ public static partial class Kernels
             var y = _y.Slice(m * pooled, pooled);
             if (pooledColumns >= 8 && level >= SimdLevel.Vector256 && Avx2.IsSupported)
             {
-                MaxPool2x2RequantizeAvx2(acc, wq, pooledRows, pooledColumns, new RowRequantizerAvx2(_multiplier[m], _shift[m], zeroPoint, min, max), _multiplier[m] < 0, y);
+                var requantizer = new RowRequantizerAvx2(_multiplier[m], _shift[m], zeroPoint, min, max);
+                if (level >= SimdLevel.Vector512 && Avx512BW.IsSupported
+                    && RowRequantizerAvx512.TryCreate(_multiplier[m], _shift[m], zeroPoint, min, max, out var requantizer512))
+                {
+                    MaxPool2x2RequantizeAvx512(acc, wq, pooledRows, pooledColumns, requantizer512, requantizer, _multiplier[m] < 0, y);
+                    return;
+                }
+
+                MaxPool2x2RequantizeAvx2(acc, wq, pooledRows, pooledColumns, requantizer, _multiplier[m] < 0, y);
                 return;
             }
 
@@ -101,30 +109,83 @@ public static partial class Kernels
         for (int ph = 0; ph < rows; ph++)
         {
             ref int r0 = ref Unsafe.Add(ref a, 2 * ph * stride);
+            MaxPool2x2RequantizeRowAvx2(ref r0, ref Unsafe.Add(ref r0, stride), columns, requantizer, minimum, ref Unsafe.Add(ref yRef, ph * columns));
+        }
+    }
+
+    /// <summary>One pooled row of <see cref="MaxPool2x2RequantizeAvx2"/>: <paramref name="r0"/> and <paramref name="r1"/> its two accumulator rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaxPool2x2RequantizeRowAvx2(ref int r0, ref int r1, int columns, in RowRequantizerAvx2 requantizer, bool minimum, ref byte o)
+    {
+        int pw = 0;
+        while (true)
+        {
+            nuint at = (nuint)(2 * pw);
+            var v0 = Vector256.LoadUnsafe(ref r0, at);
+            var v1 = Vector256.LoadUnsafe(ref r1, at);
+            var w0 = Vector256.LoadUnsafe(ref r0, at + 8);
+            var w1 = Vector256.LoadUnsafe(ref r1, at + 8);
+            var lo = minimum ? Avx2.Min(v0, v1) : Avx2.Max(v0, v1);
+            var hi = minimum ? Avx2.Min(w0, w1) : Avx2.Max(w0, w1);
+
+            // Columns 2pw..2pw+15 → the even and the odd columns of each 128-bit lane, then the lanes put back in order.
+            var even = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b10_00_10_00).AsInt32();
+            var odd = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b11_01_11_01).AsInt32();
+            var window = Avx2.Permute4x64((minimum ? Avx2.Min(even, odd) : Avx2.Max(even, odd)).AsInt64(), 0b11_01_10_00).AsInt32();
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, pw), requantizer.Apply(window));
+            if (pw + 8 >= columns)
+            {
+                return;
+            }
+
+            pw = Math.Min(pw + 8, columns - 8);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxPool2x2RequantizeAvx2"/> 16 outputs at a time in 512-bit lanes (<paramref name="requantizer512"/>, the same
+    /// codes as <paramref name="requantizer"/>): two 64-byte loads per accumulator row, the rows' max, one <c>vpermt2d</c> each for
+    /// the even and the odd columns, their max requantized and narrowed to 16 codes. A row of 16 or more outputs ends on an
+    /// overlapping vector; a shorter one (FashionCnn's stem: 14) is one vector that reads past the row's 2 · columns
+    /// accumulators and writes past its codes, taken only where both stay inside <paramref name="acc"/> and
+    /// <paramref name="y"/> (the rows after it overwrite the excess codes); the rows left take the AVX2 path.
+    /// </summary>
+    private static void MaxPool2x2RequantizeAvx512(ReadOnlySpan<int> acc, int stride, int rows, int columns, in RowRequantizerAvx512 requantizer512, in RowRequantizerAvx2 requantizer, bool minimum, Span<byte> y)
+    {
+        ref int a = ref MemoryMarshal.GetReference(acc[..((((2 * rows) - 1) * stride) + (2 * columns))]);
+        ref byte yRef = ref MemoryMarshal.GetReference(y[..(rows * columns)]);
+        var evenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var oddIndex = evenIndex + Vector512<int>.One;
+        for (int ph = 0; ph < rows; ph++)
+        {
+            ref int r0 = ref Unsafe.Add(ref a, 2 * ph * stride);
             ref int r1 = ref Unsafe.Add(ref r0, stride);
             ref byte o = ref Unsafe.Add(ref yRef, ph * columns);
+            if (columns < 16 && ((((long)((2 * ph) + 1) * stride) + 32 > acc.Length) || ((ph * columns) + 16 > y.Length)))
+            {
+                MaxPool2x2RequantizeRowAvx2(ref r0, ref r1, columns, requantizer, minimum, ref o);
+                continue;
+            }
+
             int pw = 0;
             while (true)
             {
                 nuint at = (nuint)(2 * pw);
-                var v0 = Vector256.LoadUnsafe(ref r0, at);
-                var v1 = Vector256.LoadUnsafe(ref r1, at);
-                var w0 = Vector256.LoadUnsafe(ref r0, at + 8);
-                var w1 = Vector256.LoadUnsafe(ref r1, at + 8);
-                var lo = minimum ? Avx2.Min(v0, v1) : Avx2.Max(v0, v1);
-                var hi = minimum ? Avx2.Min(w0, w1) : Avx2.Max(w0, w1);
-
-                // Columns 2pw..2pw+15 → the even and the odd columns of each 128-bit lane, then the lanes put back in order.
-                var even = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b10_00_10_00).AsInt32();
-                var odd = Avx.Shuffle(lo.AsSingle(), hi.AsSingle(), 0b11_01_11_01).AsInt32();
-                var window = Avx2.Permute4x64((minimum ? Avx2.Min(even, odd) : Avx2.Max(even, odd)).AsInt64(), 0b11_01_10_00).AsInt32();
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, pw), requantizer.Apply(window));
-                if (pw + 8 >= columns)
+                var v0 = Vector512.LoadUnsafe(ref r0, at);
+                var v1 = Vector512.LoadUnsafe(ref r1, at);
+                var w0 = Vector512.LoadUnsafe(ref r0, at + 16);
+                var w1 = Vector512.LoadUnsafe(ref r1, at + 16);
+                var lo = minimum ? Avx512F.Min(v0, v1) : Avx512F.Max(v0, v1);
+                var hi = minimum ? Avx512F.Min(w0, w1) : Avx512F.Max(w0, w1);
+                var even = Avx512F.PermuteVar16x32x2(lo, evenIndex, hi);
+                var odd = Avx512F.PermuteVar16x32x2(lo, oddIndex, hi);
+                requantizer512.Apply(minimum ? Avx512F.Min(even, odd) : Avx512F.Max(even, odd)).StoreUnsafe(ref o, (nuint)pw);
+                if (pw + 16 >= columns)
                 {
                     break;
                 }
 
-                pw = Math.Min(pw + 8, columns - 8);
+                pw = Math.Min(pw + 16, columns - 16);
             }
         }
     }

@@ -247,16 +247,20 @@ public static partial class Kernels
             ref int acc = ref MemoryMarshal.GetReference(blockAcc);
             ref byte row = ref MemoryMarshal.GetReference(codes);
             bool wide512 = level >= SimdLevel.Vector512 && Avx512BW.IsSupported && count >= 16;
+            var min512 = Vector512.Create((int)min);
+            var max512 = Vector512.Create((int)max);
             for (int r = 0; r < rows; r++)
             {
                 ref int a = ref Unsafe.Add(ref acc, r * stride);
                 ref byte channel = ref MemoryMarshal.GetReference(_y.Slice((m + r) * pixels, pixels));
 
-                // Dense: codes go to y from p0 on. Wide: into the codes row, then the valid runs out.
+                // Dense: codes go to y from p0 on. Wide: into the codes row, then the valid runs out. The clamp's vectors are
+                // the block's; a row broadcasts its multiplier and folded offset only.
                 ref byte destination = ref wq == ow ? ref Unsafe.Add(ref channel, p0) : ref row;
-                if (wide512 && RowRequantizerAvx512.TryCreate(_multiplier[m + r], _shift[m + r], zeroPoint, min, max, out var requantizer512))
+                int shift = _shift[m + r];
+                if (wide512 && RowRequantizerAvx512.TryFold(shift, zeroPoint, out int offset))
                 {
-                    RequantizeRunAvx512(requantizer512, ref a, ref destination, count);
+                    RequantizeRunAvx512(Vector512.Create(_multiplier[m + r]), Vector512.Create(offset), Vector128.CreateScalar(shift - 32), min512, max512, ref a, ref destination, count);
                 }
                 else
                 {

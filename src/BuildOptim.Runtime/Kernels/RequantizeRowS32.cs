@@ -100,6 +100,26 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// <see cref="RequantizeRunAvx512(in RowRequantizerAvx512, ref int, ref byte, int)"/> with the requantizer's vectors given
+    /// one by one (a row block broadcasts the clamp once and only the multiplier and offset per row; see
+    /// <see cref="RowRequantizerAvx512.TryFold"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RequantizeRunAvx512(Vector512<int> multiplier, Vector512<int> offset, Vector128<int> highShift, Vector512<int> min, Vector512<int> max, ref int acc, ref byte y, int n)
+    {
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            RowRequantizerAvx512.ApplyFolded(Vector512.LoadUnsafe(ref acc, (nuint)i), multiplier, offset, highShift, min, max).StoreUnsafe(ref y, (nuint)i);
+        }
+
+        if (i < n)
+        {
+            RowRequantizerAvx512.ApplyFolded(Vector512.LoadUnsafe(ref acc, (nuint)(n - 16)), multiplier, offset, highShift, min, max).StoreUnsafe(ref y, (nuint)(n - 16));
+        }
+    }
+
+    /// <summary>
     /// The folded form of <see cref="RowRequantizerAvx2"/> (shift ≥ 33, <c>|c| &lt; 2^30</c>) in 512-bit lanes, sixteen codes
     /// per call: <c>vpmuldq</c> of the even and of the odd lanes, their high halves merged by one bitwise select,
     /// <c>q = (hi(acc · m) + c) &gt;&gt; (s − 32)</c>, clamped to [min, max] in int32 and narrowed with <c>vpmovdb</c> (the
@@ -125,25 +145,37 @@ public static partial class Kernels
         /// <summary>The requantizer of one row, or false when its shift and zero point do not fold (<see cref="RowRequantizerAvx2"/>).</summary>
         public static bool TryCreate(int multiplier, int shift, int zeroPoint, byte min, byte max, out RowRequantizerAvx512 requantizer)
         {
-            long offset = shift >= 33 && Math.Abs((long)zeroPoint) <= 1 << 30 ? (1L << (shift - 33)) + ((long)zeroPoint << (shift - 32)) : long.MaxValue;
-            if (Math.Abs(offset) >= 1 << 30)
+            if (!TryFold(shift, zeroPoint, out int offset))
             {
                 requantizer = default;
                 return false;
             }
 
-            requantizer = new RowRequantizerAvx512(multiplier, (int)offset, shift, min, max);
+            requantizer = new RowRequantizerAvx512(multiplier, offset, shift, min, max);
             return true;
         }
 
+        /// <summary>The constant <c>c = 2^(s−33) + zy · 2^(s−32)</c> of the folded form, or false when it does not fold (see <see cref="RowRequantizerAvx2"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector128<byte> Apply(Vector512<int> a)
+        public static bool TryFold(int shift, int zeroPoint, out int offset)
         {
-            var even = Avx512F.Multiply(a, _multiplier);
-            var odd = Avx512F.Multiply(Avx512F.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), _multiplier);
+            long folded = shift >= 33 && Math.Abs((long)zeroPoint) <= 1 << 30 ? (1L << (shift - 33)) + ((long)zeroPoint << (shift - 32)) : long.MaxValue;
+            offset = (int)folded;
+            return Math.Abs(folded) < 1 << 30;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<byte> Apply(Vector512<int> a) => ApplyFolded(a, _multiplier, _offset, _highShift, _min, _max);
+
+        /// <summary>The sixteen codes of <paramref name="a"/> under the folded form's vectors.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> ApplyFolded(Vector512<int> a, Vector512<int> multiplier, Vector512<int> offset, Vector128<int> highShift, Vector512<int> min, Vector512<int> max)
+        {
+            var even = Avx512F.Multiply(a, multiplier);
+            var odd = Avx512F.Multiply(Avx512F.ShiftRightLogical(a.AsInt64(), 32).AsInt32(), multiplier);
             var high = Vector512.ConditionalSelect(Vector512.Create(0xFFFF_FFFF_0000_0000UL).AsInt32(), odd.AsInt32(), Avx512F.ShiftRightLogical(even, 32).AsInt32());
-            var q = Avx512F.ShiftRightArithmetic(high + _offset, _highShift);
-            return Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(q, _min), _max));
+            var q = Avx512F.ShiftRightArithmetic(high + offset, highShift);
+            return Avx512F.ConvertToVector128Byte(Avx512F.Min(Avx512F.Max(q, min), max));
         }
     }
 

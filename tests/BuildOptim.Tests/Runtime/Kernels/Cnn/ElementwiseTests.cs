@@ -166,6 +166,30 @@ public class ElementwiseTests
         Assert.Throws<ArgumentException>(() => Kernels.AddU8(new byte[8], new byte[7], ok, new byte[8]));
     }
 
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Elementwise_AddU8_of_every_length_up_to_three_vectors_equals_the_broadcasting_formula(string level)
+    {
+        // Lengths 1 to 50: whole 512-bit vectors of 16, then an AVX2 vector of 8 after them (24 + 8, 40 + 8), then scalar codes.
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(408);
+        var p = Kernels.AddU8Coefficients(0.02, 131, 0.03, 7, 0.04, 120, false, 3, 250);
+        for (int n = 1; n <= 50; n++)
+        {
+            var a = new byte[n];
+            var b = new byte[n];
+            random.NextBytes(a);
+            random.NextBytes(b);
+            var expected = new byte[n];
+            Kernels.AddU8(a, b, BroadcastShape.Create([n], [n])!, p, expected);
+            var y = new byte[n];
+            Kernels.AddU8(a, b, p, y, simd);
+            AssertBytesEqual(expected, y, $"{level} n = {n}");
+            Kernels.AddU8(a, b, p, a, simd);
+            AssertBytesEqual(expected, a, $"{level} n = {n} in place");
+        }
+    }
+
     [Fact]
     public void Empty_outputs_touch_nothing()
     {
