@@ -37,7 +37,6 @@ internal sealed class DynamicGemmWeights
 
     /// <summary>Rows of one micro-tile.</summary>
     internal const int TileRows = 6;
-
     internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] packed, int[] columnSums)
     {
         (Path, N, K, Block, Depth, Packed, ColumnSums) = (path, n, k, block, depth, packed, columnSums);
@@ -294,7 +293,11 @@ public static partial class Kernels
                     {
                         int count = Math.Min(DynamicGemmWeights.TileRows, rows - m0);
                         var at = new DynamicTileRows(zeroPointBase + m0, scaleBase + m0, yBase + ((long)m0 * n) + n0);
-                        if (path == DynamicGemmPath.AvxVnniQuads)
+                        if (path == DynamicGemmPath.AvxVnniQuads && count <= 3)
+                        {
+                            TileAvxVnniSplit(count, codeBase + ((long)m0 * stride), stride, tile, at);
+                        }
+                        else if (path == DynamicGemmPath.AvxVnniQuads)
                         {
                             TileAvxVnniQuads(count, codeBase + ((long)m0 * stride), stride, tile, at);
                         }
