@@ -11,7 +11,7 @@ namespace BuildOptim.Runtime;
 public static partial class Kernels
 {
     /// <summary>
-    /// The row-count-independent operands of one micro-tile: two weight panels and the epilogue's channel vectors.
+    /// The row-count-independent operands of one micro-tile: its two blocks' weights (side by side in each group of k) and the epilogue's channel vectors.
     /// <c>Partial</c> is null when the tile writes its whole width, else where its accumulators go (<c>[r · 2 · Block + c]</c>).
     /// </summary>
     private readonly unsafe struct DynamicTile(sbyte* w0, sbyte* w1, int groups, int* colSum, float* colScale, float* bias, int outputStride, int* partial)
@@ -148,7 +148,7 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Up to six rows × two 8-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[4g + j] · w[g·32 + c·4 + j]</c> with AVX-VNNI
+    /// Up to six rows × two 8-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[4g + j] · w[g·64 + c·4 + j]</c> with AVX-VNNI
     /// <c>vpdpbusd</c> (u8 × s8, four products summed into each int32 lane without saturation), then the epilogue.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -157,9 +157,9 @@ public static partial class Kernels
     {
         Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
-        sbyte* w0 = t.W0, end = t.W0 + ((long)t.Groups * 32);
+        sbyte* w0 = t.W0, end = t.W0 + ((long)t.Groups * 64);
         nint w1 = (nint)(t.W1 - t.W0), s1 = stride, s2 = 2 * s1, s3 = 3 * s1, s4 = 4 * s1, s5 = 5 * s1;
-        for (byte* p = x; w0 < end; w0 += 32, p += 4)
+        for (byte* p = x; w0 < end; w0 += 64, p += 4)
         {
             var v0 = Vector256.Load(w0);
             var v1 = Vector256.Load(w0 + w1);
@@ -217,15 +217,15 @@ public static partial class Kernels
     {
         Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        sbyte* w0 = t.W0, end = t.W0 + ((long)(t.Groups & ~1) * 32);
+        sbyte* w0 = t.W0, end = t.W0 + ((long)(t.Groups & ~1) * 64);
         nint w1 = (nint)(t.W1 - t.W0), s1 = stride, s2 = 2 * s1;
         byte* p = x;
-        for (; w0 < end; w0 += 64, p += 8)
+        for (; w0 < end; w0 += 128, p += 8)
         {
             var v0 = Vector256.Load(w0);
             var v1 = Vector256.Load(w0 + w1);
-            var u0 = Vector256.Load(w0 + 32);
-            var u1 = Vector256.Load(w0 + w1 + 32);
+            var u0 = Vector256.Load(w0 + 64);
+            var u1 = Vector256.Load(w0 + w1 + 64);
             var b = Vector256.Create(*(int*)p).AsByte();
             var e = Vector256.Create(*(int*)(p + 4)).AsByte();
             a00 = AvxVnni.MultiplyWideningAndAdd(a00, b, v0);
@@ -281,7 +281,7 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Up to six rows × two 16-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[2g + j] · w[g·32 + c·2 + j]</c> over pair panels
+    /// Up to six rows × two 16-channel blocks: <c>acc[r, c] = Σ_g Σ_j x_r[2g + j] · w[g·64 + c·2 + j]</c> over pair panels
     /// widened to 16 bits in registers (<c>vpmovsxbw</c>), with <c>vpmaddwd</c> (products ≤ 255·127, pair sums in int32),
     /// then the epilogue.
     /// </summary>
@@ -294,8 +294,8 @@ public static partial class Kernels
         sbyte* w0 = t.W0, w1 = t.W1;
         for (int g = 0; g < t.Groups; g++)
         {
-            var v0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w0 + (g * 32)));
-            var v1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w1 + (g * 32)));
+            var v0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w0 + (g * 64)));
+            var v1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w1 + (g * 64)));
             ushort* p = x + (2 * g);
             var b = Vector512.Create(*(int*)p).AsInt16();
             a00 += Avx512BW.MultiplyAddAdjacent(b, v0);
@@ -354,8 +354,8 @@ public static partial class Kernels
         sbyte* w0 = t.W0, w1 = t.W1;
         for (int g = 0; g < t.Groups; g++)
         {
-            var v0 = Avx2.ConvertToVector256Int16(Vector128.Load(w0 + (g * 16)));
-            var v1 = Avx2.ConvertToVector256Int16(Vector128.Load(w1 + (g * 16)));
+            var v0 = Avx2.ConvertToVector256Int16(Vector128.Load(w0 + (g * 32)));
+            var v1 = Avx2.ConvertToVector256Int16(Vector128.Load(w1 + (g * 32)));
             ushort* p = x + (2 * g);
             var b = Vector256.Create(*(int*)p).AsInt16();
             a00 += Avx2.MultiplyAddAdjacent(b, v0);
