@@ -20,9 +20,16 @@ public static class DynamicGemmThroughput
     public static void Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
+        if (args.Length > 1 && args[1] == "layers")
+        {
+            // Only the 36 layers in turn, at the given row counts (default 9 and 78).
+            EncoderLayers(rounds, args.Length > 2 ? [.. args[2..].Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [9, 78]);
+            return;
+        }
+
         double peak = AvxVnni.IsSupported ? VnniPeak(rounds) : double.NaN;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// 256-bit vpdpbusd peak (6 × 16 tile, 12 accumulators, L1 operands), best of {rounds} rounds: {peak:F1} GMAC/s"));
-        EncoderLayers(rounds);
+        EncoderLayers(rounds, [9, 78]);
         int[] rowCounts = [1, 9, 16, 78, 128];
         (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536), (1536, 1536)];
         var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported).ToArray();
@@ -73,7 +80,7 @@ public static class DynamicGemmThroughput
     /// The 36 dense layers of ArcticXs in turn (6 × Q, K, V, output, up, down), each with its own weights (10.6 MB of int8,
     /// as the model streams them), on this machine's path: how fast the layers run when their weights are not all in cache.
     /// </summary>
-    private static void EncoderLayers(int rounds)
+    private static void EncoderLayers(int rounds, int[] rowCounts)
     {
         var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512);
         var random = new Random(2);
@@ -83,7 +90,7 @@ public static class DynamicGemmThroughput
         // The same layers sharing one layer's weights per shape (1.8 MB: in cache), for comparison.
         var shared = layers.Select((l, i) => layers[i % 6]).ToArray();
         foreach (var (set, name) in new[] { (layers, "own weights"), (shared, "weights shared by the 6 blocks") })
-        foreach (int rows in new[] { 9, 78 })
+        foreach (int rows in rowCounts)
         {
             var x = Enumerable.Range(0, rows * 1536).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
             var y = new float[rows * 1536];

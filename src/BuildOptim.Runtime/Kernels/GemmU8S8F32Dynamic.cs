@@ -26,9 +26,12 @@ internal enum DynamicGemmPath
 
 /// <summary>
 /// A dense layer's s8 weights packed once for one <see cref="DynamicGemmPath"/>, with each output channel's weight sum
-/// (<see cref="ColumnSums"/>, which the epilogue multiplies by a row's zero point). Blocks of <see cref="Block"/> channels,
-/// each the whole depth in groups of <see cref="Depth"/> k: <c>Packed[(b·Groups + g)·Block·Depth + c·Depth + j] = W[b·Block + c, g·Depth + j]</c>,
-/// zero past N and K.
+/// (<see cref="ColumnSums"/>, which the epilogue multiplies by a row's zero point). The SIMD paths take blocks of
+/// <see cref="Block"/> channels in pairs (one micro-tile's channels), the whole depth in groups of <see cref="Depth"/> k,
+/// the pair's two blocks side by side in each group, so a micro-tile reads its weights as one sequential run:
+/// <c>Packed[((t·Groups + g)·2 + h)·Block·Depth + c·Depth + j] = W[(2t + h)·Block + c, g·Depth + j]</c>, zero past N and K;
+/// the storage is pinned and starts on a 64-byte boundary (no weight load crosses a cache line). The scalar twin keeps
+/// the plan's [N, K].
 /// </summary>
 internal sealed class DynamicGemmWeights
 {
@@ -37,12 +40,14 @@ internal sealed class DynamicGemmWeights
 
     /// <summary>Rows of one micro-tile.</summary>
     internal const int TileRows = 6;
+    private readonly sbyte[] _storage;
+    private readonly int _offset;
+    private readonly int _length;
 
-    internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] packed, int[] columnSums)
+    internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] storage, int offset, int length, int[] columnSums)
     {
-        (Path, N, K, Block, Depth, Packed, ColumnSums) = (path, n, k, block, depth, packed, columnSums);
+        (Path, N, K, Block, Depth, _storage, _offset, _length, ColumnSums) = (path, n, k, block, depth, storage, offset, length, columnSums);
         Groups = (k + depth - 1) / depth;
-        BlockCount = (n + block - 1) / block;
     }
 
     public DynamicGemmPath Path { get; }
@@ -57,9 +62,8 @@ internal sealed class DynamicGemmWeights
 
     public int Groups { get; }
 
-    public int BlockCount { get; }
-
-    public sbyte[] Packed { get; }
+    /// <summary>The packed weights (a window of pinned storage).</summary>
+    public ReadOnlySpan<sbyte> Packed => _storage.AsSpan(_offset, _length);
 
     public int[] ColumnSums { get; }
 
@@ -112,7 +116,7 @@ public static partial class Kernels
     };
 
     /// <summary>Packs <paramref name="weights"/> [<paramref name="n"/>, <paramref name="k"/>] for <paramref name="path"/> (see <see cref="DynamicGemmWeights"/>).</summary>
-    internal static DynamicGemmWeights PackDynamicGemmWeights(ReadOnlySpan<sbyte> weights, int n, int k, DynamicGemmPath path)
+    internal static unsafe DynamicGemmWeights PackDynamicGemmWeights(ReadOnlySpan<sbyte> weights, int n, int k, DynamicGemmPath path)
     {
         if (n < 0 || k < 0 || weights.Length != (long)n * k)
         {
@@ -126,8 +130,13 @@ public static partial class Kernels
             DynamicGemmPath.Avx512Pairs => (16, 2),
             _ => (1, 1),
         };
-        int groups = (k + depth - 1) / depth, blocks = (n + block - 1) / block;
-        var packed = new sbyte[checked((long)blocks * groups * block * depth)];
+        int groups = (k + depth - 1) / depth, pairs = (n + (2 * block) - 1) / (2 * block);
+        int length = path == DynamicGemmPath.Scalar ? n * k : checked(pairs * 2 * groups * block * depth);
+
+        // 63 bytes more than the weights: room to start them on a 64-byte boundary of the pinned (never moved) array.
+        var storage = GC.AllocateArray<sbyte>(checked(length + 63), pinned: true);
+        int offset = (int)((64 - ((nuint)Unsafe.AsPointer(ref storage[0]) % 64)) % 64);
+        var packed = storage.AsSpan(offset, length);
         var sums = new int[n];
         for (int row = 0; row < n; row++)
         {
@@ -136,13 +145,15 @@ public static partial class Kernels
             for (int i = 0; i < k; i++)
             {
                 sum += w[i];
-                packed[((((long)b * groups) + (i / depth)) * block * depth) + (c * depth) + (i % depth)] = w[i];
+                long at = path == DynamicGemmPath.Scalar ? ((long)row * k) + i
+                    : ((((((long)(b / 2) * groups) + (i / depth)) * 2) + (b % 2)) * block * depth) + (c * depth) + (i % depth);
+                packed[(int)at] = w[i];
             }
 
             sums[row] = sum;
         }
 
-        return new DynamicGemmWeights(path, n, k, block, depth, packed, sums);
+        return new DynamicGemmWeights(path, n, k, block, depth, storage, offset, length, sums);
     }
 
     /// <summary>
@@ -272,7 +283,7 @@ public static partial class Kernels
         else
         {
             var accTile = MemoryMarshal.Cast<byte, int>(scratch.Slice(layout.Tile, DynamicGemmWeights.TileRows * 2 * 16 * sizeof(int)));
-            int tileChannels = weights.TileChannels, block = weights.Block, panel = weights.Groups * block * weights.Depth;
+            int tileChannels = weights.TileChannels, block = weights.Block, panel = weights.Groups * tileChannels * weights.Depth;
             fixed (sbyte* packed = weights.Packed)
             fixed (byte* codeBase = codes)
             fixed (ushort* wideBase = wide)
@@ -286,15 +297,19 @@ public static partial class Kernels
             {
                 for (int n0 = first; n0 < end; n0 += tileChannels)
                 {
-                    int b0 = n0 / block, b1 = Math.Min(b0 + 1, weights.BlockCount - 1);
                     int width = Math.Min(tileChannels, end - n0);
-                    var tile = new DynamicTile(packed + ((long)b0 * panel), packed + ((long)b1 * panel), weights.Groups, colSumBase + n0, colScaleBase + n0, biasBase + n0, n,
+                    sbyte* w0 = packed + ((long)(n0 / tileChannels) * panel);
+                    var tile = new DynamicTile(w0, w0 + (block * weights.Depth), weights.Groups, colSumBase + n0, colScaleBase + n0, biasBase + n0, n,
                         width == tileChannels ? null : acc);
                     for (int m0 = 0; m0 < rows; m0 += DynamicGemmWeights.TileRows)
                     {
                         int count = Math.Min(DynamicGemmWeights.TileRows, rows - m0);
                         var at = new DynamicTileRows(zeroPointBase + m0, scaleBase + m0, yBase + ((long)m0 * n) + n0);
-                        if (path == DynamicGemmPath.AvxVnniQuads)
+                        if (path == DynamicGemmPath.AvxVnniQuads && count <= 3)
+                        {
+                            TileAvxVnniSplit(count, codeBase + ((long)m0 * stride), stride, tile, at);
+                        }
+                        else if (path == DynamicGemmPath.AvxVnniQuads)
                         {
                             TileAvxVnniQuads(count, codeBase + ((long)m0 * stride), stride, tile, at);
                         }
@@ -343,7 +358,7 @@ public static partial class Kernels
             var q = codes.Slice(m * stride, k);
             for (int c = first; c < end; c++)
             {
-                var w = weights.Packed.AsSpan(c * k, k);
+                var w = weights.Packed.Slice(c * k, k);
                 int sum = 0;
                 for (int i = 0; i < k; i++)
                 {
