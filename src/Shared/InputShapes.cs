@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace BuildOptim;
 
@@ -81,6 +82,19 @@ internal static class InputShapes
 
         return true;
     }
+
+    /// <summary>
+    /// The shape InputShape gives for the input <paramref name="inputName"/> of a model with <paramref name="inputCount"/>
+    /// inputs: by its name, or the unnamed shape when the model has one input; null when it gives none.
+    /// </summary>
+    public static int?[]? GivenFor(IReadOnlyDictionary<string, int?[]>? shapes, string inputName, int inputCount)
+        => shapes is null ? null
+            : shapes.TryGetValue(inputName, out var given) ? given
+            : inputCount == 1 && shapes.TryGetValue(Unnamed, out given) ? given
+            : null;
+
+    /// <summary>The declared dims with the given ones filling them (same rank; a dynamic given dim keeps the declared one).</summary>
+    public static int?[] Fill(int?[] declared, int?[] given) => given.Select((g, d) => g ?? declared[d]).ToArray();
 
     /// <summary><c>[1,?,128]</c>.</summary>
     public static string Format(IEnumerable<int?> dims)

@@ -45,14 +45,14 @@ internal sealed class SequenceDimension
         {
             var input = graph.Inputs[i];
             int?[] effective = input.Dims;
-            if (inputShapes is not null && (inputShapes.TryGetValue(input.Name, out var given) || (graph.Inputs.Count == 1 && inputShapes.TryGetValue(InputShapes.Unnamed, out given))))
+            if (InputShapes.GivenFor(inputShapes, input.Name, graph.Inputs.Count) is { } given)
             {
                 if (given.Length != input.Dims.Length)
                 {
                     return null; // lowering reports the rank mismatch
                 }
 
-                effective = given.Select((g, d) => g ?? input.Dims[d]).ToArray();
+                effective = InputShapes.Fill(input.Dims, given); // as lowering does; a fixed dim it contradicts is lowering's error
             }
 
             dims[input.Name] = effective;

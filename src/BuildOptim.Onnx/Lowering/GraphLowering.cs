@@ -45,7 +45,7 @@ public static class GraphLowering
         foreach (var input in graph.Inputs)
         {
             int?[] dims = input.Dims;
-            if (inputShapes is not null && (inputShapes.TryGetValue(input.Name, out var given) || (graph.Inputs.Count == 1 && inputShapes.TryGetValue("", out given))))
+            if (InputShapes.GivenFor(inputShapes, input.Name, graph.Inputs.Count) is { } given)
             {
                 dims = Override(path, input, given);
             }
@@ -92,18 +92,15 @@ public static class GraphLowering
             throw Unsupported(path, $"InputShape gives {InputShapes.Format(given)} for input '{input.Name}' of '{path}', which has rank {input.Dims.Length} ({InputShapes.Format(input.Dims)}).");
         }
 
-        var dims = new int?[given.Length];
         for (int i = 0; i < given.Length; i++)
         {
             if (input.Dims[i] is { } fixedDim && given[i] is { } g && g != fixedDim)
             {
                 throw Unsupported(path, $"InputShape gives {InputShapes.Format(given)} for input '{input.Name}' of '{path}', but the model fixes dimension {i} at {fixedDim} ({InputShapes.Format(input.Dims)}).");
             }
-
-            dims[i] = given[i] ?? input.Dims[i];
         }
 
-        return dims;
+        return InputShapes.Fill(input.Dims, given);
     }
 
     /// <summary>
