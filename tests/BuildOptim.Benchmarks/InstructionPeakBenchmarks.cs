@@ -16,7 +16,8 @@ namespace BuildOptim.Benchmarks;
 /// <item><c>Vpmaddubsw6x16</c>: <c>vpmaddubsw</c> (u8 × s8, pairs summed into saturating int16) then <c>vpmaddwd</c> by ones
 /// and <c>vpaddd</c>, 32 MACs per three instructions: what an int8 kernel could issue if its weights were quantized to 7 bits
 /// (|w| ≤ 64, so that 255 · 64 · 2 cannot saturate). BuildOptim does not, its weights being 8-bit; the probe shows what
-/// that trade would buy on this machine.</item>
+/// that trade would buy on this machine. <see cref="SevenBitMixThroughput"/> (<c>-- seven-bit</c>) times
+/// the 7-bit-activation variant (two <c>vpmaddubsw</c> per <c>vpmaddwd</c>) against <c>vpdpbusd</c>, alternating in one process.</item>
 /// </list>
 /// The GMAC/s ratio of the two bounds how much faster than fp32 an int8 convolution can be on this machine, whatever the
 /// rest of the code does. The "% of peak" column is against <see cref="MachinePeak"/> (two <c>vpmaddwd</c> per cycle).

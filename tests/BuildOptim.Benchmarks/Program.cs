@@ -7,7 +7,8 @@ namespace BuildOptim.Benchmarks;
 /// works (<c>--job short</c> for a quick run, <c>--list flat</c> to see the benchmarks). <c>-- paired MODEL</c> runs
 /// <see cref="PairedRatio"/> instead (<c>-- paired arcticxs-fp32 TOKENS</c>: the fp32 ArcticXs plan), <c>-- paired-levels</c>
 /// <see cref="PairedLevels"/>, <c>-- paired arcticxs TOKENS</c> <see cref="ArcticXsPaired"/> (int8), <c>-- dynamic-gemm</c>
-/// <see cref="DynamicGemmThroughput"/>, and <c>-- f32-gemm</c> <see cref="GemmF32Throughput"/>. See docs/benchmarks.md.
+/// <see cref="DynamicGemmThroughput"/>, <c>-- f32-gemm</c> <see cref="GemmF32Throughput"/>, and
+/// <c>-- seven-bit</c> <see cref="SevenBitMixThroughput"/>. See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "dynamic-gemm")
         {
             DynamicGemmThroughput.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "seven-bit")
+        {
+            SevenBitMixThroughput.Run(args[1..]);
             return;
         }
 
