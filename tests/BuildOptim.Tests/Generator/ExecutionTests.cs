@@ -13,8 +13,8 @@ namespace BuildOptim.Tests.Generator;
 /// </summary>
 public class ExecutionTests
 {
-    private const int K = 4;
-    private const int N = 3;
+    internal const int K = 4;
+    internal const int N = 3;
 
     // y = relu(bias + W·x), W [N,K] row-major; every value is exact in float, whatever the summation order.
     private static readonly float[] s_weights =
@@ -250,9 +250,10 @@ public class ExecutionTests
         Assert.Contains("BuildOptim.TinyModel.bopt", exception.Message, StringComparison.Ordinal);
     }
 
-    private static byte[] TinyPlan() => PlanBytes.FullyConnectedF32(s_weights, s_bias, K, N, Activation.Relu);
+    /// <summary>The tiny dense model (y = relu(bias + W·x)) these tests and <see cref="ServiceExecutionTests"/> embed.</summary>
+    internal static byte[] TinyPlan() => PlanBytes.FullyConnectedF32(s_weights, s_bias, K, N, Activation.Relu);
 
-    private static float[] Expected(float[] x)
+    internal static float[] Expected(float[] x)
     {
         var y = new float[N];
         for (int n = 0; n < N; n++)

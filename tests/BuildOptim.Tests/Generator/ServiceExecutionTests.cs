@@ -9,17 +9,8 @@ namespace BuildOptim.Tests.Generator;
 /// </summary>
 public class ServiceExecutionTests
 {
-    private const int K = 4;
-    private const int N = 3;
-
-    private static readonly float[] s_weights =
-    [
-        1f, 2f, 3f, 4f,
-        -1f, 0.5f, 0f, 2f,
-        0.25f, -0.25f, 1f, -1f,
-    ];
-
-    private static readonly float[] s_bias = [0.5f, -1f, 0f];
+    // The model of ExecutionTests: y = relu(bias + W·x), 4 inputs, 3 outputs.
+    private const int K = ExecutionTests.K;
 
     // The names hold what a descriptor must encode: '#' (%23) and '%' (%25).
     private const string TinyDescriptor = """
@@ -217,7 +208,7 @@ public class ServiceExecutionTests
         }
         """;
 
-    private static byte[] TinyPlan() => PlanBytes.FullyConnectedF32(s_weights, s_bias, K, N, Activation.Relu);
+    private static byte[] TinyPlan() => ExecutionTests.TinyPlan();
 
     private static ExecutionTests.LoadedModel Compile() => ExecutionTests.LoadedModel.Compile(TinyDescriptor, TinyPlan(), HarnessSource, withServices: true);
 
@@ -348,20 +339,5 @@ public class ServiceExecutionTests
         Assert.Contains("dense", e.Message, StringComparison.Ordinal);
     }
 
-    private static float[] Expected(float[] x)
-    {
-        var y = new float[N];
-        for (int n = 0; n < N; n++)
-        {
-            float sum = s_bias[n];
-            for (int k = 0; k < K; k++)
-            {
-                sum += s_weights[n * K + k] * x[k];
-            }
-
-            y[n] = Math.Max(sum, 0f);
-        }
-
-        return y;
-    }
+    private static float[] Expected(float[] x) => ExecutionTests.Expected(x);
 }
