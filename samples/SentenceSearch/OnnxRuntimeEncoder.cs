@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
+using BuildOptim.Runtime;
 using Microsoft.ML.Tokenizers;
 
 namespace SentenceSearch;
@@ -67,34 +68,9 @@ public sealed class OnnxRuntimeEncoder : IDisposable
         int dimensions = embedding.Length;
         using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hiddenStates.AsMemory(0, n * dimensions), [1, n, dimensions]);
         _session.Run(_runOptions, ["input_ids", "attention_mask", "token_type_ids"], [ids, mask, types], [_session.OutputNames[0]], [output]);
-        MeanPool(_hiddenStates.AsSpan(0, n * dimensions), n, embedding);
-    }
-
-    /// <summary>The mean of <paramref name="tokens"/> hidden states, scaled to unit length (dividing by the count first would not change the direction).</summary>
-    private static void MeanPool(ReadOnlySpan<float> hiddenStates, int tokens, Span<float> embedding)
-    {
-        int dimensions = embedding.Length;
-        embedding.Clear();
-        for (int t = 0; t < tokens; t++)
-        {
-            ReadOnlySpan<float> token = hiddenStates.Slice(t * dimensions, dimensions);
-            for (int d = 0; d < dimensions; d++)
-            {
-                embedding[d] += token[d];
-            }
-        }
-
-        float squares = 0;
-        foreach (float value in embedding)
-        {
-            squares += value * value;
-        }
-
-        float scale = 1 / MathF.Sqrt(squares);
-        for (int d = 0; d < dimensions; d++)
-        {
-            embedding[d] *= scale;
-        }
+        // The pooling the generated embedding generator does: the mean over the attention mask, then unit length.
+        SentenceEmbeddings.MeanPool(_hiddenStates.AsSpan(0, n * dimensions), _attentionMask.AsSpan(0, n), embedding);
+        SentenceEmbeddings.Normalize(embedding);
     }
 
     public void Dispose()
