@@ -175,6 +175,12 @@ public enum OpKind
     DenseDynamicU8S8F32 = 120,
     /// <summary>P: rows, inner, index count. D: table s8 [rows, inner], row scale f32 [rows]. Inputs: indices. An int8 embedding lookup (<see cref="Kernels.GatherRowsS8F32Core"/>).</summary>
     GatherRowsS8F32 = 121,
+    /// <summary>
+    /// P and D as <see cref="DenseDynamicU8S8F32"/>, the weights in [−63, 63] (checked when the plan loads). A 7-bit layer:
+    /// each row quantized to codes 0..127 when it runs, so the 512-bit <c>vpmaddubsw</c> kernel stays exact
+    /// (<see cref="Kernels.QuantizeRowU7Dynamic"/>, <see cref="Kernels.GemmU8S8F32Dynamic"/>).
+    /// </summary>
+    DenseDynamicU7S7F32 = 122,
 }
 
 /// <summary>Elementwise activation functions of <see cref="OpKind.ActivationF32"/>.</summary>

@@ -22,6 +22,12 @@ internal enum DynamicGemmPath
 
     /// <summary>AVX-512BW <c>vpmaddwd</c> (zmm) on 16-bit codes and weights: blocks of 16 channels × pairs of k.</summary>
     Avx512Pairs = 3,
+
+    /// <summary>7-bit layers only: AVX-512BW two <c>vpmaddubsw</c> + <c>vpaddw</c> + <c>vpmaddwd</c> by ones (zmm): blocks of 16 channels × quads of k.</summary>
+    Avx512SevenBit = 4,
+
+    /// <summary>7-bit layers only: the same mix in AVX2 (ymm): blocks of 8 channels × quads of k.</summary>
+    Avx2SevenBit = 5,
 }
 
 /// <summary>
@@ -31,7 +37,8 @@ internal enum DynamicGemmPath
 /// the pair's two blocks side by side in each group, so a micro-tile reads its weights as one sequential run:
 /// <c>Packed[((t·Groups + g)·2 + h)·Block·Depth + c·Depth + j] = W[(2t + h)·Block + c, g·Depth + j]</c>, zero past N and K;
 /// the storage is pinned and starts on a 64-byte boundary (no weight load crosses a cache line). The scalar twin keeps
-/// the plan's [N, K].
+/// the plan's [N, K]. <see cref="SevenBit"/> weights lie in [−63, 63] and their rows are quantized to codes 0..127
+/// (<see cref="Kernels.QuantizeRowU7Dynamic"/>), which the <c>vpmaddubsw</c> paths need to stay exact.
 /// </summary>
 internal sealed class DynamicGemmWeights
 {
@@ -44,13 +51,16 @@ internal sealed class DynamicGemmWeights
     private readonly int _offset;
     private readonly int _length;
 
-    internal DynamicGemmWeights(DynamicGemmPath path, int n, int k, int block, int depth, sbyte[] storage, int offset, int length, int[] columnSums)
+    internal DynamicGemmWeights(DynamicGemmPath path, bool sevenBit, int n, int k, int block, int depth, sbyte[] storage, int offset, int length, int[] columnSums)
     {
-        (Path, N, K, Block, Depth, _storage, _offset, _length, ColumnSums) = (path, n, k, block, depth, storage, offset, length, columnSums);
+        (Path, SevenBit, N, K, Block, Depth, _storage, _offset, _length, ColumnSums) = (path, sevenBit, n, k, block, depth, storage, offset, length, columnSums);
         Groups = (k + depth - 1) / depth;
     }
 
     public DynamicGemmPath Path { get; }
+
+    /// <summary>A 7-bit layer: weights in [−63, 63], row codes in [0, 127].</summary>
+    public bool SevenBit { get; }
 
     public int N { get; }
 
@@ -95,15 +105,26 @@ internal sealed class DynamicGemmWeights
 public static partial class Kernels
 {
     /// <summary>
-    /// The path <see cref="GemmU8S8F32Dynamic"/> takes on this machine at most at <paramref name="maxLevel"/>: AVX-VNNI where
-    /// the machine has it (one <c>vpdpbusd</c> does what <c>vpmaddwd</c> on 16-bit operands does with a widening and an add;
-    /// measured 10–20 % faster than the 512-bit pairs on Zen 5, docs/benchmarks.md), else AVX-512BW, else AVX2.
+    /// The path <see cref="GemmU8S8F32Dynamic"/> takes on this machine at most at <paramref name="maxLevel"/>. An 8-bit layer:
+    /// AVX-VNNI where the machine has it (one <c>vpdpbusd</c> does what <c>vpmaddwd</c> on 16-bit operands does with a
+    /// widening and an add; measured 10–20 % faster than the 512-bit pairs on Zen 5, docs/benchmarks.md), else AVX-512BW,
+    /// else AVX2. A 7-bit layer (<paramref name="sevenBit"/>): the 512-bit <c>vpmaddubsw</c> mix (1.3× the 256-bit
+    /// <c>vpdpbusd</c> rate), else AVX-VNNI, else the 256-bit mix.
     /// </summary>
-    internal static DynamicGemmPath ChooseDynamicGemmPath(SimdLevel maxLevel)
-        => maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
-            : maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512Pairs
-            : maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported ? DynamicGemmPath.Avx2Pairs
-            : DynamicGemmPath.Scalar;
+    internal static DynamicGemmPath ChooseDynamicGemmPath(SimdLevel maxLevel, bool sevenBit = false)
+        => sevenBit
+            ? maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512SevenBit
+                : maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
+                : maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported ? DynamicGemmPath.Avx2SevenBit
+                : DynamicGemmPath.Scalar
+            : maxLevel >= SimdLevel.Vector256 && AvxVnni.IsSupported ? DynamicGemmPath.AvxVnniQuads
+                : maxLevel >= SimdLevel.Vector512 && Avx512BW.IsSupported ? DynamicGemmPath.Avx512Pairs
+                : maxLevel >= SimdLevel.Vector256 && Avx2.IsSupported ? DynamicGemmPath.Avx2Pairs
+                : DynamicGemmPath.Scalar;
+
+    /// <summary>Whether <paramref name="path"/> multiplies <paramref name="sevenBit"/> layers' operands exactly (the <c>vpmaddubsw</c> mixes only 7-bit ones).</summary>
+    internal static bool Handles(DynamicGemmPath path, bool sevenBit)
+        => sevenBit || path is not (DynamicGemmPath.Avx512SevenBit or DynamicGemmPath.Avx2SevenBit);
 
     /// <summary>Whether this machine runs <paramref name="path"/>.</summary>
     internal static bool IsSupported(DynamicGemmPath path) => path switch
@@ -112,22 +133,33 @@ public static partial class Kernels
         DynamicGemmPath.Avx2Pairs => Avx2.IsSupported,
         DynamicGemmPath.AvxVnniQuads => AvxVnni.IsSupported,
         DynamicGemmPath.Avx512Pairs => Avx512BW.IsSupported,
+        DynamicGemmPath.Avx512SevenBit => Avx512BW.IsSupported,
+        DynamicGemmPath.Avx2SevenBit => Avx2.IsSupported,
         _ => false,
     };
 
-    /// <summary>Packs <paramref name="weights"/> [<paramref name="n"/>, <paramref name="k"/>] for <paramref name="path"/> (see <see cref="DynamicGemmWeights"/>).</summary>
-    internal static unsafe DynamicGemmWeights PackDynamicGemmWeights(ReadOnlySpan<sbyte> weights, int n, int k, DynamicGemmPath path)
+    /// <summary>
+    /// Packs <paramref name="weights"/> [<paramref name="n"/>, <paramref name="k"/>] for <paramref name="path"/> (see
+    /// <see cref="DynamicGemmWeights"/>); a <paramref name="sevenBit"/> layer's weights must lie in [−63, 63].
+    /// </summary>
+    internal static unsafe DynamicGemmWeights PackDynamicGemmWeights(ReadOnlySpan<sbyte> weights, int n, int k, DynamicGemmPath path, bool sevenBit = false)
     {
         if (n < 0 || k < 0 || weights.Length != (long)n * k)
         {
             ThrowShape("The weights are not N × K.");
         }
 
+        if (!Handles(path, sevenBit) || (sevenBit && !AreSevenBitWeights(weights)))
+        {
+            ThrowShape("Only a 7-bit layer, its weights in [-63, 63], runs on a vpmaddubsw path.");
+        }
+
         var (block, depth) = path switch
         {
             DynamicGemmPath.Avx2Pairs => (8, 2),
-            DynamicGemmPath.AvxVnniQuads => (8, 4),
+            DynamicGemmPath.AvxVnniQuads or DynamicGemmPath.Avx2SevenBit => (8, 4),
             DynamicGemmPath.Avx512Pairs => (16, 2),
+            DynamicGemmPath.Avx512SevenBit => (16, 4),
             _ => (1, 1),
         };
         int groups = (k + depth - 1) / depth, pairs = (n + (2 * block) - 1) / (2 * block);
@@ -153,8 +185,12 @@ public static partial class Kernels
             sums[row] = sum;
         }
 
-        return new DynamicGemmWeights(path, n, k, block, depth, storage, offset, length, sums);
+        return new DynamicGemmWeights(path, sevenBit, n, k, block, depth, storage, offset, length, sums);
     }
+
+    /// <summary>Whether every weight lies in [−63, 63] (a 7-bit layer's, <c>WeightQuantizer.QuantizeRows</c> with 7 bits).</summary>
+    internal static bool AreSevenBitWeights(ReadOnlySpan<sbyte> weights)
+        => !weights.ContainsAnyExceptInRange((sbyte)-SevenBitMaxWeight, (sbyte)SevenBitMaxWeight);
 
     /// <summary>
     /// Dynamic asymmetric quantization of one row, ONNX <c>DynamicQuantizeLinear</c>:
@@ -163,14 +199,17 @@ public static partial class Kernels
     /// <c>q = clamp(round_half_even(x / scale) + zeroPoint, 0, 255)</c> (<see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte}, SimdLevel)"/>).
     /// </summary>
     internal static (float Scale, int ZeroPoint) QuantizeRowU8Dynamic(ReadOnlySpan<float> x, Span<byte> q, SimdLevel maxLevel)
+        => QuantizeRowDynamic(x, q, byte.MaxValue, maxLevel);
+
+    private static (float Scale, int ZeroPoint) QuantizeRowDynamic(ReadOnlySpan<float> x, Span<byte> q, int maxCode, SimdLevel maxLevel)
     {
         var (min, max) = MinMaxF32(x, maxLevel);
         float lo = MathF.Min(min, 0f), hi = MathF.Max(max, 0f);
-        float scale = (hi - lo) / 255f;
+        float scale = (hi - lo) / maxCode;
         int zeroPoint;
         if (scale > 0f && float.IsFinite(scale))
         {
-            zeroPoint = (int)Math.Clamp(MathF.Round(-lo / scale), 0f, 255f);
+            zeroPoint = (int)Math.Clamp(MathF.Round(-lo / scale), 0f, maxCode);
         }
         else
         {
@@ -178,6 +217,12 @@ public static partial class Kernels
         }
 
         QuantizeF32ToU8(x, scale, zeroPoint, q[..x.Length], maxLevel);
+        if (maxCode < byte.MaxValue)
+        {
+            // clamp(clamp(v, 0, 255), 0, maxCode) = clamp(v, 0, maxCode): the u8 codes, capped.
+            ClampCodesU8(q[..x.Length], (byte)maxCode, maxLevel);
+        }
+
         return (scale, zeroPoint);
     }
 
@@ -236,7 +281,7 @@ public static partial class Kernels
             ThrowShape("The dynamic GEMM's operands do not fit its weights.");
         }
 
-        if (!IsSupported(weights.Path))
+        if (!IsSupported(weights.Path) || !Handles(weights.Path, weights.SevenBit))
         {
             ThrowShape("The weights were packed for a path this machine does not run.");
         }
@@ -263,7 +308,7 @@ public static partial class Kernels
         for (int m = 0; m < rows; m++)
         {
             var row = codes.Slice(m * stride, stride);
-            (scales[m], zeroPoints[m]) = QuantizeRowU8Dynamic(x.Slice(m * k, k), row, level);
+            (scales[m], zeroPoints[m]) = weights.SevenBit ? QuantizeRowU7Dynamic(x.Slice(m * k, k), row, level) : QuantizeRowU8Dynamic(x.Slice(m * k, k), row, level);
             row[k..].Clear();
             if (widen)
             {
@@ -312,6 +357,10 @@ public static partial class Kernels
                         else if (path == DynamicGemmPath.AvxVnniQuads)
                         {
                             TileAvxVnniQuads(count, codeBase + ((long)m0 * stride), stride, tile, at);
+                        }
+                        else if (path is DynamicGemmPath.Avx512SevenBit or DynamicGemmPath.Avx2SevenBit)
+                        {
+                            TileSevenBit(path, count, codeBase + ((long)m0 * stride), stride, tile, at);
                         }
                         else
                         {

@@ -1,34 +1,38 @@
 namespace BuildOptim.Runtime.Ops;
 
 /// <summary>
-/// <see cref="OpKind.DenseDynamicU8S8F32"/>: rows, K, N, clamp (floats), activation (None, Relu, Gelu or GeluTanh, after the
-/// clamp's inputs are computed and before the clamp). Data: weights s8 [N, K], column scale f32 [N], bias f32 [N].
+/// <see cref="OpKind.DenseDynamicU8S8F32"/> (or, <see cref="SevenBit"/>, <see cref="OpKind.DenseDynamicU7S7F32"/>): rows, K, N,
+/// clamp (floats), activation (None, Relu, Gelu or GeluTanh, after the clamp's inputs are computed and before the clamp).
+/// Data: weights s8 [N, K] (in [−63, 63] for a 7-bit layer), column scale f32 [N], bias f32 [N].
 /// </summary>
-internal sealed record DenseDynamicU8S8F32Parameters(int Rows, int K, int N, float ClampMin, float ClampMax, Activation Activation) : IOpParameters
+internal sealed record DenseDynamicU8S8F32Parameters(int Rows, int K, int N, float ClampMin, float ClampMax, Activation Activation, bool SevenBit = false) : IOpParameters
 {
-    public OpKind Kind => OpKind.DenseDynamicU8S8F32;
+    public OpKind Kind => SevenBit ? OpKind.DenseDynamicU7S7F32 : OpKind.DenseDynamicU8S8F32;
 
     public int[] Encode() => [Rows, K, N, ParameterEncoding.Bits(ClampMin), ParameterEncoding.Bits(ClampMax), (int)Activation];
 
-    public static DenseDynamicU8S8F32Parameters Decode(ReadOnlySpan<int> p)
+    public static DenseDynamicU8S8F32Parameters Decode(ReadOnlySpan<int> p) => Decode(OpKind.DenseDynamicU8S8F32, p);
+
+    /// <summary>The parameters of a <paramref name="kind"/> op (either dynamic dense kind).</summary>
+    public static DenseDynamicU8S8F32Parameters Decode(OpKind kind, ReadOnlySpan<int> p)
     {
-        var r = new ParameterReader(OpKind.DenseDynamicU8S8F32, p, 6);
-        var result = new DenseDynamicU8S8F32Parameters(r.Count("row count"), r.Count("K"), r.Count("N"), r.Float(), r.Float(), r.Enum<Activation>());
+        var r = new ParameterReader(kind, p, 6);
+        var result = new DenseDynamicU8S8F32Parameters(r.Count("row count"), r.Count("K"), r.Count("N"), r.Float(), r.Float(), r.Enum<Activation>(), kind == OpKind.DenseDynamicU7S7F32);
         if (result.Activation is not (Activation.None or Activation.Relu or Activation.Gelu or Activation.GeluTanh))
         {
-            throw ParameterReader.Invalid(OpKind.DenseDynamicU8S8F32, $"has the activation {result.Activation}, which it does not fuse");
+            throw ParameterReader.Invalid(kind, $"has the activation {result.Activation}, which it does not fuse");
         }
 
         if (result.K > Kernels.DynamicGemmMaxK)
         {
-            throw ParameterReader.Invalid(OpKind.DenseDynamicU8S8F32, $"has K = {result.K}, above {Kernels.DynamicGemmMaxK}");
+            throw ParameterReader.Invalid(kind, $"has K = {result.K}, above {Kernels.DynamicGemmMaxK}");
         }
 
         // Rows, their codes (and 16-bit copies) in the scratch, and the weights packed with their padding all fit in int32.
         return (long)result.Rows * Math.Max(result.K, result.N) <= int.MaxValue && (long)result.N * result.K <= int.MaxValue / 2
             && ((long)result.Rows * (result.K + DynamicGemmWeights.CodeAlignment) * 3) + ((long)result.Rows * 8) + 4096 <= int.MaxValue
             ? result
-            : throw ParameterReader.Invalid(OpKind.DenseDynamicU8S8F32, "has more than 2^31 elements");
+            : throw ParameterReader.Invalid(kind, "has more than 2^31 elements");
     }
 }
 
@@ -36,7 +40,8 @@ internal sealed record DenseDynamicU8S8F32Parameters(int Rows, int K, int N, flo
 /// The int8 dense layer of a transformer (<see cref="Kernels.GemmU8S8F32Dynamic"/>): float rows in, each quantized once per
 /// call and reused by every output channel, weights packed once for this machine's path, float rows out. A parallel runner
 /// splits it by output channels (whole micro-tiles); every slice quantizes the rows itself, so slices share nothing but
-/// their inputs and the result is the one thread's bit for bit.
+/// their inputs and the result is the one thread's bit for bit. A 7-bit layer (<see cref="OpKind.DenseDynamicU7S7F32"/>)
+/// quantizes its rows to 7 bits and, where the machine has AVX-512BW, runs the 512-bit <c>vpmaddubsw</c> mix.
 /// </summary>
 internal sealed class DenseDynamicU8S8F32Op : OpExecutor, IChannelSplittable
 {
@@ -51,16 +56,21 @@ internal sealed class DenseDynamicU8S8F32Op : OpExecutor, IChannelSplittable
         : base(op)
     {
         context.Expect(op, inputs: 1, outputs: 1, data: 3);
-        _p = DenseDynamicU8S8F32Parameters.Decode(op.P);
+        _p = DenseDynamicU8S8F32Parameters.Decode(op.Kind, op.P);
         _x = context.Floats(op, op.Inputs[0], (long)_p.Rows * _p.K);
         _y = context.Floats(op, op.Outputs[0], (long)_p.Rows * _p.N);
         var weights = context.Data<sbyte>(op, 0, (long)_p.N * _p.K);
         _colScale = context.Data<float>(op, 1, _p.N);
         _bias = context.Data<float>(op, 2, _p.N);
-        var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512);
+        if (_p.SevenBit && !Kernels.AreSevenBitWeights(weights.Span))
+        {
+            throw ParameterReader.Invalid(op.Kind, $"has weights outside [-{Kernels.SevenBitMaxWeight}, {Kernels.SevenBitMaxWeight}]");
+        }
+
+        var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512, _p.SevenBit);
 
         // Packed once per plan: the runners of every thread and every sequence length share it.
-        _weights = context.Prepared(op, (int)path, _p.N, _p.K, () => Kernels.PackDynamicGemmWeights(weights.Span, _p.N, _p.K, path));
+        _weights = context.Prepared(op, (int)path, _p.N, _p.K, () => Kernels.PackDynamicGemmWeights(weights.Span, _p.N, _p.K, path, _p.SevenBit));
     }
 
     public static OpExecutor Create(PlanOp op, OpLoadContext context) => new DenseDynamicU8S8F32Op(op, context);

@@ -14,6 +14,7 @@ internal static class OpRegistry
         [OpKind.DenseU8S8ToF32] = DenseU8S8Op.CreateToF32,
         [OpKind.DenseF32] = DenseF32Op.Create,
         [OpKind.DenseDynamicU8S8F32] = DenseDynamicU8S8F32Op.Create,
+        [OpKind.DenseDynamicU7S7F32] = DenseDynamicU8S8F32Op.Create,
         [OpKind.GatherRowsS8F32] = GatherRowsS8F32Op.Create,
         [OpKind.LookupU8] = LookupU8Op.Create,
         [OpKind.ActivationF32] = ActivationF32Op.Create,

@@ -14,10 +14,11 @@ internal static class DynamicInt8Exporters
     /// <summary>
     /// A dense layer: <c>DynamicQuantizeLinear(x) → MatMulInteger(codes, W_q, zeroPoint) → Cast → Mul(scale · weightScale[n])
     /// → Add(bias)</c>, the int8 weights [K, N] quantized per output channel as the plan quantizes them
-    /// (<see cref="WeightQuantizer.QuantizeRows"/>, 8-bit). ONNX Runtime (<c>ORT_ENABLE_ALL</c>) fuses the chain into one
+    /// (<see cref="WeightQuantizer.QuantizeRows"/>, 8-bit, or 7-bit in int8 containers for a 7-bit layer). ONNX Runtime (<c>ORT_ENABLE_ALL</c>) fuses the chain into one
     /// <c>com.microsoft</c> <c>DynamicQuantizeMatMul</c>. The activation is quantized per tensor (one scale for all of the
     /// layer's rows), as <c>DynamicQuantizeLinear</c> defines it; the plan quantizes each row (token) with its own scale,
-    /// which ONNX Runtime has no operator for, so the two agree closely rather than bit for bit.
+    /// which ONNX Runtime has no operator for, so the two agree closely rather than bit for bit; and always to 8 bits, where
+    /// a 7-bit layer of the plan quantizes its rows to 7.
     /// </summary>
     public static void Dense(DenseLayer d, QdqGraphWriter writer)
     {
@@ -30,7 +31,7 @@ internal static class DynamicInt8Exporters
 
         string x = writer.Input(d, d.Inputs[0]);
         string output = writer.Output(d.Output);
-        var (q, scales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var (q, scales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N, d.WeightBits);
         string weights = graph.Int8s(d.Name + "_weight_quantized", QuantizedWeights.Transpose(q, d.N, d.K), [d.K, d.N]);
         string weightScale = graph.Floats(d.Name + "_weight_scale", scales.Select(s => (float)s).ToArray(), [d.N]);
 

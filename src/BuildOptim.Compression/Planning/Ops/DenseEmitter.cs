@@ -75,12 +75,14 @@ internal sealed class DenseEmitter : ILayerEmitter, IDynamicInt8Emitter
     /// <summary>
     /// <c>y = (float)(acc − zp·colSum) · (scale·colScale[n]) + bias[n]</c> (<see cref="OpKind.DenseDynamicU8S8F32"/>): the weights
     /// quantized per output channel as in the static plan (<see cref="WeightQuantizer.QuantizeRows"/>), the bias kept in float.
+    /// A 7-bit layer (<see cref="DenseLayer.WeightBits"/>) is <see cref="OpKind.DenseDynamicU7S7F32"/>: weights in [−63, 63],
+    /// rows quantized to 0..127 when it runs.
     /// </summary>
     private static void EmitDynamicInt8(DenseLayer d, CompileContext context)
     {
         int rows = context.Network.Value(d.Inputs[0]).Length / d.K;
         int x = context.Float(d.Inputs[0]);
-        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N);
+        var (q, weightScales) = WeightQuantizer.QuantizeRows(d.Weights, d.K, d.N, d.WeightBits);
         var colScale = Array.ConvertAll(weightScales, s => (float)s);
         var (min, max) = FloatClamp(d.Activation);
 
@@ -88,10 +90,10 @@ internal sealed class DenseEmitter : ILayerEmitter, IDynamicInt8Emitter
         var gelu = FusableGelu(d, context);
         int y = context.NewFloat(gelu?.Output ?? d.Output);
         var activation = gelu is null ? Activation.None : gelu.Kind == ActivationKind.Gelu ? Activation.Gelu : Activation.GeluTanh;
-        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, activation), [x], [y],
+        context.Emit(new DenseDynamicU8S8F32Parameters(rows, d.K, d.N, min, max, activation, SevenBit: d.WeightBits == 7), [x], [y],
             context.Data<sbyte>(q), context.Data<float>(colScale), context.Data<float>(d.Bias));
         long compressed = q.Length + ((long)d.N * 2 * sizeof(float));
-        context.Summarize(d, Kind(d) + (gelu is null ? "" : "+" + gelu.Kind), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed);
+        context.Summarize(d, Kind(d) + (gelu is null ? "" : "+" + gelu.Kind), int8: true, Sparsity(d.Weights), ((long)d.Weights.Length + d.Bias.Length) * sizeof(float), compressed, d.WeightBits);
         if (gelu is not null)
         {
             context.Absorb(gelu);

@@ -7,7 +7,7 @@ using Kernels = BuildOptim.Runtime.Kernels;
 
 public class GemmU8S8F32DynamicTests
 {
-    /// <summary>The paths this machine runs, scalar twin excepted, by name.</summary>
+    /// <summary>The paths this machine runs, scalar twin excepted, by name, each on 8-bit layers and (suffix "/7") on 7-bit ones where it takes them.</summary>
     public static TheoryData<string> VectorPaths
     {
         get
@@ -15,15 +15,21 @@ public class GemmU8S8F32DynamicTests
             var data = new TheoryData<string>();
             foreach (var path in Enum.GetValues<DynamicGemmPath>())
             {
-                if (path != DynamicGemmPath.Scalar && Kernels.IsSupported(path))
+                foreach (bool sevenBit in new[] { false, true })
                 {
-                    data.Add(path.ToString());
+                    if (path != DynamicGemmPath.Scalar && Kernels.IsSupported(path) && Kernels.Handles(path, sevenBit))
+                    {
+                        data.Add(path + (sevenBit ? "/7" : ""));
+                    }
                 }
             }
 
             return data;
         }
     }
+
+    private static (DynamicGemmPath Path, bool SevenBit) Parse(string name)
+        => (Enum.Parse<DynamicGemmPath>(name.Split('/')[0]), name.EndsWith("/7", StringComparison.Ordinal));
 
     private static readonly (int N, int K)[] s_shapes = [(1, 1), (3, 5), (17, 33), (40, 2), (384, 384), (1536, 384), (384, 1536), (391, 770), (33, 1)];
 
@@ -33,7 +39,7 @@ public class GemmU8S8F32DynamicTests
     [MemberData(nameof(VectorPaths))]
     public void Every_path_gives_the_scalar_twins_outputs_bit_for_bit(string pathName)
     {
-        var path = Enum.Parse<DynamicGemmPath>(pathName);
+        var (path, sevenBit) = Parse(pathName);
         var random = new Random(16);
         foreach (var (n, k) in s_shapes)
         {
@@ -44,7 +50,7 @@ public class GemmU8S8F32DynamicTests
                     continue;
                 }
 
-                var layer = Layer.Random(random, rows, n, k);
+                var layer = Layer.Random(random, rows, n, k, sevenBit);
                 var activation = (rows + n) % 3 == 0 ? Activation.Gelu : Activation.None;
                 var expected = layer.Run(DynamicGemmPath.Scalar, activation);
                 var actual = layer.Run(path, activation);
@@ -57,26 +63,64 @@ public class GemmU8S8F32DynamicTests
     [MemberData(nameof(VectorPaths))]
     public void Extreme_codes_and_weights_stay_exact(string pathName)
     {
-        // Rows spanning [−1, 1] give codes 0 and 255 with the zero point in between; weights ±127 on every k.
-        var path = Enum.Parse<DynamicGemmPath>(pathName);
-        foreach (int k in new[] { 4, 1535, 1536, 4096 })
+        // Rows spanning [−1, 1] give the lowest and highest codes with the zero point in between, rows of equal positive
+        // values the highest code everywhere; weights ±127 (±63 on a 7-bit layer) in runs of 3 and of 8 k (a 7-bit
+        // tile's int16 sums of four products at their largest, 4 · 127 · 63).
+        var (path, sevenBit) = Parse(pathName);
+        sbyte top = (sbyte)(sevenBit ? Kernels.SevenBitMaxWeight : 127);
+        foreach (int k in new[] { 4, 8, 12, 1535, 1536, 4096 })
         {
-            const int Rows = 5, N = 40;
-            var x = new float[Rows * k];
-            for (int i = 0; i < x.Length; i++)
+            foreach (int run in new[] { 3, 8 })
             {
-                x[i] = (i / 7) % 2 == 0 ? 1f : -1f;
-            }
+                const int Rows = 7, N = 40;
+                var x = new float[Rows * k];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = i / k >= 4 ? 1f : (i / 7) % 2 == 0 ? 1f : -1f;
+                }
 
-            var w = new sbyte[N * k];
-            for (int i = 0; i < w.Length; i++)
-            {
-                w[i] = (sbyte)((i / 3) % 2 == 0 ? 127 : -127);
-            }
+                var w = new sbyte[N * k];
+                for (int i = 0; i < w.Length; i++)
+                {
+                    w[i] = (sbyte)((i / run) % 2 == 0 ? top : -top);
+                }
 
-            var layer = new Layer(Rows, N, k, x, w, Enumerable.Repeat(0.01f, N).ToArray(), new float[N]);
-            Assert.Equal(layer.Run(DynamicGemmPath.Scalar, Activation.None), layer.Run(path, Activation.None));
+                var layer = new Layer(Rows, N, k, x, w, Enumerable.Repeat(0.01f, N).ToArray(), new float[N], sevenBit);
+                Assert.Equal(layer.Run(DynamicGemmPath.Scalar, Activation.None), layer.Run(path, Activation.None));
+            }
         }
+    }
+
+    [Fact]
+    public void Seven_bit_rows_are_the_row_formula_with_127_codes()
+    {
+        var random = new Random(21);
+        foreach (int length in new[] { 1, 7, 33, 384, 1000 })
+        {
+            var row = Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() - 0.3) * 10)).ToArray();
+            var q = new byte[length];
+            var (scale, zeroPoint) = Kernels.QuantizeRowU7Dynamic(row, q, SimdLevel.Vector512);
+            float lo = Math.Min(0f, row.Min()), hi = Math.Max(0f, row.Max());
+            Assert.Equal((hi - lo) / 127f, scale);
+            Assert.Equal((int)Math.Clamp(MathF.Round(-lo / scale), 0f, 127f), zeroPoint);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal((byte)Math.Clamp(MathF.Round(row[i] / scale) + zeroPoint, 0f, 127f), q[i]);
+            }
+
+            Assert.Contains((byte)127, q);
+        }
+    }
+
+    [Fact]
+    public void Seven_bit_paths_refuse_weights_outside_63_and_8_bit_layers()
+    {
+        var weights = new sbyte[] { 1, -63, 63, 64 };
+        Assert.Throws<ArgumentException>(() => Kernels.PackDynamicGemmWeights(weights, 1, 4, DynamicGemmPath.Scalar, sevenBit: true));
+        Assert.Throws<ArgumentException>(() => Kernels.PackDynamicGemmWeights(weights, 1, 4, DynamicGemmPath.Avx512SevenBit));
+        Assert.Throws<ArgumentException>(() => Kernels.PackDynamicGemmWeights(weights, 1, 4, DynamicGemmPath.Avx2SevenBit));
+        Assert.False(Kernels.AreSevenBitWeights([-64]));
+        Assert.True(Kernels.AreSevenBitWeights([-63, 0, 63]));
     }
 
     [Fact]
@@ -146,10 +190,10 @@ public class GemmU8S8F32DynamicTests
     [MemberData(nameof(VectorPaths))]
     public void Channel_slices_write_what_the_whole_product_writes(string pathName)
     {
-        var path = Enum.Parse<DynamicGemmPath>(pathName);
+        var (path, sevenBit) = Parse(pathName);
         var random = new Random(8);
-        var layer = Layer.Random(random, 11, 200, 96);
-        var weights = Kernels.PackDynamicGemmWeights(layer.W, 200, 96, path);
+        var layer = Layer.Random(random, 11, 200, 96, sevenBit);
+        var weights = Kernels.PackDynamicGemmWeights(layer.W, 200, 96, path, sevenBit);
         var whole = layer.Run(path, Activation.Gelu);
         var sliced = new float[whole.Length];
         var scratch = new byte[weights.ScratchBytes(11)];
@@ -187,6 +231,8 @@ public class GemmU8S8F32DynamicTests
             Assert.Equal(a, b);
             Assert.Equal(expected, actual);
             Assert.Equal(Kernels.MinMaxF32(row, SimdLevel.Scalar), Kernels.MinMaxF32(row, simd));
+            Assert.Equal(Kernels.QuantizeRowU7Dynamic(row, expected, SimdLevel.Scalar), Kernels.QuantizeRowU7Dynamic(row, actual, simd));
+            Assert.Equal(expected, actual);
         }
     }
 
@@ -196,17 +242,23 @@ public class GemmU8S8F32DynamicTests
         Assert.Equal(DynamicGemmPath.Scalar, Kernels.ChooseDynamicGemmPath(SimdLevel.Scalar));
         Assert.Equal(DynamicGemmPath.Scalar, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector128));
         Assert.NotEqual(DynamicGemmPath.Avx512Pairs, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector256));
+        Assert.Equal(DynamicGemmPath.Scalar, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector128, sevenBit: true));
+        Assert.NotEqual(DynamicGemmPath.Avx512SevenBit, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector256, sevenBit: true));
         foreach (var level in Enum.GetValues<SimdLevel>())
         {
             Assert.True(Kernels.IsSupported(Kernels.ChooseDynamicGemmPath(level)));
+            Assert.True(Kernels.IsSupported(Kernels.ChooseDynamicGemmPath(level, sevenBit: true)));
+            Assert.True(Kernels.Handles(Kernels.ChooseDynamicGemmPath(level), sevenBit: false));
         }
     }
 
-    [Fact]
-    public void A_call_allocates_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_call_allocates_nothing(bool sevenBit)
     {
-        var layer = Layer.Random(new Random(1), 16, 384, 384);
-        var weights = Kernels.PackDynamicGemmWeights(layer.W, 384, 384, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512));
+        var layer = Layer.Random(new Random(1), 16, 384, 384, sevenBit);
+        var weights = Kernels.PackDynamicGemmWeights(layer.W, 384, 384, Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512, sevenBit), sevenBit);
         var scratch = new byte[weights.ScratchBytes(16)];
         var y = new float[16 * 384];
         Assert.Equal(0, Allocations.SteadyState(50, () =>
@@ -226,9 +278,9 @@ public class GemmU8S8F32DynamicTests
         return -1;
     }
 
-    private sealed record Layer(int Rows, int N, int K, float[] X, sbyte[] W, float[] ColScale, float[] Bias)
+    private sealed record Layer(int Rows, int N, int K, float[] X, sbyte[] W, float[] ColScale, float[] Bias, bool SevenBit = false)
     {
-        public static Layer Random(Random random, int rows, int n, int k)
+        public static Layer Random(Random random, int rows, int n, int k, bool sevenBit = false)
         {
             // Rows of different magnitudes and signs (a transformer's tokens), some all positive.
             var x = new float[rows * k];
@@ -244,17 +296,17 @@ public class GemmU8S8F32DynamicTests
             var w = RandomSBytes(random, n * k);
             for (int i = 0; i < w.Length; i++)
             {
-                w[i] = w[i] == sbyte.MinValue ? (sbyte)-127 : w[i];
+                w[i] = sevenBit ? (sbyte)(w[i] >> 1 == -64 ? -63 : w[i] >> 1) : w[i] == sbyte.MinValue ? (sbyte)-127 : w[i];
             }
 
             var colScale = Enumerable.Range(0, n).Select(_ => (float)LogUniform(random, 1e-4, 1e-1)).ToArray();
             var bias = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-            return new Layer(rows, n, k, x, w, colScale, bias);
+            return new Layer(rows, n, k, x, w, colScale, bias, sevenBit);
         }
 
         public float[] Run(DynamicGemmPath path, Activation activation)
         {
-            var weights = Kernels.PackDynamicGemmWeights(W, N, K, path);
+            var weights = Kernels.PackDynamicGemmWeights(W, N, K, path, SevenBit);
             var y = new float[Rows * N];
             Kernels.GemmU8S8F32Dynamic(X, Rows, weights, ColScale, Bias, activation, float.NegativeInfinity, float.PositiveInfinity, 0, N, y, new byte[weights.ScratchBytes(Rows)]);
             return y;

@@ -157,7 +157,7 @@ public class OpRegistryTests
         OpKind.GatherF32 => GatherF32Parameters.Decode(op.P),
         OpKind.StridedCopyF32 => StridedCopyF32Parameters.Decode(op.P),
         OpKind.MatMulBroadcastF32 => MatMulBroadcastF32Parameters.Decode(op.P),
-        OpKind.DenseDynamicU8S8F32 => DenseDynamicU8S8F32Parameters.Decode(op.P),
+        OpKind.DenseDynamicU8S8F32 or OpKind.DenseDynamicU7S7F32 => DenseDynamicU8S8F32Parameters.Decode(op.Kind, op.P),
         OpKind.GatherRowsS8F32 => GatherRowsS8F32Parameters.Decode(op.P),
         _ => throw new InvalidOperationException($"No parameters record for {op.Kind}."),
     };
