@@ -256,6 +256,7 @@ public static class ArcticXsPaired
             Directory.CreateDirectory(folder);
             string texts = Path.Combine(folder, "texts.txt");
             File.WriteAllLines(texts, s_texts);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = Compressor.Run(new CompressionOptions
             {
                 ModelPath = ArcticXs.ModelPath,
@@ -264,10 +265,14 @@ public static class ArcticXsPaired
                 InputShape = string.Create(CultureInfo.InvariantCulture, $"input_ids:?,{tokens};attention_mask:?,{tokens};token_type_ids:?,{tokens}"),
                 CalibrationPath = texts,
                 TokenizerPath = ArcticXs.VocabPath,
-                Gate = GateMode.Off,
+                // The gate evaluated (on the texts) as a build evaluates it, so WeightBits="Auto" chooses as it would there; a
+                // failing gate still writes the plan.
+                Gate = GateMode.Warning,
                 OutputDirectory = Path.Combine(folder, "out"),
             });
             Console.WriteLine($"// {result.SummaryLine}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"// compressed in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, {result.Report.Search.Count} trials, {result.Report.SevenBitLayers.Count} 7-bit layers"));
             if (mode == QuantizeMode.Int8)
             {
                 File.Copy(Path.Combine(folder, "out", QdqExporter.FileName), Path.Combine(folder, QdqExporter.FileName), overwrite: true);

@@ -9,7 +9,8 @@ namespace BuildOptim.Benchmarks;
 
 /// <summary>
 /// <c>dynamic-gemm [ROUNDS]</c>: <see cref="Kernels.GemmU8S8F32Dynamic"/> (row quantization, s32 accumulation and the
-/// fp32 epilogue: the whole op) on one thread, on every path this machine runs, for the shapes of a BERT-family encoder
+/// fp32 epilogue: the whole op) on one thread, on every path this machine runs (8-bit layers, and 7-bit ones on the paths
+/// that take them), for the shapes of a BERT-family encoder
 /// (rows = tokens; N, K of ArcticXs's attention projections and feed-forward layers). Each shape is timed in rounds of
 /// about 20 ms; the best round gives GMAC/s = rows·N·K / time. The roofline: the peak of the multiply instruction of the
 /// path this machine takes (<see cref="VnniPeak"/>: 256-bit <c>vpdpbusd</c> in the kernel's own tile shape, operands in L1),
@@ -32,8 +33,9 @@ public static class DynamicGemmThroughput
         EncoderLayers(rounds, [9, 78]);
         int[] rowCounts = [1, 9, 16, 78, 128];
         (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536), (1536, 1536)];
-        var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported).ToArray();
-        Console.WriteLine("| rows | N | K | " + string.Join(" | ", paths.Select(p => p + " GMAC/s (µs)")) + " | AvxVnniQuads % of peak |");
+        var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported)
+            .SelectMany(p => new[] { (Path: p, SevenBit: false), (Path: p, SevenBit: true) }).Where(p => Kernels.Handles(p.Path, p.SevenBit)).ToArray();
+        Console.WriteLine("| rows | N | K | " + string.Join(" | ", paths.Select(p => p.Path + (p.SevenBit ? " 7-bit" : "") + " GMAC/s (µs)")) + " | AvxVnniQuads % of peak |");
         Console.WriteLine("|---|---|---|" + string.Concat(paths.Select(_ => "---|")) + "---|");
         var random = new Random(1);
         foreach (int rows in rowCounts)
@@ -42,14 +44,15 @@ public static class DynamicGemmThroughput
             {
                 var x = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
                 var w = Enumerable.Range(0, n * k).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+                var w7 = SevenBitWeights(w);
                 var colScale = Enumerable.Repeat(0.01f, n).ToArray();
                 var bias = new float[n];
                 var y = new float[rows * n];
                 var cells = new List<string>();
                 double vnni = double.NaN;
-                foreach (var path in paths)
+                foreach (var (path, sevenBit) in paths)
                 {
-                    var weights = Kernels.PackDynamicGemmWeights(w, n, k, path);
+                    var weights = Kernels.PackDynamicGemmWeights(sevenBit ? w7 : w, n, k, path, sevenBit);
                     var scratch = new byte[weights.ScratchBytes(rows)];
                     void Call() => Kernels.GemmU8S8F32Dynamic(x, rows, weights, colScale, bias, Activation.None, float.NegativeInfinity, float.PositiveInfinity, 0, n, y, scratch);
                     long macs = (long)rows * n * k;
@@ -68,7 +71,7 @@ public static class DynamicGemmThroughput
                     }
 
                     cells.Add(string.Create(CultureInfo.InvariantCulture, $"{macs / best / 1000:F1} ({best:F1})"));
-                    vnni = path == DynamicGemmPath.AvxVnniQuads ? macs / best / 1000 : vnni;
+                    vnni = path == DynamicGemmPath.AvxVnniQuads && !sevenBit ? macs / best / 1000 : vnni;
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {rows} | {n} | {k} | {string.Join(" | ", cells)} | {100 * vnni / peak:F0} % |"));
@@ -78,40 +81,59 @@ public static class DynamicGemmThroughput
 
     /// <summary>
     /// The 36 dense layers of ArcticXs in turn (6 × Q, K, V, output, up, down), each with its own weights (10.6 MB of int8,
-    /// as the model streams them), on this machine's path: how fast the layers run when their weights are not all in cache.
+    /// as the model streams them), on this machine's path for 8-bit layers and for 7-bit ones (weights in [−63, 63], rows
+    /// to 0..127), the two alternating round by round: how fast the layers run when their weights are not all in cache.
     /// </summary>
     private static void EncoderLayers(int rounds, int[] rowCounts)
     {
-        var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512);
         var random = new Random(2);
         (int N, int K)[] shapes = [.. Enumerable.Range(0, 6).SelectMany(_ => new[] { (384, 384), (384, 384), (384, 384), (384, 384), (1536, 384), (384, 1536) })];
-        var layers = shapes.Select(s => (s.N, s.K, Weights: Kernels.PackDynamicGemmWeights(Enumerable.Range(0, s.N * s.K).Select(_ => (sbyte)random.Next(-127, 128)).ToArray(), s.N, s.K, path),
-            Scale: Enumerable.Repeat(0.01f, s.N).ToArray(), Bias: new float[s.N])).ToArray();
-        // The same layers sharing one layer's weights per shape (1.8 MB: in cache), for comparison.
-        var shared = layers.Select((l, i) => layers[i % 6]).ToArray();
-        foreach (var (set, name) in new[] { (layers, "own weights"), (shared, "weights shared by the 6 blocks") })
+        var raw = shapes.Select(s => Enumerable.Range(0, s.N * s.K).Select(_ => (sbyte)random.Next(-127, 128)).ToArray()).ToArray();
+        var variants = new[] { false, true }.Select(sevenBit =>
+        {
+            var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512, sevenBit);
+            var layers = shapes.Select((s, i) => (s.N, s.K, Weights: Kernels.PackDynamicGemmWeights(sevenBit ? SevenBitWeights(raw[i]) : raw[i], s.N, s.K, path, sevenBit),
+                Scale: Enumerable.Repeat(0.01f, s.N).ToArray(), Bias: new float[s.N])).ToArray();
+            return (Name: sevenBit ? $"7-bit {path}" : $"8-bit {path}", Layers: layers);
+        }).ToArray();
         foreach (int rows in rowCounts)
         {
             var x = Enumerable.Range(0, rows * 1536).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
             var y = new float[rows * 1536];
-            var scratch = new byte[layers.Max(l => l.Weights.ScratchBytes(rows))];
-            long macs = layers.Sum(l => (long)rows * l.N * l.K);
-            double best = double.MaxValue;
+            var scratch = new byte[variants.Max(v => v.Layers.Max(l => l.Weights.ScratchBytes(rows)))];
+            long macs = shapes.Sum(l => (long)rows * l.N * l.K);
+            var times = variants.Select(_ => new List<double>()).ToArray();
             for (int r = 0; r < rounds + 2; r++)
             {
-                long start = Stopwatch.GetTimestamp();
-                foreach (var l in set)
+                for (int v = 0; v < variants.Length; v++)
                 {
-                    Kernels.GemmU8S8F32Dynamic(x.AsSpan(0, rows * l.K), rows, l.Weights, l.Scale, l.Bias, Activation.None, float.NegativeInfinity, float.PositiveInfinity, 0, l.N, y.AsSpan(0, rows * l.N), scratch);
-                }
+                    var set = variants[(v + r) % variants.Length];
+                    long start = Stopwatch.GetTimestamp();
+                    foreach (var l in set.Layers)
+                    {
+                        Kernels.GemmU8S8F32Dynamic(x.AsSpan(0, rows * l.K), rows, l.Weights, l.Scale, l.Bias, Activation.None, float.NegativeInfinity, float.PositiveInfinity, 0, l.N, y.AsSpan(0, rows * l.N), scratch);
+                    }
 
-                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-                best = r >= 2 ? Math.Min(best, us) : best;
+                    if (r >= 2)
+                    {
+                        times[(v + r) % variants.Length].Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    }
+                }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {path}, the 36 dense layers of ArcticXs at {rows} rows, {name}: best {best / 1000:F3} ms, {macs / best / 1000:F1} GMAC/s"));
+            for (int v = 0; v < variants.Length; v++)
+            {
+                double best = times[v].Min(), median = times[v].Order().ElementAt(times[v].Count / 2);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {variants[v].Name}, the 36 dense layers of ArcticXs at {rows} rows, own weights: best {best / 1000:F3} ms ({macs / best / 1000:F1} GMAC/s), median {median / 1000:F3} ms"));
+            }
+
+            var ratios = times[0].Zip(times[1], (eight, seven) => eight / seven).Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// 8-bit time / 7-bit time per round: median {ratios[ratios.Length / 2]:F2} [{ratios[ratios.Length / 4]:F2}–{ratios[3 * ratios.Length / 4]:F2}]"));
         }
     }
+
+    /// <summary>8-bit weights halved into a 7-bit layer's [−63, 63].</summary>
+    private static sbyte[] SevenBitWeights(sbyte[] w) => [.. w.Select(v => (sbyte)Math.Clamp(v >> 1, -Kernels.SevenBitMaxWeight, Kernels.SevenBitMaxWeight))];
 
     /// <summary>
     /// GMAC/s of 256-bit <c>vpdpbusd</c> (32 u8 × s8 MACs each) in the AvxVnniQuads micro-kernel's shape: per step two loads of
