@@ -43,17 +43,25 @@ public sealed class DynamicQdqExportTests(ITestOutputHelper output) : ScratchFol
             InputShape = $"input_ids:1,{Sequence};attention_mask:1,{Sequence};token_type_ids:1,{Sequence}",
             CalibrationPath = texts,
             TokenizerPath = ArcticXs.VocabPath,
-            Gate = GateMode.Off,
+            Gate = GateMode.Warning,
             EmitOnnx = true,
             OutputDirectory = Path.Combine(Root, "int8"),
         };
 
-        Compressor.Run(options);
+        // The gate evaluated, so WeightBits="Auto" narrows the 36 dense layers to 7 bits, as a build does.
+        var result = Compressor.Run(options);
+        Assert.Equal(36, result.Report.SevenBitLayers.Count);
 
         string exported = Path.Combine(options.OutputDirectory, QdqExporter.FileName);
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(exported));
         Assert.Equal(36, model.Graph.Node.Count(n => n.OpType == "MatMulInteger"));
         Assert.Equal(36, model.Graph.Node.Count(n => n.OpType == "DynamicQuantizeLinear"));
+
+        // The 7-bit weights in int8 containers, within [−63, 63]; ONNX Runtime still quantizes the activations to 8 bits.
+        var dense = model.Graph.Initializer.Where(t => t.Name.Contains("_weight_quantized", StringComparison.Ordinal)).ToList();
+        Assert.Equal(36, dense.Count);
+        Assert.All(dense, t => Assert.True(t.RawData.All(b => (sbyte)b is >= -63 and <= 63), t.Name));
+        Assert.Contains(dense, t => t.RawData.Any(b => (sbyte)b == 63 || (sbyte)b == -63));
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "QuantizeLinear");
         // The word embeddings: one int8 table, no float copy.
         var tables = model.Graph.Initializer.Where(t => t.Dims.Count == 2 && t.Dims[0] > 30000 && t.Dims[1] > 1).Select(t => (TensorProto.Types.DataType)t.DataType).ToList();
@@ -120,10 +128,11 @@ public sealed class DynamicQdqExportTests(ITestOutputHelper output) : ScratchFol
         output.WriteLine($"ORT int8 (the export) vs the int8 plan, cosine of the mean-pooled embeddings: mean {cosines.Average():F5}, worst {cosines.Min():F5}");
         output.WriteLine($"against ORT fp32: ORT int8 mean {ortVersusFp32.Average():F5} (worst {ortVersusFp32.Min():F5}); the plan mean {planVersusFp32.Average():F5} (worst {planVersusFp32.Min():F5})");
 
-        // ONNX Runtime quantizes each layer's input with one scale for all tokens, the plan each token with its own: they
-        // agree closely, not exactly, and the plan's per-token scales are the closer of the two to fp32.
-        Assert.True(cosines.Average() >= 0.998, $"mean cosine to the plan {cosines.Average():F5} ({string.Join(", ", cosines.Select(c => c.ToString("F4")))})");
-        Assert.True(ortVersusFp32.Average() >= 0.998, $"ORT int8: mean cosine to fp32 {ortVersusFp32.Average():F5}");
+        // ONNX Runtime quantizes each layer's input with one scale for all tokens to 8 bits, the plan each token with its
+        // own to 7: they agree closely, not exactly, and the plan's per-token scales are the closer of the two to fp32.
+        // Measured: export vs plan 0.9983, ORT int8 vs fp32 0.9982, the plan 0.9990 (1 − cosine bounded at 1.7× those).
+        Assert.True(cosines.Average() >= 0.997, $"mean cosine to the plan {cosines.Average():F5} ({string.Join(", ", cosines.Select(c => c.ToString("F4")))})");
+        Assert.True(ortVersusFp32.Average() >= 0.997, $"ORT int8: mean cosine to fp32 {ortVersusFp32.Average():F5}");
         Assert.True(planVersusFp32.Average() >= ortVersusFp32.Average(), $"plan {planVersusFp32.Average():F5} vs ORT int8 {ortVersusFp32.Average():F5}");
     }
 

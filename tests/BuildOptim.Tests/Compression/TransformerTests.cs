@@ -1,4 +1,5 @@
 using BuildOptim.Compression;
+using BuildOptim.Compression.Reporting;
 using BuildOptim.Runtime;
 using BuildOptim.TestShared;
 using Microsoft.ML.OnnxRuntime;
@@ -83,6 +84,12 @@ public sealed class TransformerTests(ITestOutputHelper output) : ScratchFolderTe
         var result = Compressor.Run(options);
         Assert.True(result.Report.Gate.Passed, result.SummaryLine);
         Assert.Contains(result.Report.Layers, l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal) && l.Summary.Precision == "Int8");
+
+        // WeightBits="Auto": the 36 dense layers run the 7-bit kernel, taken in one trial that the gate accepted.
+        Assert.Equal(36, result.Report.SevenBitLayers.Count);
+        Assert.All(result.Report.Layers.Where(l => l.Summary.Kind.StartsWith("Dense", StringComparison.Ordinal)), l => Assert.Equal(7, l.Summary.WeightBits));
+        var sevenBitTrial = Assert.Single(result.Report.Search, t => t.Step == SearchTrial.WeightBitsStep);
+        Assert.True(sevenBitTrial.Passed && sevenBitTrial.Chosen && sevenBitTrial.SevenBitLayers == 36);
         byte[] plan = File.ReadAllBytes(Path.Combine(options.OutputDirectory, Compressor.PlanFileName));
         double fraction = (double)plan.Length / new FileInfo(ArcticXs.ModelPath).Length;
         Assert.True(fraction <= 0.26, $"plan {plan.Length} bytes, {fraction:P1} of the model");

@@ -79,6 +79,7 @@ public sealed class TransformerBuildTests : IClassFixture<TransformerApp>
         JsonElement root = report.RootElement;
         Assert.True(root.GetProperty("gate").GetProperty("passed").GetBoolean(), root.GetProperty("gate").ToString());
         Assert.True(new FileInfo(app.App.PlanOf("arctic_xs_int8")).Length <= 0.26 * new FileInfo(ArcticXs.ModelPath).Length);
+        Assert.Equal(36, root.GetProperty("sevenBitLayers").GetArrayLength()); // WeightBits="Auto": the 7-bit dense kernel
 
         var embeddings = app.Run!.Output.Split('\n')
             .Where(l => l.StartsWith("int8 ", StringComparison.Ordinal))
