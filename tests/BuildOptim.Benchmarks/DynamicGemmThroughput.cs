@@ -9,8 +9,8 @@ namespace BuildOptim.Benchmarks;
 
 /// <summary>
 /// <c>dynamic-gemm [ROUNDS]</c>: <see cref="Kernels.GemmU8S8F32Dynamic"/> (row quantization, s32 accumulation and the
-/// fp32 epilogue: the whole op) on one thread, on every path this machine runs (8-bit layers, and 7-bit ones on the paths
-/// that take them), for the shapes of a BERT-family encoder
+/// fp32 epilogue: the whole op) on one thread, on every path this machine runs (7-bit layers on the two paths only they
+/// take, 8-bit ones on the others), for the shapes of a BERT-family encoder
 /// (rows = tokens; N, K of ArcticXs's attention projections and feed-forward layers). Each shape is timed in rounds of
 /// about 20 ms; the best round gives GMAC/s = rows·N·K / time. The roofline: the peak of the multiply instruction of the
 /// path this machine takes (<see cref="VnniPeak"/>: 256-bit <c>vpdpbusd</c> in the kernel's own tile shape, operands in L1),
@@ -34,7 +34,7 @@ public static class DynamicGemmThroughput
         int[] rowCounts = [1, 9, 16, 78, 128];
         (int N, int K)[] shapes = [(384, 384), (1536, 384), (384, 1536), (1536, 1536)];
         var paths = Enum.GetValues<DynamicGemmPath>().Where(Kernels.IsSupported)
-            .SelectMany(p => new[] { (Path: p, SevenBit: false), (Path: p, SevenBit: true) }).Where(p => Kernels.Handles(p.Path, p.SevenBit)).ToArray();
+            .Select(p => (Path: p, SevenBit: p is DynamicGemmPath.Avx512SevenBit or DynamicGemmPath.Avx2SevenBit)).ToArray();
         Console.WriteLine("| rows | N | K | " + string.Join(" | ", paths.Select(p => p.Path + (p.SevenBit ? " 7-bit" : "") + " GMAC/s (µs)")) + " | AvxVnniQuads % of peak |");
         Console.WriteLine("|---|---|---|" + string.Concat(paths.Select(_ => "---|")) + "---|");
         var random = new Random(1);

@@ -17,8 +17,8 @@ namespace BuildOptim.Benchmarks;
 /// </list>
 /// The mix is exact only for 7-bit operands (activations 0..127, weights −64..63: the sum of the two saturating int16
 /// results is at most 2 · 2 · 127 · 64 = 32512); the setup checks all three tiles against a scalar loop on such
-/// operands, extremes included, and shows the mix going wrong on full 8-bit ones. A probe of the instructions, not a kernel
-/// BuildOptim ships (its weights are 8-bit).
+/// operands, extremes included, and shows the mix going wrong on full 8-bit ones. A probe of the instructions: the kernel
+/// built on <c>mix512</c> is the dynamic GEMM's <c>Avx512SevenBit</c> path (7-bit layers).
 /// </summary>
 public static class SevenBitMixThroughput
 {
