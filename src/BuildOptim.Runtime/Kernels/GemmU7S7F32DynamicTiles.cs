@@ -27,6 +27,32 @@ public static partial class Kernels
     internal static (float Scale, int ZeroPoint) QuantizeRowU7Dynamic(ReadOnlySpan<float> x, Span<byte> q, SimdLevel maxLevel)
         => QuantizeRowDynamic(x, q, SevenBitMaxCode, maxLevel);
 
+    /// <summary>
+    /// <c>q[i] = clamp(round_half_even(x[i] / scale), −zeroPoint, maxCode − zeroPoint) + zeroPoint</c> (NaN → zeroPoint) for
+    /// the first ⌊length / 16⌋ · 16 values, 16 at a time: the operations of <see cref="QuantizeF32ToU8(ReadOnlySpan{float}, float, int, Span{byte}, SimdLevel)"/>'s
+    /// AVX2 loop (divide, clear NaN, clamp, <c>vcvtps2dq</c> rounding half to even) on zmm, with <paramref name="maxCode"/>
+    /// as the top code; returns how many.
+    /// </summary>
+    private static int QuantizeRowAvx512(ReadOnlySpan<float> x, float scale, int zeroPoint, int maxCode, Span<byte> q)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref byte qr = ref MemoryMarshal.GetReference(q);
+        var scaleV = Vector512.Create(scale);
+        var low = Vector512.Create((float)-zeroPoint);
+        var high = Vector512.Create((float)(maxCode - zeroPoint));
+        var zeroPointV = Vector512.Create(zeroPoint);
+        int i = 0;
+        for (; i <= x.Length - 16; i += 16)
+        {
+            var r = Avx512F.Divide(Vector512.LoadUnsafe(ref xr, (nuint)i), scaleV);
+            r &= Vector512.Equals(r, r);
+            var v = Avx512F.Add(Avx512F.ConvertToVector512Int32(Avx512F.Min(Avx512F.Max(r, low), high)), zeroPointV);
+            Avx512F.ConvertToVector128Byte(v).StoreUnsafe(ref qr, (nuint)i);
+        }
+
+        return i;
+    }
+
     /// <summary><c>q = min(q, max)</c>, in place.</summary>
     private static void ClampCodesU8(Span<byte> q, byte max, SimdLevel maxLevel)
     {

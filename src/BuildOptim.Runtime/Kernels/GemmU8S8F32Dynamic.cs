@@ -216,11 +216,14 @@ public static partial class Kernels
             (scale, zeroPoint) = (1f, 0);
         }
 
-        QuantizeF32ToU8(x, scale, zeroPoint, q[..x.Length], maxLevel);
+        // The row's first multiple of 16 values in zmm lanes where the machine has them (the same IEEE division and
+        // rounding as every other width), the rest through QuantizeF32ToU8.
+        int done = maxLevel >= SimdLevel.Vector512 && Avx512F.IsSupported ? QuantizeRowAvx512(x, scale, zeroPoint, maxCode, q) : 0;
+        QuantizeF32ToU8(x[done..], scale, zeroPoint, q[done..x.Length], maxLevel);
         if (maxCode < byte.MaxValue)
         {
             // clamp(clamp(v, 0, 255), 0, maxCode) = clamp(v, 0, maxCode): the u8 codes, capped.
-            ClampCodesU8(q[..x.Length], (byte)maxCode, maxLevel);
+            ClampCodesU8(q[done..x.Length], (byte)maxCode, maxLevel);
         }
 
         return (scale, zeroPoint);

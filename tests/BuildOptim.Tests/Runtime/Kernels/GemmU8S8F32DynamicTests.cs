@@ -220,6 +220,8 @@ public class GemmU8S8F32DynamicTests
             [-0f, 0f, -0f],
             [float.NaN, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f],
             [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, float.PositiveInfinity, 9f],
+            [.. Enumerable.Range(0, 40).Select(i => i == 17 ? float.NaN : i - 20.5f)],
+            [.. Enumerable.Range(0, 35).Select(i => i == 3 ? float.NegativeInfinity : i * 0.37f)],
             .. Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, i * 13).Select(_ => (float)((random.NextDouble() - 0.3) * Math.Pow(10, random.Next(-3, 4)))).ToArray()),
         ];
         foreach (var row in rows)
