@@ -191,7 +191,7 @@ public static class Compressor
         // gate still holds, else layer by layer, least sensitive first, each kept where the gate holds.
         if (options.WeightBits == WeightBitsMode.Auto && candidate.Ranges is not null && candidate.Gate.Evaluated && candidate.Gate.Passed)
         {
-            var eligible = SevenBitKernelsAreFaster ? SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared) : [];
+            var eligible = SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared).Where(l => SevenBitKernelsAreFaster || SevenBitConvTiles(candidate.Model, l)).ToList();
             var order = eligible.Select((name, index) => (name, index))
                 .OrderBy(l => sensitivities.TryGetValue(l.name, out double v) ? v : double.MaxValue).ThenBy(l => l.index)
                 .Select(l => l.name).ToList();
@@ -393,6 +393,14 @@ public static class Compressor
     /// deterministic.
     /// </summary>
     private static bool SevenBitKernelsAreFaster => false;
+
+    /// <summary>
+    /// Whether layer <paramref name="name"/> is a convolution that runs on the 7-bit tiles when its weights are 7-bit
+    /// (Kernels/ConvGemmU8S7.cs: 7-bit weights and halved input codes, ~1.3× the 8-bit tiles' multiply rate): not depthwise,
+    /// not a 1 × 1 convolution of one pixel. A property of the geometry, never of the build machine.
+    /// </summary>
+    private static bool SevenBitConvTiles(Network model, string name)
+        => model.Layers.FirstOrDefault(l => l.Name == name) is ConvLayer c && BuildOptim.Runtime.Kernels.ConvRunsOnSevenBitTiles(Planning.Ops.ConvEmitter.Geometry(c));
 
     /// <summary>The Dense and Conv layers an int8 plan runs on codes with plain (not shared) weights, in network order.</summary>
     private static List<string> SevenBitEligible(Network model, IReadOnlySet<string> floatLayers, IReadOnlyDictionary<string, SharedWeights>? shared)

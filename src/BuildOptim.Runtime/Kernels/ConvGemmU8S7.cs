@@ -40,6 +40,9 @@ public static partial class Kernels
     internal static int ConvU8S7PackedWeightsLength(in ConvGeometry g)
         => g.IsDepthwise ? 0 : g.Group * ConvGemmU8S7GroupWeightsLength(g);
 
+    /// <summary>Ints of one packed block of 6 output channels: pairs (8-bit) or quads (7-bit) of the patch, times 6.</summary>
+    internal static int ConvPackedBlockLength(int patch, bool sevenBit) => (sevenBit ? SevenBitQuads(patch) : PatchPairs(patch)) * GemmTileRows;
+
     /// <summary>Smallest and largest weight code a 7-bit convolution takes.</summary>
     internal const int SevenBitWeightMin = -64, SevenBitWeightMax = 63;
 
