@@ -220,9 +220,83 @@ public static partial class Kernels
             }
         }
 
-        for (; q < panelCount; q++)
+        int last = count - ((panelCount - 1) * GemmTilePixels);
+        int tiles = AvxVnni.IsSupported && last <= GemmColumnsMaxWidth ? panelCount - 1 : panelCount;
+        for (; q < tiles; q++)
         {
             GemmTileU8S7x16(ref Unsafe.Add(ref panel, q * panelLength), ref weights, bias, quads, ref Unsafe.Add(ref acc, q * GemmTilePixels), (nuint)stride, AvxVnni.IsSupported);
+        }
+
+        if (tiles < panelCount)
+        {
+            GemmTileU8S7Columns(panels.Slice(tiles * panelLength, quads * GemmTilePixels), weightBlock[..(quads * GemmTileRows)], bias, quads, last, blockAcc[(tiles * GemmTilePixels)..], stride);
+        }
+    }
+
+    /// <summary>
+    /// A last tile of at most four pixels with AVX-VNNI (ResNet-18's and FashionCnn's 7 × 7 outputs leave 49 = 3 · 16 + 1):
+    /// the six channels in the lanes, per quad one load of the block's weights and per pixel one broadcast and one
+    /// <c>vpdpbusd</c>, two chains per pixel (even and odd quads), instead of twelve <c>vpdpbusd</c> over 16 pixels.
+    /// </summary>
+    private static void GemmTileU8S7Columns(ReadOnlySpan<int> panel, ReadOnlySpan<int> weightBlock, ReadOnlySpan<int> bias, int quads, int width, Span<int> tile, int stride)
+    {
+        if ((long)(GemmTileRows - 1) * stride + width > tile.Length || width > GemmColumnsMaxWidth || width < 1)
+        {
+            ThrowShape("A 7-bit column tile lies outside its accumulators.");
+        }
+
+        ref int p = ref MemoryMarshal.GetReference(panel);
+        ref int w = ref MemoryMarshal.GetReference(weightBlock);
+        Span<int> lanes = stackalloc int[8];
+        var a0 = Vector256<int>.Zero;
+        var (a1, a2, a3, b0, b1, b2, b3) = (a0, a0, a0, a0, a0, a0, a0);
+        int t1 = Math.Min(1, width - 1), t2 = Math.Min(2, width - 1), t3 = Math.Min(3, width - 1);
+
+        // Eight lanes read two ints past a quad's six weights: inside the block but for the last quad, loaded through lanes.
+        // Quads come in pairs (an even count).
+        for (int j = 0; j < quads; j += 2)
+        {
+            var wv = Vector256.LoadUnsafe(ref w, (nuint)(j * GemmTileRows)).AsSByte();
+            Vector256<sbyte> wn;
+            if (j + 2 < quads)
+            {
+                wn = Vector256.LoadUnsafe(ref w, (nuint)((j + 1) * GemmTileRows)).AsSByte();
+            }
+            else
+            {
+                weightBlock.Slice((j + 1) * GemmTileRows, GemmTileRows).CopyTo(lanes);
+                wn = Vector256.Create<int>(lanes).AsSByte();
+            }
+
+            ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
+            ref int n = ref Unsafe.Add(ref c, GemmTilePixels);
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Create(c).AsByte(), wv);
+            b0 = AvxVnni.MultiplyWideningAndAdd(b0, Vector256.Create(n).AsByte(), wn);
+            if (width > 1)
+            {
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Create(Unsafe.Add(ref c, t1)).AsByte(), wv);
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, Vector256.Create(Unsafe.Add(ref n, t1)).AsByte(), wn);
+                if (width > 2)
+                {
+                    a2 = AvxVnni.MultiplyWideningAndAdd(a2, Vector256.Create(Unsafe.Add(ref c, t2)).AsByte(), wv);
+                    b2 = AvxVnni.MultiplyWideningAndAdd(b2, Vector256.Create(Unsafe.Add(ref n, t2)).AsByte(), wn);
+                    a3 = AvxVnni.MultiplyWideningAndAdd(a3, Vector256.Create(Unsafe.Add(ref c, t3)).AsByte(), wv);
+                    b3 = AvxVnni.MultiplyWideningAndAdd(b3, Vector256.Create(Unsafe.Add(ref n, t3)).AsByte(), wn);
+                }
+            }
+        }
+
+        Span<int> columns = stackalloc int[4 * 8];
+        (a0 + b0).CopyTo(columns);
+        (a1 + b1).CopyTo(columns[8..]);
+        (a2 + b2).CopyTo(columns[16..]);
+        (a3 + b3).CopyTo(columns[24..]);
+        for (int t = 0; t < width; t++)
+        {
+            for (int r = 0; r < GemmTileRows; r++)
+            {
+                tile[(r * stride) + t] = bias[r] + (columns[(t * 8) + r] << 2);
+            }
         }
     }
 
