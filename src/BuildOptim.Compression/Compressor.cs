@@ -385,11 +385,11 @@ public static class Compressor
             : throw new InvalidOperationException($"At sequence length {length} the network has other layers.");
 
     /// <summary>
-    /// Whether the int8 Dense and Conv kernels run faster on 7-bit weight codes than on 8-bit ones (DESIGN.md: Auto takes 7 bits
-    /// where they are exact and faster). None of this runtime's does, on either machine type: the convolution tiles
-    /// multiply 16-bit pairs with <c>vpmaddwd</c> whatever the code width, the dense kernels use <c>vpdpbusd</c> (AVX-VNNI) or
-    /// a nibble split (AVX2) that a <c>vpmaddubsw</c> path did not beat (docs/quantization.md). So Auto keeps 8 bits and
-    /// the accuracy they give. The answer depends on the kernel only, never on the build machine, so artifacts stay
+    /// Whether every int8 Dense and Conv kernel runs faster on 7-bit weight codes than on 8-bit ones (DESIGN.md: Auto takes 7
+    /// bits where they are exact and faster). Not so: the dense kernels use <c>vpdpbusd</c> (AVX-VNNI) or a nibble split
+    /// (AVX2) that a <c>vpmaddubsw</c> path did not beat, and depthwise convolutions multiply 16-bit pairs whatever the code
+    /// width; the convolutions on the 7-bit tiles are faster, layer by layer (<see cref="SevenBitConvTiles"/>;
+    /// docs/quantization.md). The answer depends on the kernels only, never on the build machine, so artifacts stay
     /// deterministic.
     /// </summary>
     private static bool SevenBitKernelsAreFaster => false;
