@@ -218,6 +218,12 @@ public static partial class Kernels
             {
                 GemmTileU8S7Mix512x32(ref Unsafe.Add(ref panel, q * panelLength), panelLength, ref weights, bias, quads, ref Unsafe.Add(ref acc, q * GemmTilePixels), (nuint)stride);
             }
+
+            if (q < count / GemmTilePixels)
+            {
+                GemmTileU8S7Mix512x16(ref Unsafe.Add(ref panel, q * panelLength), ref weights, bias, quads, ref Unsafe.Add(ref acc, q * GemmTilePixels), (nuint)stride);
+                q++;
+            }
         }
 
         int last = count - ((panelCount - 1) * GemmTilePixels);
@@ -251,10 +257,30 @@ public static partial class Kernels
         var a0 = Vector256<int>.Zero;
         var (a1, a2, a3, b0, b1, b2, b3) = (a0, a0, a0, a0, a0, a0, a0);
         int t1 = Math.Min(1, width - 1), t2 = Math.Min(2, width - 1), t3 = Math.Min(3, width - 1);
+        int j = 0;
+        if (width == 1)
+        {
+            // One column: four chains over the quads j mod 4, so that four vpdpbusd are in flight (two would wait on
+            // their latency); then the pair loop below takes the last two or four quads.
+            for (; j + 4 < quads; j += 4)
+            {
+                ref int c = ref Unsafe.Add(ref p, j * GemmTilePixels);
+                ref int wj = ref Unsafe.Add(ref w, j * GemmTileRows);
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Create(c).AsByte(), Vector256.LoadUnsafe(ref wj).AsSByte());
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, Vector256.Create(Unsafe.Add(ref c, GemmTilePixels)).AsByte(), Vector256.LoadUnsafe(ref wj, GemmTileRows).AsSByte());
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Create(Unsafe.Add(ref c, 2 * GemmTilePixels)).AsByte(), Vector256.LoadUnsafe(ref wj, 2 * GemmTileRows).AsSByte());
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, Vector256.Create(Unsafe.Add(ref c, 3 * GemmTilePixels)).AsByte(), Vector256.LoadUnsafe(ref wj, 3 * GemmTileRows).AsSByte());
+            }
+
+            a0 += a1;
+            b0 += b1;
+            a1 = Vector256<int>.Zero;
+            b1 = Vector256<int>.Zero;
+        }
 
         // Eight lanes read two ints past a quad's six weights: inside the block but for the last quad, loaded through lanes.
         // Quads come in pairs (an even count).
-        for (int j = 0; j < quads; j += 2)
+        for (; j < quads; j += 2)
         {
             var wv = Vector256.LoadUnsafe(ref w, (nuint)(j * GemmTileRows)).AsSByte();
             Vector256<sbyte> wn;
@@ -471,6 +497,44 @@ public static partial class Kernels
         a50.StoreUnsafe(ref t, 5 * stride);
         a51.StoreUnsafe(ref t, (5 * stride) + 16);
     }
+
+    /// <summary>One panel's 6 × 16 tile in six 512-bit accumulators (the odd full panel of a block): per two quads two loads, twelve broadcasts, the mix per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GemmTileU8S7Mix512x16(ref int panel, ref int weights, ReadOnlySpan<int> bias, int quads, ref int t, nuint stride)
+    {
+        var fours = Vector512.Create((short)4);
+        var a0 = Vector512.Create(bias[0]);
+        var a1 = Vector512.Create(bias[1]);
+        var a2 = Vector512.Create(bias[2]);
+        var a3 = Vector512.Create(bias[3]);
+        var a4 = Vector512.Create(bias[4]);
+        var a5 = Vector512.Create(bias[5]);
+        for (int j = 0; j < quads; j += 2)
+        {
+            var c = Vector512.LoadUnsafe(ref panel).AsByte();
+            var n = Vector512.LoadUnsafe(ref panel, GemmTilePixels).AsByte();
+            ref int wn = ref Unsafe.Add(ref weights, GemmTileRows);
+            a0 = Mix512Row(a0, c, n, Vector512.Create(weights).AsSByte(), Vector512.Create(wn).AsSByte(), fours);
+            a1 = Mix512Row(a1, c, n, Vector512.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
+            a2 = Mix512Row(a2, c, n, Vector512.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
+            a3 = Mix512Row(a3, c, n, Vector512.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
+            a4 = Mix512Row(a4, c, n, Vector512.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
+            a5 = Mix512Row(a5, c, n, Vector512.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
+            panel = ref Unsafe.Add(ref panel, 2 * GemmTilePixels);
+            weights = ref Unsafe.Add(ref weights, 2 * GemmTileRows);
+        }
+
+        a0.StoreUnsafe(ref t, 0);
+        a1.StoreUnsafe(ref t, stride);
+        a2.StoreUnsafe(ref t, 2 * stride);
+        a3.StoreUnsafe(ref t, 3 * stride);
+        a4.StoreUnsafe(ref t, 4 * stride);
+        a5.StoreUnsafe(ref t, 5 * stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Mix512Row(Vector512<int> a, Vector512<byte> c, Vector512<byte> n, Vector512<sbyte> w, Vector512<sbyte> wn, Vector512<short> fours)
+        => Avx512F.Add(a, Avx512BW.MultiplyAddAdjacent(Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(c, w), Avx512BW.MultiplyAddAdjacent(n, wn)), fours));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Mix512(ref Vector512<int> a0, ref Vector512<int> a1, Vector512<byte> c0, Vector512<byte> c1, Vector512<byte> n0, Vector512<byte> n1, Vector512<sbyte> w, Vector512<sbyte> wn, Vector512<short> fours)
