@@ -122,7 +122,7 @@ public class ConvU8S7OpTests
             depthwise += p.Geometry.IsDepthwise ? 1 : 0;
         }
 
-        Assert.True(flagged >= 2 && depthwise >= 1, $"{flagged} flagged, {depthwise} depthwise");
+        Assert.True(flagged >= 1 && depthwise >= 1, $"{flagged} flagged, {depthwise} depthwise");
         Assert.DoesNotContain(plan8.Ops.ToArray(), o => o.Kind == OpKind.ConvU8S8ToU8 && ConvU8S8ToU8Parameters.Decode(o.P).SevenBit);
 
         // The 7-bit plan's logits stay close to the 8-bit plan's.
