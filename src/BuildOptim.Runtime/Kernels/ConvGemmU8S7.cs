@@ -10,11 +10,12 @@ namespace BuildOptim.Runtime;
 //
 //     acc[i, p] = bias[i] + 4 · Σ_k w[i, k] · (col[k, p] >> 1)
 //
-// The plan's bias and requantization are at the doubled scale this sum lives at. With a real input x ≈ Sx · (c8 − Zx) and
-// c8 = 2 · c7 + lsb, the unbiased estimate of c8 from c7 is 2 · c7 + ½ (lsb is 0 or 1), so
-// Σ_k w · (c8 − Zx) ≈ 2 · Σ w · c7 + (½ − Zx) · Σ w; twice that, 4 · Σ w · c7 + (1 − 2 · Zx) · Σ w, is an integer, and the
-// compiler folds (1 − 2 · Zx) · Σ w into the bias it quantizes at the scale Sx / 2 (so the requantization multiplier is
-// the 8-bit layer's halved: one more shift). Padding reads Zx >> 1 like any other code.
+// The plan's bias and requantization are at the doubled scale this sum lives at (Compression's ConvEmitter). With a real
+// input x ≈ Sx · (c8 − Zx), c7 = c8 >> 1 stands for 2 · c7 + (Zx & 1): every code of the zero point's parity exactly (the
+// real zero and the padding, which reads Zx >> 1, included), the others one 8-bit step off. Then
+// Σ_k w · (c8 − Zx) ≈ (4 · Σ w · c7 − (2 · Zx − 2 · (Zx & 1)) · Σ w) / 2: the compiler folds the second term into the bias
+// it quantizes at the scale Sx / 2, and the requantization multiplier is the 8-bit layer's halved (one more shift). The
+// unbiased 2 · c7 + ½ measured worse: ReLU outputs pile up at code 0, which it would move by half a step.
 //
 // - Weights: blocks of GemmTileRows output channels, each [quads][GemmTileRows] int32 holding four consecutive weights
 //   w[i, 4j..4j+3] as bytes, quads = 2 · ⌈P / 8⌉ (an even count, so the kernels take the quads in pairs; zero past P).
