@@ -191,9 +191,9 @@ public static class Compressor
         // gate still holds, else layer by layer, least sensitive first, each kept where the gate holds.
         if (options.WeightBits == WeightBitsMode.Auto && candidate.Ranges is not null && candidate.Gate.Evaluated && candidate.Gate.Passed)
         {
-            bool dynamicDense = DynamicQuantization.Applies(candidate.Model);
+            bool dynamicPlan = DynamicQuantization.Applies(candidate.Model);
             var eligible = SevenBitEligible(candidate.Model, fallbackLayers.ToHashSet(), candidate.Shared)
-                .Where(name => SevenBitKernelsAreFaster || (dynamicDense && candidate.Model.Layers.First(l => l.Name == name) is DenseLayer)).ToList();
+                .Where(name => SevenBitKernelIsFaster(candidate.Model.Layers.First(l => l.Name == name), dynamicPlan)).ToList();
             var order = eligible.Select((name, index) => (name, index))
                 .OrderBy(l => sensitivities.TryGetValue(l.name, out double v) ? v : double.MaxValue).ThenBy(l => l.index)
                 .Select(l => l.name).ToList();
@@ -387,20 +387,22 @@ public static class Compressor
             : throw new InvalidOperationException($"At sequence length {length} the network has other layers.");
 
     /// <summary>
-    /// Whether the int8 Dense and Conv kernels run faster on 7-bit weight codes than on 8-bit ones (DESIGN.md: Auto takes 7 bits
-    /// where they are exact and faster). None of this runtime's does, on either machine type: the convolution tiles
-    /// multiply 16-bit pairs with <c>vpmaddwd</c> whatever the code width, the dense kernels use <c>vpdpbusd</c> (AVX-VNNI) or
-    /// a nibble split (AVX2) that a <c>vpmaddubsw</c> path did not beat (docs/quantization.md). So Auto keeps 8 bits and
-    /// the accuracy they give. The answer depends on the kernel only, never on the build machine, so artifacts stay
-    /// deterministic.
+    /// Whether <paramref name="layer"/>'s int8 kernel runs faster on 7-bit codes than on 8-bit ones (DESIGN.md: Auto takes 7
+    /// bits where they are exact and faster). Two kernels do: a Dense layer of a <see cref="QuantizationScheme.Dynamic"/>
+    /// plan (<c>OpKind.DenseDynamicU7S7F32</c>: rows quantized to 0..127, the 512-bit <c>vpmaddubsw</c> kernel where
+    /// AVX-512BW exists, 1.3× the 256-bit <c>vpdpbusd</c> rate, and never slower elsewhere), and a convolution on the 7-bit
+    /// tiles (Kernels/ConvGemmU8S7.cs: halved input codes, ~1.4× the 8-bit tiles): not depthwise, not a 1 × 1 convolution
+    /// of one pixel, a patch of at least 32 taps. The dense kernels of static plans use <c>vpdpbusd</c> (AVX-VNNI) or a
+    /// nibble split (AVX2) that a <c>vpmaddubsw</c> path did not beat, and depthwise convolutions multiply 16-bit pairs
+    /// whatever the code width (docs/quantization.md). The answer depends on the kernels and the layer's geometry only, never
+    /// on the build machine, so artifacts stay deterministic.
     /// </summary>
-    /// <remarks>
-    /// One kind of layer is the exception, named where the eligible layers are chosen: a Dense layer of a
-    /// <see cref="QuantizationScheme.Dynamic"/> plan, whose 7-bit form (<c>OpKind.DenseDynamicU7S7F32</c>) runs the 512-bit
-    /// <c>vpmaddubsw</c> kernel where AVX-512BW exists (1.3× the 256-bit <c>vpdpbusd</c> rate), and the same
-    /// <c>vpdpbusd</c> or a faster AVX2 mix elsewhere, never slower than its 8-bit form.
-    /// </remarks>
-    private static bool SevenBitKernelsAreFaster => false;
+    private static bool SevenBitKernelIsFaster(Layer layer, bool dynamicPlan) => layer switch
+    {
+        DenseLayer => dynamicPlan,
+        ConvLayer c => BuildOptim.Runtime.Kernels.ConvRunsOnSevenBitTiles(Planning.Ops.ConvEmitter.Geometry(c)),
+        _ => false,
+    };
 
     /// <summary>The Dense and Conv layers an int8 plan runs on codes with plain (not shared) weights, in network order.</summary>
     private static List<string> SevenBitEligible(Network model, IReadOnlySet<string> floatLayers, IReadOnlyDictionary<string, SharedWeights>? shared)

@@ -58,9 +58,14 @@ public sealed class CompressedModel
         return string.Create(CultureInfo.InvariantCulture, $"{model.Name}-{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}-{typeof(Compressor).Assembly.ManifestModule.ModuleVersionId:N}");
     }
 
-    public static CompressedModel Create(BenchmarkModel model)
+    /// <summary>
+    /// The model compressed with the gate off, so that <c>WeightBits="Auto"</c>, which searches with the gate, keeps 8 bits
+    /// everywhere; <paramref name="gated"/>: as a build with the model's gate (<see cref="BenchmarkModel.MaxAccuracyDrop"/>,
+    /// <see cref="BenchmarkModel.MinCosine"/>) compresses it, Auto keeping the 7-bit layers the gate accepts.
+    /// </summary>
+    public static CompressedModel Create(BenchmarkModel model, bool gated = false)
     {
-        string root = Path.Combine(CacheRoot, Key(model));
+        string root = Path.Combine(CacheRoot, Key(model) + (gated ? "-gated" : ""));
         string int8 = Path.Combine(root, "int8");
         string fp32 = Path.Combine(root, "fp32");
         var network = OnnxFrontEnd.Load(model.ModelPath);
@@ -72,8 +77,10 @@ public sealed class CompressedModel
                 ModelPath = model.ModelPath,
                 OutputDirectory = int8,
                 CalibrationPath = model.CalibrationPath,
-                EvaluationPath = model.EvaluationPath,
-                Gate = GateMode.Off,
+                EvaluationPath = gated && model.GateOnCalibration ? null : model.EvaluationPath,
+                Gate = gated ? GateMode.Warning : GateMode.Off,
+                MaxAccuracyDrop = model.MaxAccuracyDrop,
+                MinCosine = gated ? model.MinCosine : null,
                 EmitOnnx = true,
             });
             Console.WriteLine($"// {report.SummaryLine}");

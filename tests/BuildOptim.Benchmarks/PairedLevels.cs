@@ -5,9 +5,11 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired-levels [BASELINE] [CANDIDATE] [ROUNDS] [BUDGET µs] [cpu]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
+/// <c>paired-levels [BASELINE] [CANDIDATE] [ROUNDS] [BUDGET µs] [cpu] [seven]</c>: each int8 convolution of the sample models run at two <see cref="SimdLevel"/> caps in
 /// alternating batches in one process (the way <see cref="PairedRatio"/> pairs engines), weights pre-packed and layout prepared
 /// as <see cref="PlanRunner"/> does, so a kernel path is measured against the one below it on the same, possibly busy, machine.
+/// With <c>seven</c>, the candidate is the 7-bit layer (halved weights, the 7-bit tiles of Kernels/ConvGemmU8S7.cs; checked
+/// against its scalar twin) and the baseline the 8-bit one, for the convolutions that are not depthwise.
 /// </summary>
 public static class PairedLevels
 {
@@ -33,9 +35,15 @@ public static class PairedLevels
         double budgetMicroseconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
         // With "cpu", the thread's processor time instead of wall time (see PairedRatio).
         bool cpu = args.Contains("cpu");
+        bool seven = args.Contains("seven");
         var random = new Random(42);
         foreach (var (name, g) in s_convolutions)
         {
+            if (seven && g.IsDepthwise)
+            {
+                continue;
+            }
+
             var x = new byte[g.InputLength];
             random.NextBytes(x);
             var w = Enumerable.Range(0, g.M * g.PatchLength).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
@@ -44,6 +52,8 @@ public static class PairedLevels
             var multiplier = Enumerable.Repeat(m, g.M).ToArray();
             var shift = Enumerable.Repeat(s, g.M).ToArray();
             var packed = Kernels.PackConvU8S8Weights(w, g);
+            var w7 = w.Select(v => (sbyte)(v >> 1)).ToArray();
+            var packed7 = seven ? Kernels.PackConvU8S7Weights(w7, g) : [];
             var layout = Kernels.ConvGemmLayout.For(g);
             var scratch = new byte[Kernels.ConvU8S8ScratchLength(g)];
             var acc = new int[Kernels.ConvU8S8AccumulatorLength(g)];
@@ -53,8 +63,31 @@ public static class PairedLevels
             void Call(SimdLevel level, byte[] output)
                 => Kernels.ConvU8S8Core(x, g, 128, w, packed, bias, multiplier, shift, 3, 0, 255, scratch, acc, output, level, layout);
 
-            Call(baseline, yCheck);
-            Call(candidate, y);
+            void CallSeven(SimdLevel level, byte[] output)
+                => Kernels.ConvU8S8Core(x, g, 128, w7, packed7, bias, multiplier, shift, 3, 0, 255, scratch, acc, output, level, layout, sevenBit: true);
+
+            void Candidate(SimdLevel level, byte[] output)
+            {
+                if (seven)
+                {
+                    CallSeven(level, output);
+                }
+                else
+                {
+                    Call(level, output);
+                }
+            }
+
+            if (seven)
+            {
+                CallSeven(SimdLevel.Scalar, yCheck);
+            }
+            else
+            {
+                Call(baseline, yCheck);
+            }
+
+            Candidate(candidate, y);
             if (!y.AsSpan().SequenceEqual(yCheck))
             {
                 throw new InvalidOperationException($"{name}: {candidate} and {baseline} differ.");
@@ -64,13 +97,20 @@ public static class PairedLevels
             Call(baseline, y);
             int calls = Math.Max(10, (int)(budgetMicroseconds / Math.Max(1, probe.Elapsed.TotalMicroseconds)));
 
-            double Time(SimdLevel level)
+            double Time(SimdLevel level, bool isCandidate)
             {
                 double cpuStart = cpu ? ThreadCpuTime.Microseconds() : 0;
                 long start = Stopwatch.GetTimestamp();
                 for (int i = 0; i < calls; i++)
                 {
-                    Call(level, y);
+                    if (isCandidate)
+                    {
+                        Candidate(level, y);
+                    }
+                    else
+                    {
+                        Call(level, y);
+                    }
                 }
 
                 return cpu ? (ThreadCpuTime.Microseconds() - cpuStart) / calls : Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
@@ -78,8 +118,8 @@ public static class PairedLevels
 
             for (int i = 0; i < 3; i++)
             {
-                Time(baseline);
-                Time(candidate);
+                Time(baseline, false);
+                Time(candidate, true);
             }
 
             var a = new double[rounds];
@@ -88,19 +128,19 @@ public static class PairedLevels
             {
                 if (r % 2 == 0)
                 {
-                    a[r] = Time(baseline);
-                    b[r] = Time(candidate);
+                    a[r] = Time(baseline, false);
+                    b[r] = Time(candidate, true);
                 }
                 else
                 {
-                    b[r] = Time(candidate);
-                    a[r] = Time(baseline);
+                    b[r] = Time(candidate, true);
+                    a[r] = Time(baseline, false);
                 }
             }
 
             var ratios = a.Zip(b, (p, q) => p / q).Order().ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name}: {baseline} median {Median(a):F2} µs (best {a.Min():F2}), {candidate} median {Median(b):F2} µs (best {b.Min():F2}); "
+                $"{name}: {baseline}{(seven ? " 8-bit" : "")} median {Median(a):F2} µs (best {a.Min():F2}), {candidate}{(seven ? " 7-bit" : "")} median {Median(b):F2} µs (best {b.Min():F2}); "
                 + $"{baseline} / {candidate} per round {Median(ratios):F2}× [{ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}], of best {a.Min() / b.Min():F2}×"));
         }
     }

@@ -5,11 +5,14 @@ using BuildOptim.Runtime;
 namespace BuildOptim.Benchmarks;
 
 /// <summary>
-/// <c>paired MODEL [ROUNDS] [CALLS] [cpu | parallel=N]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
+/// <c>paired MODEL [ROUNDS] [CALLS] [cpu | parallel=N] [gated]</c>: the int8 plan against ONNX Runtime fp32 (and its int8 QDQ export, a third column) in one process, in alternating batches,
 /// so both see the same machine. BenchmarkDotNet runs each benchmark in its own process one after the other; on a shared
 /// VM a quiet or a busy minute then lands on one side of the ratio only. Here each round times CALLS calls of one
 /// engine, then CALLS of the other (the order swapping every round), and the ratio is taken per round: the median of
-/// those ratios is what the noise moves least. Same setup, input and output as <see cref="ModelBenchmarks"/>.
+/// those ratios is what the noise moves least. Same setup, input and output as <see cref="ModelBenchmarks"/>. With
+/// <c>gated</c>, the int8 plan is the one a build with the model's gate ships (<see cref="CompressedModel.Create"/>:
+/// <c>WeightBits="Auto"</c> keeps the 7-bit convolutions the gate accepts), and the plan compressed with the gate off
+/// (8 bits everywhere) is timed in the same rounds too: a fourth column, and the 8-bit / gated ratio per round.
 /// </summary>
 public static class PairedRatio
 {
@@ -40,7 +43,8 @@ public static class PairedRatio
             throw new PlatformNotSupportedException("'cpu' reads CLOCK_THREAD_CPUTIME_ID, a Linux clock.");
         }
 
-        var compressed = CompressedModel.Create(model);
+        bool gated = args.Contains("gated");
+        var compressed = CompressedModel.Create(model, gated);
         var input = compressed.FirstInput();
         var output = new float[compressed.Network.OutputLength];
         // "parallel=N": the int8 plan's large convolutions split over N threads (PlanRunner's parallelism), timed in wall time.
@@ -53,6 +57,8 @@ public static class PairedRatio
         using var int8 = new PlanRunner(ModelPlan.FromFile(compressed.Int8PlanPath), parallelism);
         using var ort = compressed.OpenOrt(compressed.Model.ModelPath, input, output);
         using var qdq = compressed.OpenOrt(compressed.QdqModelPath, input, output);
+        using var eightBit = gated ? new PlanRunner(ModelPlan.FromFile(CompressedModel.Create(model).Int8PlanPath), parallelism) : null;
+        void RunEightBit() => eightBit?.Run(input, output);
 
         double Time(Action call)
         {
@@ -74,7 +80,10 @@ public static class PairedRatio
             Time(RunInt8);
             Time(ort.Run);
             Time(qdq.Run);
+            Time(RunEightBit);
         }
+
+        var eight = new double[rounds];
 
         var ours = new double[rounds];
         var theirs = new double[rounds];
@@ -86,9 +95,11 @@ public static class PairedRatio
                 ours[r] = Time(RunInt8);
                 theirs[r] = Time(ort.Run);
                 theirsInt8[r] = Time(qdq.Run);
+                eight[r] = Time(RunEightBit);
             }
             else
             {
+                eight[r] = Time(RunEightBit);
                 theirsInt8[r] = Time(qdq.Run);
                 theirs[r] = Time(ort.Run);
                 ours[r] = Time(RunInt8);
@@ -109,5 +120,25 @@ public static class PairedRatio
             + $"quartiles {ratios[rounds / 4]:F2}–{ratios[3 * rounds / 4]:F2}×, of best times {theirs.Min() / ours.Min():F2}×; "
             + $"ORT int8 QDQ median {Median(theirsInt8):F2} µs (best {theirsInt8.Min():F2}), ORT int8 / int8 per round: median {Median(int8Ratios):F2}×, "
             + $"quartiles {int8Ratios[rounds / 4]:F2}–{int8Ratios[3 * rounds / 4]:F2}×, of best times {theirsInt8.Min() / ours.Min():F2}×"));
+        if (gated)
+        {
+            var sevenRatios = eight.Zip(ours, (e, o) => e / o).Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{model.Name} gated plan above ({SevenBitConvolutions(compressed.Int8PlanPath)} 7-bit convolutions); the 8-bit plan median {Median(eight):F2} µs (best {eight.Min():F2}), ORT fp32 / 8-bit per round: median {Median(theirs.Zip(eight, (t, e) => t / e)):F2}×; "
+                + $"8-bit / gated per round: median {Median(sevenRatios):F2}×, quartiles {sevenRatios[rounds / 4]:F2}–{sevenRatios[3 * rounds / 4]:F2}×"));
+        }
+    }
+
+    /// <summary>The convolutions of a plan that run on the 7-bit tiles (their parameters end in the 7-bit flag).</summary>
+    private static int SevenBitConvolutions(string planPath)
+    {
+        int count = 0;
+        foreach (var op in ModelPlan.FromFile(planPath).Ops)
+        {
+            bool sevenBit = op.Kind == OpKind.ConvU8S8ToU8 ? op.P.Length == 21 : op.Kind == OpKind.ConvU8S8ToF32 && op.P.Length == 20;
+            count += sevenBit && op.P[^1] == 1 ? 1 : 0;
+        }
+
+        return count;
     }
 }

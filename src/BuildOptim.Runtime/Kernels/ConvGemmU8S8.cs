@@ -95,16 +95,20 @@ public static partial class Kernels
     /// One group of a non-depthwise convolution: writes <c>acc[i, p] = bias[i] + Σ_k w[i, k] · col[k, p]</c> of every
     /// channel <c>firstChannel + i</c> and pixel p to <paramref name="output"/>, one output-row run of a block at a time.
     /// <paramref name="packedWeights"/> is this group's packed weights, or empty to pack <paramref name="weights"/> into scratch.
+    /// With <paramref name="sevenBit"/>, the 7-bit tiles of ConvGemmU8S7.cs: <c>acc[i, p] = bias[i] + 4 · Σ_k w[i, k] · (col[k, p] &gt;&gt; 1)</c>
+    /// over 7-bit weights, packed weights in their layout.
     /// </summary>
-    private static unsafe void ConvGemmU8S8Group<TOutput>(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, int firstChannel, Span<byte> scratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
+    private static unsafe void ConvGemmU8S8Group<TOutput>(ReadOnlySpan<byte> xg, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, int firstChannel, Span<byte> scratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level, bool sevenBit = false)
         where TOutput : IConvGemmOutput, allows ref struct
     {
         int rows = g.GroupOutputChannels;
         int patch = g.PatchLength;
-        int pairs = PatchPairs(patch);
+        // Pairs of taps in 16-bit halves, or (7-bit) an even count of quads of bytes, per int32 of the panels and weights.
+        int pairs = sevenBit ? SevenBitQuads(patch) : PatchPairs(patch);
+        int panelInts = PanelInts(patch);
         int blockPixels = layout?.BlockPixels ?? ConvGemmU8S8BlockPixels(g);
         int panelLength = pairs * GemmTilePixels;
-        int weightsLength = packedWeights.IsEmpty ? ConvGemmU8S8GroupWeightsLength(g) : 0;
+        int weightsLength = packedWeights.IsEmpty ? (sevenBit ? ConvGemmU8S7GroupWeightsLength(g) : ConvGemmU8S8GroupWeightsLength(g)) : 0;
         var image = layout?.Image ?? ConvGemmImage.For(g);
         int rowPixels = layout?.RowPixels ?? ConvGemmRowPixels(g);
         int widePixels = g.OH * rowPixels;
@@ -113,8 +117,8 @@ public static partial class Kernels
         fixed (byte* scratchStart = scratch)
         {
             int align = (int)((GemmScratchAlignment - ((nint)scratchStart % GemmScratchAlignment)) % GemmScratchAlignment);
-            var panels = MemoryMarshal.Cast<byte, int>(scratch.Slice(align, 4 * pairs * blockPixels));
-            var rest = scratch[(align + (4 * pairs * blockPixels))..];
+            var panels = MemoryMarshal.Cast<byte, int>(scratch.Slice(align, 4 * panelInts * blockPixels));
+            var rest = scratch[(align + (4 * panelInts * blockPixels))..];
             var blockAcc = MemoryMarshal.Cast<byte, int>(rest[..(4 * GemmTileRows * blockPixels)]);
             rest = rest[(4 * GemmTileRows * blockPixels)..];
             var codes = rest[..blockPixels];
@@ -124,7 +128,15 @@ public static partial class Kernels
             if (packedWeights.IsEmpty)
             {
                 var own = MemoryMarshal.Cast<byte, int>(rest[..(4 * weightsLength)]);
-                PackConvGemmU8S8GroupWeights(weights, g, own);
+                if (sevenBit)
+                {
+                    PackConvGemmU8S7GroupWeights(weights, g, own);
+                }
+                else
+                {
+                    PackConvGemmU8S8GroupWeights(weights, g, own);
+                }
+
                 packedWeights = own;
                 rest = rest[(4 * weightsLength)..];
             }
@@ -169,7 +181,11 @@ public static partial class Kernels
             {
                 int count = Math.Min(blockPixels, widePixels - p0);
                 int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
-                if (level >= SimdLevel.Vector256 && Avx2.IsSupported && stride <= 2)
+                if (sevenBit)
+                {
+                    PackColumnPanelsU7(source, panelTaps, lastOffset, stride, p0, panelCount, panels, panelLength, level);
+                }
+                else if (level >= SimdLevel.Vector256 && Avx2.IsSupported && stride <= 2)
                 {
                     PackColumnPanelsU8Avx2(source, panelTaps, lastOffset, stride, p0, panelCount, panels, panelLength);
                 }
@@ -187,7 +203,11 @@ public static partial class Kernels
                     blockBias.Clear();
                     bias.Slice(b * GemmTileRows, tileRows).CopyTo(blockBias);
                     var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
-                    if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
+                    if (sevenBit)
+                    {
+                        GemmRowBlockU8S7(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
+                    }
+                    else if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
                     {
                         GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
                     }

@@ -204,14 +204,15 @@ public static partial class Kernels
     }
 
     /// <summary>
-    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B), the accumulators
+    /// Scratch of a non-depthwise u8 × s8 convolution, in bytes: one block's packed panels (4 · pairs · B, or the 7-bit
+    /// layout's quads when more: <see cref="PanelInts"/>), the accumulators
     /// of one tile row of it (4 · 6 · B) and one row of their codes (B), one group's padded image, tap offsets (4 · P), packed
-    /// weights (unless given pre-packed), the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and
+    /// weights (unless given pre-packed; room for either layout), the explicit column matrix of small outputs (<see cref="UsesDenseColumns"/>), and
     /// alignment slack.
     /// </summary>
     private static int ConvGemmU8S8ScratchLength(in ConvGeometry g, bool packedWeights)
-        => (((4 * (PatchPairs(g.PatchLength) + GemmTileRows)) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
-            + (packedWeights ? 0 : 4 * ConvGemmU8S8GroupWeightsLength(g)) + DenseColumnsLength(g) + GemmScratchAlignment;
+        => (((4 * (PanelInts(g.PatchLength) + GemmTileRows)) + 1) * ConvGemmU8S8BlockPixels(g)) + ConvGemmImage.For(g).Length + (4 * g.PatchLength)
+            + (packedWeights ? 0 : 4 * Math.Max(ConvGemmU8S8GroupWeightsLength(g), ConvGemmU8S7GroupWeightsLength(g))) + DenseColumnsLength(g) + GemmScratchAlignment;
 
     /// <summary>The largest of the tap offsets (0 for none).</summary>
     private static int MaxTapOffset(ReadOnlySpan<int> tapOffsets)

@@ -31,9 +31,9 @@ public static partial class Kernels
         => ConvU8S8MaxPool2x2(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, SimdLevel.Vector512);
 
     /// <summary>The fused convolution and pool taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
+    internal static void ConvU8S8MaxPool2x2(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null, bool sevenBit = false)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength, layout);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, g.OutputLength, layout, sevenBit);
         if (!(layout?.PoolFits ?? ConvU8S8MaxPool2x2Fits(g)))
         {
             ThrowShape($"Conv {g} cannot be pooled in one pass: it needs an output of at least 2 × 2 computed one whole channel at a time.");
@@ -45,14 +45,14 @@ public static partial class Kernels
         }
 
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
-        ConvU8S8MaxPool2x2Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+        ConvU8S8MaxPool2x2Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout, sevenBit);
     }
 
     /// <summary>The fused convolution and pool with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan (the pool's fit included).</summary>
-    internal static void ConvU8S8MaxPool2x2Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    internal static void ConvU8S8MaxPool2x2Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout, bool sevenBit = false)
     {
         var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel, sevenBit);
     }
 
     /// <summary>Pools each whole channel's accumulators 2 × 2 in place, then requantizes the pooled quarter into y.</summary>

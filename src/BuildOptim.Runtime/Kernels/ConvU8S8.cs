@@ -69,18 +69,22 @@ public static partial class Kernels
     internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel)
         => ConvU8S8(x, g, inputZeroPoint, weights, default, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel);
 
-    /// <summary>The pre-packed overload taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
+    /// <summary>
+    /// The pre-packed overload taking no path wider than <paramref name="maxLevel"/>. With <paramref name="sevenBit"/> (a
+    /// 7-bit convolution, ConvGemmU8S7.cs; not depthwise), the weights are 7-bit codes, pre-packed by
+    /// <see cref="PackConvU8S7Weights"/> if at all, and <c>acc = bias + 4 · Σ w · (x &gt;&gt; 1)</c> (padding halved alike).
+    /// </summary>
+    internal static void ConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout = null, bool sevenBit = false)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout, sevenBit);
         ValidateConvRequantization(g, multiplier, shift, clampMin, clampMax);
-        ConvU8S8Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+        ConvU8S8Core(x, g, inputZeroPoint, weights, packedWeights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout, sevenBit);
     }
 
     /// <summary>The pre-packed overload with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
-    internal static void ConvU8S8Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    internal static void ConvU8S8Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout, bool sevenBit = false)
     {
-        if (IsSinglePixelPointwise(g) && maxLevel >= SimdLevel.Vector256)
+        if (!sevenBit && IsSinglePixelPointwise(g) && maxLevel >= SimdLevel.Vector256)
         {
             // A 1 × 1 convolution of one pixel (squeeze-excitation's layers) is a dense layer: the matrix-vector product of
             // the dense kernels, then one requantization pass over the channels. The same sums, so the same codes.
@@ -91,7 +95,7 @@ public static partial class Kernels
         }
 
         var output = new RequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH * g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel, sevenBit);
     }
 
     /// <summary>
@@ -114,9 +118,9 @@ public static partial class Kernels
         => ConvU8S8ToF32(x, g, inputZeroPoint, weights, default, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel);
 
     /// <summary>The pre-packed float-output overload taking no path wider than <paramref name="maxLevel"/>.</summary>
-    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout = null)
+    internal static void ConvU8S8ToF32(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout = null, bool sevenBit = false)
     {
-        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout);
+        ValidateConvU8S8(x, g, weights, packedWeights, bias, scratch, accScratch, y.Length, layout, sevenBit);
         if (scale.Length != g.M)
         {
             ThrowShape($"Conv {g} needs {g.M} scales; got {scale.Length}.");
@@ -127,14 +131,14 @@ public static partial class Kernels
             ThrowEmptyClampRange();
         }
 
-        ConvU8S8ToF32Core(x, g, inputZeroPoint, weights, packedWeights, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout);
+        ConvU8S8ToF32Core(x, g, inputZeroPoint, weights, packedWeights, bias, scale, clampMin, clampMax, scratch, accScratch, y, maxLevel, layout, sevenBit);
     }
 
     /// <summary>The pre-packed float-output overload with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan.</summary>
-    internal static void ConvU8S8ToF32Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout)
+    internal static void ConvU8S8ToF32Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, float clampMin, float clampMax, Span<byte> scratch, Span<int> accScratch, Span<float> y, SimdLevel maxLevel, ConvGemmLayout? layout, bool sevenBit = false)
     {
         var output = new ScaleConvOutput(scale, clampMin, clampMax, y, g.OH * g.OW);
-        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel);
+        ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel, sevenBit);
     }
 
     /// <summary>One multiplier and one shift in [1, 62] per output channel, and a clamp range that is not empty.</summary>
@@ -160,9 +164,14 @@ public static partial class Kernels
     }
 
     /// <summary>Checks the operands (with a prepared layout, against the lengths it holds rather than derived again).</summary>
-    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength, ConvGemmLayout? layout)
+    private static void ValidateConvU8S8(ReadOnlySpan<byte> x, in ConvGeometry g, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, int outputLength, ConvGemmLayout? layout, bool sevenBit = false)
     {
         ValidateConvGeometry(g);
+        if (sevenBit && (g.IsDepthwise || !AreSevenBitWeights(weights)))
+        {
+            ThrowShape($"Conv {g}: a 7-bit convolution is not depthwise and its weights lie in [{SevenBitWeightMin}, {SevenBitWeightMax}].");
+        }
+
         if (layout is not null && !layout.Fits(g))
         {
             ThrowShape($"Conv {g} was given the prepared layout of another geometry.");
@@ -173,9 +182,10 @@ public static partial class Kernels
             ThrowShape($"Conv {g} got input {x.Length}, weights {weights.Length}, bias {bias.Length}, output {outputLength}.");
         }
 
-        if (!packedWeights.IsEmpty && packedWeights.Length != ConvU8S8PackedWeightsLength(g))
+        int packedLength = sevenBit ? ConvU8S7PackedWeightsLength(g) : ConvU8S8PackedWeightsLength(g);
+        if (!packedWeights.IsEmpty && packedWeights.Length != packedLength)
         {
-            ThrowShape($"Conv {g} needs {ConvU8S8PackedWeightsLength(g)} packed weights; got {packedWeights.Length}.");
+            ThrowShape($"Conv {g} needs {packedLength} packed weights; got {packedWeights.Length}.");
         }
 
         int scratchLength = layout is not null && !packedWeights.IsEmpty ? layout.PackedScratchLength : ConvU8S8ScratchLength(g, !packedWeights.IsEmpty);
@@ -186,7 +196,7 @@ public static partial class Kernels
     }
 
     /// <summary>Every group's accumulators, handed to <paramref name="output"/> row segment by row segment.</summary>
-    private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level)
+    private static void ConvU8S8Groups<TOutput>(ReadOnlySpan<byte> x, in ConvGeometry g, byte zeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, Span<byte> scratch, Span<int> accScratch, ConvGemmLayout? layout, ref TOutput output, SimdLevel level, bool sevenBit = false)
         where TOutput : IConvGemmOutput, allows ref struct
     {
         if (g.IsDepthwise)
@@ -198,7 +208,7 @@ public static partial class Kernels
         int groupOutputs = g.GroupOutputChannels;
         int groupInput = g.GroupInputChannels * g.H * g.W;
         int groupWeights = groupOutputs * g.PatchLength;
-        int groupPacked = ConvGemmU8S8GroupWeightsLength(g);
+        int groupPacked = sevenBit ? ConvGemmU8S7GroupWeightsLength(g) : ConvGemmU8S8GroupWeightsLength(g);
         for (int group = 0; group < g.Group; group++)
         {
             ConvGemmU8S8Group(
@@ -212,7 +222,8 @@ public static partial class Kernels
                 scratch,
                 layout,
                 ref output,
-                level);
+                level,
+                sevenBit);
         }
     }
 

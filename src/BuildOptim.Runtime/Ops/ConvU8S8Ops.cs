@@ -12,13 +12,20 @@ internal sealed class ConvU8S8Weights
     private readonly PlanSection<sbyte> _inPlan;
     private readonly sbyte[]? _decoded;
 
-    private ConvU8S8Weights(in ConvGeometry g, PlanSection<sbyte> inPlan, sbyte[]? decoded)
+    private ConvU8S8Weights(in ConvGeometry g, PlanSection<sbyte> inPlan, sbyte[]? decoded, bool sevenBit = false)
     {
         _inPlan = inPlan;
         _decoded = decoded;
-        Packed = Kernels.PackConvU8S8Weights(Weights, g);
+        SevenBit = sevenBit;
+        Packed = sevenBit ? Kernels.PackConvU8S7Weights(Weights, g) : Kernels.PackConvU8S8Weights(Weights, g);
         Layout = Kernels.ConvGemmLayout.For(g);
     }
+
+    /// <summary>Whether these are a 7-bit convolution's weights, packed for its tiles (Kernels/ConvGemmU8S7.cs).</summary>
+    public bool SevenBit { get; }
+
+    /// <summary>Ints of packed weights per 6-channel block: pairs (8-bit) or quads (7-bit) of the patch, times 6.</summary>
+    public int BlockLength(in ConvGeometry g) => Kernels.ConvPackedBlockLength(g.PatchLength, SevenBit);
 
     /// <summary>Weights [M, PatchLength].</summary>
     public ReadOnlySpan<sbyte> Weights => _decoded is null ? _inPlan.Span : _decoded;
@@ -30,9 +37,17 @@ internal sealed class ConvU8S8Weights
     /// <summary>Bytes of packed (and decoded) weights.</summary>
     public long PreparedBytes => ((long)Packed.Length * sizeof(int)) + (_decoded?.Length ?? 0);
 
-    /// <summary>Plain int8 weights in data section 0.</summary>
-    public static ConvU8S8Weights InPlan(PlanOp op, OpLoadContext context, in ConvGeometry g)
-        => new(g, context.Data<sbyte>(op, 0, (long)g.M * g.PatchLength), null);
+    /// <summary>Plain int8 weights in data section 0; with <paramref name="sevenBit"/>, 7-bit codes (checked: the plan is hostile input).</summary>
+    public static ConvU8S8Weights InPlan(PlanOp op, OpLoadContext context, in ConvGeometry g, bool sevenBit = false)
+    {
+        var weights = context.Data<sbyte>(op, 0, (long)g.M * g.PatchLength);
+        if (sevenBit && !Kernels.AreSevenBitWeights(weights.Span))
+        {
+            throw ParameterReader.Invalid(op.Kind, $"is a 7-bit convolution with weights outside [{Kernels.SevenBitWeightMin}, {Kernels.SevenBitWeightMax}]");
+        }
+
+        return new(g, weights, null, sevenBit);
+    }
 
     /// <summary>Shared weights: 4-bit indices in data section 0, <paramref name="codebooks"/> int8 codebooks in section 1.</summary>
     public static ConvU8S8Weights Shared(PlanOp op, OpLoadContext context, in ConvGeometry g, int codebooks)
@@ -85,8 +100,8 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
     public static OpExecutor Create(PlanOp op, OpLoadContext context)
     {
         context.Expect(op, inputs: 1, outputs: 1, data: 4);
-        var (batch, g, input, output, min, max) = ConvU8S8ToU8Parameters.Decode(op.P);
-        return new ConvU8S8ToU8Op(op, context, batch, g, input, output, min, max, ConvU8S8Weights.InPlan(op, context, g), requantization: 1);
+        var (batch, g, input, output, min, max, sevenBit) = ConvU8S8ToU8Parameters.Decode(op.P);
+        return new ConvU8S8ToU8Op(op, context, batch, g, input, output, min, max, ConvU8S8Weights.InPlan(op, context, g, sevenBit), requantization: 1);
     }
 
     public static OpExecutor CreateShared(PlanOp op, OpLoadContext context)
@@ -130,8 +145,8 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
         var multiplier = _multiplier.Span.Slice(first, slice.M);
         var shift = _shift.Span.Slice(first, slice.M);
         var weights = _weights.Weights.Slice(first * patch, slice.M * patch);
-        int pairs = (patch + 1) / 2;
-        var packed = _weights.Packed.AsSpan(first / WeightBlockChannels * pairs * WeightBlockChannels, Kernels.ConvU8S8PackedWeightsLength(slice));
+        bool sevenBit = _weights.SevenBit;
+        var packed = _weights.Packed.AsSpan(first / WeightBlockChannels * _weights.BlockLength(g), sevenBit ? Kernels.ConvU8S7PackedWeightsLength(slice) : Kernels.ConvU8S8PackedWeightsLength(slice));
         var x = _x.AsSpan(0, _batch * g.InputLength);
         if (_pooled is { } pooledOutput)
         {
@@ -140,7 +155,7 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
             var yPooled = pooledOutput.AsSpan(0, _batch * g.M * pooled);
             for (int b = 0; b < _batch; b++)
             {
-                Kernels.ConvU8S8MaxPool2x2Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _weights.Layout);
+                Kernels.ConvU8S8MaxPool2x2Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, yPooled.Slice(((b * g.M) + first) * pooled, slice.M * pooled), SimdLevel.Vector512, _weights.Layout, sevenBit);
             }
 
             return;
@@ -149,7 +164,7 @@ internal sealed class ConvU8S8ToU8Op : OpExecutor, IChannelSplittable
         var y = _y.AsSpan(0, _batch * g.OutputLength);
         for (int b = 0; b < _batch; b++)
         {
-            Kernels.ConvU8S8Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _weights.Layout);
+            Kernels.ConvU8S8Core(x.Slice(b * g.InputLength, g.InputLength), slice, _inputZeroPoint, weights, packed, bias, multiplier, shift, _outputZeroPoint, _clampMin, _clampMax, scratch, accumulator, y.Slice((b * g.OutputLength) + (first * pixels), slice.M * pixels), SimdLevel.Vector512, _weights.Layout, sevenBit);
         }
     }
 }
@@ -186,8 +201,8 @@ internal sealed class ConvU8S8ToF32Op : OpExecutor
     public static OpExecutor Create(PlanOp op, OpLoadContext context)
     {
         context.Expect(op, inputs: 1, outputs: 1, data: 3);
-        var (batch, g, input, min, max) = ConvU8S8ToF32Parameters.Decode(op.P);
-        return new ConvU8S8ToF32Op(op, context, batch, g, input, min, max, ConvU8S8Weights.InPlan(op, context, g), scaling: 1);
+        var (batch, g, input, min, max, sevenBit) = ConvU8S8ToF32Parameters.Decode(op.P);
+        return new ConvU8S8ToF32Op(op, context, batch, g, input, min, max, ConvU8S8Weights.InPlan(op, context, g, sevenBit), scaling: 1);
     }
 
     public static OpExecutor CreateShared(PlanOp op, OpLoadContext context)
@@ -211,7 +226,7 @@ internal sealed class ConvU8S8ToF32Op : OpExecutor
         var scale = _scale.Span;
         for (int b = 0; b < _batch; b++)
         {
-            Kernels.ConvU8S8ToF32Core(_x.AsSpan(b * g.InputLength, g.InputLength), g, _inputZeroPoint, weights, _weights.Packed, bias, scale, _clampMin, _clampMax, scratch.Bytes, scratch.Accumulator, _y.AsSpan(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _weights.Layout);
+            Kernels.ConvU8S8ToF32Core(_x.AsSpan(b * g.InputLength, g.InputLength), g, _inputZeroPoint, weights, _weights.Packed, bias, scale, _clampMin, _clampMax, scratch.Bytes, scratch.Accumulator, _y.AsSpan(b * g.OutputLength, g.OutputLength), SimdLevel.Vector512, _weights.Layout, _weights.SevenBit);
         }
     }
 }

@@ -8,21 +8,22 @@ namespace BuildOptim.Tests.Runtime;
 /// <summary><c>PlanRunner</c> with <c>Parallelism</c> above 1: convolutions split by output channels across threads.</summary>
 public sealed class ParallelismTests : ScratchFolderTest
 {
-    private ModelPlan CompressFashionCnn(int shareWeights = 0)
+    private ModelPlan CompressFashionCnn(int shareWeights = 0, bool sevenBit = false)
     {
-        string dir = Path.Combine(Root, "cnn" + shareWeights);
-        Compressor.Run(Models.FashionCnnOptions(dir) with { Gate = GateMode.Off, ShareWeights = shareWeights });
+        string dir = Path.Combine(Root, "cnn" + shareWeights + (sevenBit ? "-7" : ""));
+        Compressor.Run(Models.FashionCnnOptions(dir) with { Gate = GateMode.Off, ShareWeights = shareWeights, WeightBits = sevenBit ? WeightBitsMode.Seven : WeightBitsMode.Auto });
         return ModelPlan.FromFile(Path.Combine(dir, Compressor.PlanFileName));
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(16)]
-    public void Every_parallelism_gives_the_single_thread_outputs_bit_for_bit(int shareWeights)
+    [InlineData(0, false)]
+    [InlineData(16, false)]
+    [InlineData(0, true)]
+    public void Every_parallelism_gives_the_single_thread_outputs_bit_for_bit(int shareWeights, bool sevenBit)
     {
         // FashionCnn's convolutions are below ParallelMinimumMacs; a threshold of 0 splits the three with 16 or more
-        // channels (2 to 11 blocks of 6), plain and over shared weights.
-        var plan = CompressFashionCnn(shareWeights);
+        // channels (2 to 11 blocks of 6), plain, over shared weights, and 7-bit (ConvGemmU8S7.cs: its own packed blocks).
+        var plan = CompressFashionCnn(shareWeights, sevenBit);
         var options = Models.FashionCnnOptions(Root);
         var network = Models.Lower(options.ModelPath);
         var inputs = DataSets.LoadInputs(options.EvaluationPath!, network);

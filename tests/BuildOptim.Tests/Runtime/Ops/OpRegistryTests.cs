@@ -3,6 +3,7 @@ using BuildOptim.Compression.Calibration;
 using BuildOptim.Compression.Evaluation;
 using BuildOptim.Compression.Planning;
 using BuildOptim.Compression.Sharing;
+using BuildOptim.Onnx.Ir;
 using BuildOptim.Runtime;
 using BuildOptim.Runtime.Ops;
 
@@ -188,6 +189,10 @@ public class OpRegistryTests
                 plans.Add(($"{name} fp32", PlanCompiler.Compile(model, QuantizeMode.None, null).Bytes));
                 plans.Add(($"{name} int8 share{clusters}", PlanCompiler.Compile(model, QuantizeMode.Int8, ranges, sharedWeights: sharing?.Layers).Bytes));
             }
+
+            // 7-bit weights everywhere: the convolutions on the matrix-product tiles carry the 7-bit flag (ConvGemmU8S7.cs).
+            var sevenBit = network.With(network.Layers.Select(l => l switch { ConvLayer c => c with { WeightBits = 7 }, DenseLayer d => d with { WeightBits = 7 }, _ => l }).ToList());
+            plans.Add(($"{Path.GetFileNameWithoutExtension(modelPath)} int8 7-bit", PlanCompiler.Compile(sevenBit, QuantizeMode.Int8, Calibrators.Calibrate(network, calibration, CalibrationMethod.MinMax)).Bytes));
         }
 
         // A sequence model: its int8 plan is dynamic (int8 dense layers on rows quantized per call, an int8 embedding table).

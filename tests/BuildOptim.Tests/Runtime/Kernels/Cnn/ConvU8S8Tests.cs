@@ -373,6 +373,9 @@ public class ConvU8S8Tests
 
         public Kernels.ConvGemmLayout? Layout { get; init; }
 
+        /// <summary>A 7-bit convolution (ConvGemmU8S7.cs): 7-bit weights, input codes halved.</summary>
+        public bool SevenBit { get; init; }
+
         public QuantizedConv With(byte[]? x = null, int[]? bias = null, int[]? multiplier = null, int[]? shift = null, byte[]? scratch = null, int[]? accScratch = null, (byte Min, byte Max)? clamp = null, int[]? packedWeights = null, Kernels.ConvGemmLayout? layout = null)
             => new(G)
             {
@@ -390,19 +393,20 @@ public class ConvU8S8Tests
                 AccScratch = accScratch ?? AccScratch,
                 PackedWeights = packedWeights ?? PackedWeights,
                 Layout = layout ?? Layout,
+                SevenBit = SevenBit,
             };
 
         public byte[] Run(SimdLevel level)
         {
             var y = new byte[G.OutputLength];
-            Kernels.ConvU8S8(X, G, InputZeroPoint, W, PackedWeights, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout);
+            Kernels.ConvU8S8(X, G, InputZeroPoint, W, PackedWeights, Bias, Multiplier, Shift, OutputZeroPoint, ClampMin, ClampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout, SevenBit);
             return y;
         }
 
         public float[] RunToF32(SimdLevel level, float clampMin = -3f, float clampMax = 3f)
         {
             var y = new float[G.OutputLength];
-            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, PackedWeights, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout);
+            Kernels.ConvU8S8ToF32(X, G, InputZeroPoint, W, PackedWeights, Bias, Scale, clampMin, clampMax, Scratch ?? new byte[Kernels.ConvU8S8ScratchLength(G)], AccScratch ?? new int[Kernels.ConvU8S8AccumulatorLength(G)], y, level, Layout, SevenBit);
             return y;
         }
     }
