@@ -70,7 +70,7 @@ public enum OpKind
     Copy = 9,
     /// <summary>P: batch, geometry, clampMin (f32), clampMax (f32). D: weights f32, bias f32.</summary>
     ConvF32 = 10,
-    /// <summary>P: batch, geometry, inputZeroPoint, outputZeroPoint, clampMin, clampMax[, 1 for a 7-bit convolution: weights in [−64, 63], input codes halved, acc = bias + 4·Σ w·(x &gt;&gt; 1); not depthwise]. D: weights s8, bias s32, multiplier s32, shift s32.</summary>
+    /// <summary>P: batch, geometry, inputZeroPoint, outputZeroPoint, clampMin, clampMax[, 1 for a 7-bit convolution: weights in [−63, 63], input codes halved, acc = bias + 4·Σ w·(x &gt;&gt; 1); not depthwise]. D: weights s8, bias s32, multiplier s32, shift s32.</summary>
     ConvU8S8ToU8 = 11,
     /// <summary>P: batch, geometry, inputZeroPoint, clampMin (f32), clampMax (f32)[, 1 for a 7-bit convolution, as <see cref="ConvU8S8ToU8"/>]. D: weights s8, bias s32, scale f32.</summary>
     ConvU8S8ToF32 = 12,

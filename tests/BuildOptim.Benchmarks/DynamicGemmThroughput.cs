@@ -133,7 +133,7 @@ public static class DynamicGemmThroughput
     }
 
     /// <summary>8-bit weights halved into a 7-bit layer's [−63, 63].</summary>
-    private static sbyte[] SevenBitWeights(sbyte[] w) => [.. w.Select(v => (sbyte)Math.Clamp(v >> 1, -Kernels.SevenBitMaxWeight, Kernels.SevenBitMaxWeight))];
+    private static sbyte[] SevenBitWeights(sbyte[] w) => [.. w.Select(v => (sbyte)Math.Clamp(v >> 1, -Kernels.SevenBitWeightMax, Kernels.SevenBitWeightMax))];
 
     /// <summary>
     /// GMAC/s of 256-bit <c>vpdpbusd</c> (32 u8 × s8 MACs each) in the AvxVnniQuads micro-kernel's shape: per step two loads of

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
-// 7-bit convolution tiles: the matrix product of ConvGemmU8S8.cs for a layer whose weights are 7-bit codes (−64..63) and
+// 7-bit convolution tiles: the matrix product of ConvGemmU8S8.cs for a layer whose weights are 7-bit codes (−63..63) and
 // whose input codes are halved as its panels are packed (c7 = c8 >> 1, 0..127), so that its producers stay 8-bit:
 //
 //     acc[i, p] = bias[i] + 4 · Σ_k w[i, k] · (col[k, p] >> 1)
@@ -20,8 +20,8 @@ namespace BuildOptim.Runtime;
 // - Weights: blocks of GemmTileRows output channels, each [quads][GemmTileRows] int32 holding four consecutive weights
 //   w[i, 4j..4j+3] as bytes, quads = 2 · ⌈P / 8⌉ (an even count, so the kernels take the quads in pairs; zero past P).
 // - Panels: [quads][GemmTilePixels] int32 holding c7[4j..4j+3, p] as bytes (zero past P).
-// - Micro-kernels: two vpmaddubsw (u8 × s8 pair sums in int16, exact: |2 · 127 · 64| < 2^15) of two quads added in int16
-//   (|sum| ≤ 4 · 127 · 64 = 32512 < 2^15), then vpmaddwd against 4 (the doubling and the ×2 of the doubled scale) into
+// - Micro-kernels: two vpmaddubsw (u8 × s8 pair sums in int16, exact: |2 · 127 · 63| < 2^15) of two quads added in int16
+//   (|sum| ≤ 4 · 127 · 63 = 32004 < 2^15), then vpmaddwd against 4 (the doubling and the ×2 of the doubled scale) into
 //   int32: 128 MACs in five instructions at 512 bits (AVX-512BW), 64 at 256 bits (AVX2). With AVX-VNNI the 256-bit tiles
 //   use vpdpbusd instead (32 MACs per instruction, the sum ×4 at the end). Every sum is exact in int32 (wrapping alike
 //   beyond 2^31), so every path agrees bit for bit with the scalar loop.
@@ -44,8 +44,8 @@ public static partial class Kernels
     /// <summary>Ints of one packed block of 6 output channels: pairs (8-bit) or quads (7-bit) of the patch, times 6.</summary>
     internal static int ConvPackedBlockLength(int patch, bool sevenBit) => (sevenBit ? SevenBitQuads(patch) : PatchPairs(patch)) * GemmTileRows;
 
-    /// <summary>Smallest and largest weight code a 7-bit convolution takes.</summary>
-    internal const int SevenBitWeightMin = -64, SevenBitWeightMax = 63;
+    /// <summary>The smallest weight code of a 7-bit layer (<see cref="SevenBitWeightMax"/>).</summary>
+    internal const int SevenBitWeightMin = -SevenBitWeightMax;
 
     /// <summary>Taps at least of a patch for which the 7-bit tiles are faster than the 8-bit ones (<see cref="ConvRunsOnSevenBitTiles"/>).</summary>
     internal const int SevenBitMinPatch = 32;
@@ -59,20 +59,6 @@ public static partial class Kernels
     /// taps, 1.44–1.67× on ResNet-18's 3 × 3 layers. The kernels run any non-depthwise geometry.
     /// </summary>
     internal static bool ConvRunsOnSevenBitTiles(in ConvGeometry g) => !g.IsDepthwise && !IsSinglePixelPointwise(g) && g.PatchLength >= SevenBitMinPatch;
-
-    /// <summary>Whether every weight is a 7-bit code, in [<see cref="SevenBitWeightMin"/>, <see cref="SevenBitWeightMax"/>].</summary>
-    internal static bool AreSevenBitWeights(ReadOnlySpan<sbyte> weights)
-    {
-        foreach (sbyte w in weights)
-        {
-            if (w < SevenBitWeightMin || w > SevenBitWeightMax)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     /// <summary>
     /// The weights [M, C/G·KH·KW] of a 7-bit convolution in its micro-kernel's layout (see the file header): per group,

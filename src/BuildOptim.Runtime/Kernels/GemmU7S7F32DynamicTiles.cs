@@ -14,8 +14,11 @@ namespace BuildOptim.Runtime;
 /// </summary>
 public static partial class Kernels
 {
-    /// <summary>The largest weight magnitude of a 7-bit layer.</summary>
-    internal const int SevenBitMaxWeight = 63;
+    /// <summary>
+    /// The largest weight magnitude of a 7-bit layer (<c>WeightQuantizer.QuantizeRows</c> with 7 bits): with input codes in
+    /// 0..127, two <c>vpmaddubsw</c> pair sums add to at most 4 · 127 · 63 = 32004 &lt; 2^15.
+    /// </summary>
+    internal const int SevenBitWeightMax = 63;
 
     /// <summary>The largest row code of a 7-bit layer.</summary>
     internal const int SevenBitMaxCode = 127;

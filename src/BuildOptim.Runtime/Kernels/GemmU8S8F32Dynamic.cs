@@ -190,7 +190,7 @@ public static partial class Kernels
 
     /// <summary>Whether every weight lies in [−63, 63] (a 7-bit layer's, <c>WeightQuantizer.QuantizeRows</c> with 7 bits).</summary>
     internal static bool AreSevenBitWeights(ReadOnlySpan<sbyte> weights)
-        => !weights.ContainsAnyExceptInRange((sbyte)-SevenBitMaxWeight, (sbyte)SevenBitMaxWeight);
+        => !weights.ContainsAnyExceptInRange((sbyte)SevenBitWeightMin, (sbyte)SevenBitWeightMax);
 
     /// <summary>
     /// Dynamic asymmetric quantization of one row, ONNX <c>DynamicQuantizeLinear</c>:

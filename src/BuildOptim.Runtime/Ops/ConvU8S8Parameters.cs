@@ -6,7 +6,7 @@ namespace BuildOptim.Runtime.Ops;
 /// [M, PatchLength], bias s32, multiplier s32, shift s32.
 /// </summary>
 /// <param name="SevenBit">
-/// A 7-bit convolution (Kernels/ConvGemmU8S7.cs): weights in [−64, 63], input codes halved as they are read,
+/// A 7-bit convolution (Kernels/ConvGemmU8S7.cs): weights in [−63, 63], input codes halved as they are read,
 /// <c>acc = bias + 4 · Σ w · (x &gt;&gt; 1)</c>; bias and requantization at that doubled scale. Not for depthwise convolutions.
 /// </param>
 internal sealed record ConvU8S8ToU8Parameters(int Batch, ConvGeometry Geometry, int InputZeroPoint, int OutputZeroPoint, byte ClampMin, byte ClampMax, bool SevenBit = false) : IOpParameters

@@ -64,7 +64,7 @@ internal sealed class DenseDynamicU8S8F32Op : OpExecutor, IChannelSplittable
         _bias = context.Data<float>(op, 2, _p.N);
         if (_p.SevenBit && !Kernels.AreSevenBitWeights(weights.Span))
         {
-            throw ParameterReader.Invalid(op.Kind, $"has weights outside [-{Kernels.SevenBitMaxWeight}, {Kernels.SevenBitMaxWeight}]");
+            throw ParameterReader.Invalid(op.Kind, $"has weights outside [-{Kernels.SevenBitWeightMax}, {Kernels.SevenBitWeightMax}]");
         }
 
         var path = Kernels.ChooseDynamicGemmPath(SimdLevel.Vector512, _p.SevenBit);

@@ -67,7 +67,7 @@ public class GemmU8S8F32DynamicTests
         // values the highest code everywhere; weights ±127 (±63 on a 7-bit layer) in runs of 3 and of 8 k (a 7-bit
         // tile's int16 sums of four products at their largest, 4 · 127 · 63).
         var (path, sevenBit) = Parse(pathName);
-        sbyte top = (sbyte)(sevenBit ? Kernels.SevenBitMaxWeight : 127);
+        sbyte top = (sbyte)(sevenBit ? Kernels.SevenBitWeightMax : 127);
         foreach (int k in new[] { 4, 8, 12, 1535, 1536, 4096 })
         {
             foreach (int run in new[] { 3, 8 })

@@ -84,7 +84,7 @@ public class ConvU8S7OpTests
     }
 
     [Theory]
-    [InlineData("weights", "weights outside [-64, 63]")]
+    [InlineData("weights", "weights outside [-63, 63]")]
     [InlineData("flag", "has a 7-bit flag of 2, not 0 or 1")]
     [InlineData("depthwise", "is a 7-bit depthwise convolution")]
     [InlineData("count", "it takes 20")]
