@@ -48,7 +48,7 @@ public class ConvU8S7OpTests
         return writer.ToArray();
     }
 
-    private static sbyte[] SevenBitWeights(ConvGeometry g) => Enumerable.Range(0, g.M * g.PatchLength).Select(i => (sbyte)((i * 29 % 128) - 64)).ToArray();
+    private static sbyte[] SevenBitWeights(ConvGeometry g) => Enumerable.Range(0, g.M * g.PatchLength).Select(i => (sbyte)((i * 29 % 127) - 63)).ToArray();
 
     [Theory]
     [InlineData(false)]
