@@ -153,6 +153,51 @@ public class ConvU8S8Tests
         }
     }
 
+    /// <summary>
+    /// Outputs leaving 1 to 4 pixels past whole 16-pixel panels, whose last pixels the GEMV takes for all channels at once
+    /// when the weights are small (and the column tiles when not: the 512-channel case): 7 × 7 (49), FashionCnn's
+    /// stride-2 layer, 5 × 4 (20), 3 × 6 (18: two), 5 × 7 (35: three), 6 × 6 (36: four), 14 × 14 (196: four), a 1 × 1
+    /// over wide rows, one group of two, and a 17-pixel output (one panel and one pixel).
+    /// </summary>
+    internal static readonly ConvGeometry[] TailGeometries =
+    [
+        Conv(32, 7, 7, 19, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(3, 5, 4, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(5, 3, 6, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(2, 5, 7, 13, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(7, 6, 6, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 14, 14, 16, 1, 1),
+        Conv(9, 13, 13, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(12, 7, 7, 10, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
+        Conv(4, 1, 17, 5, 1, 3, padLeft: 1, padRight: 1),
+        Conv(512, 7, 7, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+    ];
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Pixels_past_whole_panels_match_the_exact_reference_at_every_level(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(207);
+        foreach (var g in TailGeometries)
+        {
+            var c = RandomQuantizedConv(random, g);
+            var acc = ConvAccumulatorReference(c.X, g, c.InputZeroPoint, c.W, c.Bias);
+            int pixels = g.OH * g.OW;
+            var expected = new float[acc.Length];
+            for (int i = 0; i < acc.Length; i++)
+            {
+                expected[i] = (float)acc[i] * c.Scale[i / pixels];
+            }
+
+            var prepared = c.With(packedWeights: Kernels.PackConvU8S8Weights(c.W, g), layout: Kernels.ConvGemmLayout.For(g));
+            AssertBitIdentical(expected, c.RunToF32(simd, float.NegativeInfinity, float.PositiveInfinity), $"{level} {g}");
+            AssertBitIdentical(expected, prepared.RunToF32(simd, float.NegativeInfinity, float.PositiveInfinity), $"{level} prepared {g}");
+            AssertBytesEqual(c.Run(SimdLevel.Scalar), prepared.Run(simd), $"{level} codes {g}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Extreme_codes_and_weights_stay_exact(string level)

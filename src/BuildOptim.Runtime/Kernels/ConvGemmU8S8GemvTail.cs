@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace BuildOptim.Runtime;
+
+// The last pixels of a convolution's matrix product that fill no whole 16-pixel panel (a 7 × 7 output leaves
+// 49 = 3 · 16 + 1, a 14 × 14 one 196 = 12 · 16 + 4), for all output channels in one pass: each such pixel's column of
+// codes is gathered from the source the panels are packed from and multiplied by the plan's int8 weights as they are
+// with the dense GEMV (GemvU8S8S32: AVX-VNNI vpdpbusd, eight channels a step), instead of one column tile per
+// 6-channel row block (GemmTileU8S8Avx2Columns: one 6-lane vpmaddwd per pair and block). Every sum is exact in int32,
+// so the accumulators are the tiles' bit for bit, at every SIMD level.
+public static partial class Kernels
+{
+    /// <summary>Bytes of one group's int8 weights at most for which <see cref="ConvGemmGemvTail"/> takes the last pixels (they stay in L1/L2).</summary>
+    private const int GemvTailMaxWeights = 32 * 1024;
+
+    /// <summary>Patch length at most of <see cref="ConvGemmGemvTail"/> (its column lives on the stack).</summary>
+    private const int GemvTailMaxPatch = 1024;
+
+    /// <summary>
+    /// How many of a block's <paramref name="count"/> pixels <see cref="ConvGemmGemvTail"/> computes: the 1 to
+    /// <see cref="GemmColumnsMaxWidth"/> past its whole panels when the group's weights are small, else 0 (the tiles take them).
+    /// </summary>
+    private static int ConvGemmGemvTailPixels(int count, int rows, int patch)
+    {
+        int tail = count % GemmTilePixels;
+        return tail <= GemmColumnsMaxWidth && patch <= GemvTailMaxPatch && (long)rows * patch <= GemvTailMaxWeights ? tail : 0;
+    }
+
+    /// <summary>
+    /// <c>tailAcc[t · M + i] = bias[i] + Σ_k w[i, k] · source[taps[k] + stride · (firstPixel + t)]</c> for t &lt;
+    /// <paramref name="pixels"/> and every channel i &lt; M = bias.Length: the accumulators the tiles would give those pixels
+    /// (<paramref name="lastOffset"/>: the largest tap offset; <paramref name="column"/>: scratch of at least the patch length).
+    /// </summary>
+    private static void ConvGemmGemvTail(ReadOnlySpan<byte> source, ReadOnlySpan<int> taps, int lastOffset, int stride, int firstPixel, int pixels, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> column, Span<int> tailAcc, SimdLevel level)
+    {
+        int rows = bias.Length;
+        int patch = taps.Length;
+        var codes = column[..patch];
+        if ((long)lastOffset + ((long)stride * (firstPixel + pixels - 1)) >= source.Length || tailAcc.Length < pixels * rows)
+        {
+            ThrowShape("The last pixels' taps lie outside their source.");
+        }
+
+        ref byte s = ref MemoryMarshal.GetReference(source);
+        ref int o = ref MemoryMarshal.GetReference(taps);
+        ref byte c = ref MemoryMarshal.GetReference(codes);
+        for (int t = 0; t < pixels; t++)
+        {
+            ref byte at = ref Unsafe.Add(ref s, stride * (firstPixel + t));
+            for (int k = 0; k < patch; k++)
+            {
+                Unsafe.Add(ref c, k) = Unsafe.Add(ref at, Unsafe.Add(ref o, k));
+            }
+
+            GemvU8S8S32(codes, weights, bias, tailAcc.Slice(t * rows, rows), level);
+        }
+    }
+}
