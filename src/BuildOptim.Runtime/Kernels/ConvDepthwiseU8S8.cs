@@ -128,6 +128,35 @@ public static partial class Kernels
         for (int c = 0; c < g.C; c++)
         {
             ref byte xc = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c * inputPlane);
+            var wc = weights.Slice(c * taps, taps);
+            var start = Vector256.Create(bias[c]);
+            if (wide && rowsInRegisters)
+            {
+                // Rows of at most 16 padded codes go straight into the 16-bit plane, one whole 32-byte store each (the
+                // columns past them keep the zero point of the first fill): no byte plane, and no widening load that would
+                // straddle two recent row stores and wait for them (a failed store-to-load forward).
+                for (int r = 0; r < g.H; r++)
+                {
+                    int from = (c * inputPlane) + (r * g.W);
+                    int to = (r + g.PadTop) * plane.Width;
+                    if (from <= x.Length - 16)
+                    {
+                        paddedRow.WriteWide(ref Unsafe.Add(ref xc, r * g.W), ref Unsafe.Add(ref wideRef, to));
+                    }
+                    else
+                    {
+                        for (int i = 0; i < g.W; i++)
+                        {
+                            Unsafe.Add(ref wideRef, to + g.PadLeft + i) = Unsafe.Add(ref xc, (r * g.W) + i);
+                        }
+                    }
+                }
+
+                Depthwise3x3Stride1Avx2(ref wideRef, plane.Width, g.OH, g.OW, start, wc, ref accRef);
+                WriteChannel(ref output, c, acc, pixels, g.OW, level);
+                continue;
+            }
+
             for (int r = 0; r < g.H; r++)
             {
                 int from = (c * inputPlane) + (r * g.W);
@@ -142,8 +171,6 @@ public static partial class Kernels
                 }
             }
 
-            var wc = weights.Slice(c * taps, taps);
-            var start = Vector256.Create(bias[c]);
             if (wide)
             {
                 // Only the rows of x change from channel to channel; widening 16 at a time may rewrite the start of the

@@ -145,5 +145,16 @@ public static partial class Kernels
             var low = Ssse3.Shuffle(Vector128.LoadUnsafe(ref source), _control) | _fillOutside;
             Vector256.Create(low, _fill).StoreUnsafe(ref row);
         }
+
+        /// <summary>
+        /// Reads 16 bytes from <paramref name="source"/> and writes the padded row's 16 codes zero-extended to 16 bits
+        /// (32 bytes) from <paramref name="row"/> (both in bounds: the caller checks).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void WriteWide(ref byte source, ref short row)
+        {
+            var low = Ssse3.Shuffle(Vector128.LoadUnsafe(ref source), _control) | _fillOutside;
+            Avx2.ConvertToVector256Int16(low).StoreUnsafe(ref row);
+        }
     }
 }
