@@ -25,10 +25,15 @@ public static partial class Kernels
     private static int ConvGemmU8S8GroupWeightsLength(in ConvGeometry g)
         => GemmRowBlocks(g.GroupOutputChannels) * PatchPairs(g.PatchLength) * GemmTileRows;
 
-    /// <summary>Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels.</summary>
+    /// <summary>
+    /// Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels, or
+    /// leave past them the few the GEMV takes (<see cref="ConvGemmGemvTailPixels"/>: a 14 × 14 or 7 × 7 plane): then no
+    /// panel reads past a channel's plane.
+    /// </summary>
     private static bool ConvGemmReadsInput(in ConvGeometry g)
         => g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
-            && g.OH == g.H && g.OW == g.W && g.OH * g.OW % GemmTilePixels == 0;
+            && g.OH == g.H && g.OW == g.W
+            && (g.OH * g.OW % GemmTilePixels == 0 || ConvGemmGemvTailPixels(g.OH * g.OW, g.GroupOutputChannels, g.PatchLength) > 0);
 
     /// <summary>
     /// Whether a one-group u8 × s8 convolution reads all of x into its scratch before it writes any output, so that its output
