@@ -46,8 +46,9 @@ public static partial class Kernels
         public static bool UsesWidePlane(in ConvGeometry g)
             => g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1;
 
-        /// <summary>Bytes of the 16-bit plane and the 16 values its widening writes past the end; 0 without one.</summary>
-        public static int WideLength(in ConvGeometry g) => UsesWidePlane(g) ? 2 * (For(g).Length + DepthwiseChunk) : 0;
+        /// <summary>Bytes of the 16-bit plane and the 16 values its widening writes past the end, or of the two row-pair planes (ConvDepthwiseU8S8RowPairs.cs) if more; 0 without one.</summary>
+        public static int WideLength(in ConvGeometry g)
+            => UsesWidePlane(g) ? Math.Max(2 * (For(g).Length + DepthwiseChunk), 2 * 2 * RowPairPlaneLength(g)) : 0;
     }
 
     /// <summary>Whether the AVX2 direct depthwise kernel runs <paramref name="g"/> at <paramref name="level"/> (horizontal strides 1 and 2).</summary>
@@ -67,6 +68,13 @@ public static partial class Kernels
         if (UsesSmallDepthwise(g, level))
         {
             ConvDepthwiseU8S8Small(x, g, zeroPoint, weights, bias, accScratch, layout?.DepthwiseIndices, ref output, level);
+            return;
+        }
+
+        if (UsesDepthwiseRowPairs(g, level))
+        {
+            var planes = MemoryMarshal.Cast<byte, short>(scratch.Slice(DepthwisePlane.For(g).Length + PaddedRowU8.Store, DepthwisePlane.WideLength(g)));
+            ConvDepthwiseU8S8RowPairs(x, g, zeroPoint, weights, bias, planes, accScratch, ref output, level);
             return;
         }
 
