@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BuildOptim.Runtime;
 
@@ -32,7 +34,7 @@ public static partial class Kernels
     /// <paramref name="pixels"/> and every channel i &lt; M = bias.Length: the accumulators the tiles would give those pixels
     /// (<paramref name="lastOffset"/>: the largest tap offset; <paramref name="column"/>: scratch of at least the patch length).
     /// </summary>
-    private static void ConvGemmGemvTail(ReadOnlySpan<byte> source, ReadOnlySpan<int> taps, int lastOffset, int stride, int firstPixel, int pixels, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> column, Span<int> tailAcc, SimdLevel level)
+    private static unsafe void ConvGemmGemvTail(ReadOnlySpan<byte> source, ReadOnlySpan<int> taps, int lastOffset, int stride, int firstPixel, int pixels, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, Span<byte> column, Span<int> tailAcc, SimdLevel level)
     {
         int rows = bias.Length;
         int patch = taps.Length;
@@ -47,8 +49,25 @@ public static partial class Kernels
         ref byte c = ref MemoryMarshal.GetReference(codes);
         for (int t = 0; t < pixels; t++)
         {
-            ref byte at = ref Unsafe.Add(ref s, stride * (firstPixel + t));
-            for (int k = 0; k < patch; k++)
+            int pixel = stride * (firstPixel + t);
+            int k = 0;
+            if (level >= SimdLevel.Vector512 && Avx512F.VL.IsSupported && (long)lastOffset + pixel + 4 <= source.Length)
+            {
+                // Eight taps per vpgatherdd (four bytes read at each, all inside the source; the low one kept by vpmovdb),
+                // the last few one at a time.
+                fixed (byte* sourceStart = source)
+                {
+                    for (; k + 8 <= patch; k += 8)
+                    {
+                        var index = Vector256.LoadUnsafe(ref o, (nuint)k) + Vector256.Create(pixel);
+                        var gathered = Avx512F.VL.ConvertToVector128Byte(Avx2.GatherVector256((int*)sourceStart, index, 1));
+                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref c, k), gathered.AsUInt64().ToScalar());
+                    }
+                }
+            }
+
+            ref byte at = ref Unsafe.Add(ref s, pixel);
+            for (; k < patch; k++)
             {
                 Unsafe.Add(ref c, k) = Unsafe.Add(ref at, Unsafe.Add(ref o, k));
             }
