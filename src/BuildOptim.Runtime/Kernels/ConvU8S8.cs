@@ -237,7 +237,7 @@ public static partial class Kernels
                 return false;
             }
 
-            int denseEnd = DenseRange(p0, count, wq, ow).End;
+            int denseEnd = wq == ow ? p0 + count : DenseRange(p0, count, wq, ow).End;
             if (rows < 1 || (long)(rows - 1) * stride + count > blockAcc.Length || (long)(m + rows) * pixels > _y.Length
                 || m + rows > _multiplier.Length || denseEnd > pixels || (wq != ow && codes.Length < count))
             {
