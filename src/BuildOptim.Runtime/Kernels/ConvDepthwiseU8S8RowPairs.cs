@@ -11,7 +11,8 @@ namespace BuildOptim.Runtime;
 // kernel row as the AVX2 path's (at columns o, o + 1 against (w0, w1), o + 2, o + 3 against (w2, 0)) serve two output rows.
 // Loads that run past a row's 16 values read the next row's first ones, only into outputs past the row end (dropped) or
 // against the zero weight. Each channel's plane is written (one 32-byte store per row, PaddedRowU8) while the channel before
-// it is computed, into the other of two planes, so that no load waits on a store still in flight. The sums are the AVX2
+// it is computed, into the other of two planes, so that no load waits on a store still in flight; every channel's
+// accumulators are kept and requantized as one block of rows. The sums are the AVX2
 // path's, exact in int32; the codes are the scalar twin's bit for bit.
 public static partial class Kernels
 {
@@ -20,8 +21,14 @@ public static partial class Kernels
 
     /// <summary>Whether the row-pair path runs <paramref name="g"/> at <paramref name="level"/> (see the file header).</summary>
     private static bool UsesDepthwiseRowPairs(in ConvGeometry g, SimdLevel level)
-        => level >= SimdLevel.Vector512 && Avx512BW.IsSupported && DepthwisePlane.UsesWidePlane(g) && PaddedRowU8.Fits(g.PadLeft, g.W)
-            && g.OW + 2 <= RowPairWidth && g.OH >= 2;
+        => level >= SimdLevel.Vector512 && Avx512BW.IsSupported && IsRowPairDepthwise(g);
+
+    /// <summary>Whether <paramref name="g"/> has the row-pair path's shape (at any level: the scratch is sized for it).</summary>
+    private static bool IsRowPairDepthwise(in ConvGeometry g)
+        => g.IsDepthwise && DepthwisePlane.UsesWidePlane(g) && PaddedRowU8.Fits(g.PadLeft, g.W) && g.OW + 2 <= RowPairWidth && g.OH >= 2;
+
+    /// <summary>Accumulators of the row-pair path: every channel's, each with a chunk of slack, so that they are requantized as one block.</summary>
+    private static int RowPairAccumulatorLength(in ConvGeometry g) => g.C * ((g.OH * g.OW) + DepthwiseChunk);
 
     /// <summary>Values of one row-pair plane: its rows, and one more read by the last loads.</summary>
     private static int RowPairPlaneLength(in ConvGeometry g) => (DepthwisePlane.For(g).Rows + 1) * RowPairWidth;
@@ -35,9 +42,10 @@ public static partial class Kernels
     {
         int planeLength = RowPairPlaneLength(g);
         int pixels = g.OH * g.OW;
+        int stride = pixels + DepthwiseChunk;
         int inputPlane = g.H * g.W;
         var both = planes[..(2 * planeLength)];
-        var acc = accScratch[..(pixels + DepthwiseChunk)];
+        var acc = accScratch[..RowPairAccumulatorLength(g)];
         if (x.Length != g.C * inputPlane || weights.Length != g.C * 9 || bias.Length != g.C)
         {
             ThrowShape($"The depthwise convolution {g} got mismatched operands.");
@@ -57,15 +65,23 @@ public static partial class Kernels
             }
 
             ref short plane = ref Unsafe.Add(ref planeRef, (c & 1) * planeLength);
+            ref int channelAcc = ref Unsafe.Add(ref accRef, c * stride);
             var w = weights.Slice(c * 9, 9);
-            Depthwise3x3RowPairsAvx512(ref plane, g.OH, g.OW, bias[c], w, ref accRef);
+            Depthwise3x3RowPairsAvx512(ref plane, g.OH, g.OW, bias[c], w, ref channelAcc);
             if (g.OH % 2 == 1)
             {
                 int last = g.OH - 1;
-                Depthwise3x3Stride1Avx2(ref Unsafe.Add(ref plane, last * RowPairWidth), RowPairWidth, 1, g.OW, Vector256.Create(bias[c]), w, ref Unsafe.Add(ref accRef, last * g.OW));
+                Depthwise3x3Stride1Avx2(ref Unsafe.Add(ref plane, last * RowPairWidth), RowPairWidth, 1, g.OW, Vector256.Create(bias[c]), w, ref Unsafe.Add(ref channelAcc, last * g.OW));
             }
+        }
 
-            WriteChannel(ref output, c, acc, pixels, g.OW, level);
+        // All channels to the output as one block of rows (one call, one clamp broadcast), else channel by channel.
+        if (!output.WriteRows(0, g.C, 0, acc, stride, pixels, g.OW, g.OW, default, level))
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                output.Write(c, 0, acc.Slice(c * stride, pixels), level);
+            }
         }
     }
 

@@ -337,7 +337,10 @@ public class ConvU8S8Tests
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
         Assert.Equal((7 * 19) + 32 + Math.Max(2 * ((7 * 19) + 16), 2 * 2 * (7 + 1) * 16), Kernels.ConvU8S8ScratchLength(depthwise));
         Assert.Equal((7 * 34) + 32, Kernels.ConvU8S8ScratchLength(Conv(8, 7, 7, 8, 3, 3, strideH: 2, strideW: 2, group: 8)));
-        Assert.Equal((12 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 7, 8, 3, 3, group: 8)));
+        Assert.Equal((12 * 18) + 16, Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 20, 8, 3, 3, group: 8)));
+
+        // Narrow 3 × 3 planes (rows of at most 16 codes, at most 14 outputs): every channel's accumulators, requantized as one block.
+        Assert.Equal(8 * ((12 * 5) + 16), Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 7, 8, 3, 3, group: 8)));
 
         // Planes of at most 64 pixels: sixteen channels' accumulators, each a whole number of 16-output chunks.
         Assert.Equal(16 * 2 * 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
