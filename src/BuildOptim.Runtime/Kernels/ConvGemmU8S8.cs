@@ -150,7 +150,7 @@ public static partial class Kernels
                     }
 
                     var columns = rest.Slice(image.Length, layout?.DenseLength ?? DenseColumnsLength(g));
-                    BuildDenseColumns(padded, imageTaps, g, image, columns);
+                    BuildDenseColumns(padded, imageTaps, g, image, columns, level);
                     source = columns;
                     stride = 1;
                 }
