@@ -27,8 +27,8 @@ public static partial class Kernels
 
     /// <summary>
     /// Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels, or
-    /// leave past them the few the GEMV takes (<see cref="ConvGemmGemvTailPixels"/>: a 14 × 14 or 7 × 7 plane): then no
-    /// panel reads past a channel's plane.
+    /// leave past them the one pixel the GEMV takes (<see cref="ConvGemmGemvTailPixels"/>: a 7 × 7 plane): then no panel
+    /// reads past a channel's plane.
     /// </summary>
     private static bool ConvGemmReadsInput(in ConvGeometry g)
         => g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0

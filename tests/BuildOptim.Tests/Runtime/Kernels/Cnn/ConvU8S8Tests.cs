@@ -154,10 +154,10 @@ public class ConvU8S8Tests
     }
 
     /// <summary>
-    /// Outputs leaving 1 to 4 pixels past whole 16-pixel panels, whose last pixels the GEMV takes for all channels at once
-    /// when the weights are small (and the column tiles when not: the 512-channel case): 7 × 7 (49), FashionCnn's
-    /// stride-2 layer, 5 × 4 (20), 3 × 6 (18: two), 5 × 7 (35: three), 6 × 6 (36: four), 14 × 14 (196: four), a 1 × 1
-    /// over wide rows, one group of two, and a 17-pixel output (one panel and one pixel).
+    /// Outputs leaving 1 to 4 pixels past whole 16-pixel panels: one the GEMV takes for all channels at once when the
+    /// weights are small (and the column tiles when not: the 512-channel case), two to four the column tiles: 7 × 7 (49),
+    /// FashionCnn's stride-2 layer, 5 × 4 (20), 3 × 6 (18: two), 5 × 7 (35: three), 6 × 6 (36: four), 14 × 14 (196:
+    /// four), a 1 × 1 over 7 × 7 read in place, a stride-2 output of 7 × 7, one group of two, and a 17-pixel output.
     /// </summary>
     internal static readonly ConvGeometry[] TailGeometries =
     [
@@ -168,6 +168,7 @@ public class ConvU8S8Tests
         Conv(2, 5, 7, 13, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(7, 6, 6, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(16, 14, 14, 16, 1, 1),
+        Conv(24, 7, 7, 40, 1, 1),
         Conv(9, 13, 13, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(12, 7, 7, 10, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
         Conv(4, 1, 17, 5, 1, 3, padLeft: 1, padRight: 1),
