@@ -143,14 +143,16 @@ public static partial class Kernels
                 if (dense)
                 {
                     ReadOnlySpan<int> imageTaps = layout?.ImageTapOffsets ?? default;
+                    int imageLast = layout?.ImageLastOffset ?? 0;
                     if (layout is null)
                     {
                         image.TapOffsets(g, tapOffsets);
                         imageTaps = tapOffsets;
+                        imageLast = MaxTapOffset(imageTaps);
                     }
 
                     var columns = rest.Slice(image.Length, layout?.DenseLength ?? DenseColumnsLength(g));
-                    BuildDenseColumns(padded, imageTaps, g, image, columns, level);
+                    BuildDenseColumns(padded, imageTaps, imageLast, g, image, columns, level);
                     source = columns;
                     stride = 1;
                 }

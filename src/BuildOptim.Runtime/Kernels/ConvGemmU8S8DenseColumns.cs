@@ -12,15 +12,14 @@ public static partial class Kernels
     /// <summary>
     /// The explicit column matrix: <c>dense[k · row + oh · OW + ow] = padded[tapOffsets[k] + sw · (oh · Wq + ow)]</c>. Rows of
     /// fewer than 16 outputs are copied as 16 codes; the excess lands on the next output row, the next tap's row or the slack,
-    /// all written later or never read for a kept pixel.
+    /// all written later or never read for a kept pixel. <paramref name="last"/> is the largest tap offset.
     /// </summary>
-    private static void BuildDenseColumns(ReadOnlySpan<byte> padded, ReadOnlySpan<int> tapOffsets, in ConvGeometry g, ConvGemmImage image, Span<byte> dense, SimdLevel level)
+    private static void BuildDenseColumns(ReadOnlySpan<byte> padded, ReadOnlySpan<int> tapOffsets, int last, in ConvGeometry g, ConvGemmImage image, Span<byte> dense, SimdLevel level)
     {
         int row = DenseColumnsRow(g);
         int stride = g.StrideW;
         ref byte src = ref MemoryMarshal.GetReference(padded);
         ref byte dst = ref MemoryMarshal.GetReference(dense[..((tapOffsets.Length * row) + GemmTilePixels)]);
-        int last = MaxTapOffset(tapOffsets);
         if ((long)last + (stride * (((g.OH - 1) * image.Wq) + Math.Max(g.OW - GemmTilePixels, 0) + GemmTilePixels)) > padded.Length)
         {
             ThrowShape("The padded image is too short for the column copies.");

@@ -119,6 +119,7 @@ public static partial class Kernels
             if (Dense)
             {
                 Image.TapOffsets(g, ImageTapOffsets);
+                ImageLastOffset = MaxTapOffset(ImageTapOffsets);
             }
 
             TapOffsets = new int[patch];
@@ -154,6 +155,9 @@ public static partial class Kernels
 
         /// <summary>With dense columns, the taps' offsets in the padded image they are built from; else empty.</summary>
         public int[] ImageTapOffsets { get; }
+
+        /// <summary>The largest of <see cref="ImageTapOffsets"/> (0 without dense columns).</summary>
+        public int ImageLastOffset { get; }
 
         public int LastOffset { get; }
 
