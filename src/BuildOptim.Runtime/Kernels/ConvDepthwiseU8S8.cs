@@ -46,8 +46,9 @@ public static partial class Kernels
         public static bool UsesWidePlane(in ConvGeometry g)
             => g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1;
 
-        /// <summary>Bytes of the 16-bit plane and the 16 values its widening writes past the end; 0 without one.</summary>
-        public static int WideLength(in ConvGeometry g) => UsesWidePlane(g) ? 2 * (For(g).Length + DepthwiseChunk) : 0;
+        /// <summary>Bytes of the 16-bit plane and the 16 values its widening writes past the end, or of the two row-pair planes (ConvDepthwiseU8S8RowPairs.cs) if more; 0 without one.</summary>
+        public static int WideLength(in ConvGeometry g)
+            => UsesWidePlane(g) ? Math.Max(2 * (For(g).Length + DepthwiseChunk), 2 * 2 * RowPairPlaneLength(g)) : 0;
     }
 
     /// <summary>Whether the AVX2 direct depthwise kernel runs <paramref name="g"/> at <paramref name="level"/> (horizontal strides 1 and 2).</summary>
@@ -67,6 +68,13 @@ public static partial class Kernels
         if (UsesSmallDepthwise(g, level))
         {
             ConvDepthwiseU8S8Small(x, g, zeroPoint, weights, bias, accScratch, layout?.DepthwiseIndices, ref output, level);
+            return;
+        }
+
+        if (UsesDepthwiseRowPairs(g, level))
+        {
+            var planes = MemoryMarshal.Cast<byte, short>(scratch.Slice(DepthwisePlane.For(g).Length + PaddedRowU8.Store, DepthwisePlane.WideLength(g)));
+            ConvDepthwiseU8S8RowPairs(x, g, zeroPoint, weights, bias, planes, accScratch, ref output, level);
             return;
         }
 
@@ -128,6 +136,35 @@ public static partial class Kernels
         for (int c = 0; c < g.C; c++)
         {
             ref byte xc = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c * inputPlane);
+            var wc = weights.Slice(c * taps, taps);
+            var start = Vector256.Create(bias[c]);
+            if (wide && rowsInRegisters)
+            {
+                // Rows of at most 16 padded codes go straight into the 16-bit plane, one whole 32-byte store each (the
+                // columns past them keep the zero point of the first fill): no byte plane, and no widening load that would
+                // straddle two recent row stores and wait for them (a failed store-to-load forward).
+                for (int r = 0; r < g.H; r++)
+                {
+                    int from = (c * inputPlane) + (r * g.W);
+                    int to = (r + g.PadTop) * plane.Width;
+                    if (from <= x.Length - 16)
+                    {
+                        paddedRow.WriteWide(ref Unsafe.Add(ref xc, r * g.W), ref Unsafe.Add(ref wideRef, to));
+                    }
+                    else
+                    {
+                        for (int i = 0; i < g.W; i++)
+                        {
+                            Unsafe.Add(ref wideRef, to + g.PadLeft + i) = Unsafe.Add(ref xc, (r * g.W) + i);
+                        }
+                    }
+                }
+
+                Depthwise3x3Stride1Avx2(ref wideRef, plane.Width, g.OH, g.OW, start, wc, ref accRef);
+                WriteChannel(ref output, c, acc, pixels, g.OW, level);
+                continue;
+            }
+
             for (int r = 0; r < g.H; r++)
             {
                 int from = (c * inputPlane) + (r * g.W);
@@ -142,8 +179,6 @@ public static partial class Kernels
                 }
             }
 
-            var wc = weights.Slice(c * taps, taps);
-            var start = Vector256.Create(bias[c]);
             if (wide)
             {
                 // Only the rows of x change from channel to channel; widening 16 at a time may rewrite the start of the

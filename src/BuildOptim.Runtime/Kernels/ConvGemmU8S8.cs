@@ -155,14 +155,16 @@ public static partial class Kernels
                 if (dense)
                 {
                     ReadOnlySpan<int> imageTaps = layout?.ImageTapOffsets ?? default;
+                    int imageLast = layout?.ImageLastOffset ?? 0;
                     if (layout is null)
                     {
                         image.TapOffsets(g, tapOffsets);
                         imageTaps = tapOffsets;
+                        imageLast = MaxTapOffset(imageTaps);
                     }
 
                     var columns = rest.Slice(image.Length, layout?.DenseLength ?? DenseColumnsLength(g));
-                    BuildDenseColumns(padded, imageTaps, g, image, columns);
+                    BuildDenseColumns(padded, imageTaps, imageLast, g, image, columns, level);
                     source = columns;
                     stride = 1;
                 }
@@ -177,10 +179,22 @@ public static partial class Kernels
 
             int lastOffset = layout?.LastOffset ?? MaxTapOffset(panelTaps);
             Span<int> blockBias = stackalloc int[GemmTileRows];
+
+            // Only the last block can leave pixels past whole panels (blocks are whole panels): those may go through the GEMV.
+            int tail = ConvGemmGemvTailPixels(widePixels - ((widePixels - 1) / blockPixels * blockPixels), rows, patch);
+            Span<int> tailAcc = tail > 0 ? stackalloc int[tail * rows] : default;
+            Span<byte> tailColumn = tail > 0 ? stackalloc byte[patch] : default;
             for (int p0 = 0; p0 < widePixels; p0 += blockPixels)
             {
                 int count = Math.Min(blockPixels, widePixels - p0);
-                int panelCount = (count + GemmTilePixels - 1) / GemmTilePixels;
+                int tiled = count;
+                if (p0 + count == widePixels && tail > 0)
+                {
+                    tiled = count - tail;
+                    ConvGemmGemvTail(source, panelTaps, lastOffset, stride, p0 + tiled, tail, weights, bias, tailColumn, tailAcc, level, sevenBit);
+                }
+
+                int panelCount = (tiled + GemmTilePixels - 1) / GemmTilePixels;
                 if (sevenBit)
                 {
                     PackColumnPanelsU7(source, panelTaps, lastOffset, stride, p0, panelCount, panels, panelLength, level);
@@ -205,18 +219,26 @@ public static partial class Kernels
                     var weightBlock = packedWeights.Slice(b * pairs * GemmTileRows, pairs * GemmTileRows);
                     if (sevenBit)
                     {
-                        GemmRowBlockU8S7(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
+                        GemmRowBlockU8S7(panels, panelLength, weightBlock, blockBias, pairs, tiled, blockAcc, blockPixels, level);
                     }
                     else if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
                     {
-                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, count, blockAcc, blockPixels, level);
+                        GemmRowBlockU8S8Avx2(panels, panelLength, weightBlock, blockBias, pairs, tiled, blockAcc, blockPixels, level);
                     }
                     else
                     {
                         for (int q = 0; q < panelCount; q++)
                         {
                             int at = q * GemmTilePixels;
-                            GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, count - at), blockAcc[at..], blockPixels, level);
+                            GemmTileU8S8(panels.Slice(q * panelLength, panelLength), weightBlock, blockBias, pairs, Math.Min(GemmTilePixels, tiled - at), blockAcc[at..], blockPixels, level);
+                        }
+                    }
+
+                    for (int t = tiled; t < count; t++)
+                    {
+                        for (int r = 0; r < tileRows; r++)
+                        {
+                            blockAcc[(r * blockPixels) + t] = tailAcc[((t - tiled) * rows) + (b * GemmTileRows) + r];
                         }
                     }
 

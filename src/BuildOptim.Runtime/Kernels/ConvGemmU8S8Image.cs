@@ -86,25 +86,29 @@ public static partial class Kernels
         ref byte padRef = ref MemoryMarshal.GetReference(padded);
         bool rowsInRegisters = PaddedRowU8.Fits(left, columns);
         var paddedRow = rowsInRegisters ? new PaddedRowU8(left, columns, fill) : default;
+
+        // Phase e holds the input rows ih = r·sh + e − pt for r in [first, end), in order (a row store's excess lands on the
+        // rows after it: they are written later, or padding).
+        int rowStep = g.StrideH * g.W;
+        int lastFrom = xg.Length - 16;
+        int lastTo = padded.Length - PaddedRowU8.Store;
         for (int c = 0; c < channels; c++)
         {
             for (int e = 0; e < g.StrideH; e++)
             {
-                for (int r = 0; r < image.Hq; r++)
+                int first = Math.Max(0, (g.PadTop - e + g.StrideH - 1) / g.StrideH);
+                int end = Math.Min(image.Hq, (g.H + g.PadTop - e + g.StrideH - 1) / g.StrideH);
+                int from = (c * plane) + ((((first * g.StrideH) + e - g.PadTop)) * g.W);
+                int to = (c * image.ChannelStride) + (((e * image.Hq) + first) * image.Wp);
+                for (int r = first; r < end; r++, from += rowStep, to += image.Wp)
                 {
-                    int ih = (r * g.StrideH) + e - g.PadTop;
-                    if ((uint)ih < (uint)g.H)
+                    if (rowsInRegisters && from <= lastFrom && to <= lastTo)
                     {
-                        int from = (c * plane) + (ih * g.W);
-                        int to = (c * image.ChannelStride) + (((e * image.Hq) + r) * image.Wp);
-                        if (rowsInRegisters && from <= xg.Length - 16 && to <= padded.Length - PaddedRowU8.Store)
-                        {
-                            paddedRow.Write(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to));
-                        }
-                        else
-                        {
-                            CopySmall(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to + left), columns);
-                        }
+                        paddedRow.Write(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to));
+                    }
+                    else
+                    {
+                        CopySmall(ref Unsafe.Add(ref xRef, from), ref Unsafe.Add(ref padRef, to + left), columns);
                     }
                 }
             }
@@ -144,6 +148,17 @@ public static partial class Kernels
         {
             var low = Ssse3.Shuffle(Vector128.LoadUnsafe(ref source), _control) | _fillOutside;
             Vector256.Create(low, _fill).StoreUnsafe(ref row);
+        }
+
+        /// <summary>
+        /// Reads 16 bytes from <paramref name="source"/> and writes the padded row's 16 codes zero-extended to 16 bits
+        /// (32 bytes) from <paramref name="row"/> (both in bounds: the caller checks).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void WriteWide(ref byte source, ref short row)
+        {
+            var low = Ssse3.Shuffle(Vector128.LoadUnsafe(ref source), _control) | _fillOutside;
+            Avx2.ConvertToVector256Int16(low).StoreUnsafe(ref row);
         }
     }
 }

@@ -25,10 +25,15 @@ public static partial class Kernels
     private static int ConvGemmU8S8GroupWeightsLength(in ConvGeometry g)
         => GemmRowBlocks(g.GroupOutputChannels) * PatchPairs(g.PatchLength) * GemmTileRows;
 
-    /// <summary>Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels.</summary>
+    /// <summary>
+    /// Whether the panels are read from x itself: a 1×1, stride-1, unpadded convolution whose pixels fill whole panels, or
+    /// leave past them the one pixel the GEMV takes (<see cref="ConvGemmGemvTailPixels"/>: a 7 × 7 plane): then no panel
+    /// reads past a channel's plane.
+    /// </summary>
     private static bool ConvGemmReadsInput(in ConvGeometry g)
         => g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0
-            && g.OH == g.H && g.OW == g.W && g.OH * g.OW % GemmTilePixels == 0;
+            && g.OH == g.H && g.OW == g.W
+            && (g.OH * g.OW % GemmTilePixels == 0 || ConvGemmGemvTailPixels(g.OH * g.OW, g.GroupOutputChannels, g.PatchLength) > 0);
 
     /// <summary>
     /// Whether a one-group u8 × s8 convolution reads all of x into its scratch before it writes any output, so that its output
@@ -114,6 +119,7 @@ public static partial class Kernels
             if (Dense)
             {
                 Image.TapOffsets(g, ImageTapOffsets);
+                ImageLastOffset = MaxTapOffset(ImageTapOffsets);
             }
 
             TapOffsets = new int[patch];
@@ -149,6 +155,9 @@ public static partial class Kernels
 
         /// <summary>With dense columns, the taps' offsets in the padded image they are built from; else empty.</summary>
         public int[] ImageTapOffsets { get; }
+
+        /// <summary>The largest of <see cref="ImageTapOffsets"/> (0 without dense columns).</summary>
+        public int ImageLastOffset { get; }
 
         public int LastOffset { get; }
 

@@ -51,6 +51,11 @@ public static partial class Kernels
     /// <summary>The fused convolution and pool with its operands checked by the caller: <see cref="PlanRunner"/> checks them once, when it loads the plan (the pool's fit included).</summary>
     internal static void ConvU8S8MaxPool2x2Core(ReadOnlySpan<byte> x, in ConvGeometry g, byte inputZeroPoint, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multiplier, ReadOnlySpan<int> shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> scratch, Span<int> accScratch, Span<byte> y, SimdLevel maxLevel, ConvGemmLayout? layout, bool sevenBit = false)
     {
+        if (!sevenBit && TryConvU8S8MaxPool2x2Stem(x, g, inputZeroPoint, weights, bias, multiplier, shift, outputZeroPoint, clampMin, clampMax, scratch, y, maxLevel))
+        {
+            return;
+        }
+
         var output = new PoolRequantizeConvOutput(multiplier, shift, outputZeroPoint, clampMin, clampMax, y, g.OH, g.OW);
         ConvU8S8Groups(x, g, inputZeroPoint, weights, packedWeights, bias, scratch, accScratch, layout, ref output, maxLevel, sevenBit);
     }

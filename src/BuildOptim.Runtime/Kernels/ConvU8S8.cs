@@ -24,11 +24,13 @@ public static partial class Kernels
 
     /// <summary>
     /// Ints of accumulator scratch the u8 × s8 convolutions need: one depthwise channel's outputs and 16 of slack,
-    /// <c>OH · OW + 16</c>, or a block of channels for small planes (ConvDepthwiseU8S8Small.cs); M for a 1 × 1 convolution
-    /// of one pixel (<see cref="IsSinglePixelPointwise"/>); 0 otherwise.
+    /// <c>OH · OW + 16</c>, or more for the paths that keep several channels (a block of channels for small planes,
+    /// ConvDepthwiseU8S8Small.cs; every channel for narrow 3 × 3 planes, ConvDepthwiseU8S8RowPairs.cs); M for a 1 × 1
+    /// convolution of one pixel (<see cref="IsSinglePixelPointwise"/>); 0 otherwise.
     /// </summary>
     internal static int ConvU8S8AccumulatorLength(in ConvGeometry g)
-        => IsSinglePixelPointwise(g) ? g.M : !g.IsDepthwise ? 0 : IsSmallDepthwise(g) ? Math.Max((g.OH * g.OW) + DepthwiseChunk, SmallDepthwiseAccumulatorLength(g)) : (g.OH * g.OW) + DepthwiseChunk;
+        => IsSinglePixelPointwise(g) ? g.M : !g.IsDepthwise ? 0
+            : Math.Max((g.OH * g.OW) + DepthwiseChunk, Math.Max(IsSmallDepthwise(g) ? SmallDepthwiseAccumulatorLength(g) : 0, IsRowPairDepthwise(g) ? RowPairAccumulatorLength(g) : 0));
 
     /// <summary>Whether <paramref name="g"/> is a one-group, unpadded 1 × 1 convolution of a single pixel: a dense layer over the channels.</summary>
     private static bool IsSinglePixelPointwise(in ConvGeometry g)
@@ -248,7 +250,7 @@ public static partial class Kernels
                 return false;
             }
 
-            int denseEnd = DenseRange(p0, count, wq, ow).End;
+            int denseEnd = wq == ow ? p0 + count : DenseRange(p0, count, wq, ow).End;
             if (rows < 1 || (long)(rows - 1) * stride + count > blockAcc.Length || (long)(m + rows) * pixels > _y.Length
                 || m + rows > _multiplier.Length || denseEnd > pixels || (wq != ow && codes.Length < count))
             {

@@ -21,6 +21,10 @@ public class ConvU8S7Tests
         Conv(5, 8, 10, 6, 1, 1, strideH: 2, strideW: 2),
         Conv(1, 10, 12, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(64, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+
+        // 7 × 7 outputs whose last pixel the GEMV takes (ConvGemmU8S8GemvTail.cs): a 1 × 1 reading x in place, a padded 3 × 3.
+        Conv(40, 7, 7, 24, 1, 1),
+        Conv(36, 7, 7, 10, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ];
 
     private static QuantizedConv SevenBitConv(Random random, ConvGeometry g)

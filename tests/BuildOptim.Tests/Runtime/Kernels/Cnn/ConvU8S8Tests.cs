@@ -153,6 +153,52 @@ public class ConvU8S8Tests
         }
     }
 
+    /// <summary>
+    /// Outputs leaving 1 to 4 pixels past whole 16-pixel panels: one the GEMV takes for all channels at once when the
+    /// weights are small (and the column tiles when not: the 512-channel case), two to four the column tiles: 7 × 7 (49),
+    /// FashionCnn's stride-2 layer, 5 × 4 (20), 3 × 6 (18: two), 5 × 7 (35: three), 6 × 6 (36: four), 14 × 14 (196:
+    /// four), a 1 × 1 over 7 × 7 read in place, a stride-2 output of 7 × 7, one group of two, and a 17-pixel output.
+    /// </summary>
+    internal static readonly ConvGeometry[] TailGeometries =
+    [
+        Conv(32, 7, 7, 19, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 14, 14, 64, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(3, 5, 4, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(5, 3, 6, 7, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(2, 5, 7, 13, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(7, 6, 6, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(16, 14, 14, 16, 1, 1),
+        Conv(24, 7, 7, 40, 1, 1),
+        Conv(9, 13, 13, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        Conv(12, 7, 7, 10, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 2),
+        Conv(4, 1, 17, 5, 1, 3, padLeft: 1, padRight: 1),
+        Conv(512, 7, 7, 8, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+    ];
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void Pixels_past_whole_panels_match_the_exact_reference_at_every_level(string level)
+    {
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(207);
+        foreach (var g in TailGeometries)
+        {
+            var c = RandomQuantizedConv(random, g);
+            var acc = ConvAccumulatorReference(c.X, g, c.InputZeroPoint, c.W, c.Bias);
+            int pixels = g.OH * g.OW;
+            var expected = new float[acc.Length];
+            for (int i = 0; i < acc.Length; i++)
+            {
+                expected[i] = (float)acc[i] * c.Scale[i / pixels];
+            }
+
+            var prepared = c.With(packedWeights: Kernels.PackConvU8S8Weights(c.W, g), layout: Kernels.ConvGemmLayout.For(g));
+            AssertBitIdentical(expected, c.RunToF32(simd, float.NegativeInfinity, float.PositiveInfinity), $"{level} {g}");
+            AssertBitIdentical(expected, prepared.RunToF32(simd, float.NegativeInfinity, float.PositiveInfinity), $"{level} prepared {g}");
+            AssertBytesEqual(c.Run(SimdLevel.Scalar), prepared.Run(simd), $"{level} codes {g}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
     public void Extreme_codes_and_weights_stay_exact(string level)
@@ -286,12 +332,16 @@ public class ConvU8S8Tests
         Assert.Throws<ArgumentException>(() => prepacked.With(scratch: new byte[packedLength - 1]).Run(SimdLevel.Vector512));
         // Depthwise 3 × 3 stride 1: one padded plane of max(H, OH + 2) = 7 rows by max(W, 16 + 2 + 1) = 19 columns (one
         // 16-output chunk of the rightmost tap, the odd outputs' one more) and the 32 bytes a row written whole may reach
-        // past the last one; its 16-bit copy and the 16 values widening writes past it; and one channel's accumulators plus
-        // a chunk of slack. Stride 2 has no 16-bit copy and no extra column.
+        // past the last one; its 16-bit copy and the 16 values widening writes past it, or, more here, the two 16-bit planes
+        // of the row-pair path (7 rows and one more of 16 values each); and one channel's accumulators plus a chunk of slack.
+        // Stride 2 has no 16-bit copy and no extra column.
         var depthwise = Conv(8, 7, 7, 8, 3, 3, group: 8);
-        Assert.Equal((7 * 19) + 32 + (2 * ((7 * 19) + 16)), Kernels.ConvU8S8ScratchLength(depthwise));
+        Assert.Equal((7 * 19) + 32 + Math.Max(2 * ((7 * 19) + 16), 2 * 2 * (7 + 1) * 16), Kernels.ConvU8S8ScratchLength(depthwise));
         Assert.Equal((7 * 34) + 32, Kernels.ConvU8S8ScratchLength(Conv(8, 7, 7, 8, 3, 3, strideH: 2, strideW: 2, group: 8)));
-        Assert.Equal((12 * 5) + 16, Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 7, 8, 3, 3, group: 8)));
+        Assert.Equal((12 * 18) + 16, Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 20, 8, 3, 3, group: 8)));
+
+        // Narrow 3 × 3 planes (rows of at most 16 codes, at most 14 outputs): every channel's accumulators, requantized as one block.
+        Assert.Equal(8 * ((12 * 5) + 16), Kernels.ConvU8S8AccumulatorLength(Conv(8, 14, 7, 8, 3, 3, group: 8)));
 
         // Planes of at most 64 pixels: sixteen channels' accumulators, each a whole number of 16-output chunks.
         Assert.Equal(16 * 2 * 16, Kernels.ConvU8S8AccumulatorLength(depthwise));
