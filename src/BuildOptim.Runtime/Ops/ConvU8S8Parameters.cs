@@ -2,13 +2,14 @@ namespace BuildOptim.Runtime.Ops;
 
 /// <summary>
 /// <see cref="OpKind.ConvU8S8ToU8"/>: batch, geometry, input zero point, output zero point, clamp, and for a 7-bit
-/// convolution a trailing 1 (<see cref="SevenBit"/>; an 8-bit one stores nothing, as plans did before it). Data: weights s8
+/// convolution a trailing 1 (<c>SevenBit</c>; an 8-bit one stores nothing, as plans did before it). Data: weights s8
 /// [M, PatchLength], bias s32, multiplier s32, shift s32.
 /// </summary>
-/// <param name="SevenBit">
-/// A 7-bit convolution (Kernels/ConvGemmU8S7.cs): weights in [−63, 63], input codes halved as they are read,
-/// <c>acc = bias + 4 · Σ w · (x &gt;&gt; 1)</c>; bias and requantization at that doubled scale. Not for depthwise convolutions.
-/// </param>
+/// <remarks>
+/// <c>SevenBit</c>: a 7-bit convolution (Kernels/ConvGemmU8S7.cs): weights in [−63, 63], input codes halved as they are
+/// read, <c>acc = bias + 4 · Σ w · (x &gt;&gt; 1)</c>; bias and requantization at that doubled scale. Not for depthwise
+/// convolutions.
+/// </remarks>
 internal sealed record ConvU8S8ToU8Parameters(int Batch, ConvGeometry Geometry, int InputZeroPoint, int OutputZeroPoint, byte ClampMin, byte ClampMax, bool SevenBit = false) : IOpParameters
 {
     public OpKind Kind => OpKind.ConvU8S8ToU8;
