@@ -62,35 +62,11 @@ public static partial class Kernels
             return;
         }
 
-        int rank = shape.OutputDims.Length;
         int lengthY = shape.Length;
         Span<int> dims = stackalloc int[BroadcastShape.MaxRank];
         Span<int> stridesA = stackalloc int[BroadcastShape.MaxRank];
         Span<int> stridesB = stackalloc int[BroadcastShape.MaxRank];
-
-        // Build innermost-first, skipping size-1 dims and folding each dim into its inner neighbour when both operands
-        // step through them contiguously.
-        int r = 0;
-        for (int i = rank - 1; i >= 0; i--)
-        {
-            int d = shape.OutputDims[i];
-            if (d == 1)
-            {
-                continue;
-            }
-
-            int sa = shape.StridesA[i], sb = shape.StridesB[i];
-            if (r > 0 && sa == stridesA[r - 1] * dims[r - 1] && sb == stridesB[r - 1] * dims[r - 1])
-            {
-                dims[r - 1] *= d;
-                continue;
-            }
-
-            dims[r] = d;
-            stridesA[r] = sa;
-            stridesB[r] = sb;
-            r++;
-        }
+        int r = CollapseBroadcast(shape, dims, stridesA, stridesB);
 
         if (r == 0)
         {
@@ -119,5 +95,54 @@ public static partial class Kernels
                 index[k] = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// The dims and strides of <paramref name="shape"/> innermost first, size-1 dims dropped and each dim folded into its
+    /// inner neighbour when both operands step through them contiguously; returns how many remain.
+    /// </summary>
+    private static int CollapseBroadcast(BroadcastShape shape, Span<int> dims, Span<int> stridesA, Span<int> stridesB)
+    {
+        int r = 0;
+        for (int i = shape.OutputDims.Length - 1; i >= 0; i--)
+        {
+            int d = shape.OutputDims[i];
+            if (d == 1)
+            {
+                continue;
+            }
+
+            int sa = shape.StridesA[i], sb = shape.StridesB[i];
+            if (r > 0 && sa == stridesA[r - 1] * dims[r - 1] && sb == stridesB[r - 1] * dims[r - 1])
+            {
+                dims[r - 1] *= d;
+                continue;
+            }
+
+            dims[r] = d;
+            stridesA[r] = sa;
+            stridesB[r] = sb;
+            r++;
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="shape"/> is <paramref name="rows"/> contiguous rows of <paramref name="length"/> codes of one
+    /// operand, each row with one code of the other (a per-channel operand over [C, H, W]): a walks the rows when
+    /// <paramref name="rowsInA"/>, else b does.
+    /// </summary>
+    private static bool IsRowScale(BroadcastShape shape, out int rows, out int length, out bool rowsInA)
+    {
+        Span<int> dims = stackalloc int[BroadcastShape.MaxRank];
+        Span<int> stridesA = stackalloc int[BroadcastShape.MaxRank];
+        Span<int> stridesB = stackalloc int[BroadcastShape.MaxRank];
+        int r = shape.Length == 0 ? 0 : CollapseBroadcast(shape, dims, stridesA, stridesB);
+        rows = r == 2 ? dims[1] : 0;
+        length = r == 2 ? dims[0] : 0;
+        rowsInA = r == 2 && stridesA[0] == 1 && stridesA[1] == length && stridesB[0] == 0 && stridesB[1] == 1;
+        bool rowsInB = r == 2 && stridesB[0] == 1 && stridesB[1] == length && stridesA[0] == 0 && stridesA[1] == 1;
+        return rowsInA || rowsInB;
     }
 }

@@ -68,7 +68,10 @@ public static partial class Kernels
     internal static void MulU8Core(ReadOnlySpan<byte> a, int zeroPointA, ReadOnlySpan<byte> b, int zeroPointB, BroadcastShape shape, int multiplier, int shift, int outputZeroPoint, byte clampMin, byte clampMax, Span<byte> y, SimdLevel level)
     {
         var run = new MulU8Run(a, zeroPointA, b, zeroPointB, y, outputZeroPoint, multiplier, shift, clampMin, clampMax, level);
-        ForEachBroadcastRunCore(shape, ref run);
+        if (!run.TryScaleRows(shape))
+        {
+            ForEachBroadcastRunCore(shape, ref run);
+        }
     }
 
     /// <summary>The fixed-point multiplier of <see cref="RequantizeU8"/>: <c>QuantizeMultiplier(Sx / (Sy · 2^L))</c>.</summary>
@@ -181,6 +184,35 @@ public static partial class Kernels
             _max = max;
         }
 
+        /// <summary>
+        /// The per-channel scale of a squeeze-excitation block in one loop over the rows (see <see cref="IsRowScale"/>),
+        /// without a broadcast run per row; false (nothing written) below AVX2, for other shapes and for rows under 8 codes.
+        /// </summary>
+        public readonly bool TryScaleRows(BroadcastShape shape)
+        {
+            if (_level < SimdLevel.Vector256 || !IsRowScale(shape, out int rows, out int length, out bool rowsInA) || length < 8)
+            {
+                return false;
+            }
+
+            var codes = rowsInA ? _a : _b;
+            var scales = rowsInA ? _b : _a;
+            int zeroPoint = rowsInA ? _zeroPointA : _zeroPointB;
+            int scaleZeroPoint = rowsInA ? _zeroPointB : _zeroPointA;
+            for (int row = 0, offset = 0; row < rows; row++, offset += length)
+            {
+                int factor = scales[row] - scaleZeroPoint;
+                var y = _y.Slice(offset, length);
+                int i = ScaledRowAvx2(codes.Slice(offset, length), zeroPoint, factor, y);
+                for (; i < length; i++)
+                {
+                    y[i] = ClampToU8(_zeroPoint + RequantizeWide((codes[offset + i] - zeroPoint) * factor, _multiplier, _shift), _min, _max);
+                }
+            }
+
+            return true;
+        }
+
         public readonly void Invoke(int offsetA, int strideA, int offsetB, int strideB, int offsetY, int count)
         {
             var y = _y.Slice(offsetY, count);
@@ -202,24 +234,48 @@ public static partial class Kernels
         }
 
         /// <summary>
-        /// <c>y[i] = clamp(zy + R((codes[i] − zeroPoint) · factor, m, s))</c> for the whole vectors of 8 (|product| ≤ 255²,
-        /// so the int32 product is exact); returns how many it wrote. The rest is the caller's scalar tail.
+        /// <c>y[i] = clamp(zy + R((codes[i] − zeroPoint) · factor, m, s))</c> (|product| ≤ 255², so the int32 product is
+        /// exact), 16 a step when the requantizer folds, else 8; returns how many it wrote. The rest is the caller's scalar
+        /// tail. The requantizer is read in place (a copy of its vectors per run cost more than the run's arithmetic on
+        /// the 4 × 4 and 7 × 7 planes of a squeeze-excitation scale), and when the output does not overlap the codes the
+        /// last 1 to 15 codes are one vector of 16 ending at the run's end (each output depends on its own code only).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private readonly int ScaledRowAvx2(ReadOnlySpan<byte> codes, int zeroPoint, int factor, Span<byte> y)
         {
-            var requantizer = _requantizer;
+            ref readonly var requantizer = ref _requantizer;
             var zero = Vector256.Create(zeroPoint);
             var scale = Vector256.Create(factor);
             ref byte x = ref MemoryMarshal.GetReference(codes);
             ref byte yr = ref MemoryMarshal.GetReference(y);
+            int n = codes.Length;
             int i = 0;
-            for (; i <= codes.Length - 8; i += 8)
+            if (requantizer.Folds && n >= 16)
             {
-                var v = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, i))).AsByte());
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref yr, i), requantizer.Apply(Avx2.MultiplyLow(v - zero, scale)));
+                for (; i <= n - 16; i += 16)
+                {
+                    requantizer.Apply16(Avx2.MultiplyLow(Widen8(ref x, i) - zero, scale), Avx2.MultiplyLow(Widen8(ref x, i + 8) - zero, scale)).StoreUnsafe(ref yr, (nuint)i);
+                }
+
+                if (i < n && !codes.Overlaps(y))
+                {
+                    int last = n - 16;
+                    requantizer.Apply16(Avx2.MultiplyLow(Widen8(ref x, last) - zero, scale), Avx2.MultiplyLow(Widen8(ref x, last + 8) - zero, scale)).StoreUnsafe(ref yr, (nuint)last);
+                    return n;
+                }
+            }
+
+            for (; i <= n - 8; i += 8)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref yr, i), requantizer.Apply(Avx2.MultiplyLow(Widen8(ref x, i) - zero, scale)));
             }
 
             return i;
         }
+
+        /// <summary>The eight codes at <paramref name="x"/> + <paramref name="i"/> as int32 lanes (<c>vpmovzxbd</c>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Widen8(ref byte x, int i)
+            => Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref x, i))).AsByte());
     }
 }

@@ -294,7 +294,7 @@ public class ElementwiseTests
     {
         var simd = SimdLevels.Parse(level);
         var random = new Random(408);
-        foreach (int pixels in new[] { 1, 7, 8, 9, 16, 17, 49, 196 })
+        foreach (int pixels in new[] { 1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 49, 196 })
         {
             foreach (var (dimsA, dimsB) in new[] { (new[] { 5, pixels }, new[] { 5, 1 }), (new[] { 5, 1 }, new[] { 5, pixels }), (new[] { 5, pixels }, new[] { 1 }) })
             {
@@ -311,6 +311,30 @@ public class ElementwiseTests
                     var exact = Broadcast(dimsA, dimsB, (i, j) => (byte)Math.Clamp(zy + ((((long)(a[i] - za) * (b[j] - zb) * m) + (1L << (s - 1))) >> s), min, max));
                     AssertBytesEqual(exact, y, $"{level} shift {s} [{string.Join(",", dimsA)}] · [{string.Join(",", dimsB)}]");
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels.Accelerated), MemberType = typeof(SimdLevels))]
+    public void MulU8_per_channel_in_place_gives_the_integer_formula_at_every_level(string level)
+    {
+        // In place the last partial vector cannot overlap codes already written: the tail must still be exact.
+        var simd = SimdLevels.Parse(level);
+        var random = new Random(409);
+        foreach (int pixels in new[] { 16, 17, 23, 31, 33, 49 })
+        {
+            foreach (double outputRatio in new[] { 0.01, 30 })
+            {
+                int[] dimsA = [6, pixels], dimsB = [6, 1];
+                var shape = BroadcastShape.Create(dimsA, dimsB)!;
+                var a = RandomBytes(random, Count(dimsA));
+                var b = RandomBytes(random, Count(dimsB));
+                var (m, s) = Kernels.MulU8Multiplier(0.02, 0.03, 0.02 * 0.03 * outputRatio);
+                int za = random.Next(256), zb = random.Next(256), zy = random.Next(256);
+                var exact = Broadcast(dimsA, dimsB, (i, j) => (byte)Math.Clamp(zy + ((((long)(a[i] - za) * (b[j] - zb) * m) + (1L << (s - 1))) >> s), 0, 255));
+                Kernels.MulU8Core(a, za, b, zb, shape, m, s, zy, 0, 255, a, simd);
+                AssertBytesEqual(exact, a, $"{level} in place, shift {s}, {pixels} pixels");
             }
         }
     }
