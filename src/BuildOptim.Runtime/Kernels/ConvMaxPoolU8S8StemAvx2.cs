@@ -21,7 +21,8 @@ public static partial class Kernels
     /// The pooled codes of the direct stem in AVX2, from the padded plane at <paramref name="planeRef"/> (rows of
     /// <paramref name="width"/>), the taps' plane offsets <paramref name="offsets"/> (ten; past the patch, tap 0 again) and each
     /// channel's <see cref="StemChannelLength"/> ints at <paramref name="parameterRef"/> (every requantization folded).
-    /// </summary>
+    /// <remarks>Compiled fully optimized at once (it runs once per inference and loops inside: tier 0 would run it for many calls).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvU8S8MaxPool2x2StemAvx2(ref byte planeRef, int width, ReadOnlySpan<int> offsets, ref int parameterRef, int channels, int pooledRows, int pooledColumns, byte clampMin, byte clampMax, ref byte yRef)
     {
         var (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9) = (offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], offsets[7], offsets[8], offsets[9]);
