@@ -21,6 +21,7 @@ public static partial class Kernels
     /// The pooled codes of the direct stem in AVX2, from the padded plane at <paramref name="planeRef"/> (rows of
     /// <paramref name="width"/>), the taps' plane offsets <paramref name="offsets"/> (ten; past the patch, tap 0 again) and each
     /// channel's <see cref="StemChannelLength"/> ints at <paramref name="parameterRef"/> (every requantization folded).
+    /// </summary>
     /// <remarks>Compiled fully optimized at once (it runs once per inference and loops inside: tier 0 would run it for many calls).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvU8S8MaxPool2x2StemAvx2(ref byte planeRef, int width, ReadOnlySpan<int> offsets, ref int parameterRef, int channels, int pooledRows, int pooledColumns, byte clampMin, byte clampMax, ref byte yRef)
