@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace BuildOptim.Runtime;
 
 // A single-input-channel, stride-1 convolution of at most 10 taps followed by its fused 2 × 2 MaxPool (a CNN's stem:
-// FashionCnn's 3 × 3, 1 → 16 on 28 × 28), directly in AVX-512BW, without packed panels or a plane of accumulators.
+// FashionCnn's 3 × 3, 1 → 16 on 28 × 28), directly in AVX-512BW (at Vector256, its AVX2 twin in
+// ConvMaxPoolU8S8StemAvx2.cs), without packed panels or a plane of accumulators.
 //
 // x is copied once into a plane padded with the input zero point (the GEMM path's padded image, one channel). A step takes
 // the two conv rows of one row of pool windows over 32 conv columns: each pair of taps (k, k + 1) becomes, per row and per
@@ -49,7 +50,7 @@ public static partial class Kernels
 
     /// <summary>Whether the direct stem runs <paramref name="g"/> pooled at <paramref name="level"/> (see the file header).</summary>
     private static bool UsesPooledStem(in ConvGeometry g, SimdLevel level, int scratchLength)
-        => level >= SimdLevel.Vector512 && Avx512BW.IsSupported && g.Group == 1 && g.C == 1 && g.StrideH == 1 && g.StrideW == 1
+        => level >= SimdLevel.Vector256 && Avx2.IsSupported && g.Group == 1 && g.C == 1 && g.StrideH == 1 && g.StrideW == 1
             && g.KH * g.KW <= 2 * StemPairs && g.OH >= 2 && g.OW >= 2 && StemScratchLength(g) <= scratchLength;
 
     /// <summary>
@@ -111,6 +112,12 @@ public static partial class Kernels
         for (int k = 0; k < taps; k++)
         {
             offsets[k] = ((k / g.KW) * g.DilationH * width) + ((k % g.KW) * g.DilationW);
+        }
+
+        if (level < SimdLevel.Vector512 || !Avx512BW.IsSupported)
+        {
+            ConvU8S8MaxPool2x2StemAvx2(ref MemoryMarshal.GetReference(plane), width, offsets, ref MemoryMarshal.GetReference(parameters), channels, pooledRows, pooledColumns, clampMin, clampMax, ref MemoryMarshal.GetReference(y));
+            return true;
         }
 
         var (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9) = (offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], offsets[7], offsets[8], offsets[9]);

@@ -25,9 +25,10 @@ public class ConvMaxPoolU8S8Tests
         Conv(24, 8, 8, 24, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, group: 24),
         Conv(5, 33, 70, 11, 3, 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
 
-        // Single input channel, stride 1 (the direct stem at Vector512, patches of at most 10 taps): odd sizes (27 → 13
-        // pooled), 35 pooled columns (steps of 16, 16 and 3), 10 taps (2 × 5, asymmetric pads), 3 × 3 dilated, one tap over
-        // 33 channels; and 16 and 25 taps, past the direct stem (the matrix product takes them).
+        // Single input channel, stride 1 (the direct stem at Vector512, its AVX2 twin at Vector256; patches of at most 10
+        // taps): odd sizes (27 → 13 pooled), 35 pooled columns (steps of 16, 16 and 3; in AVX2 four of 8 and 3), 10 taps
+        // (2 × 5, asymmetric pads), 3 × 3 dilated, one tap over 33 channels; and 16 and 25 taps, past the direct stem (the
+        // matrix product takes them).
         Conv(1, 27, 27, 5, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(1, 9, 70, 17, 3, 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
         Conv(1, 12, 12, 3, 2, 5, padTop: 1, padLeft: 2, padBottom: 0, padRight: 2),
