@@ -412,12 +412,12 @@ public static partial class Kernels
                 var n0 = Vector256.LoadUnsafe(ref panel, GemmTilePixels).AsByte();
                 var n1 = Vector256.LoadUnsafe(ref panel, GemmTilePixels + 8).AsByte();
                 ref int wn = ref Unsafe.Add(ref weights, GemmTileRows);
-                Mix256(ref a00, ref a01, c0, c1, n0, n1, Vector256.Create(weights).AsSByte(), Vector256.Create(wn).AsSByte(), fours);
-                Mix256(ref a10, ref a11, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
-                Mix256(ref a20, ref a21, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
-                Mix256(ref a30, ref a31, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
-                Mix256(ref a40, ref a41, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
-                Mix256(ref a50, ref a51, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
+                MixPair256(ref a00, ref a01, c0, c1, n0, n1, Vector256.Create(weights).AsSByte(), Vector256.Create(wn).AsSByte(), fours);
+                MixPair256(ref a10, ref a11, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
+                MixPair256(ref a20, ref a21, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
+                MixPair256(ref a30, ref a31, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
+                MixPair256(ref a40, ref a41, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
+                MixPair256(ref a50, ref a51, c0, c1, n0, n1, Vector256.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector256.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
                 panel = ref Unsafe.Add(ref panel, 2 * GemmTilePixels);
                 weights = ref Unsafe.Add(ref weights, 2 * GemmTileRows);
             }
@@ -437,12 +437,12 @@ public static partial class Kernels
         a51.StoreUnsafe(ref t, (5 * stride) + 8);
     }
 
-    /// <summary>Two quads of one row into two 8-pixel accumulators: (c·w + n·wn) in int16, then ×4 pairwise into int32.</summary>
+    /// <summary>Two quads of one row into two 8-pixel accumulators: (c·w + n·wn) in int16, then ×4 pairwise into int32 (the dynamic GEMM's <see cref="Mix256"/> on each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mix256(ref Vector256<int> a0, ref Vector256<int> a1, Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> n0, Vector256<byte> n1, Vector256<sbyte> w, Vector256<sbyte> wn, Vector256<short> fours)
+    private static void MixPair256(ref Vector256<int> a0, ref Vector256<int> a1, Vector256<byte> c0, Vector256<byte> c1, Vector256<byte> n0, Vector256<byte> n1, Vector256<sbyte> w, Vector256<sbyte> wn, Vector256<short> fours)
     {
-        a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.Add(Avx2.MultiplyAddAdjacent(c0, w), Avx2.MultiplyAddAdjacent(n0, wn)), fours));
-        a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.Add(Avx2.MultiplyAddAdjacent(c1, w), Avx2.MultiplyAddAdjacent(n1, wn)), fours));
+        a0 = Mix256(a0, c0, w, n0, wn, fours);
+        a1 = Mix256(a1, c1, w, n1, wn, fours);
     }
 
     /// <summary>
@@ -469,12 +469,12 @@ public static partial class Kernels
             var c1 = Vector512.LoadUnsafe(ref second).AsByte();
             var n1 = Vector512.LoadUnsafe(ref second, GemmTilePixels).AsByte();
             ref int wn = ref Unsafe.Add(ref weights, GemmTileRows);
-            Mix512(ref a00, ref a01, c0, c1, n0, n1, Vector512.Create(weights).AsSByte(), Vector512.Create(wn).AsSByte(), fours);
-            Mix512(ref a10, ref a11, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
-            Mix512(ref a20, ref a21, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
-            Mix512(ref a30, ref a31, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
-            Mix512(ref a40, ref a41, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
-            Mix512(ref a50, ref a51, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
+            MixPair512(ref a00, ref a01, c0, c1, n0, n1, Vector512.Create(weights).AsSByte(), Vector512.Create(wn).AsSByte(), fours);
+            MixPair512(ref a10, ref a11, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
+            MixPair512(ref a20, ref a21, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
+            MixPair512(ref a30, ref a31, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
+            MixPair512(ref a40, ref a41, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
+            MixPair512(ref a50, ref a51, c0, c1, n0, n1, Vector512.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
             panel = ref Unsafe.Add(ref panel, 2 * GemmTilePixels);
             second = ref Unsafe.Add(ref second, 2 * GemmTilePixels);
             weights = ref Unsafe.Add(ref weights, 2 * GemmTileRows);
@@ -510,12 +510,12 @@ public static partial class Kernels
             var c = Vector512.LoadUnsafe(ref panel).AsByte();
             var n = Vector512.LoadUnsafe(ref panel, GemmTilePixels).AsByte();
             ref int wn = ref Unsafe.Add(ref weights, GemmTileRows);
-            a0 = Mix512Row(a0, c, n, Vector512.Create(weights).AsSByte(), Vector512.Create(wn).AsSByte(), fours);
-            a1 = Mix512Row(a1, c, n, Vector512.Create(Unsafe.Add(ref weights, 1)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
-            a2 = Mix512Row(a2, c, n, Vector512.Create(Unsafe.Add(ref weights, 2)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
-            a3 = Mix512Row(a3, c, n, Vector512.Create(Unsafe.Add(ref weights, 3)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
-            a4 = Mix512Row(a4, c, n, Vector512.Create(Unsafe.Add(ref weights, 4)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
-            a5 = Mix512Row(a5, c, n, Vector512.Create(Unsafe.Add(ref weights, 5)).AsSByte(), Vector512.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
+            a0 = Mix512(a0, c, Vector512.Create(weights).AsSByte(), n, Vector512.Create(wn).AsSByte(), fours);
+            a1 = Mix512(a1, c, Vector512.Create(Unsafe.Add(ref weights, 1)).AsSByte(), n, Vector512.Create(Unsafe.Add(ref wn, 1)).AsSByte(), fours);
+            a2 = Mix512(a2, c, Vector512.Create(Unsafe.Add(ref weights, 2)).AsSByte(), n, Vector512.Create(Unsafe.Add(ref wn, 2)).AsSByte(), fours);
+            a3 = Mix512(a3, c, Vector512.Create(Unsafe.Add(ref weights, 3)).AsSByte(), n, Vector512.Create(Unsafe.Add(ref wn, 3)).AsSByte(), fours);
+            a4 = Mix512(a4, c, Vector512.Create(Unsafe.Add(ref weights, 4)).AsSByte(), n, Vector512.Create(Unsafe.Add(ref wn, 4)).AsSByte(), fours);
+            a5 = Mix512(a5, c, Vector512.Create(Unsafe.Add(ref weights, 5)).AsSByte(), n, Vector512.Create(Unsafe.Add(ref wn, 5)).AsSByte(), fours);
             panel = ref Unsafe.Add(ref panel, 2 * GemmTilePixels);
             weights = ref Unsafe.Add(ref weights, 2 * GemmTileRows);
         }
@@ -528,14 +528,11 @@ public static partial class Kernels
         a5.StoreUnsafe(ref t, 5 * stride);
     }
 
+    /// <summary>Two quads of one row into two 16-pixel accumulators: the dynamic GEMM's <see cref="Mix512(Vector512{int}, Vector512{byte}, Vector512{sbyte}, Vector512{byte}, Vector512{sbyte}, Vector512{short})"/> on each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Mix512Row(Vector512<int> a, Vector512<byte> c, Vector512<byte> n, Vector512<sbyte> w, Vector512<sbyte> wn, Vector512<short> fours)
-        => Avx512F.Add(a, Avx512BW.MultiplyAddAdjacent(Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(c, w), Avx512BW.MultiplyAddAdjacent(n, wn)), fours));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mix512(ref Vector512<int> a0, ref Vector512<int> a1, Vector512<byte> c0, Vector512<byte> c1, Vector512<byte> n0, Vector512<byte> n1, Vector512<sbyte> w, Vector512<sbyte> wn, Vector512<short> fours)
+    private static void MixPair512(ref Vector512<int> a0, ref Vector512<int> a1, Vector512<byte> c0, Vector512<byte> c1, Vector512<byte> n0, Vector512<byte> n1, Vector512<sbyte> w, Vector512<sbyte> wn, Vector512<short> fours)
     {
-        a0 = Avx512F.Add(a0, Avx512BW.MultiplyAddAdjacent(Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(c0, w), Avx512BW.MultiplyAddAdjacent(n0, wn)), fours));
-        a1 = Avx512F.Add(a1, Avx512BW.MultiplyAddAdjacent(Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(c1, w), Avx512BW.MultiplyAddAdjacent(n1, wn)), fours));
+        a0 = Mix512(a0, c0, w, n0, wn, fours);
+        a1 = Mix512(a1, c1, w, n1, wn, fours);
     }
 }

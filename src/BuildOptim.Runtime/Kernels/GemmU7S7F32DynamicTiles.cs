@@ -333,7 +333,7 @@ public static partial class Kernels
         if (TRows.Count > 5) { Finish256(a50, a51, 5, t, at); }
     }
 
-    /// <summary>Two quads of k into each int32 lane: <c>acc + vpmaddwd(vpmaddubsw(x, c) + vpmaddubsw(y, d), 1)</c>.</summary>
+    /// <summary>Two quads of k into each int32 lane: <c>acc + vpmaddwd(vpmaddubsw(x, c) + vpmaddubsw(y, d), ones)</c> (the 7-bit convolution tiles pass 4 for ones).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Mix512(Vector512<int> acc, Vector512<byte> x, Vector512<sbyte> c, Vector512<byte> y, Vector512<sbyte> d, Vector512<short> ones)
         => Avx512F.Add(acc, Avx512BW.MultiplyAddAdjacent(Avx512BW.Add(Avx512BW.MultiplyAddAdjacent(x, c), Avx512BW.MultiplyAddAdjacent(y, d)), ones));
